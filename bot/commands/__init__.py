@@ -1,0 +1,12 @@
+"""Sub-commands of `qabot`; each module registers its own parsers with a handler(args, env)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from bot.commands import db
+
+Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
+
+COMMANDS: list[Register] = [db.register]

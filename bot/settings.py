@@ -1,0 +1,148 @@
+"""Settings read from an environment mapping (and an optional .env), every problem at once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+PLATFORMS = ("sandbox", "slack", "teams")
+SECRET_NAMES = frozenset(
+    {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "TEAMS_CLIENT_SECRET"}
+)
+
+
+class SettingsError(ValueError):
+    """Raised with every problem found in the settings, one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What qabot needs to start; secrets are kept out of repr."""
+
+    database_url: str = "sqlite:///./qabot.db"
+    programme: str = "default"
+    platforms: tuple[str, ...] = ("sandbox",)
+    host: str = "127.0.0.1"
+    port: int = 8765
+    case_link: str | None = None
+    templates_dir: Path | None = None
+    slack_api_url: str | None = None
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    teams_app_id: str | None = None
+    teams_tenant_id: str | None = None
+    teams_client_secret: str | None = field(default=None, repr=False)
+    teams_certificate_path: Path | None = None
+
+    @property
+    def has_slack(self) -> bool:
+        return bool(self.slack_bot_token)
+
+    @property
+    def has_teams(self) -> bool:
+        return bool(self.teams_app_id)
+
+
+def load_settings(env: Mapping[str, str], dotenv: Path | None = Path(".env")) -> Settings:
+    """Build Settings from `env`, with values from `dotenv` filling what `env` lacks."""
+    merged: dict[str, str] = {}
+    if dotenv is not None and dotenv.is_file():
+        merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    merged.update(env)
+    problems: list[str] = []
+    values = _read_values(merged, problems)
+    if problems:
+        raise SettingsError(problems)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _read_values(env: Mapping[str, str], problems: list[str]) -> dict[str, object]:
+    values: dict[str, object] = {
+        "database_url": _get(env, "QABOT_DATABASE_URL") or "sqlite:///./qabot.db",
+        "programme": _get(env, "QABOT_PROGRAMME") or "default",
+        "host": _get(env, "QABOT_HOST") or "127.0.0.1",
+        "case_link": _get(env, "QABOT_CASE_LINK"),
+        "slack_api_url": _get(env, "QABOT_SLACK_API_URL"),
+        "slack_bot_token": _get(env, "SLACK_BOT_TOKEN"),
+        "slack_signing_secret": _get(env, "SLACK_SIGNING_SECRET"),
+        "slack_app_token": _get(env, "SLACK_APP_TOKEN"),
+        "teams_app_id": _get(env, "TEAMS_APP_ID"),
+        "teams_tenant_id": _get(env, "TEAMS_TENANT_ID"),
+        "teams_client_secret": _get(env, "TEAMS_CLIENT_SECRET"),
+    }
+    values["port"] = _read_port(env, problems)
+    values["templates_dir"] = _read_dir(env, "QABOT_TEMPLATES_DIR", problems)
+    cert = _get(env, "TEAMS_CERTIFICATE_PATH")
+    values["teams_certificate_path"] = Path(cert) if cert else None
+    _check_case_link(values["case_link"], problems)
+    values["platforms"] = _read_platforms(env, values, problems)
+    return values
+
+
+def _read_port(env: Mapping[str, str], problems: list[str]) -> int:
+    raw = _get(env, "QABOT_PORT") or "8765"
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        problems.append(f"QABOT_PORT must be a port number from 1 to 65535, not {raw!r}")
+        return 8765
+    return int(raw)
+
+
+def _read_dir(env: Mapping[str, str], name: str, problems: list[str]) -> Path | None:
+    raw = _get(env, name)
+    if raw is None:
+        return None
+    path = Path(raw)
+    if not path.is_dir():
+        problems.append(f"{name} must name an existing folder; {raw!r} is not one")
+    return path
+
+
+def _check_case_link(link: object, problems: list[str]) -> None:
+    if isinstance(link, str) and "{case_ref}" not in link:
+        problems.append("QABOT_CASE_LINK must contain {case_ref}, where the case reference goes")
+
+
+def _read_platforms(
+    env: Mapping[str, str], values: dict[str, object], problems: list[str]
+) -> tuple[str, ...]:
+    raw = _get(env, "QABOT_PLATFORM")
+    if raw is None:
+        pairs = (("slack", "slack_bot_token"), ("teams", "teams_app_id"))
+        chosen = tuple(name for name, key in pairs if values[key])
+        return chosen or ("sandbox",)
+    names = tuple(p.strip() for p in raw.split(",") if p.strip())
+    for name in names:
+        if name not in PLATFORMS:
+            problems.append(
+                f"QABOT_PLATFORM: unknown platform {name!r} (use {', '.join(PLATFORMS)})"
+            )
+    if "slack" in names:
+        _require(values, problems, "slack", ("slack_bot_token", "SLACK_BOT_TOKEN"))
+        if not values["slack_app_token"]:
+            _require(values, problems, "slack", ("slack_signing_secret", "SLACK_SIGNING_SECRET"))
+    if "teams" in names:
+        _require(values, problems, "teams", ("teams_app_id", "TEAMS_APP_ID"))
+        _require(values, problems, "teams", ("teams_tenant_id", "TEAMS_TENANT_ID"))
+        if not values["teams_client_secret"] and not values["teams_certificate_path"]:
+            problems.append("teams needs TEAMS_CLIENT_SECRET or TEAMS_CERTIFICATE_PATH")
+    return names
+
+
+def _require(
+    values: dict[str, object], problems: list[str], platform: str, key: tuple[str, str]
+) -> None:
+    if not values[key[0]]:
+        problems.append(f"{platform} needs {key[1]}")

@@ -1,0 +1,1 @@
+"""What qabot does: audits, checklists, reflections, observations and more, over our types."""

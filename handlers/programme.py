@@ -1,0 +1,329 @@
+"""The programme: a council's framework as a validated file of activities and their cadence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from handlers.errors import UserError
+
+PRESETS_DIR = Path(__file__).parent / "presets"
+
+Role = Literal[
+    "practitioner",
+    "senior_practitioner",
+    "advanced_practitioner",
+    "team_manager",
+    "deputy_team_manager",
+    "service_manager",
+    "head_of_service",
+    "iro",
+    "cp_chair",
+    "principal_social_worker",
+    "qa_officer",
+    "qa_manager",
+    "director",
+    "other",
+]
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+PRACTITIONER_ROLES = ("practitioner", "senior_practitioner", "advanced_practitioner")
+CaseType = Literal["EH", "CIN", "CP", "CLA", "CL", "YJ", "SEND", "other"]
+Month = Annotated[int, Field(ge=1, le=12)]
+DEFAULT_GRADES = ["Outstanding", "Good", "Requires improvement to be good", "Inadequate"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Window(Strict):
+    """When in the period the work happens: a week of the month or a span of days."""
+
+    week_of_month: int | None = Field(default=None, ge=1, le=4)
+    first_day: int | None = Field(default=None, ge=1, le=28)
+    last_day: int | None = Field(default=None, ge=1, le=31)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Window:
+        days = self.first_day is not None or self.last_day is not None
+        if self.week_of_month is not None and days:
+            raise ValueError("give week_of_month or first_day/last_day, not both")
+        if days and (self.first_day is None or self.last_day is None):
+            raise ValueError("first_day and last_day go together")
+        if days and self.first_day > self.last_day:  # type: ignore[operator]
+            raise ValueError("first_day must not be after last_day")
+        return self
+
+
+class AuditorRule(Strict):
+    """Who audits: a role, how many cases each, and how often they take part."""
+
+    role: Role
+    cases: int = Field(default=1, ge=0, le=50)
+    moderations: int = Field(default=0, ge=0, le=50)
+    every_periods: int = Field(default=1, ge=1, le=12)
+
+
+class Independence(Strict):
+    """Who may not audit whom. An auditor never audits their own case."""
+
+    not_line_manager: bool = True
+    not_direct_reports: bool = True
+    across_services: bool = False
+
+
+class ThemedRound(Strict):
+    month: Month
+    theme: str = Field(min_length=1)
+
+
+class ChecklistItem(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str = Field(min_length=1)
+    when: str | None = None
+
+
+class ReminderRule(Strict):
+    """Nudges before the due date and escalation once overdue, in working days."""
+
+    before_working_days: list[int] = Field(default_factory=lambda: [3, 1])
+    overdue_every_working_days: int = Field(default=5, ge=1)
+    escalate_after_working_days: int | None = Field(default=5, ge=1)
+    escalate_to: Literal["line_manager"] = "line_manager"
+
+
+class Reflection(Strict):
+    prompts: list[ChecklistItem]
+    auditor_reflects: bool = False
+    editable_days: int = Field(default=5, ge=0, le=60)
+
+
+class ModerationRule(Strict):
+    """Which recorded audits get a second look, and who gives it."""
+
+    always_grades: list[str] = Field(default_factory=lambda: ["Outstanding", "Inadequate"])
+    share_of_rest: float = Field(default=0.2, ge=0, le=1)
+    moderators: list[Role] = Field(min_length=1)
+    due_working_days: int = Field(default=10, ge=1)
+
+
+class CaseAudit(Strict):
+    """Monthly (or rarer) allocation of cases to auditors, with the worker."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: Literal["case_audit"]
+    title: str
+    period: Literal["monthly", "bimonthly", "quarterly"] = "monthly"
+    window: Window = Window(first_day=1, last_day=28)
+    skip_months: list[Month] = Field(default_factory=list)
+    allocation: Literal["per_auditor", "random_sample"] = "per_auditor"
+    sample_size: int | None = Field(default=None, ge=1)
+    auditors: list[AuditorRule] = Field(min_length=1)
+    lead_auditor_role: Role | None = None
+    joins_one_audit: list[Role] = Field(default_factory=list)
+    independence: Independence = Independence()
+    coverage_months: int | None = Field(default=None, ge=1, le=36)
+    case_lookback_months: int = Field(default=6, ge=1, le=36)
+    case_types: list[CaseType] | None = None
+    themed_rounds: list[ThemedRound] = Field(default_factory=list)
+    with_family: bool = False
+    checklist: list[ChecklistItem] = Field(min_length=1)
+    checklist_reminders: ReminderRule = ReminderRule(escalate_after_working_days=None)
+    record_reminders: ReminderRule = ReminderRule()
+    reflection: Reflection
+    moderation: ModerationRule | None = None
+    report_every_months: int = Field(default=3, ge=1, le=12)
+
+    @model_validator(mode="after")
+    def _sample(self) -> CaseAudit:
+        if self.allocation == "random_sample" and self.sample_size is None:
+            raise ValueError("allocation random_sample needs sample_size")
+        if len(set(self.skip_months)) == 12:
+            raise ValueError("skip_months skips every month")
+        return self
+
+
+class ObservationGroup(Strict):
+    """A cadence for one group of staff: every N months, or at set months (ASYE)."""
+
+    name: str
+    applies_to: list[Role] = Field(min_length=1)
+    asye: bool = False
+    every_months: int | None = Field(default=None, ge=1, le=36)
+    at_months: list[int] | None = None
+    observer: Literal["line_manager"] = "line_manager"
+
+    @model_validator(mode="after")
+    def _one_cadence(self) -> ObservationGroup:
+        if (self.every_months is None) == (self.at_months is None):
+            raise ValueError("give every_months or at_months")
+        return self
+
+
+class ObservationActivity(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: Literal["observation"]
+    title: str
+    groups: list[ObservationGroup] = Field(min_length=1)
+    nudge_before_days: int = Field(default=14, ge=0)
+    reminders: ReminderRule = ReminderRule(escalate_after_working_days=10)
+    family_consent: bool = True
+
+
+class PracticeWeekActivity(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: Literal["practice_week"]
+    title: str
+    months: list[Month] = Field(min_length=1)
+    week_of_month: int = Field(default=2, ge=1, le=4)
+    visitors: list[Role] = Field(min_length=1)
+    activities: list[str] = Field(min_length=1)
+    channel: str
+    post_days_before: int = Field(default=14, ge=1)
+    remind_days_before: list[int] = Field(default_factory=lambda: [1])
+    feedback: bool = True
+    graded: bool = False
+
+
+class BroadcastActivity(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: Literal["broadcast"]
+    title: str
+    format: Literal["newsletter", "bitesize", "brief", "report"]
+    cadence: Literal["weekly", "every_4_weeks", "monthly", "bimonthly", "quarterly"]
+    weekday: Literal["mon", "tue", "wed", "thu", "fri"] = "tue"
+    channel: str
+    acknowledge: bool = False
+
+
+class ActionActivity(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: Literal["action"]
+    title: str
+    default_due_working_days: int = Field(default=20, ge=1)
+    reminders: ReminderRule = ReminderRule()
+    track_grades: list[str] = Field(default_factory=lambda: ["Inadequate"])
+
+
+Activity = Annotated[
+    CaseAudit | ObservationActivity | PracticeWeekActivity | BroadcastActivity | ActionActivity,
+    Field(discriminator="kind"),
+]
+
+
+class Permissions(Strict):
+    """Only these roles may broadcast, allocate or export (SPEC §7)."""
+
+    allocate: tuple[Role, ...] = ("qa_manager", "qa_officer")
+    broadcast: tuple[Role, ...] = ("qa_manager", "qa_officer", "principal_social_worker")
+    export: tuple[Role, ...] = ("qa_manager",)
+    qa_team: tuple[Role, ...] = ("qa_manager", "qa_officer", "principal_social_worker")
+
+
+class Programme(Strict):
+    name: str
+    council: str
+    timezone: str = "Europe/London"
+    bank_holidays: Literal["england", "wales", "scotland", "northern_ireland"] = "england"
+    working_hours: tuple[dt.time, dt.time] = (dt.time(9, 0), dt.time(17, 0))
+    grades: list[str] = Field(default_factory=lambda: list(DEFAULT_GRADES), min_length=2)
+    retention_months: int = Field(default=24, ge=1)
+    permissions: Permissions = Permissions()
+    qa_channel: str = "qa-team"
+    activities: list[Activity] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Programme:
+        ids = [a.id for a in self.activities]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"activity ids must be unique; repeated: {', '.join(dupes)}")
+        for activity in self.activities:
+            if isinstance(activity, CaseAudit) and activity.moderation:
+                unknown = set(activity.moderation.always_grades) - set(self.grades)
+                if unknown:
+                    raise ValueError(f"{activity.id}: moderation names unknown grades {unknown}")
+        return self
+
+    def of_kind(self, kind: type[Any]) -> list[Any]:
+        return [a for a in self.activities if isinstance(a, kind)]
+
+
+class ProgrammeError(UserError):
+    """A programme file that cannot be used; the message names the key path and line."""
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+
+
+def resolve(name_or_path: str) -> Path:
+    """A preset name or a path to a programme file."""
+    if name_or_path in preset_names():
+        return PRESETS_DIR / f"{name_or_path}.yaml"
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise ProgrammeError(
+            f"no programme {name_or_path!r}: give a file or a preset ({', '.join(preset_names())})"
+        )
+    return path
+
+
+def load_programme(name_or_path: str) -> Programme:
+    path = resolve(name_or_path)
+    return parse_programme(path.read_text(encoding="utf-8"), str(path))
+
+
+def parse_programme(text: str, source: str = "<programme>") -> Programme:
+    """Parse and validate; every problem names its key path and, where known, its line."""
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ProgrammeError(f"{source}: not valid YAML: {error}") from error
+    try:
+        return Programme.model_validate(data)
+    except ValidationError as error:
+        lines = [_describe(e, node, source) for e in error.errors()]
+        raise ProgrammeError("\n".join(lines)) from error
+
+
+def _describe(error: Any, node: yaml.Node | None, source: str) -> str:
+    path = [p for p in error["loc"] if not (isinstance(p, str) and p in _KIND_TAGS)]
+    line = _line_of(node, path)
+    where = ".".join(str(p) for p in path) or "(top level)"
+    at = f"{source}:{line}" if line else source
+    return f"{at}: {where}: {error['msg']}"
+
+
+_KIND_TAGS = {"case_audit", "observation", "practice_week", "broadcast", "action"}
+
+
+def _line_of(node: yaml.Node | None, path: list[Any]) -> int | None:
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line

@@ -1,0 +1,1 @@
+"""When things happen: programme cadence, the due-items sweep and the outbox dispatcher loop."""

@@ -1,0 +1,356 @@
+"""Typed SQLAlchemy models of all qabot keeps: case references only, never a child's name."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware datetimes stored as UTC on every database (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("qabot stores aware datetimes only")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Service(Base):
+    __tablename__ = "services"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("service_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    service: Mapped[Service] = relationship()
+
+
+class Person(Base):
+    """A member of staff from the HR roster, with their line manager."""
+
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(40), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    asye_start: Mapped[dt.date | None] = mapped_column(Date)
+    last_observed: Mapped[dt.date | None] = mapped_column(Date)
+    fte: Mapped[float] = mapped_column(Float, default=1.0)
+    slack_user_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    teams_user_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    away_until: Mapped[dt.date | None] = mapped_column(Date)
+    welcomed_at: Mapped[dt.datetime | None]
+    deactivated_at: Mapped[dt.datetime | None]
+    team: Mapped[Team] = relationship()
+    manager: Mapped[Person | None] = relationship(remote_side=[id])
+
+
+class Case(Base):
+    """A case by its reference in the council's case system, and its allocated worker."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    case_type: Mapped[str] = mapped_column(String(8))
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    themes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(8), default="open", index=True)
+
+
+class ProgrammeVersion(Base):
+    """Each programme file qabot has run, kept so a round can say which rules made it."""
+
+    __tablename__ = "programme_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    loaded_at: Mapped[dt.datetime]
+
+
+class AuditRound(Base):
+    """One period of one case-audit activity."""
+
+    __tablename__ = "audit_rounds"
+    __table_args__ = (UniqueConstraint("activity", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(7))
+    programme_version_id: Mapped[int | None] = mapped_column(ForeignKey("programme_versions.id"))
+    theme: Mapped[str | None] = mapped_column(String(100))
+    window_start: Mapped[dt.date] = mapped_column(Date)
+    window_end: Mapped[dt.date] = mapped_column(Date)
+    seed: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime]
+    uncovered: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Allocation(Base):
+    """A case given to an auditor to audit with its practitioner."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (UniqueConstraint("round_id", "case_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("audit_rounds.id"), index=True)
+    auditor_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="allocated")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime]
+    round: Mapped[AuditRound] = relationship()
+    case: Mapped[Case] = relationship()
+
+
+class ChecklistTick(Base):
+    """The state of one child-journey checklist item, with who ticked it and when."""
+
+    __tablename__ = "checklist_ticks"
+    __table_args__ = (UniqueConstraint("allocation_id", "item"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocations.id"))
+    item: Mapped[str] = mapped_column(String(64))
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    at: Mapped[dt.datetime | None]
+
+
+class AuditRecord(Base):
+    """What the auditor found: grade, reason, strengths and worries."""
+
+    __tablename__ = "audit_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocations.id"), unique=True)
+    grade: Mapped[str] = mapped_column(String(64))
+    grade_reason: Mapped[str] = mapped_column(Text)
+    strengths: Mapped[str] = mapped_column(Text, default="")
+    worries: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    recorded_at: Mapped[dt.datetime]
+
+
+class Reflection(Base):
+    """One answer to one reflective-discussion prompt, kept with the audit."""
+
+    __tablename__ = "reflections"
+    __table_args__ = (UniqueConstraint("allocation_id", "person_id", "prompt"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocations.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    prompt: Mapped[str] = mapped_column(String(64))
+    answer: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class Moderation(Base):
+    """A second look at a recorded audit: does the moderator agree with the grade?"""
+
+    __tablename__ = "moderations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_record_id: Mapped[int] = mapped_column(ForeignKey("audit_records.id"), index=True)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    agrees: Mapped[bool | None] = mapped_column(Boolean)
+    moderated_grade: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[dt.datetime]
+    completed_at: Mapped[dt.datetime | None]
+
+
+class Observation(Base):
+    """An observation of a practitioner's practice by their manager."""
+
+    __tablename__ = "observations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity: Mapped[str] = mapped_column(String(64))
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    observer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    group: Mapped[str] = mapped_column(String(32))
+    sequence: Mapped[int] = mapped_column(Integer, default=1)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    planned_on: Mapped[dt.date | None] = mapped_column(Date)
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    family_consent: Mapped[bool | None] = mapped_column(Boolean)
+    setting: Mapped[str] = mapped_column(String(100), default="")
+
+
+class PracticeWeek(Base):
+    __tablename__ = "practice_weeks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(100))
+    posted_at: Mapped[dt.datetime | None]
+
+
+class PracticeWeekSlot(Base):
+    """One visit in a practice week: who visits which team, when, to do what."""
+
+    __tablename__ = "practice_week_slots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week_id: Mapped[int] = mapped_column(ForeignKey("practice_weeks.id"), index=True)
+    visitor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    slot: Mapped[str] = mapped_column(String(32))
+    activity: Mapped[str] = mapped_column(String(100))
+    feedback: Mapped[str] = mapped_column(Text, default="")
+
+
+class Broadcast(Base):
+    """A newsletter, brief or bitesize item the QA team queues for a channel."""
+
+    __tablename__ = "broadcasts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(100))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    scheduled_for: Mapped[dt.datetime | None]
+    posted_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+
+
+class BroadcastAck(Base):
+    __tablename__ = "broadcast_acks"
+    __table_args__ = (UniqueConstraint("broadcast_id", "person_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    at: Mapped[dt.datetime]
+
+
+class Action(Base):
+    """Something that must change, with an owner and a date, followed until done."""
+
+    __tablename__ = "actions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime]
+    done_at: Mapped[dt.datetime | None]
+
+
+class OutboxMessage(Base):
+    """A message to deliver exactly once, keyed by what it is about."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(String(120), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    message_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(index=True)
+    lease_until: Mapped[dt.datetime | None]
+    platform_message_id: Mapped[str | None] = mapped_column(String(200))
+    platform_conversation: Mapped[str | None] = mapped_column(String(200))
+    replaces_key: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]
+
+
+class InboundEvent(Base):
+    """Inbound event ids already handled, so a platform retry changes nothing."""
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[dt.datetime]
+
+
+class ConversationRef(Base):
+    """Where to reach a person or channel on a platform later (Teams needs its serviceUrl)."""
+
+    __tablename__ = "conversation_refs"
+    __table_args__ = (UniqueConstraint("platform", "address"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(120))
+    reference: Mapped[dict[str, Any]]
+    updated_at: Mapped[dt.datetime]
+
+
+class Snooze(Base):
+    __tablename__ = "snoozes"
+    __table_args__ = (UniqueConstraint("person_id", "item"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    item: Mapped[str] = mapped_column(String(120))
+    until: Mapped[dt.date] = mapped_column(Date)
+
+
+class AuditLogEntry(Base):
+    """Who did what, for the QA team and for reads of reflections."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(120), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
