@@ -1,0 +1,127 @@
+"""The neutral message model: only what qabot's messages need, rendered per platform in bot/."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+ButtonStyle = Literal["primary", "danger", "default"]
+FieldKind = Literal["text", "textarea", "select", "date", "checkbox"]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A label and a value shown side by side (case reference, due date…)."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ChecklistEntry:
+    """One tickable item; ticking sends `action` with `value` set to the item id."""
+
+    id: str
+    text: str
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class Button:
+    """A one-click action. `action` is the id every platform carries to the same handler."""
+
+    label: str
+    action: str
+    value: str = ""
+    style: ButtonStyle = "default"
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a form; `id` is the key the submission carries."""
+
+    id: str
+    label: str
+    kind: FieldKind = "text"
+    required: bool = False
+    choices: tuple[Choice, ...] = ()
+    value: str = ""
+    hint: str = ""
+    max_length: int = 3000
+
+
+@dataclass(frozen=True)
+class Form:
+    """Fields submitted together as `action` (with `value` as context, e.g. an allocation id)."""
+
+    action: str
+    submit_label: str
+    fields: tuple[FormField, ...]
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Message:
+    """What qabot says: wording comes from a template, structure from the handler."""
+
+    kind: str
+    title: str = ""
+    text: str = ""
+    facts: tuple[Fact, ...] = ()
+    checklist: tuple[ChecklistEntry, ...] = ()
+    checklist_action: str = ""
+    checklist_value: str = ""
+    buttons: tuple[Button, ...] = ()
+    links: tuple[Link, ...] = ()
+    form: Form | None = None
+    footer: str = ""
+    fallback: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for the outbox row."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Message:
+        form = data.get("form")
+        return cls(
+            kind=data["kind"],
+            title=data.get("title", ""),
+            text=data.get("text", ""),
+            facts=tuple(Fact(**f) for f in data.get("facts", ())),
+            checklist=tuple(ChecklistEntry(**c) for c in data.get("checklist", ())),
+            checklist_action=data.get("checklist_action", ""),
+            checklist_value=data.get("checklist_value", ""),
+            buttons=tuple(Button(**b) for b in data.get("buttons", ())),
+            links=tuple(Link(**link) for link in data.get("links", ())),
+            form=_form_from_dict(form) if form else None,
+            footer=data.get("footer", ""),
+            fallback=data.get("fallback", ""),
+            meta=dict(data.get("meta", {})),
+        )
+
+
+def _form_from_dict(data: dict[str, Any]) -> Form:
+    fields = tuple(
+        FormField(**{**f, "choices": tuple(Choice(**c) for c in f.get("choices", ()))})
+        for f in data["fields"]
+    )
+    return Form(
+        action=data["action"],
+        submit_label=data["submit_label"],
+        fields=fields,
+        value=data.get("value", ""),
+    )
