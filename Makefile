@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit setup clean bench
+.PHONY: run test lint typecheck unit setup clean bench migration
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,10 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache qabot.db
+
+# Regenerate the single initial migration from storage/models.py (nothing is released yet).
+migration: $(STAMP)
+	rm -f storage/migrations/versions/0001_initial_schema.py /tmp/qabot-migration.db
+	$(BIN)/python -c "from alembic import command; from storage.database import alembic_config; command.revision(alembic_config('sqlite:////tmp/qabot-migration.db'), message='initial schema', autogenerate=True, rev_id='0001')"
+	$(BIN)/ruff format -q storage/migrations/versions
+	$(BIN)/ruff check -q --fix storage/migrations/versions || true

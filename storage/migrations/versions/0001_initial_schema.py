@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 01:53:58.833906
+Create Date: 2026-11-22 01:55:47.693266
 """
 
 from collections.abc import Sequence
