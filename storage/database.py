@@ -46,10 +46,18 @@ def make_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(async_url(url), pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 
+def _sqlite_begin(connection: Any) -> None:
+    """Take the write lock up front, so two transactions never deadlock upgrading to it."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    # SQLAlchemy emits BEGIN itself (see _sqlite_begin), which makes SAVEPOINT work.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
