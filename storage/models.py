@@ -306,6 +306,8 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by each in-place update, so a send in flight never hides newer content.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(index=True)
     lease_until: Mapped[dt.datetime | None]
     platform_message_id: Mapped[str | None] = mapped_column(String(200))

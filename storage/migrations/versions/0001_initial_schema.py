@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 01:55:47.693266
+Create Date: 2026-11-22 01:58:22.270040
 """
 
 from collections.abc import Sequence
@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", storage.models.UTCDateTime(), nullable=False),
         sa.Column("lease_until", storage.models.UTCDateTime(), nullable=True),
         sa.Column("platform_message_id", sa.String(length=200), nullable=True),
