@@ -1,0 +1,168 @@
+"""The outbox stores each key once, leases rows, recovers crashed leases and queues updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from message_templates.model import Message
+from storage import Sessions
+from storage.models import OutboxMessage
+from storage.outbox import (
+    claim_due,
+    enqueue,
+    mark_parked,
+    mark_retry,
+    mark_sent,
+    release,
+    sent_message_ref,
+    update_in_place,
+)
+
+T0 = dt.datetime(2027, 1, 11, 9, 0, tzinfo=dt.UTC)
+LEASE = dt.timedelta(minutes=2)
+
+
+async def _enqueue(sessions: Sessions, key: str, at: dt.datetime = T0, **extra: str) -> bool:
+    async with sessions.begin() as session:
+        return await enqueue(
+            session,
+            key=key,
+            recipient="person:S0001",
+            platform="sandbox",
+            message=Message(kind="audit_allocated", text=f"about {key}"),
+            not_before=at,
+            **extra,
+        )
+
+
+async def _status(sessions: Sessions, key: str) -> OutboxMessage:
+    async with sessions() as session:
+        row = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
+        )
+        assert row is not None
+        return row
+
+
+async def test_the_same_key_is_stored_once(sessions: Sessions) -> None:
+    assert await _enqueue(sessions, "allocation:1") is True
+    assert await _enqueue(sessions, "allocation:1") is False
+    async with sessions() as session:
+        rows = (await session.scalars(select(OutboxMessage))).all()
+    assert [r.idempotency_key for r in rows] == ["allocation:1"]
+    assert rows[0].payload["text"] == "about allocation:1"
+
+
+async def test_only_due_rows_are_claimed_and_each_once(sessions: Sessions) -> None:
+    await _enqueue(sessions, "a")
+    await _enqueue(sessions, "later", at=T0 + dt.timedelta(hours=1))
+    async with sessions.begin() as session:
+        first = await claim_due(session, now=T0, limit=10, lease=LEASE)
+    async with sessions.begin() as session:
+        second = await claim_due(session, now=T0, limit=10, lease=LEASE)
+    assert [c.key for c in first] == ["a"]
+    assert first[0].attempts == 1
+    assert first[0].message == Message(kind="audit_allocated", text="about a")
+    assert second == []
+
+
+async def test_an_expired_lease_is_claimed_again(sessions: Sessions) -> None:
+    await _enqueue(sessions, "a")
+    async with sessions.begin() as session:
+        (crashed,) = await claim_due(session, now=T0, limit=10, lease=LEASE)
+    async with sessions.begin() as session:
+        assert await claim_due(session, now=T0 + LEASE / 2, limit=10, lease=LEASE) == []
+    async with sessions.begin() as session:
+        (again,) = await claim_due(session, now=T0 + LEASE, limit=10, lease=LEASE)
+    assert again.key == "a" and again.attempts == 2
+    async with sessions.begin() as session:
+        # the crashed holder's outcome no longer counts
+        assert not await mark_sent(session, crashed, now=T0, message_id="x", conversation=None)
+        assert await mark_sent(session, again, now=T0, message_id="m1", conversation="D1")
+    row = await _status(sessions, "a")
+    assert (row.status, row.platform_message_id) == ("sent", "m1")
+
+
+async def test_retry_waits_and_release_gives_the_attempt_back(sessions: Sessions) -> None:
+    await _enqueue(sessions, "a")
+    async with sessions.begin() as session:
+        (claimed,) = await claim_due(session, now=T0, limit=10, lease=LEASE)
+        await mark_retry(session, claimed, next_at=T0 + dt.timedelta(seconds=30), error="timeout")
+    row = await _status(sessions, "a")
+    assert (row.status, row.attempts, row.last_error) == ("pending", 1, "timeout")
+    async with sessions.begin() as session:
+        assert await claim_due(session, now=T0, limit=10, lease=LEASE) == []
+        (claimed,) = await claim_due(session, now=T0 + LEASE, limit=10, lease=LEASE)
+        await release(session, claimed, now=T0)
+    assert (await _status(sessions, "a")).attempts == 1
+
+
+async def test_parked_rows_are_kept_and_never_claimed(sessions: Sessions) -> None:
+    await _enqueue(sessions, "a")
+    async with sessions.begin() as session:
+        (claimed,) = await claim_due(session, now=T0, limit=10, lease=LEASE)
+        await mark_parked(session, claimed, error="channel_not_found")
+    async with sessions.begin() as session:
+        assert await claim_due(session, now=T0 + LEASE * 10, limit=10, lease=LEASE) == []
+        assert not await update_in_place(session, "a", Message(kind="x"), T0)
+    assert (await _status(sessions, "a")).status == "parked"
+
+
+async def test_update_in_place_requeues_a_sent_message_against_its_id(sessions: Sessions) -> None:
+    await _enqueue(sessions, "checklist:7")
+    async with sessions.begin() as session:
+        (claimed,) = await claim_due(session, now=T0, limit=10, lease=LEASE)
+        await mark_sent(session, claimed, now=T0, message_id="ts1", conversation="D1")
+    later = T0 + dt.timedelta(minutes=5)
+    async with sessions.begin() as session:
+        assert await update_in_place(
+            session, "checklist:7", Message(kind="checklist", text="2/5"), later
+        )
+        (update,) = await claim_due(session, now=later, limit=10, lease=LEASE)
+    assert (update.target_id, update.target_conversation) == ("ts1", "D1")
+    assert update.message.text == "2/5" and update.attempts == 1
+    async with sessions() as session:
+        ref = await sent_message_ref(session, "checklist:7")
+    assert ref is not None and (ref.message_id, ref.conversation) == ("ts1", "D1")
+
+
+async def test_an_update_during_a_send_is_delivered_afterwards(sessions: Sessions) -> None:
+    await _enqueue(sessions, "checklist:7")
+    async with sessions.begin() as session:
+        (in_flight,) = await claim_due(session, now=T0, limit=10, lease=LEASE)
+    async with sessions.begin() as session:
+        await update_in_place(session, "checklist:7", Message(kind="checklist", text="1/5"), T0)
+    async with sessions.begin() as session:
+        await mark_sent(session, in_flight, now=T0, message_id="ts1", conversation="D1")
+        (update,) = await claim_due(session, now=T0, limit=10, lease=LEASE)
+    assert update.target_id == "ts1" and update.message.text == "1/5"
+
+
+async def test_a_replacement_targets_the_sent_message_it_replaces(sessions: Sessions) -> None:
+    await _enqueue(sessions, "digest:1")
+    async with sessions.begin() as session:
+        (claimed,) = await claim_due(session, now=T0, limit=10, lease=LEASE)
+        await mark_sent(session, claimed, now=T0, message_id="ts9", conversation="C1")
+    await _enqueue(sessions, "digest:1:v2", replaces_key="digest:1")
+    await _enqueue(sessions, "other", replaces_key="never-sent")
+    async with sessions.begin() as session:
+        claimed_rows = await claim_due(session, now=T0, limit=10, lease=LEASE)
+    targets = {c.key: c.target_id for c in claimed_rows}
+    assert targets == {"digest:1:v2": "ts9", "other": None}
+
+
+async def test_unknown_keys_have_no_ref_and_cannot_be_updated(sessions: Sessions) -> None:
+    async with sessions.begin() as session:
+        assert await sent_message_ref(session, "nope") is None
+        assert not await update_in_place(session, "nope", Message(kind="x"), T0)
+
+
+async def test_claims_can_be_limited_to_the_platforms_served(sessions: Sessions) -> None:
+    await _enqueue(sessions, "a")
+    async with sessions.begin() as session:
+        assert await claim_due(session, now=T0, limit=5, lease=LEASE, platforms=["slack"]) == []
+        assert (
+            len(await claim_due(session, now=T0, limit=5, lease=LEASE, platforms=["sandbox"])) == 1
+        )
