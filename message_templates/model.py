@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 ButtonStyle = Literal["primary", "danger", "default"]
 FieldKind = Literal["text", "textarea", "select", "date", "checkbox"]
+# The submitted field that carries a checklist's ticked item ids, on every platform.
+CHECKLIST_FIELD = "done"
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Message:
     checklist: tuple[ChecklistEntry, ...] = ()
     checklist_action: str = ""
     checklist_value: str = ""
+    checklist_submit: str = ""
     buttons: tuple[Button, ...] = ()
     links: tuple[Link, ...] = ()
     form: Form | None = None
@@ -105,6 +108,7 @@ class Message:
             checklist=tuple(ChecklistEntry(**c) for c in data.get("checklist", ())),
             checklist_action=data.get("checklist_action", ""),
             checklist_value=data.get("checklist_value", ""),
+            checklist_submit=data.get("checklist_submit", ""),
             buttons=tuple(Button(**b) for b in data.get("buttons", ())),
             links=tuple(Link(**link) for link in data.get("links", ())),
             form=_form_from_dict(form) if form else None,

@@ -1,0 +1,197 @@
+"""Structure for the sample messages: the facts, checklists, buttons and forms a handler adds.
+
+Action ids here are illustrative; the real ones are constants owned by each handler module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from message_templates.model import (
+    Button,
+    ChecklistEntry,
+    Choice,
+    Fact,
+    Form,
+    FormField,
+    Link,
+)
+from message_templates.wording import Wording
+
+Context = Mapping[str, Any]
+Builder = Callable[[Wording, str, Context], dict[str, Any]]
+GRADES = ("Outstanding", "Good", "Requires improvement to be good", "Inadequate")
+CHECKLIST = (
+    ChecklistEntry("chronology", "The chronology is up to date", done=True),
+    ChecklistEntry("voice", "The child's wishes and feelings are recorded in their words", True),
+    ChecklistEntry("plan", "The plan says what needs to happen, by whom and when"),
+    ChecklistEntry("supervision", "Recent supervision is recorded on the file"),
+)
+
+
+def _button(w: Wording, name: str, block: str, ctx: Context, action: str, **kw: Any) -> Button:
+    return Button(w.label(name, block, ctx), action, **kw)
+
+
+def _labeller(w: Wording, name: str, ctx: Context) -> Callable[[str], str]:
+    def label(block: str) -> str:
+        return w.label(name, block, ctx)
+
+    return label
+
+
+def _audit_allocated(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+    facts = (
+        Fact(w.label(name, "fact_case", ctx), ctx["case_ref"]),
+        Fact(w.label(name, "fact_type", ctx), ctx["case_type"]),
+        Fact(w.label(name, "fact_practitioner", ctx), ctx["practitioner_name"]),
+        Fact(w.label(name, "fact_due", ctx), "Friday 15 January"),
+    )
+    buttons = (
+        _button(w, name, "button_record", ctx, "audit.open_record", value="812", style="primary"),
+        _button(w, name, "button_snooze", ctx, "reminder.snooze", value="812:1"),
+    )
+    return {"facts": facts, "buttons": buttons, "meta": {"allocation_id": 812}}
+
+
+def _checklist(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+    structure: dict[str, Any] = {
+        "checklist": CHECKLIST,
+        "checklist_action": "checklist.tick",
+        "checklist_value": "812",
+    }
+    if name == "audit_notified":
+        structure["links"] = (Link("The Child Journey guidance", "https://qa.council.example/cj"),)
+    if name == "checklist_reminder":
+        structure["buttons"] = (
+            _button(w, name, "button_snooze", ctx, "reminder.snooze", value="812:1"),
+            _button(w, name, "button_why", ctx, "reminder.why", value="checklist.reminder"),
+        )
+    return structure
+
+
+def _reminder(record: str, value: str, why: str) -> Builder:
+    def build(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+        return {
+            "buttons": (
+                _button(
+                    w, name, f"button_{record}", ctx, f"{why}.act", value=value, style="primary"
+                ),
+                _button(w, name, "button_snooze", ctx, "reminder.snooze", value=value),
+                _button(w, name, "button_why", ctx, "reminder.why", value=why),
+            )
+        }
+
+    return build
+
+
+def _audit_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+    label = _labeller(w, name, ctx)
+    fields = (
+        FormField(
+            "grade", label("field_grade"), "select", True, tuple(Choice(g, g) for g in GRADES)
+        ),
+        FormField("grade_reason", label("field_grade_reason"), "textarea", True),
+        FormField("strengths", label("field_strengths"), "textarea", True),
+        FormField("worries", label("field_worries"), "textarea", True),
+        FormField("actions", label("field_actions"), "textarea", hint=label("hint_actions")),
+        FormField("actions_due", label("field_actions_due"), "date", value="2027-02-12"),
+    )
+    return {"form": Form("audit.record", label("button_submit"), fields, value="812")}
+
+
+def _reflection_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+    prompts = (
+        ("working_well", "What's working well for the child?"),
+        ("worried", "What are we worried about?"),
+        ("next", "What needs to happen next?"),
+        ("learning", "What will you take into your practice?"),
+    )
+    fields = tuple(FormField(pid, text, "textarea", required=True) for pid, text in prompts)
+    return {
+        "form": Form("reflection.save", w.label(name, "button_submit", ctx), fields, value="812")
+    }
+
+
+def _moderation_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+    label = _labeller(w, name, ctx)
+    agree = (Choice(label("choice_agree"), "yes"), Choice(label("choice_disagree"), "no"))
+    fields = (
+        FormField("agree", label("field_agree"), "select", True, agree),
+        FormField(
+            "grade", label("field_grade"), "select", choices=tuple(Choice(g, g) for g in GRADES)
+        ),
+        FormField("comments", label("field_comments"), "textarea", max_length=2000),
+    )
+    return {"form": Form("moderation.record", label("button_submit"), fields, value="77")}
+
+
+def _observation_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+    label = _labeller(w, name, ctx)
+    settings = tuple(
+        Choice(label(f"choice_{key}"), key) for key in ("home_visit", "meeting", "other")
+    )
+    fields = (
+        FormField("observed_on", label("field_observed_on"), "date", True),
+        FormField("setting", label("field_setting"), "select", True, settings),
+        FormField("consent", label("field_consent"), "checkbox", True, hint=label("hint_consent")),
+        FormField("strengths", label("field_strengths"), "textarea", True),
+        FormField("development", label("field_development"), "textarea"),
+    )
+    return {"form": Form("observation.record", label("button_submit"), fields, value="31")}
+
+
+def _one_button(block: str, action: str, value: str = "", style: str = "default") -> Builder:
+    def build(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+        return {"buttons": (_button(w, name, block, ctx, action, value=value, style=style),)}
+
+    return build
+
+
+def _moderation_requested(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+    return {
+        "facts": (Fact("Case", ctx["case_ref"]), Fact("Auditor's grade", ctx["grade"])),
+        **_one_button("button_open", "moderation.open", "77", "primary")(w, name, ctx),
+    }
+
+
+def _digest(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+    return {
+        "buttons": (
+            _button(w, name, "button_my_qa", ctx, "my_qa.show", style="primary"),
+            _button(w, name, "button_snooze", ctx, "digest.snooze", value="2027-01-11"),
+        )
+    }
+
+
+BUILDERS: dict[str, Builder] = {
+    "welcome": _one_button("button_my_qa", "my_qa.show"),
+    "help": _one_button("button_my_qa", "my_qa.show"),
+    "away_set": _one_button("button_back", "away.back"),
+    "back": _one_button("button_my_qa", "my_qa.show"),
+    "audit_allocated": _audit_allocated,
+    "audit_notified": _checklist,
+    "checklist_updated": _checklist,
+    "checklist_reminder": _checklist,
+    "audit_reminder": _reminder("record", "812", "audit.reminder"),
+    "audit_escalated": _one_button("button_reallocate", "audit.reallocate", "812"),
+    "audit_record_form": _audit_form,
+    "reflection_requested": _reflection_form,
+    "moderation_requested": _moderation_requested,
+    "moderation_form": _moderation_form,
+    "action_reminder": _reminder("done", "205", "action.reminder"),
+    "observation_due": _reminder("record", "31", "observation.due"),
+    "observation_overdue": _reminder("record", "31", "observation.overdue"),
+    "observation_form": _observation_form,
+    "broadcast_posted": _one_button("button_ack", "broadcast.ack", "19", "primary"),
+    "digest": _digest,
+    "parked_alert": _one_button("button_retry", "outbox.retry", "4182"),
+    "allocation_summary": _one_button("button_send", "allocation.send", "2027-01", "primary"),
+}
+
+
+def structure_for(wording: Wording, name: str, context: Context) -> dict[str, Any]:
+    """The structure a handler would add to the sample `name` message (none for most)."""
+    build = BUILDERS.get(name)
+    return build(wording, name, context) if build else {}

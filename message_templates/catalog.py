@@ -1,0 +1,265 @@
+"""A sample context for every message template: fictional people, case references only.
+
+Golden tests and previews render every message from these, so a template that needs a
+variable the sample lacks fails loudly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from message_templates._sample_structure import structure_for
+from message_templates.model import Message
+from message_templates.wording import Wording
+
+_DUE = dt.date(2027, 1, 15)
+_CASE_URL = "https://lcs.council.example/case/C-000123"
+
+SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
+    "welcome": {"name": "Priya", "role": "practitioner"},
+    "help": {"name": "Priya", "role": "practitioner"},
+    "my_qa": {
+        "name": "Priya",
+        "role": "team_manager",
+        "items": [
+            {
+                "kind": "audit_as_auditor",
+                "due_on": _DUE,
+                "case_ref": "C-000123",
+                "other": "Tom Okafor",
+                "detail": "allocated",
+            },
+            {
+                "kind": "audit_as_practitioner",
+                "due_on": dt.date(2027, 1, 20),
+                "case_ref": "C-000456",
+                "other": "Dana Hughes",
+                "detail": "3 ticked",
+            },
+            {
+                "kind": "observation_to_do",
+                "due_on": dt.date(2027, 2, 1),
+                "case_ref": "",
+                "other": "Leah Brown",
+                "detail": "",
+            },
+            {"kind": "observation_of_me", "due_on": dt.date(2027, 2, 10)}
+            | {"case_ref": "", "other": "Priya Shah", "detail": ""},
+            {
+                "kind": "action",
+                "due_on": dt.date(2027, 2, 12),
+                "case_ref": "",
+                "other": "",
+                "detail": "Update the chronology with the school's report",
+            },
+        ],
+    },
+    "away_set": {"name": "Priya", "role": "practitioner", "until": "2027-01-25"},
+    "back": {"name": "Priya", "role": "practitioner"},
+    "apology": {},
+    "user_error": {"problem": "I couldn't read '31/02/2027' as a date. Try: away until 04/01/2027"},
+    "audit_allocated": {
+        "name": "Dana",
+        "activity_name": "Child Journey audit",
+        "case_ref": "C-000123",
+        "case_type": "CP",
+        "practitioner_name": "Tom Okafor",
+        "due": _DUE,
+        "case_url": _CASE_URL,
+    },
+    "audit_notified": {
+        "name": "Tom",
+        "activity_name": "Child Journey audit",
+        "case_ref": "C-000123",
+        "auditor_name": "Dana Hughes",
+        "due": _DUE,
+        "checklist_minutes": 10,
+        "case_url": _CASE_URL,
+    },
+    "checklist_updated": {
+        "name": "Tom",
+        "case_ref": "C-000123",
+        "auditor_name": "Dana Hughes",
+        "done_count": 2,
+        "total": 4,
+    },
+    "checklist_reminder": {
+        "name": "Tom",
+        "case_ref": "C-000123",
+        "auditor_name": "Dana Hughes",
+        "due": _DUE,
+        "done_count": 2,
+        "total": 4,
+    },
+    "audit_reminder": {
+        "name": "Dana",
+        "case_ref": "C-000123",
+        "practitioner_name": "Tom Okafor",
+        "due": _DUE,
+        "is_past_due": False,
+    },
+    "audit_escalated": {
+        "name": "Marcus",
+        "auditor_name": "Dana Hughes",
+        "practitioner_name": "Tom Okafor",
+        "case_ref": "C-000123",
+        "due": _DUE,
+        "working_days": 5,
+    },
+    "audit_record_form": {
+        "name": "Dana",
+        "case_ref": "C-000123",
+        "practitioner_name": "Tom Okafor",
+        "activity_name": "Child Journey audit",
+    },
+    "audit_recorded": {
+        "name": "Dana",
+        "case_ref": "C-000123",
+        "grade": "Good",
+        "actions_count": 2,
+        "practitioner_name": "Tom Okafor",
+    },
+    "reflection_requested": {"name": "Tom", "case_ref": "C-000123", "auditor_name": "Dana Hughes"},
+    "reflection_saved": {"name": "Tom", "case_ref": "C-000123"},
+    "moderation_requested": {
+        "name": "Ruth",
+        "case_ref": "C-000123",
+        "auditor_name": "Dana Hughes",
+        "grade": "Outstanding",
+        "due": dt.date(2027, 2, 5),
+        "case_url": None,
+    },
+    "moderation_form": {
+        "name": "Ruth",
+        "case_ref": "C-000123",
+        "auditor_name": "Dana Hughes",
+        "grade": "Outstanding",
+    },
+    "moderation_recorded": {
+        "name": "Dana",
+        "case_ref": "C-000123",
+        "moderator_name": "Ruth Adeyemi",
+        "agreed": False,
+        "grade": "Outstanding",
+        "moderated_grade": "Good",
+    },
+    "action_reminder": {
+        "name": "Tom",
+        "description": "Update the chronology with the school's report",
+        "source": "the audit of C-000123",
+        "due": dt.date(2027, 2, 12),
+        "is_past_due": True,
+    },
+    "action_escalated": {
+        "name": "Marcus",
+        "owner_name": "Tom Okafor",
+        "description": "Update the chronology with the school's report",
+        "source": "the audit of C-000123",
+        "due": dt.date(2027, 2, 12),
+        "working_days": 10,
+    },
+    "action_done": {"name": "Tom", "description": "Update the chronology with the school's report"},
+    "observation_due": {
+        "name": "Marcus",
+        "practitioner_name": "Leah Brown",
+        "due": dt.date(2027, 3, 1),
+        "is_asye": True,
+    },
+    "observation_overdue": {
+        "name": "Marcus",
+        "practitioner_name": "Leah Brown",
+        "due": dt.date(2027, 3, 1),
+        "working_days": 4,
+        "is_asye": False,
+    },
+    "observation_escalated": {
+        "name": "Helen",
+        "manager_name": "Marcus Reid",
+        "practitioner_name": "Leah Brown",
+        "due": dt.date(2027, 3, 1),
+        "working_days": 10,
+    },
+    "observation_form": {"name": "Marcus", "practitioner_name": "Leah Brown"},
+    "practice_week_posted": {
+        "week_name": "Getting Closer to Practice week",
+        "starts_on": "2027-03-08",
+        "ends_on": "2027-03-12",
+        "slots": [
+            {
+                "day": "2027-03-08",
+                "slot": "10:00–12:00",
+                "visitor_name": "Helen Clarke",
+                "team": "Assessment Team 2",
+                "activity": "direct observation",
+            },
+            {
+                "day": "2027-03-10",
+                "slot": "14:00–16:00",
+                "visitor_name": "Samir Patel",
+                "team": "Children in Care North",
+                "activity": "family feedback",
+            },
+        ],
+    },
+    "practice_week_reminder": {
+        "name": "Helen",
+        "week_name": "Getting Closer to Practice week",
+        "day": "2027-03-08",
+        "slot": "10:00–12:00",
+        "team": "Assessment Team 2",
+        "activity": "direct observation",
+    },
+    "broadcast_posted": {
+        "series": "Learning & Improvement newsletter",
+        "headline": "What our January audits told us",
+        "body": "Thank you to everyone who took part in January's audits.\n\n"
+        "Plans were clearer where the child's own words were recorded. "
+        "This month's bitesize session is on writing to the child.",
+        "read_minutes": 3,
+    },
+    "digest": {
+        "name": "Dana",
+        "items": [
+            {"type": "audit.reminder", "case_ref": "C-000123", "other": "Tom Okafor"}
+            | {"due": _DUE, "detail": ""},
+            {"type": "moderation.requested", "case_ref": "C-000789", "other": "Sue Lin"}
+            | {"due": dt.date(2027, 1, 22), "detail": ""},
+            {"type": "observation.due", "case_ref": "", "other": "Leah Brown"}
+            | {"due": dt.date(2027, 3, 1), "detail": ""},
+            {"type": "action.reminder", "case_ref": "", "other": ""}
+            | {"due": dt.date(2027, 2, 12), "detail": "Share the audit themes at team meeting"},
+        ],
+    },
+    "parked_alert": {
+        "outbox_id": 4182,
+        "message_type": "audit.allocated",
+        "recipient": "S0012",
+        "platform": "slack",
+        "attempts": 6,
+        "reason": "user_not_found",
+    },
+    "allocation_summary": {
+        "activity_name": "Monthly case audit",
+        "period": "January 2027",
+        "dry_run": True,
+        "allocated": 48,
+        "auditors": 48,
+        "unallocated": 2,
+        "problems": [
+            "2 auditors in Early Help have no eligible case outside their own team",
+            "Every practitioner is covered within six months",
+        ],
+    },
+}
+
+
+def sample_message(wording: Wording, name: str) -> Message:
+    """The sample `name` message, with the structure a handler would give it."""
+    context = SAMPLE_CONTEXTS[name]
+    return wording.compose(name, context, **structure_for(wording, name, context))
+
+
+def sample_messages(wording: Wording) -> dict[str, Message]:
+    """Every sample message, by template name."""
+    return {name: sample_message(wording, name) for name in SAMPLE_CONTEXTS}

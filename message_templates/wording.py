@@ -1,0 +1,144 @@
+"""Wording: one Jinja2 template per message, its words in named blocks, overridable by a council.
+
+A template named like a shipped one in the council's folder (QABOT_TEMPLATES_DIR) wins.
+Every value placed into a template is escaped for Markdown-light, so people's text stays text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2.exceptions import TemplateNotFound
+
+from message_templates.markup import escape, to_plain
+from message_templates.model import Message
+
+SHIPPED_DIR = Path(__file__).parent / "wording"
+SUFFIX = ".j2"
+_STRUCTURE = frozenset(
+    {
+        "facts",
+        "checklist",
+        "checklist_action",
+        "checklist_value",
+        "checklist_submit",
+        "buttons",
+        "links",
+        "form",
+        "meta",
+    }
+)
+
+
+class WordingError(LookupError):
+    """A message or block that no template provides."""
+
+
+class Wording:
+    """Composes Messages from templates: wording from Jinja2 blocks, structure from the caller."""
+
+    def __init__(self, override_dir: Path | None = None) -> None:
+        folders = [SHIPPED_DIR] if override_dir is None else [override_dir, SHIPPED_DIR]
+        self._folders = folders
+        self._env = Environment(
+            loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),
+            undefined=StrictUndefined,
+            autoescape=False,
+            finalize=_finalize,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._env.filters["day"] = format_day
+
+    def names(self) -> list[str]:
+        """Every message name a template exists for, shipped or overridden."""
+        found = {p.stem for folder in self._folders for p in folder.glob("*" + SUFFIX)}
+        return sorted(found)
+
+    def compose(self, name: str, context: Mapping[str, Any], **structure: Any) -> Message:
+        """Render `name`'s blocks with `context`; `structure` (facts, buttons…) passes through."""
+        unknown = set(structure) - _STRUCTURE
+        if unknown:
+            raise TypeError(f"compose() got unexpected structure: {', '.join(sorted(unknown))}")
+        template = self._template(name)
+        blocks = self._render_blocks(template, context)
+        title = to_plain(blocks.get("title", ""))
+        text = blocks.get("text", "")
+        fallback = to_plain(blocks["fallback"]) if "fallback" in blocks else _derive(title, text)
+        if "checklist" in structure and "checklist_submit" in blocks:
+            structure.setdefault("checklist_submit", to_plain(blocks["checklist_submit"]))
+        structure = {k: tuple(v) if k in _TUPLES else v for k, v in structure.items()}
+        return Message(
+            kind=name,
+            title=title,
+            text=text,
+            footer=blocks.get("footer", ""),
+            fallback=fallback,
+            **structure,
+        )
+
+    def label(self, name: str, block: str, context: Mapping[str, Any]) -> str:
+        """One named block as plain text, e.g. a button label such as `button_done`."""
+        blocks = self._render_blocks(self._template(name), context, only=block)
+        if block not in blocks:
+            raise WordingError(f"template {name!r} has no block {block!r}")
+        return to_plain(blocks[block])
+
+    def _template(self, name: str) -> Template:
+        if not name.isidentifier():
+            raise WordingError(f"no message template named {name!r}")
+        try:
+            return self._env.get_template(name + SUFFIX)
+        except TemplateNotFound:
+            raise WordingError(f"no message template named {name!r}") from None
+
+    def _render_blocks(
+        self, template: Template, context: Mapping[str, Any], only: str | None = None
+    ) -> dict[str, str]:
+        rendered = {}
+        ctx = template.new_context(dict(context))
+        for block, render in template.blocks.items():
+            if only is None or block == only:
+                rendered[block] = _tidy("".join(render(ctx)))
+        return rendered
+
+
+_TUPLES = frozenset({"facts", "checklist", "buttons", "links"})
+
+
+class _Raw(str):
+    """Text made by the wording layer itself (a formatted day), placed without escaping."""
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, _Raw):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return format_day(value)
+    return escape(str(value))
+
+
+def format_day(value: dt.date | dt.datetime | str) -> str:
+    """A date as people say it in the UK: "Friday 15 January"; ISO strings are accepted."""
+    day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    return _Raw(f"{day:%A} {day.day} {day:%B}")
+
+
+def _tidy(text: str) -> str:
+    """Strip indentation and surrounding blank lines; keep single blank lines between paragraphs."""
+    lines = [line.strip() for line in text.strip().splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out)
+
+
+def _derive(title: str, text: str) -> str:
+    return "\n".join(part for part in (title, to_plain(text)) if part)
