@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from handlers._programme_yaml import describe, repeated_keys, yaml_problem
 from handlers.errors import UserError
 
 PRESETS_DIR = Path(__file__).parent / "presets"
@@ -60,12 +61,42 @@ class Window(Strict):
 
 
 class AuditorRule(Strict):
-    """Who audits: a role, how many cases each, and how often they take part."""
+    """Who audits: a role, how many cases each, and how often they take part.
+
+    `services`/`exclude_services` narrow the rule to people in (or not in) the named services
+    (people.csv `service`), e.g. Camden's operational heads of service versus its head of QA.
+    """
 
     role: Role
     cases: int = Field(default=1, ge=0, le=50)
     moderations: int = Field(default=0, ge=0, le=50)
     every_periods: int = Field(default=1, ge=1, le=12)
+    services: list[str] = Field(default_factory=list)
+    exclude_services: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _services(self) -> AuditorRule:
+        both = sorted(set(self.services) & set(self.exclude_services))
+        if both:
+            raise ValueError(f"services and exclude_services both name {', '.join(both)}")
+        return self
+
+    def covers(self, role: str, service: str) -> bool:
+        """Whether this rule applies to a person with this role in this service."""
+        if role != self.role or service in self.exclude_services:
+            return False
+        return not self.services or service in self.services
+
+    def is_apart_from(self, other: AuditorRule) -> bool:
+        """Whether no person could match both rules (different roles or services kept apart)."""
+        if self.role != other.role:
+            return True
+        mine, theirs = set(self.services), set(other.services)
+        if mine and theirs:
+            return not mine & theirs
+        return bool(mine and mine <= set(other.exclude_services)) or bool(
+            theirs and theirs <= set(self.exclude_services)
+        )
 
 
 class Independence(Strict):
@@ -77,11 +108,15 @@ class Independence(Strict):
 
 
 class ThemedRound(Strict):
+    """A month whose round draws cases tagged with a named theme."""
+
     month: Month
-    theme: str = Field(min_length=1)
+    theme: str = Field(min_length=1, max_length=100)
 
 
 class ChecklistItem(Strict):
+    """One item; `when` says, in words shown with it, the cases it applies to."""
+
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     text: str = Field(min_length=1)
     when: str | None = None
@@ -109,6 +144,7 @@ class ModerationRule(Strict):
     share_of_rest: float = Field(default=0.2, ge=0, le=1)
     moderators: list[Role] = Field(min_length=1)
     due_working_days: int = Field(default=10, ge=1)
+    every_months: int = Field(default=1, ge=1, le=12)
 
 
 class CaseAudit(Strict):
@@ -130,6 +166,7 @@ class CaseAudit(Strict):
     case_lookback_months: int = Field(default=6, ge=1, le=36)
     case_types: list[CaseType] | None = None
     themed_rounds: list[ThemedRound] = Field(default_factory=list)
+    themed_months: list[Month] = Field(default_factory=list)
     with_family: bool = False
     checklist: list[ChecklistItem] = Field(min_length=1)
     checklist_reminders: ReminderRule = ReminderRule(escalate_after_working_days=None)
@@ -144,23 +181,53 @@ class CaseAudit(Strict):
             raise ValueError("allocation random_sample needs sample_size")
         if len(set(self.skip_months)) == 12:
             raise ValueError("skip_months skips every month")
+        named = [r.month for r in self.themed_rounds]
+        if len(set(named)) < len(named):
+            raise ValueError("themed_rounds name a month twice; one theme a month")
+        clash = sorted((set(named) | set(self.themed_months)) & set(self.skip_months))
+        if clash:
+            raise ValueError(f"themed month(s) {clash} are also in skip_months")
+        if set(named) & set(self.themed_months):
+            raise ValueError("a month is in both themed_rounds and themed_months")
+        for i, rule in enumerate(self.auditors):
+            for other in self.auditors[i + 1 :]:
+                if not rule.is_apart_from(other):
+                    raise ValueError(
+                        f"two auditor rules for {rule.role} could both apply to one person; "
+                        "keep them apart with services/exclude_services"
+                    )
         return self
+
+    def rule_for(self, role: str, service: str) -> AuditorRule | None:
+        """The auditor rule for a person with this role in this service, if any."""
+        return next((r for r in self.auditors if r.covers(role, service)), None)
 
 
 class ObservationGroup(Strict):
-    """A cadence for one group of staff: every N months, or at set months (ASYE)."""
+    """A cadence for one group of staff: every N months, or at set months (ASYE).
 
-    name: str
+    The observer is the line manager, or (`manager_by_role`) the nearest manager above the
+    worker holding `observer_role`. With `per: observer` the cadence binds each observer
+    (one observation of someone in `applies_to` below them every N months), not each worker.
+    """
+
+    name: str = Field(min_length=1, max_length=32)
     applies_to: list[Role] = Field(min_length=1)
     asye: bool = False
     every_months: int | None = Field(default=None, ge=1, le=36)
-    at_months: list[int] | None = None
-    observer: Literal["line_manager"] = "line_manager"
+    at_months: list[Annotated[int, Field(ge=1, le=24)]] | None = None
+    observer: Literal["line_manager", "manager_by_role"] = "line_manager"
+    observer_role: Role | None = None
+    per: Literal["observed", "observer"] = "observed"
 
     @model_validator(mode="after")
     def _one_cadence(self) -> ObservationGroup:
         if (self.every_months is None) == (self.at_months is None):
             raise ValueError("give every_months or at_months")
+        if (self.observer == "manager_by_role") != (self.observer_role is not None):
+            raise ValueError("observer_role goes with observer: manager_by_role, and only with it")
+        if self.per == "observer" and self.observer_role is None:
+            raise ValueError("per: observer needs observer_role (whose cadence it is)")
         return self
 
 
@@ -172,6 +239,13 @@ class ObservationActivity(Strict):
     nudge_before_days: int = Field(default=14, ge=0)
     reminders: ReminderRule = ReminderRule(escalate_after_working_days=10)
     family_consent: bool = True
+
+    @model_validator(mode="after")
+    def _unique_groups(self) -> ObservationActivity:
+        names = [g.name for g in self.groups]
+        if len(set(names)) < len(names):
+            raise ValueError("observation group names must be unique")
+        return self
 
 
 class PracticeWeekActivity(Strict):
@@ -193,7 +267,7 @@ class BroadcastActivity(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     kind: Literal["broadcast"]
     title: str
-    format: Literal["newsletter", "bitesize", "brief", "report"]
+    format: Literal["newsletter", "bitesize", "brief", "report", "forum", "workshop"]
     cadence: Literal["weekly", "every_4_weeks", "monthly", "bimonthly", "quarterly"]
     weekday: Literal["mon", "tue", "wed", "thu", "fri"] = "tue"
     channel: str
@@ -295,35 +369,12 @@ def parse_programme(text: str, source: str = "<programme>") -> Programme:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise ProgrammeError(f"{source}: not valid YAML: {error}") from error
+        raise ProgrammeError(yaml_problem(error, source)) from error
+    repeats = repeated_keys(node, source)
+    if repeats:
+        raise ProgrammeError("\n".join(repeats))
     try:
         return Programme.model_validate(data)
     except ValidationError as error:
-        lines = [_describe(e, node, source) for e in error.errors()]
-        raise ProgrammeError("\n".join(lines)) from error
-
-
-def _describe(error: Any, node: yaml.Node | None, source: str) -> str:
-    path = [p for p in error["loc"] if not (isinstance(p, str) and p in _KIND_TAGS)]
-    line = _line_of(node, path)
-    where = ".".join(str(p) for p in path) or "(top level)"
-    at = f"{source}:{line}" if line else source
-    return f"{at}: {where}: {error['msg']}"
-
-
-_KIND_TAGS = {"case_audit", "observation", "practice_week", "broadcast", "action"}
-
-
-def _line_of(node: yaml.Node | None, path: list[Any]) -> int | None:
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in path:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            node = node.value[part] if part < len(node.value) else None
-        else:
-            node = None
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line
+        problems = [describe(e, node, source) for e in error.errors()]
+        raise ProgrammeError("\n".join(problems)) from error
