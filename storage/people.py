@@ -1,0 +1,333 @@
+"""People, teams, services and cases from the HR roster: bulk import, and looking people up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import AuditLogEntry, Case, Person, Service, Team
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """One validated row of people.csv; blank ids and last_observed keep what qabot has."""
+
+    staff_id: str
+    name: str
+    email: str
+    role: str
+    team: str
+    service: str
+    manager_staff_id: str | None = None
+    asye_start: dt.date | None = None
+    last_observed: dt.date | None = None
+    fte: float = 1.0
+    slack_user_id: str | None = None
+    teams_user_id: str | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """One validated row of cases.csv: a case reference and its allocated worker, nothing more."""
+
+    case_ref: str
+    practitioner_staff_id: str
+    case_type: str
+    opened_on: dt.date
+    themes: tuple[str, ...] = ()
+    status: str = "open"
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A whole validated import; with deactivate_missing, absent people leave and cases close."""
+
+    people: tuple[PersonRecord, ...]
+    cases: tuple[CaseRecord, ...]
+    deactivate_missing: bool = False
+
+
+@dataclass(frozen=True)
+class KnownPerson:
+    """What validation needs to know about someone already in the database."""
+
+    staff_id: str
+    email: str
+    active: bool
+    manager_staff_id: str | None
+
+
+@dataclass(frozen=True)
+class RosterChanges:
+    people_added: int = 0
+    people_updated: int = 0
+    people_deactivated: int = 0
+    cases_added: int = 0
+    cases_updated: int = 0
+    cases_closed: int = 0
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A person as other parts of qabot see them: plain data, never an ORM object."""
+
+    id: int
+    staff_id: str
+    name: str
+    email: str
+    role: str
+    team: str
+    service: str
+    manager_id: int | None
+    manager_staff_id: str | None
+    asye_start: dt.date | None
+    last_observed: dt.date | None
+    fte: float
+    slack_user_id: str | None
+    teams_user_id: str | None
+    active: bool
+    away_until: dt.date | None
+
+
+async def known_people(session: AsyncSession) -> dict[str, KnownPerson]:
+    """Everyone already in the database by staff_id, for validating an import against."""
+    manager = aliased(Person)
+    query = select(Person.staff_id, Person.email, Person.active, manager.staff_id).outerjoin(
+        manager, Person.manager_id == manager.id
+    )
+    rows = (await session.execute(query)).all()
+    return {row[0]: KnownPerson(row[0], row[1], row[2], row[3]) for row in rows}
+
+
+async def apply_roster(
+    session: AsyncSession, roster: Roster, *, now: dt.datetime, actor: str
+) -> RosterChanges:
+    """Upsert services, teams, people, manager links and cases in bulk, and log the import."""
+    team_ids = await _upsert_teams(session, {(p.service, p.team) for p in roster.people})
+    added, updated, deactivated = await _upsert_people(session, roster, team_ids, now)
+    cases_added, cases_updated, cases_closed = await _upsert_cases(session, roster)
+    changes = RosterChanges(added, updated, deactivated, cases_added, cases_updated, cases_closed)
+    detail: dict[str, Any] = {**asdict(changes), "deactivate_missing": roster.deactivate_missing}
+    subject = f"{len(roster.people)} people, {len(roster.cases)} cases"
+    session.add(
+        AuditLogEntry(at=now, actor=actor, action="roster.imported", subject=subject, detail=detail)
+    )
+    return changes
+
+
+async def _upsert_teams(
+    session: AsyncSession, pairs: set[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    services: dict[str, int] = dict((await session.execute(select(Service.name, Service.id))).all())
+    new_services = sorted({service for service, _ in pairs} - services.keys())
+    if new_services:
+        await session.execute(insert(Service), [{"name": name} for name in new_services])
+        services = dict((await session.execute(select(Service.name, Service.id))).all())
+    teams = await _team_ids(session)
+    new_teams = sorted(pairs - teams.keys())
+    if new_teams:
+        rows = [{"name": team, "service_id": services[service]} for service, team in new_teams]
+        await session.execute(insert(Team), rows)
+        teams = await _team_ids(session)
+    return teams
+
+
+async def _team_ids(session: AsyncSession) -> dict[tuple[str, str], int]:
+    query = select(Service.name, Team.name, Team.id).join(Service, Team.service_id == Service.id)
+    return {(row[0], row[1]): row[2] for row in (await session.execute(query)).all()}
+
+
+_PERSON_FIELDS: tuple[str, ...] = ("name", "email", "role", "team_id", "asye_start", "fte")
+_PERSON_FIELDS += ("last_observed", "slack_user_id", "teams_user_id", "active")
+_KEPT_WHEN_BLANK = frozenset({"last_observed", "slack_user_id", "teams_user_id"})
+
+
+async def _upsert_people(
+    session: AsyncSession, roster: Roster, team_ids: dict[tuple[str, str], int], now: dt.datetime
+) -> tuple[int, int, int]:
+    columns = [getattr(Person, name) for name in ("id", "staff_id", "manager_id", *_PERSON_FIELDS)]
+    existing = {row.staff_id: row for row in (await session.execute(select(*columns))).all()}
+    inserts, updates = _plan_people(roster, existing, team_ids, now)
+    await _update_people(session, updates)
+    if inserts:
+        await session.execute(insert(Person), inserts)
+    ids: dict[str, int] = dict((await session.execute(select(Person.staff_id, Person.id))).all())
+    relinked = await _link_managers(session, roster.people, existing, ids)
+    deactivated = {u["id"] for u in updates if u.get("active") is False}
+    updated = ({u["id"] for u in updates} | relinked) - deactivated
+    return len(inserts), len(updated), len(deactivated)
+
+
+def _plan_people(
+    roster: Roster, existing: dict[str, Any], team_ids: dict[tuple[str, str], int], now: dt.datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """New rows to insert and changed columns by id; unchanged people are left alone."""
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for record in roster.people:
+        values = _person_values(record, team_ids)
+        old = existing.get(record.staff_id)
+        if old is None:
+            leaving = None if record.active else now
+            inserts.append({"staff_id": record.staff_id, **values, "deactivated_at": leaving})
+        elif diff := {k: v for k, v in values.items() if _changes(k, getattr(old, k), v)}:
+            if "active" in diff:
+                diff["deactivated_at"] = None if record.active else now
+            updates.append({"id": old.id, **diff})
+    if roster.deactivate_missing:
+        listed = {record.staff_id for record in roster.people}
+        updates += [
+            {"id": row.id, "active": False, "deactivated_at": now}
+            for staff_id, row in existing.items()
+            if row.active and staff_id not in listed
+        ]
+    return inserts, updates
+
+
+def _person_values(record: PersonRecord, team_ids: dict[tuple[str, str], int]) -> dict[str, Any]:
+    values = {name: getattr(record, name) for name in _PERSON_FIELDS if name != "team_id"}
+    values["team_id"] = team_ids[(record.service, record.team)]
+    return values
+
+
+def _changes(field: str, old: object, new: object) -> bool:
+    if new is None and field in _KEPT_WHEN_BLANK:
+        return False
+    return old != new
+
+
+async def _update_people(session: AsyncSession, updates: list[dict[str, Any]]) -> None:
+    """Bulk update by id; changed emails pass through a placeholder so two may swap."""
+    moving = [{"id": u["id"], "email": f"moving-{u['id']}@qabot.invalid"} for u in updates]
+    moving = [m for m, u in zip(moving, updates, strict=True) if "email" in u]
+    if moving:
+        await session.execute(update(Person), moving)
+    if updates:
+        await session.execute(update(Person), updates)
+
+
+async def _link_managers(
+    session: AsyncSession,
+    people: Sequence[PersonRecord],
+    existing: dict[str, Any],
+    ids: dict[str, int],
+) -> set[int]:
+    links: list[dict[str, Any]] = []
+    relinked: set[int] = set()
+    for record in people:
+        want = ids[record.manager_staff_id] if record.manager_staff_id else None
+        old = existing.get(record.staff_id)
+        if (old.manager_id if old is not None else None) != want:
+            links.append({"id": ids[record.staff_id], "manager_id": want})
+            if old is not None:
+                relinked.add(old.id)
+    if links:
+        await session.execute(update(Person), links)
+    return relinked
+
+
+async def _upsert_cases(session: AsyncSession, roster: Roster) -> tuple[int, int, int]:
+    columns = [getattr(Case, name) for name in ("id", "case_ref", *_CASE_FIELDS)]
+    existing = {row.case_ref: row for row in (await session.execute(select(*columns))).all()}
+    ids: dict[str, int] = dict((await session.execute(select(Person.staff_id, Person.id))).all())
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    closed = 0
+    for record in roster.cases:
+        values = _case_values(record, ids)
+        old = existing.get(record.case_ref)
+        if old is None:
+            inserts.append({"case_ref": record.case_ref, **values})
+        elif diff := {k: v for k, v in values.items() if getattr(old, k) != v}:
+            updates.append({"id": old.id, **diff})
+            closed += old.status == "open" and record.status == "closed"
+    if roster.deactivate_missing:
+        listed = {record.case_ref for record in roster.cases}
+        missing = [
+            row.id for ref, row in existing.items() if row.status == "open" and ref not in listed
+        ]
+        updates += [{"id": case_id, "status": "closed"} for case_id in missing]
+        closed += len(missing)
+    if updates:
+        await session.execute(update(Case), updates)
+    if inserts:
+        await session.execute(insert(Case), inserts)
+    return len(inserts), len(updates) - closed, closed
+
+
+_CASE_FIELDS = ("practitioner_id", "case_type", "opened_on", "themes", "status")
+
+
+def _case_values(record: CaseRecord, ids: dict[str, int]) -> dict[str, Any]:
+    return {
+        "practitioner_id": ids[record.practitioner_staff_id],
+        "case_type": record.case_type,
+        "opened_on": record.opened_on,
+        "themes": ";".join(record.themes),
+        "status": record.status,
+    }
+
+
+def _staff_query() -> Select[Person, str, str, str]:
+    manager = aliased(Person)
+    return (
+        select(Person, Team.name, Service.name, manager.staff_id)
+        .join(Team, Person.team_id == Team.id)
+        .join(Service, Team.service_id == Service.id)
+        .outerjoin(manager, Person.manager_id == manager.id)
+        .order_by(Person.staff_id)
+    )
+
+
+def _staff(rows: Iterable[Any]) -> list[StaffMember]:
+    own = [
+        f.name for f in fields(StaffMember) if f.name not in ("team", "service", "manager_staff_id")
+    ]
+    return [
+        StaffMember(
+            **{name: getattr(p, name) for name in own}, team=t, service=s, manager_staff_id=m
+        )
+        for p, t, s, m in rows
+    ]
+
+
+async def active_people(session: AsyncSession) -> list[StaffMember]:
+    """Everyone currently on the roster, by staff_id."""
+    return _staff((await session.execute(_staff_query().where(Person.active))).all())
+
+
+async def person_by_staff_id(session: AsyncSession, staff_id: str) -> StaffMember | None:
+    rows = (await session.execute(_staff_query().where(Person.staff_id == staff_id))).all()
+    found = _staff(rows)
+    return found[0] if found else None
+
+
+async def search_people(
+    session: AsyncSession, text: str, limit: int = 10, *, include_inactive: bool = False
+) -> list[StaffMember]:
+    """Active people whose name or role contains `text` ("team manager" finds team_manager)."""
+    role_text = "_".join(text.strip().lower().split())
+    query = _staff_query().where(
+        or_(
+            Person.name.icontains(text.strip(), autoescape=True),
+            Person.role.icontains(role_text, autoescape=True),
+        )
+    )
+    if not include_inactive:
+        query = query.where(Person.active)
+    return _staff((await session.execute(query.limit(limit))).all())
+
+
+async def count_people(session: AsyncSession, *, active_only: bool = False) -> int:
+    """How many people qabot holds (leavers too unless active_only): zero means a fresh database."""
+    query = select(func.count(Person.id))
+    if active_only:
+        query = query.where(Person.active)
+    return int((await session.execute(query)).scalar_one())
