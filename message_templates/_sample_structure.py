@@ -98,7 +98,8 @@ def _audit_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
         FormField("actions", label("field_actions"), "textarea", hint=label("hint_actions")),
         FormField("actions_due", label("field_actions_due"), "date", value="2027-02-12"),
     )
-    return {"form": Form("audit.record", label("button_submit"), fields, value="812")}
+    form = Form("audit.record", label("button_submit"), fields, "812", label("button_open"))
+    return {"form": form}
 
 
 def _reflection_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
@@ -109,9 +110,9 @@ def _reflection_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
         ("learning", "What will you take into your practice?"),
     )
     fields = tuple(FormField(pid, text, "textarea", required=True) for pid, text in prompts)
-    return {
-        "form": Form("reflection.save", w.label(name, "button_submit", ctx), fields, value="812")
-    }
+    label = _labeller(w, name, ctx)
+    form = Form("reflection.save", label("button_submit"), fields, "812", label("button_open"))
+    return {"form": form}
 
 
 def _moderation_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
@@ -124,7 +125,8 @@ def _moderation_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
         ),
         FormField("comments", label("field_comments"), "textarea", max_length=2000),
     )
-    return {"form": Form("moderation.record", label("button_submit"), fields, value="77")}
+    form = Form("moderation.record", label("button_submit"), fields, "77", label("button_open"))
+    return {"form": form}
 
 
 def _observation_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
@@ -139,7 +141,8 @@ def _observation_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
         FormField("strengths", label("field_strengths"), "textarea", True),
         FormField("development", label("field_development"), "textarea"),
     )
-    return {"form": Form("observation.record", label("button_submit"), fields, value="31")}
+    form = Form("observation.record", label("button_submit"), fields, "31", label("button_open"))
+    return {"form": form}
 
 
 def _one_button(block: str, action: str, value: str = "", style: str = "default") -> Builder:

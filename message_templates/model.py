@@ -72,6 +72,7 @@ class Form:
     submit_label: str
     fields: tuple[FormField, ...]
     value: str = ""
+    open_label: str = ""  # the button that opens the form where forms open apart (Slack modals)
 
 
 @dataclass(frozen=True)
@@ -128,4 +129,5 @@ def _form_from_dict(data: dict[str, Any]) -> Form:
         submit_label=data["submit_label"],
         fields=fields,
         value=data.get("value", ""),
+        open_label=data.get("open_label", ""),
     )

@@ -1,0 +1,5 @@
+"""The Slack edge: everything that speaks Block Kit, slack_bolt or slack_sdk lives here."""
+
+from bot.slack.render import OPEN_FORM, checklist_value_of, to_blocks, to_modal, to_slack_message
+
+__all__ = ["OPEN_FORM", "checklist_value_of", "to_blocks", "to_modal", "to_slack_message"]

@@ -1,0 +1,36 @@
+"""The plain-text version of any message: for notifications, screen readers and the terminal."""
+
+from __future__ import annotations
+
+from message_templates.markup import to_plain
+from message_templates.model import Form, Message
+
+
+def to_plain_text(message: Message) -> str:
+    """Title, words without markup, facts as "Label: value", checklist as "[x] item", buttons."""
+    sections = [
+        message.title,
+        to_plain(message.text),
+        "\n".join(f"{fact.label}: {fact.value}" for fact in message.facts),
+        "\n".join(f"[{'x' if e.done else ' '}] {e.text}" for e in message.checklist),
+        _form_text(message.form) if message.form else "",
+        "\n".join(f"{link.label}: {link.url}" for link in message.links),
+        _buttons_text(message),
+        to_plain(message.footer),
+    ]
+    return "\n\n".join(section for section in sections if section)
+
+
+def _form_text(form: Form) -> str:
+    lines = []
+    for field in form.fields:
+        mark = " (required)" if field.required else ""
+        shown = f": {field.value}" if field.value else ""
+        choices = f" [{' / '.join(c.label for c in field.choices)}]" if field.choices else ""
+        lines.append(f"{field.label}{mark}{choices}{shown}")
+    lines.append(f"[{form.submit_label}]")
+    return "\n".join(lines)
+
+
+def _buttons_text(message: Message) -> str:
+    return "  ".join(f"[{button.label}]" for button in message.buttons)
