@@ -17,7 +17,11 @@ def yaml_problem(error: yaml.YAMLError, source: str) -> str:
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
     if mark is None:
         return f"{source}: not valid YAML: {problem}"
-    return f"{source}:{mark.line + 1}: not valid YAML: {problem} (column {mark.column + 1})"
+    where = f"column {mark.column + 1}"
+    context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
+    if context and start is not None and start.line != mark.line:
+        where += f"; {context} that began on line {start.line + 1}"
+    return f"{source}:{mark.line + 1}: not valid YAML: {problem} ({where})"
 
 
 def repeated_keys(node: yaml.Node | None, source: str) -> list[str]:
@@ -48,6 +52,8 @@ def describe(error: Any, node: yaml.Node | None, source: str) -> str:
     line = line_of(node, path)
     at = f"{source}:{line}" if line else source
     message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key: check its spelling and indentation"
     return f"{at}: {_dotted(path)}: {message}"
 
 

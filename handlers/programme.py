@@ -132,7 +132,7 @@ class ReminderRule(Strict):
 
 
 class Reflection(Strict):
-    prompts: list[ChecklistItem]
+    prompts: list[ChecklistItem] = Field(min_length=1)
     auditor_reflects: bool = False
     editable_days: int = Field(default=5, ge=0, le=60)
 

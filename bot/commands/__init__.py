@@ -6,7 +6,8 @@ import argparse
 from collections.abc import Callable
 
 from bot.commands import db
+from bot.commands import programme as programme_command
 
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
 
-COMMANDS: list[Register] = [db.register]
+COMMANDS: list[Register] = [db.register, programme_command.register]

@@ -1,0 +1,261 @@
+"""`qabot programme check|show|list`: validate a programme file and read a preset in plain words."""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import sys
+from collections import Counter
+from collections.abc import Mapping
+
+from handlers.programme import (
+    ActionActivity,
+    AuditorRule,
+    BroadcastActivity,
+    CaseAudit,
+    ObservationActivity,
+    ObservationGroup,
+    PracticeWeekActivity,
+    Programme,
+    ProgrammeError,
+    load_programme,
+    preset_names,
+    resolve,
+)
+
+_ROLE_WORDS = {"iro": "IRO", "cp_chair": "CP chair", "qa_manager": "QA manager"}
+_ROLE_WORDS |= {"qa_officer": "QA officer", "principal_social_worker": "principal social worker"}
+_KIND_WORDS = {"case_audit": "case audit", "practice_week": "practice week"}
+_WEEKDAYS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday"}
+_WEEKDAYS |= {"fri": "Friday"}
+_EVERY = {"monthly": "month", "bimonthly": "two months", "quarterly": "quarter"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "programme",
+        help="check, show and list programme files and presets",
+        description="A programme file declares a council's QA activities and their cadence.",
+    )
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    check = verbs.add_parser(
+        "check",
+        help="validate a programme file or preset",
+        description="Validate a programme; every problem is listed with its line and key path.",
+    )
+    check.add_argument("source", metavar="FILE|PRESET", help="a programme file or a preset name")
+    check.set_defaults(handler=run_check)
+    show = verbs.add_parser(
+        "show",
+        help="describe a programme's activities and cadence",
+        description="Describe a programme's activities and cadence in plain words.",
+    )
+    show.add_argument("source", metavar="PRESET", help="a preset name (or a programme file)")
+    show.add_argument("--yaml", action="store_true", help="print the programme file itself")
+    show.set_defaults(handler=run_show)
+    listing = verbs.add_parser(
+        "list", help="list the shipped presets", description="List the shipped presets."
+    )
+    listing.set_defaults(handler=run_list)
+
+
+def run_check(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """One line for a valid programme; otherwise every problem on stderr and exit status 2."""
+    try:
+        programme = load_programme(args.source)
+    except ProgrammeError as error:
+        for line in str(error).splitlines():
+            print(f"qabot: {line}", file=sys.stderr)
+        return 2
+    print(f"{args.source}: valid programme for {programme.council}: {_counts(programme)}")
+    return 0
+
+
+def run_show(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if args.yaml:
+        print(resolve(args.source).read_text(encoding="utf-8"), end="")
+        return 0
+    print("\n".join(describe_programme(load_programme(args.source))))
+    return 0
+
+
+def run_list(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    names = preset_names()
+    width = max(len(n) for n in names)
+    for name in names:
+        programme = load_programme(name)
+        print(f"{name:<{width}}  {programme.council}: {_counts(programme)}")
+    return 0
+
+
+def describe_programme(programme: Programme) -> list[str]:
+    """The programme as readable lines: a heading, then each activity and its cadence."""
+    lines = [f"{programme.name} — {programme.council}", f"  {_counts(programme)}"]
+    lines.append(f"  grades: {', '.join(programme.grades)}")
+    for activity in programme.activities:
+        kind = _KIND_WORDS.get(activity.kind, activity.kind)
+        lines += ["", f"{activity.title} [{activity.id}, {kind}]"]
+        lines += [f"  {detail}" for detail in _details(activity)]
+    return lines
+
+
+def _details(activity: object) -> list[str]:
+    if isinstance(activity, CaseAudit):
+        return _audit(activity)
+    if isinstance(activity, ObservationActivity):
+        return [_group(g) for g in activity.groups] + _consent(activity)
+    if isinstance(activity, PracticeWeekActivity):
+        return _practice_week(activity)
+    if isinstance(activity, BroadcastActivity):
+        return [_broadcast(activity)]
+    if isinstance(activity, ActionActivity):
+        return [_action(activity)]
+    return []
+
+
+def _counts(programme: Programme) -> str:
+    kinds = Counter(_KIND_WORDS.get(a.kind, a.kind) for a in programme.activities)
+    parts = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in kinds.items())
+    return f"{len(programme.activities)} activities ({parts})"
+
+
+def _role(role: str) -> str:
+    return _ROLE_WORDS.get(role, role.replace("_", " "))
+
+
+def _roles(roles: object) -> str:
+    return ", ".join(_role(r) for r in roles)  # type: ignore[attr-defined]
+
+
+def _months(months: list[int]) -> str:
+    return ", ".join(calendar.month_name[m] for m in sorted(months))
+
+
+def _audit(audit: CaseAudit) -> list[str]:
+    window = audit.window
+    when = f"{audit.period}, " + (
+        f"in week {window.week_of_month} of the month"
+        if window.week_of_month
+        else f"days {window.first_day}–{window.last_day} of the month"
+    )
+    if audit.skip_months:
+        when += f"; none in {_months(audit.skip_months)}"
+    lines = [f"when: {when}", "who:", *(f"  - {_auditor(r)}" for r in audit.auditors)]
+    lines.append(f"allocation: {_allocation(audit)}")
+    lines.append(f"independence: {_independence(audit)}")
+    if audit.coverage_months:
+        lines.append(f"coverage: every practitioner at least every {audit.coverage_months} months")
+    lines.append(f"looks at: the last {audit.case_lookback_months} months of work")
+    lines += _themes(audit)
+    lines.append(
+        f"checklist: {len(audit.checklist)} items; reflection: "
+        f"{len(audit.reflection.prompts)} prompts"
+    )
+    if audit.moderation:
+        rule = audit.moderation
+        lines.append(
+            f"moderation: every {', '.join(rule.always_grades)} and {rule.share_of_rest:.0%} "
+            f"of the rest, by {_roles(rule.moderators)}, {_every_months(rule.every_months)}"
+        )
+    lines.append(f"report: {_every_months(audit.report_every_months)}")
+    return lines
+
+
+def _every_months(months: int) -> str:
+    return "every month" if months == 1 else f"every {months} months"
+
+
+def _auditor(rule: AuditorRule) -> str:
+    text = f"{_role(rule.role)} {rule.cases} case{'s' if rule.cases != 1 else ''}"
+    if rule.moderations:
+        text += f" + {rule.moderations} moderation{'s' if rule.moderations != 1 else ''}"
+    if rule.every_periods > 1:
+        text += f" every {rule.every_periods} periods"
+    if rule.services:
+        text += f" (in {', '.join(rule.services)})"
+    if rule.exclude_services:
+        text += f" (not in {', '.join(rule.exclude_services)})"
+    return text
+
+
+def _allocation(audit: CaseAudit) -> str:
+    text = (
+        f"random sample of {audit.sample_size} cases a {_EVERY[audit.period]}"
+        if audit.allocation == "random_sample"
+        else "each auditor's cases, one per practitioner"
+    )
+    if audit.lead_auditor_role:
+        text += f"; a lead auditor per service ({_role(audit.lead_auditor_role)})"
+    if audit.joins_one_audit:
+        text += f"; {_roles(audit.joins_one_audit)} joins one audit a month"
+    if audit.with_family:
+        text += "; the auditor talks with the family"
+    return text
+
+
+def _independence(audit: CaseAudit) -> str:
+    rules = audit.independence
+    parts = ["never their own case"]
+    if rules.not_line_manager:
+        parts.append("not the worker's line manager")
+    if rules.not_direct_reports:
+        parts.append("not someone the worker manages")
+    if rules.across_services:
+        parts.append("from another service")
+    return ", ".join(parts)
+
+
+def _themes(audit: CaseAudit) -> list[str]:
+    lines = [f"themed: {calendar.month_name[r.month]} — {r.theme}" for r in audit.themed_rounds]
+    if audit.themed_months:
+        lines.append(f"themed (theme chosen at allocation): {_months(audit.themed_months)}")
+    return lines
+
+
+def _group(group: ObservationGroup) -> str:
+    cadence = (
+        f"every {group.every_months} months"
+        if group.every_months
+        else f"at months {', '.join(map(str, group.at_months or []))} of the ASYE year"
+    )
+    observer = (
+        "their line manager"
+        if group.observer == "line_manager"
+        else f"the {_role(group.observer_role or '')} above them"
+    )
+    if group.per == "observer":
+        return (
+            f"{group.name}: each {_role(group.observer_role or '')} observes one of "
+            f"{_roles(group.applies_to)} {cadence}"
+        )
+    asye = "ASYE " if group.asye else ""
+    return f"{group.name}: {asye}{_roles(group.applies_to)} observed {cadence} by {observer}"
+
+
+def _consent(activity: ObservationActivity) -> list[str]:
+    return ["family consent recorded for each observation"] if activity.family_consent else []
+
+
+def _practice_week(week: PracticeWeekActivity) -> list[str]:
+    return [
+        f"when: {_months(week.months)}, week {week.week_of_month} of the month",
+        f"visitors: {_roles(week.visitors)}",
+        f"activities: {'; '.join(week.activities)}",
+        f"channel: #{week.channel}"
+        + ("; feedback collected" if week.feedback else "")
+        + ("; graded" if week.graded else ""),
+    ]
+
+
+def _broadcast(item: BroadcastActivity) -> str:
+    cadence = item.cadence.replace("_", " ")
+    ack = "; read acknowledgements" if item.acknowledge else ""
+    day = _WEEKDAYS[item.weekday]
+    return f"{item.format}, {cadence} on a {day}, to #{item.channel}{ack}"
+
+
+def _action(item: ActionActivity) -> str:
+    escalate = item.reminders.escalate_after_working_days
+    text = f"tracks actions from audits graded {', '.join(item.track_grades)}"
+    text += f"; due in {item.default_due_working_days} working days"
+    return text + (f"; escalates after {escalate} working days overdue" if escalate else "")
