@@ -1,0 +1,123 @@
+"""First flows: welcome, help, "my QA", and "away until" / "back"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.deps import Deps
+from handlers.errors import UserError
+from handlers.router import Handler, Inbound, Reply, Selector
+from message_templates.model import Button, Message
+from storage.models import Person
+from storage.my_qa import items_for
+
+SHOW_HELP = "help.show"
+SHOW_MY_QA = "my_qa.show"
+COME_BACK = "away.back"
+
+
+class Basics:
+    """The commands every person has, whatever their role."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def routes(self) -> list[tuple[Selector, Handler]]:
+        return [
+            (("hello", ""), self.welcome),
+            (("command", "help"), self.help),
+            (("action", SHOW_HELP), self.help),
+            (("command", "my qa"), self.my_qa),
+            (("action", SHOW_MY_QA), self.my_qa),
+            (("command", "away"), self.away),
+            (("command", "back"), self.back),
+            (("action", COME_BACK), self.back),
+        ]
+
+    async def welcome(self, session: AsyncSession, event: Inbound) -> Reply:
+        """The first time qabot can reach a person it says hello, once."""
+        person = await person_of(session, event.staff_id)
+        if person.welcomed_at is not None:
+            return Reply()
+        person.welcomed_at = self.deps.clock.now()
+        buttons = (("button_my_qa", SHOW_MY_QA), ("button_help", SHOW_HELP))
+        return Reply(message=self._compose("welcome", person, buttons))
+
+    async def help(self, session: AsyncSession, event: Inbound) -> Reply:
+        person = await person_of(session, event.staff_id)
+        return Reply(message=self._compose("help", person, (("button_my_qa", SHOW_MY_QA),)))
+
+    async def my_qa(self, session: AsyncSession, event: Inbound) -> Reply:
+        person = await person_of(session, event.staff_id)
+        items = [asdict(item) for item in await items_for(session, person.id)]
+        return Reply(message=self._compose("my_qa", person, items=items))
+
+    async def away(self, session: AsyncSession, event: Inbound) -> Reply:
+        person = await person_of(session, event.staff_id)
+        today = self.deps.calendar.local_date(self.deps.clock.now())
+        until = parse_away(event.text or event.value, today)
+        person.away_until = until
+        buttons = (("button_back", COME_BACK),)
+        return Reply(message=self._compose("away_set", person, buttons, until=until))
+
+    async def back(self, session: AsyncSession, event: Inbound) -> Reply:
+        person = await person_of(session, event.staff_id)
+        person.away_until = None
+        return Reply(message=self._compose("back", person, (("button_my_qa", SHOW_MY_QA),)))
+
+    async def unknown(self, session: AsyncSession, event: Inbound) -> Reply:
+        """Anything qabot does not recognise gets help, not a scolding."""
+        return await self.help(session, event)
+
+    def _compose(
+        self,
+        name: str,
+        person: Person,
+        buttons: tuple[tuple[str, str], ...] = (),
+        **extra: object,
+    ) -> Message:
+        """Wording from the template; each button's label from its `button_…` block."""
+        context = {"name": first_name(person.name), "role": person.role, **extra}
+        wording = self.deps.wording
+        made = tuple(
+            Button(wording.label(name, block, context), action) for block, action in buttons
+        )
+        return wording.compose(name, context, buttons=made)
+
+
+async def person_of(session: AsyncSession, staff_id: str) -> Person:
+    person = await session.scalar(select(Person).where(Person.staff_id == staff_id))
+    if person is None or not person.active:
+        raise UserError("I can't find you in the staff list. Your QA team can add you.")
+    return person
+
+
+def first_name(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+def parse_away(text: str, today: dt.date) -> dt.date:
+    """'away until 2027-01-04' or 'away until 04/01/2027': a date after today, within a year."""
+    words = [w for w in text.strip().split() if w.lower() not in ("away", "until")]
+    if len(words) != 1:
+        raise UserError("Tell me the day you're back, like: away until 04/01/2027")
+    until = parse_date(words[0])
+    if until is None:
+        raise UserError(f"I couldn't read {words[0]!r} as a date. Try: away until 04/01/2027")
+    if not today < until <= today + dt.timedelta(days=366):
+        raise UserError("The date you're back needs to be after today and within a year.")
+    return until
+
+
+def parse_date(text: str) -> dt.date | None:
+    """ISO (2027-01-04) or UK (04/01/2027); nothing else is guessed."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
