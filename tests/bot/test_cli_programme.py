@@ -1,0 +1,137 @@
+"""`qabot programme`: exit codes, what goes to stdout and stderr, and no tracebacks for mistakes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from handlers.programme import PRESETS_DIR
+
+BROKEN = """\
+name: broken
+council: Test Council
+activities:
+  - id: audit
+    kind: case_audit
+    title: Case audit
+    period: fortnightly
+    auditors:
+      - role: team_manager
+    checklist:
+      - id: chronology
+        text: The chronology is up to date
+    reflection:
+      prompts:
+        - id: working_well
+          text: What is working well?
+    colour: blue
+"""
+
+
+def test_list_names_every_preset(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["programme", "list"]) == 0
+    out = capsys.readouterr().out
+    names = [line.split()[0] for line in out.splitlines()]
+    assert names == ["camden", "default", "durham", "hammersmith-fulham", "haringey", "shropshire"]
+    assert "London Borough of Camden" in out
+
+
+def test_check_a_preset_prints_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["programme", "check", "haringey"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.count("\n") == 1
+    assert captured.out.startswith("haringey: valid programme for London Borough of Haringey: ")
+    assert captured.err == ""
+
+
+def test_check_a_valid_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text((PRESETS_DIR / "durham.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["programme", "check", str(path)]) == 0
+    assert "valid programme for Durham County Council" in capsys.readouterr().out
+
+
+def test_check_a_broken_file_lists_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN, encoding="utf-8")
+    assert main(["programme", "check", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert lines[0].startswith(f"qabot: {path}:7: activities.0.period: Input should be 'monthly'")
+    assert lines[1] == f"qabot: {path}:17: activities.0.colour: " + (
+        "unknown key: check its spelling and indentation"
+    )
+    assert len(lines) == 2
+    assert "Traceback" not in captured.err
+
+
+def test_check_bad_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\n  council: y\n", encoding="utf-8")
+    assert main(["programme", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"qabot: {path}:2: not valid YAML:")
+    assert err.count("\n") == 1
+
+
+def test_check_a_missing_file_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["programme", "check", "no-such-file.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("qabot: no programme 'no-such-file.yaml': give a file or a preset")
+    assert err.count("\n") == 1
+
+
+def test_show_describes_the_cadence(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["programme", "show", "camden"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("camden — London Borough of Camden\n")
+    assert "none in August, December" in out
+    assert "team manager 1 case every 2 periods" in out
+    assert "head of service 0 cases + 4 moderations (not in Quality Assurance" in out
+    assert "Getting Closer to Practice Week" in out
+
+
+def test_show_says_who_observes_whom(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["programme", "show", "shropshire"]) == 0
+    out = capsys.readouterr().out
+    assert "each head of service observes one of practitioner" in out
+    assert "team manager, IRO observed every 3 months by the service manager above them" in out
+
+
+def test_show_window_and_coverage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["programme", "show", "hammersmith-fulham"]) == 0
+    out = capsys.readouterr().out
+    assert "monthly, in week 2 of the month" in out
+    assert "every practitioner at least every 6 months" in out
+    assert "from another service" in out
+
+
+def test_show_yaml_prints_the_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["programme", "show", "durham", "--yaml"]) == 0
+    assert capsys.readouterr().out == (PRESETS_DIR / "durham.yaml").read_text(encoding="utf-8")
+
+
+def test_show_an_unknown_preset(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["programme", "show", "atlantis"]) == 2
+    err = capsys.readouterr().err
+    assert "no programme 'atlantis'" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("verb", [[], ["check"], ["show"], ["list"]])
+def test_help(verb: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["programme", *verb, "--help"])
+    assert exit_.value.code == 0
+    assert "usage: qabot programme" in capsys.readouterr().out
+
+
+def test_a_verb_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["programme"])
+    assert exit_.value.code == 2
+    assert "VERB" in capsys.readouterr().err
