@@ -27,11 +27,11 @@ CASE_REF = re.compile(r"C-\d{6}")
 
 
 def test_every_message_has_a_template_and_a_sample() -> None:
-    assert set(Wording().names()) == EXPECTED
-    assert set(SAMPLE_CONTEXTS) == EXPECTED
+    assert EXPECTED <= set(Wording().names())
+    assert set(SAMPLE_CONTEXTS) == set(Wording().names())
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(SAMPLE_CONTEXTS))
 def test_template_documents_its_context_and_renders(name: str) -> None:
     assert (SHIPPED_DIR / f"{name}.j2").read_text().startswith("{#")
     message = sample_message(Wording(), name)
@@ -84,7 +84,7 @@ def test_council_override_wins_by_name(tmp_path: Path) -> None:
     back = wording.compose("back", SAMPLE_CONTEXTS["back"])
     assert (back.title, back.text, back.fallback) == ("Croeso", "Hi Priya", "Croeso\nHi Priya")
     assert wording.compose("help", SAMPLE_CONTEXTS["help"]).title == "What I can do"
-    assert set(wording.names()) == EXPECTED
+    assert set(wording.names()) == set(Wording().names())
 
 
 def test_values_are_escaped_so_people_cannot_add_formatting() -> None:
