@@ -1,0 +1,133 @@
+"""The composition root: engine -> repositories -> router -> platforms -> scheduler -> web app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.sandbox.platform import SandboxPlatform
+from bot.sandbox.web import SandboxSite
+from bot.settings import Settings
+from bot.web import add_service_routes
+from handlers.basics import Basics
+from handlers.calendar import Calendar
+from handlers.deps import Deps
+from handlers.inbound import handle_event
+from handlers.programme import Programme, load_programme
+from handlers.router import Inbound, Reply, Router
+from message_templates.wording import Wording
+from scheduler.clock import Clock, SystemClock
+from scheduler.dispatcher import Dispatcher, DispatchPolicy, Platform
+from scheduler.jobs import Sweeps, build_scheduler
+from storage import make_engine, make_sessions
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Qabot:
+    """Everything one qabot process runs, built by `build`."""
+
+    deps: Deps
+    engine: AsyncEngine
+    router: Router
+    dispatcher: Dispatcher
+    sweeps: Sweeps
+    web: web.Application
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    scheduler: AsyncIOScheduler | None = None
+    delivery: asyncio.Task[None] | None = None
+
+    async def handle(self, event: Inbound) -> Reply | None:
+        """One inbound event, then an immediate delivery pass so replies show at once."""
+        reply = await handle_event(self.deps, self.router, event)
+        self.dispatcher.notify()
+        await self.dispatcher.run_once(self.deps.clock.now())
+        return reply
+
+
+def build(settings: Settings, clock: Clock | None = None) -> Qabot:
+    """Wire qabot together from settings; nothing starts until `start`."""
+    programme = load_programme(settings.programme)
+    engine = make_engine(settings.database_url)
+    sessions = make_sessions(engine)
+    clock = clock or SystemClock()
+    wording = Wording(settings.templates_dir)
+    platform = settings.platforms[0]
+    deps = Deps(
+        sessions=sessions,
+        wording=wording,
+        clock=clock,
+        programme=programme,
+        calendar=calendar_for(programme),
+        platform=platform,
+        case_link=settings.case_link,
+        qa_channel=programme.qa_channel,
+    )
+    router = build_router(deps)
+    policy = DispatchPolicy(qa_recipient=f"channel:{programme.qa_channel}", qa_platform=platform)
+    dispatcher = Dispatcher(sessions, build_platforms(settings), clock=clock, policy=policy)
+    sweeps = build_sweeps(deps)
+    app = web.Application(client_max_size=256 * 1024)
+    qabot = Qabot(
+        deps=deps, engine=engine, router=router, dispatcher=dispatcher, sweeps=sweeps, web=app
+    )
+    add_service_routes(app, sessions)
+    if "sandbox" in settings.platforms:
+        SandboxSite(sessions, qabot.handle, programme.timezone).add_routes(app)
+    return qabot
+
+
+def calendar_for(programme: Programme) -> Calendar:
+    return Calendar(
+        timezone=programme.timezone,
+        bank_holidays=programme.bank_holidays,
+        working_hours=programme.working_hours,
+    )
+
+
+def build_router(deps: Deps) -> Router:
+    basics = Basics(deps)
+    routes = [*basics.routes()]
+    return Router(
+        routes,
+        fallback=basics.unknown,
+        problem=lambda text: deps.wording.compose("user_error", {"problem": text}),
+        apology=lambda: deps.wording.compose("apology", {}),
+    )
+
+
+def build_platforms(settings: Settings) -> list[Platform]:
+    platforms: list[Platform] = []
+    if "sandbox" in settings.platforms:
+        platforms.append(SandboxPlatform())
+    return platforms
+
+
+def build_sweeps(deps: Deps) -> Sweeps:
+    sweeps = Sweeps()
+    return sweeps
+
+
+async def start(qabot: Qabot) -> None:
+    """Start the scheduler's sweep and the dispatcher loop on the running event loop."""
+    qabot.scheduler = build_scheduler(
+        clock=qabot.deps.clock, sweeps=qabot.sweeps, timezone=qabot.deps.programme.timezone
+    )
+    qabot.scheduler.start()
+    qabot.delivery = asyncio.create_task(qabot.dispatcher.run_forever(qabot.stop))
+
+
+async def stop(qabot: Qabot) -> None:
+    """Let the dispatcher finish the message in hand, then stop the scheduler and the pool."""
+    qabot.stop.set()
+    if qabot.delivery is not None:
+        await qabot.delivery
+    if qabot.scheduler is not None:
+        qabot.scheduler.shutdown(wait=False)
+    await qabot.engine.dispose()

@@ -1,0 +1,88 @@
+"""`qabot run`: the web server, scheduler and dispatcher in one process."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from collections.abc import Mapping
+
+from aiohttp import web
+
+from bot.app import Qabot, build, start, stop
+from bot.settings import Settings, load_settings
+from handlers.demo import load_demo_council
+from handlers.errors import UserError
+from storage import upgrade
+from storage.people import count_people
+
+log = logging.getLogger(__name__)
+DEMO_PEOPLE = 120
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    run = subparsers.add_parser(
+        "run",
+        help="serve qabot: web server, scheduler and dispatcher",
+        description="With no platform credentials this starts the local sandbox on SQLite, "
+        "loading a demo council into an empty database.",
+    )
+    run.add_argument("--no-demo", action="store_true", help="never load the demo council")
+    run.set_defaults(handler=run_server)
+
+
+def run_server(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    settings = load_settings(env)
+    upgrade(settings.database_url)
+    asyncio.run(serve(settings, demo=not args.no_demo))
+    return 0
+
+
+async def serve(settings: Settings, *, demo: bool) -> None:
+    """Serve until SIGINT or SIGTERM, then shut down cleanly."""
+    qabot = build(settings)
+    if demo and "sandbox" in settings.platforms:
+        await _load_demo_if_empty(qabot)
+    runner = web.AppRunner(qabot.web, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    try:
+        await site.start()
+    except OSError as error:
+        await runner.cleanup()
+        await qabot.engine.dispose()
+        raise UserError(
+            f"cannot listen on {settings.host}:{settings.port} ({error.strerror}); "
+            "set QABOT_PORT to a free port"
+        ) from error
+    await start(qabot)
+    done = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, done.set)
+    base = f"http://{settings.host}:{settings.port}"
+    if "sandbox" in settings.platforms:
+        print(f"qabot: the sandbox is at {base}/sandbox", flush=True)
+    print(f"qabot: serving {', '.join(settings.platforms)} at {base} (Ctrl-C stops)", flush=True)
+    try:
+        await done.wait()
+    finally:
+        print("qabot: stopping", flush=True)
+        await stop(qabot)
+        await runner.cleanup()
+
+
+async def _load_demo_if_empty(qabot: Qabot) -> None:
+    async with qabot.deps.sessions() as session:
+        empty = await count_people(session) == 0
+    if empty:
+        summary = await load_demo_council(
+            qabot.deps.sessions, people=DEMO_PEOPLE, seed=1, now=qabot.deps.clock.now()
+        )
+        changes = summary.changes
+        print(
+            f"qabot: the database was empty, so a demo council was loaded: "
+            f"{changes.people_added} people and {changes.cases_added} cases",
+            flush=True,
+        )

@@ -1,0 +1,172 @@
+"""The sandbox at /sandbox: pick a person, read what qabot sent them, and act as they would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from bot.sandbox.render import to_html
+from handlers.router import Inbound
+from message_templates.model import Message
+from storage import Sessions
+from storage.conversations import Delivered, channels_posted, delivered_to, waiting_for
+from storage.people import StaffMember, person_by_staff_id, search_people
+
+HERE = Path(__file__).parent
+PLATFORM = "sandbox"
+MAX_FIELD = 5000
+ROLE_LABELS = {"cp_chair": "CP chair", "iro": "IRO", "qa_officer": "QA officer"}
+
+Handle = Callable[[Inbound], Awaitable[object]]
+
+
+class SandboxSite:
+    """Server-rendered pages; every click becomes an Inbound event through the router."""
+
+    def __init__(self, sessions: Sessions, handle: Handle, zone: str = "Europe/London") -> None:
+        self.sessions = sessions
+        self.handle = handle
+        self.zone = ZoneInfo(zone)
+        self.pages = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(["html"]),
+        )
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/sandbox", self.people)
+        app.router.add_get("/sandbox/people/{staff_id}", self.person)
+        app.router.add_post("/sandbox/people/{staff_id}/say", self.say)
+        app.router.add_post("/sandbox/people/{staff_id}/act", self.act)
+        app.router.add_get("/sandbox/channels/{channel}", self.channel)
+        app.router.add_static("/sandbox/static", HERE / "static")
+
+    async def people(self, request: web.Request) -> web.Response:
+        query = request.query.get("q", "").strip()[:100]
+        async with self.sessions() as session:
+            found = await search_people(session, query, 50)
+            channels = await channels_posted(session, PLATFORM)
+        people = [self._person_view(p) for p in found]
+        return self._page("people.html", query=query, people=people, channels=channels)
+
+    async def person(self, request: web.Request) -> web.Response:
+        person = await self._person(request)
+        await self.handle(
+            self._event(person.staff_id, "hello", event_id=f"hello:{person.staff_id}")
+        )
+        recipient = f"person:{person.staff_id}"
+        async with self.sessions() as session:
+            sent = await delivered_to(session, recipient, PLATFORM)
+            pending = await waiting_for(session, recipient, PLATFORM)
+        target = f"/sandbox/people/{person.staff_id}/act"
+        messages = [self._message_view(d, target) for d in sent]
+        return self._page(
+            "person.html",
+            person=self._person_view(person),
+            messages=messages,
+            pending=pending,
+            event_id=uuid.uuid4().hex,
+        )
+
+    async def say(self, request: web.Request) -> web.Response:
+        person = await self._person(request)
+        form = await self._form(request)
+        text = form.get("text", "").strip()
+        if not text:
+            raise web.HTTPBadRequest(text="Type a message for qabot first.")
+        await self.handle(
+            self._event(person.staff_id, "text", event_id=form["event_id"], text=text)
+        )
+        raise web.HTTPSeeOther(f"/sandbox/people/{person.staff_id}")
+
+    async def act(self, request: web.Request) -> web.Response:
+        person = await self._person(request)
+        form = await self._form(request)
+        action = form.get("action", "")
+        if not action:
+            raise web.HTTPBadRequest(text="That form did not say what to do.")
+        kind = "form" if form.get("is_form") == "1" else "action"
+        skip = {"action", "value", "event_id", "source_key", "is_form"}
+        fields = tuple((k, v) for k, v in form.items() if k not in skip)
+        event = self._event(
+            person.staff_id,
+            kind,
+            event_id=form["event_id"],
+            name=action,
+            value=form.get("value", ""),
+            fields=fields,
+            source_key=form.get("source_key", ""),
+        )
+        await self.handle(event)
+        raise web.HTTPSeeOther(f"/sandbox/people/{person.staff_id}")
+
+    async def channel(self, request: web.Request) -> web.Response:
+        name = request.match_info["channel"]
+        async with self.sessions() as session:
+            sent = await delivered_to(session, f"channel:{name}", PLATFORM)
+        messages = [self._message_view(d, "") for d in sent]
+        return self._page("channel.html", channel=name, messages=messages)
+
+    async def _person(self, request: web.Request) -> StaffMember:
+        staff_id = request.match_info["staff_id"]
+        async with self.sessions() as session:
+            person = await person_by_staff_id(session, staff_id)
+        if person is None or not person.active:
+            raise web.HTTPNotFound(text=f"No active person with staff id {staff_id[:64]!r}.")
+        return person
+
+    async def _form(self, request: web.Request) -> dict[str, str]:
+        """The posted form as text fields; each needs an event id so a resubmit is ignored."""
+        if request.content_length and request.content_length > 64_000:
+            raise web.HTTPRequestEntityTooLarge(max_size=64_000, actual_size=request.content_length)
+        posted = await request.post()
+        form: dict[str, str] = {}
+        for key, value in posted.items():
+            if not isinstance(value, str) or len(value) > MAX_FIELD:
+                raise web.HTTPBadRequest(
+                    text=f"The field {key[:40]!r} is not plain text or too long."
+                )
+            form[key] = value if key not in form else f"{form[key]},{value}"
+        if not form.get("event_id"):
+            raise web.HTTPBadRequest(text="That form is missing its event id; reload the page.")
+        return form
+
+    def _event(self, staff_id: str, kind: str, *, event_id: str, **rest: object) -> Inbound:
+        return Inbound(platform=PLATFORM, event_id=event_id, staff_id=staff_id, kind=kind, **rest)  # type: ignore[arg-type]
+
+    def _message_view(self, delivered: Delivered, target: str) -> dict[str, object]:
+        message = Message.from_dict(delivered.payload)
+        # A fresh event id per page view: a resubmitted form is ignored, a new click is not.
+        html: Markup = to_html(
+            message, form_target=target, source_key=delivered.key, event_id=uuid.uuid4().hex
+        )
+        local = delivered.sent_at.astimezone(self.zone)
+        return {
+            "kind": delivered.kind,
+            "when": _when(local),
+            "html": html,
+            "updated": delivered.updated,
+        }
+
+    def _person_view(self, person: StaffMember) -> dict[str, str]:
+        label = ROLE_LABELS.get(person.role, person.role.replace("_", " ").capitalize())
+        return {
+            "staff_id": person.staff_id,
+            "name": person.name,
+            "role_label": label,
+            "team": f"{person.team}, {person.service}",
+        }
+
+    def _page(self, name: str, **context: object) -> web.Response:
+        html = self.pages.get_template(name).render(**context)
+        return web.Response(text=html, content_type="text/html")
+
+
+def _when(at: dt.datetime) -> str:
+    return at.strftime("%a %d %b %Y, %H:%M")

@@ -1,0 +1,65 @@
+"""What a person or channel has been sent on one platform, as the sandbox shows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage
+
+
+@dataclass(frozen=True)
+class Delivered:
+    key: str
+    kind: str
+    payload: dict[str, Any]
+    sent_at: dt.datetime
+    updated: bool
+
+
+async def delivered_to(
+    session: AsyncSession, recipient: str, platform: str, limit: int = 50
+) -> list[Delivered]:
+    """The newest messages delivered to `recipient`, oldest first."""
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.recipient == recipient,
+            OutboxMessage.platform == platform,
+            OutboxMessage.platform_message_id.is_not(None),
+            OutboxMessage.replaces_key.is_(None),
+        )
+        .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    found = [
+        Delivered(r.idempotency_key, r.message_type, r.payload, r.sent_at or r.created_at, False)
+        for r in rows
+    ]
+    return list(reversed(found))
+
+
+async def waiting_for(session: AsyncSession, recipient: str, platform: str) -> int:
+    """How many messages are queued for `recipient` and not yet sent."""
+    count = await session.scalar(
+        select(func.count()).where(
+            OutboxMessage.recipient == recipient,
+            OutboxMessage.platform == platform,
+            OutboxMessage.status == "pending",
+            OutboxMessage.platform_message_id.is_(None),
+        )
+    )
+    return int(count or 0)
+
+
+async def channels_posted(session: AsyncSession, platform: str) -> list[str]:
+    rows = await session.scalars(
+        select(OutboxMessage.recipient)
+        .distinct()
+        .where(OutboxMessage.platform == platform, OutboxMessage.recipient.like("channel:%"))
+    )
+    return sorted(r.removeprefix("channel:") for r in rows)
