@@ -65,7 +65,7 @@ class Wording:
         if unknown:
             raise TypeError(f"compose() got unexpected structure: {', '.join(sorted(unknown))}")
         template = self._template(name)
-        blocks = self._render_blocks(template, context)
+        blocks = self._render_blocks(template, context, _MESSAGE_BLOCKS)
         title = to_plain(blocks.get("title", ""))
         text = blocks.get("text", "")
         fallback = to_plain(blocks["fallback"]) if "fallback" in blocks else _derive(title, text)
@@ -83,7 +83,7 @@ class Wording:
 
     def label(self, name: str, block: str, context: Mapping[str, Any]) -> str:
         """One named block as plain text, e.g. a button label such as `button_done`."""
-        blocks = self._render_blocks(self._template(name), context, only=block)
+        blocks = self._render_blocks(self._template(name), context, (block,))
         if block not in blocks:
             raise WordingError(f"template {name!r} has no block {block!r}")
         return to_plain(blocks[block])
@@ -97,17 +97,19 @@ class Wording:
             raise WordingError(f"no message template named {name!r}") from None
 
     def _render_blocks(
-        self, template: Template, context: Mapping[str, Any], only: str | None = None
+        self, template: Template, context: Mapping[str, Any], wanted: tuple[str, ...]
     ) -> dict[str, str]:
-        rendered = {}
+        """Only the blocks asked for, so a label block never holds up a message."""
         ctx = template.new_context(dict(context))
-        for block, render in template.blocks.items():
-            if only is None or block == only:
-                rendered[block] = _tidy("".join(render(ctx)))
-        return rendered
+        return {
+            block: _tidy("".join(render(ctx)))
+            for block, render in template.blocks.items()
+            if block in wanted
+        }
 
 
 _TUPLES = frozenset({"facts", "checklist", "buttons", "links"})
+_MESSAGE_BLOCKS = ("title", "text", "fallback", "footer", "checklist_submit")
 
 
 class _Raw(str):
