@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import AuditLogEntry, Case, Person, Service, Team
+from storage.models import AuditLogEntry, Base, Case, Person, Service, Team
 
 
 @dataclass(frozen=True)
@@ -128,13 +128,13 @@ async def _upsert_teams(
     services: dict[str, int] = dict((await session.execute(select(Service.name, Service.id))).all())
     new_services = sorted({service for service, _ in pairs} - services.keys())
     if new_services:
-        await session.execute(insert(Service), [{"name": name} for name in new_services])
+        await _insert(session, Service, [{"name": name} for name in new_services])
         services = dict((await session.execute(select(Service.name, Service.id))).all())
     teams = await _team_ids(session)
     new_teams = sorted(pairs - teams.keys())
     if new_teams:
         rows = [{"name": team, "service_id": services[service]} for service, team in new_teams]
-        await session.execute(insert(Team), rows)
+        await _insert(session, Team, rows)
         teams = await _team_ids(session)
     return teams
 
@@ -156,8 +156,7 @@ async def _upsert_people(
     existing = {row.staff_id: row for row in (await session.execute(select(*columns))).all()}
     inserts, updates = _plan_people(roster, existing, team_ids, now)
     await _update_people(session, updates)
-    if inserts:
-        await session.execute(insert(Person), inserts)
+    await _insert(session, Person, inserts)
     ids: dict[str, int] = dict((await session.execute(select(Person.staff_id, Person.id))).all())
     relinked = await _link_managers(session, roster.people, existing, ids)
     deactivated = {u["id"] for u in updates if u.get("active") is False}
@@ -207,10 +206,8 @@ async def _update_people(session: AsyncSession, updates: list[dict[str, Any]]) -
     """Bulk update by id; changed emails pass through a placeholder so two may swap."""
     moving = [{"id": u["id"], "email": f"moving-{u['id']}@qabot.invalid"} for u in updates]
     moving = [m for m, u in zip(moving, updates, strict=True) if "email" in u]
-    if moving:
-        await session.execute(update(Person), moving)
-    if updates:
-        await session.execute(update(Person), updates)
+    await _update(session, Person, moving)
+    await _update(session, Person, updates)
 
 
 async def _link_managers(
@@ -228,8 +225,7 @@ async def _link_managers(
             links.append({"id": ids[record.staff_id], "manager_id": want})
             if old is not None:
                 relinked.add(old.id)
-    if links:
-        await session.execute(update(Person), links)
+    await _update(session, Person, links)
     return relinked
 
 
@@ -255,10 +251,8 @@ async def _upsert_cases(session: AsyncSession, roster: Roster) -> tuple[int, int
         ]
         updates += [{"id": case_id, "status": "closed"} for case_id in missing]
         closed += len(missing)
-    if updates:
-        await session.execute(update(Case), updates)
-    if inserts:
-        await session.execute(insert(Case), inserts)
+    await _update(session, Case, updates)
+    await _insert(session, Case, inserts)
     return len(inserts), len(updates) - closed, closed
 
 
@@ -273,6 +267,23 @@ def _case_values(record: CaseRecord, ids: dict[str, int]) -> dict[str, Any]:
         "themes": ";".join(record.themes),
         "status": record.status,
     }
+
+
+async def _insert(session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(cast(Table, model.__table__)), rows)
+
+
+async def _update(session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """One executemany per set of changed columns, by id (the ORM's bulk path goes row by row)."""
+    table = cast(Table, model.__table__)
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append({f"b_{k}": v for k, v in row.items()})
+    for keys, params in groups.items():
+        values = {k: bindparam(f"b_{k}", type_=table.c[k].type) for k in keys if k != "id"}
+        statement = update(table).where(table.c.id == bindparam("b_id")).values(values)
+        await session.execute(statement, params)
 
 
 def _staff_query() -> Select[Person, str, str, str]:
