@@ -136,6 +136,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "auditor_name": "Dana Hughes",
         "grade": "Outstanding",
     },
+    "moderation_saved": {"name": "Ruth", "case_ref": "C-000123", "auditor_name": "Dana Hughes"},
+    "reminder_snoozed": {"name": "Tom", "until": dt.date(2027, 1, 12)},
     "moderation_recorded": {
         "name": "Dana",
         "case_ref": "C-000123",

@@ -1,0 +1,142 @@
+"""`qabot allocate --period YYYY-MM [--dry-run] [--explain] [--activity ID]`: run a round.
+
+The plan is printed for the QA team at the terminal (case references included: it is theirs);
+`--dry-run` writes nothing and sends nothing; running a stored round again changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+from collections.abc import Mapping
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from bot.settings import Settings, load_settings
+from handlers.allocation import AllocationPlan
+from handlers.audit_cycle import RoundResult, run_allocation
+from handlers.calendar import Calendar
+from handlers.deps import Deps
+from handlers.errors import UserError
+from handlers.programme import CaseAudit, Programme, load_programme
+from message_templates.wording import Wording
+from scheduler.clock import SystemClock
+from storage import make_engine, make_sessions
+
+PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "allocate",
+        help="allocate a period's case audits (preview with --dry-run)",
+        description="Allocate cases to auditors for one period, and tell everyone involved.",
+    )
+    parser.add_argument("--period", required=True, metavar="YYYY-MM", help="e.g. 2027-01")
+    parser.add_argument("--dry-run", action="store_true", help="show the plan; write nothing")
+    parser.add_argument("--explain", action="store_true", help="say why, pair by pair")
+    parser.add_argument("--activity", metavar="ID", help="one case audit (default: every one)")
+    parser.set_defaults(handler=run_allocate)
+
+
+def parse_period(text: str) -> tuple[int, int]:
+    """YYYY-MM, a real month; anything else is one clear line."""
+    found = PERIOD.match(text.strip())
+    if found is None or not 1 <= int(found.group(2)) <= 12:
+        raise UserError(f"--period must be a month like 2027-01, not {text!r}")
+    return int(found.group(1)), int(found.group(2))
+
+
+def chosen(programme: Programme, activity_id: str | None) -> list[CaseAudit]:
+    activities: list[CaseAudit] = programme.of_kind(CaseAudit)
+    if activity_id is None:
+        if not activities:
+            raise UserError(f"the programme {programme.name!r} has no case audit")
+        return activities
+    found = [a for a in activities if a.id == activity_id]
+    if not found:
+        names = ", ".join(a.id for a in activities) or "none"
+        raise UserError(f"no case audit {activity_id!r} in the programme (it has: {names})")
+    return found
+
+
+def run_allocate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    year, month = parse_period(args.period)
+    settings = load_settings(env)
+    programme = load_programme(settings.programme)
+    activities = chosen(programme, args.activity)
+    try:
+        lines = asyncio.run(_allocate(settings, programme, activities, year, month, args))
+    except (OperationalError, ProgrammingError) as error:
+        raise UserError("the database isn't ready: run `qabot db upgrade` first") from error
+    print("\n".join(lines))
+    return 0
+
+
+async def _allocate(
+    settings: Settings,
+    programme: Programme,
+    activities: list[CaseAudit],
+    year: int,
+    month: int,
+    args: argparse.Namespace,
+) -> list[str]:
+    engine = make_engine(settings.database_url)
+    sessions = make_sessions(engine)
+    deps = Deps(
+        sessions=sessions,
+        wording=Wording(settings.templates_dir),
+        clock=SystemClock(),
+        programme=programme,
+        calendar=Calendar.from_programme(programme),
+        platform=settings.platforms[0],
+        case_link=settings.case_link,
+        qa_channel=programme.qa_channel,
+    )
+    lines: list[str] = []
+    try:
+        for activity in activities:
+            async with sessions.begin() as session:
+                result = await run_allocation(
+                    deps, session, activity, year, month, dry_run=args.dry_run
+                )
+                lines += describe(result, explain=args.explain)
+    finally:
+        await engine.dispose()
+    return lines
+
+
+def describe(result: RoundResult, *, explain: bool) -> list[str]:
+    """The run in plain lines: a header, each pair, and (with explain) why and who is left out."""
+    head = f"{result.activity} {result.period}:"
+    if result.plan is None:
+        return [f"{head} already allocated ({result.allocations} audits); nothing changed"]
+    plan = result.plan
+    if plan.skipped is not None:
+        return [f"{head} no round: {plan.skipped}"]
+    state = "preview, nothing written" if result.round_id is None else "allocated"
+    window = f"window {plan.window[0]} to {plan.window[1]}"
+    theme = f", theme '{plan.theme}'" if plan.theme else ""
+    lines = [f"{head} {len(plan.pairs)} audits ({state}); {window}{theme}"]
+    for pair in plan.pairs:
+        lines.append(f"  {pair.auditor_id} audits {pair.case_ref} with {pair.practitioner_id}")
+        if explain:
+            lines.append(f"    why: {pair.reason}")
+    if explain:
+        lines += _left_out(plan)
+    elif plan.uncovered:
+        lines.append(f"  {len(plan.uncovered)} practitioners not covered (--explain says why)")
+    return lines
+
+
+def _left_out(plan: AllocationPlan) -> list[str]:
+    lines = [f"  uncovered: {len(plan.uncovered)} practitioners"]
+    for u in plan.uncovered:
+        overdue = " (overdue)" if u.overdue else ""
+        lines.append(f"    {u.practitioner_id}{overdue}: {u.reason}")
+    if plan.idle_auditors:
+        lines.append(f"  auditors without a case: {len(plan.idle_auditors)}")
+        lines += [f"    {i.auditor_id}: {i.reason}" for i in plan.idle_auditors]
+    lines += [f"  note: {note}" for note in plan.notes]
+    return lines

@@ -1,0 +1,105 @@
+"""Closing the loop: actions from audits, their reminders and escalations; snoozing reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.audit_checklist import parse_id
+from handlers.audit_ids import ACTION_DONE
+from handlers.audit_messages import first_name, snooze_button
+from handlers.deps import Deps
+from handlers.errors import UserError
+from handlers.router import Inbound, Reply
+from message_templates.model import Button, Message
+from storage import audits
+from storage.audits import PersonRef
+from storage.models import Action
+
+SNOOZABLE = ("checklist", "audit", "action")
+MAX_SNOOZE_WORKING_DAYS = 10
+
+
+def source_of(action: Action, case_refs: dict[int, str]) -> str:
+    """Where an action came from, in words for a DM to the people involved."""
+    ref = case_refs.get(action.source_id) if action.source == "audit" else None
+    return f"the audit of {ref}" if ref else "an audit"
+
+
+def _meta(kind: str, action: Action, owner: PersonRef, **extra: object) -> dict[str, object]:
+    return {
+        "type": kind,
+        "action_id": action.id,
+        "owner": owner.staff_id,
+        "due": action.due_on.isoformat(),
+        "flagged": action.flagged,
+        **extra,
+    }
+
+
+def action_reminder(
+    deps: Deps, action: Action, owner: PersonRef, source: str, today: dt.date
+) -> Message:
+    name = "action_reminder"
+    context = {
+        "name": first_name(owner.name),
+        "description": action.description,
+        "source": source,
+        "due": action.due_on,
+        "is_past_due": today > action.due_on,
+    }
+    done = Button(deps.wording.label(name, "button_done", context), ACTION_DONE, str(action.id))
+    snooze = snooze_button(deps, name, context, f"action:{action.id}", 5)
+    meta = _meta("action.reminder", action, owner)
+    return deps.wording.compose(name, context, buttons=(done, snooze), meta=meta)
+
+
+def action_escalated(
+    deps: Deps, action: Action, owner: PersonRef, manager: PersonRef, source: str, days: int
+) -> Message:
+    context = {
+        "name": first_name(manager.name),
+        "owner_name": owner.name,
+        "description": action.description,
+        "source": source,
+        "due": action.due_on,
+        "working_days": days,
+    }
+    meta = _meta("action.escalated", action, owner, manager=manager.staff_id)
+    return deps.wording.compose("action_escalated", context, meta=meta)
+
+
+async def mark_done(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
+    """The owner closes their action in one click."""
+    action = await session.get(Action, parse_id(event.value, "action"))
+    owner = await audits.person_by_staff_id(session, event.staff_id)
+    if action is None:
+        raise UserError("I can't find that action any more. Your QA team can help.")
+    if owner is None or owner.id != action.owner_id:
+        raise UserError("Only the action's owner can close it.")
+    if action.status != "open":
+        raise UserError("That action is already closed. Thank you!")
+    action.status, action.done_at = "done", deps.clock.now()
+    context = {"name": first_name(owner.name), "description": action.description}
+    meta = _meta("action.done", action, owner)
+    return Reply(message=deps.wording.compose("action_done", context, meta=meta))
+
+
+async def snooze(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
+    """Hold one reminder for a few working days (value "<kind>:<id>:<working days>")."""
+    kind, _, rest = event.value.partition(":")
+    item_id, _, days_text = rest.partition(":")
+    if kind not in SNOOZABLE or not item_id.isdigit() or not days_text.isdigit():
+        raise UserError("I couldn't tell which reminder to snooze. Please use its button.")
+    days = min(max(int(days_text), 1), MAX_SNOOZE_WORKING_DAYS)
+    person = await audits.person_by_staff_id(session, event.staff_id)
+    if person is None:
+        raise UserError("I can't find you in the staff list. Your QA team can add you.")
+    calendar = deps.calendar
+    today = calendar.local_date(deps.clock.now())
+    until = calendar.add_working_days(calendar.next_working_day(today), days - 1)
+    await audits.set_snooze(session, person.id, f"{kind}:{item_id}", until)
+    context = {"name": first_name(person.name), "until": until}
+    meta = {"type": "reminder.snoozed", "item": f"{kind}:{item_id}", "until": until.isoformat()}
+    return Reply(message=deps.wording.compose("reminder_snoozed", context, meta=meta))

@@ -1,0 +1,105 @@
+"""The audit cycle end to end: allocation, checklist, record, reflection, moderation and actions.
+
+`AuditCycle(deps).routes()` gives the router every (selector, handler) pair of the cycle; the
+scheduler calls `allocate_due`, `sweep_reminders` and `sweep_escalations` as `(deps, now) -> int`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import (
+    audit_actions,
+    audit_checklist,
+    audit_moderation,
+    audit_record,
+    audit_reflection,
+)
+from handlers.audit_allocation import RoundResult, allocate_due, make_plan, run_allocation
+from handlers.audit_ids import (
+    ACTION_DONE,
+    CHECKLIST_TICK,
+    OPEN_MODERATION,
+    OPEN_RECORD,
+    RECORD,
+    RECORD_MODERATION,
+    SAVE_REFLECTION,
+    SNOOZE,
+)
+from handlers.audit_moderation import agreement_rate, is_sampled, period_agreement_rate
+from handlers.audit_reflection import (
+    can_read_reflections,
+    read_reflections,
+    reflections_for_supervision,
+)
+from handlers.audit_sweeps import sweep_escalations, sweep_reminders
+from handlers.deps import Deps
+from handlers.router import Handler, Inbound, Reply, Selector
+
+__all__ = [
+    "ACTION_DONE",
+    "CHECKLIST_TICK",
+    "OPEN_MODERATION",
+    "OPEN_RECORD",
+    "RECORD",
+    "RECORD_MODERATION",
+    "SAVE_REFLECTION",
+    "SNOOZE",
+    "AuditCycle",
+    "RoundResult",
+    "agreement_rate",
+    "allocate_due",
+    "can_read_reflections",
+    "is_sampled",
+    "make_plan",
+    "period_agreement_rate",
+    "read_reflections",
+    "reflections_for_supervision",
+    "run_allocation",
+    "sweep_escalations",
+    "sweep_reminders",
+]
+
+
+class AuditCycle:
+    """The case-audit actions every person may take, each checking it is theirs to take."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def routes(self) -> list[tuple[Selector, Handler]]:
+        return [
+            (("action", CHECKLIST_TICK), self.tick),
+            (("form", CHECKLIST_TICK), self.tick),
+            (("action", OPEN_RECORD), self.open_record),
+            (("form", RECORD), self.record),
+            (("form", SAVE_REFLECTION), self.reflect),
+            (("action", OPEN_MODERATION), self.open_moderation),
+            (("form", RECORD_MODERATION), self.moderate),
+            (("action", ACTION_DONE), self.action_done),
+            (("action", SNOOZE), self.snooze),
+        ]
+
+    async def tick(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_checklist.tick(self.deps, session, event)
+
+    async def open_record(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_record.open_record(self.deps, session, event)
+
+    async def record(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_record.submit_record(self.deps, session, event)
+
+    async def reflect(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_reflection.save_reflection(self.deps, session, event)
+
+    async def open_moderation(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_moderation.open_moderation(self.deps, session, event)
+
+    async def moderate(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_moderation.record_moderation(self.deps, session, event)
+
+    async def action_done(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_actions.mark_done(self.deps, session, event)
+
+    async def snooze(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_actions.snooze(self.deps, session, event)

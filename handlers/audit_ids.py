@@ -1,0 +1,21 @@
+"""Action ids of the audit cycle: the Slack action_id, Teams verb and sandbox form all carry these.
+
+Values each action carries:
+- CHECKLIST_TICK: value "<allocation_id>" with the ticked item ids in field "done" (comma-separated
+  or repeated; none means nothing ticked) sets the checklist to exactly that state; value
+  "<allocation_id>:<item_id>" with no "done" field toggles one item.
+- OPEN_RECORD / RECORD: value "<allocation_id>"; RECORD carries the form's fields.
+- SAVE_REFLECTION: value "<allocation_id>" with one field per reflection prompt id.
+- OPEN_MODERATION / RECORD_MODERATION: value "<moderation_id>".
+- ACTION_DONE: value "<action_id>".
+- SNOOZE: value "<item>:<working days>", item being "checklist:<id>", "audit:<id>" or "action:<id>".
+"""
+
+CHECKLIST_TICK = "checklist.tick"
+OPEN_RECORD = "audit.open_record"
+RECORD = "audit.record"
+SAVE_REFLECTION = "reflection.save"
+OPEN_MODERATION = "moderation.open"
+RECORD_MODERATION = "moderation.record"
+ACTION_DONE = "action.done"
+SNOOZE = "audit.snooze"

@@ -1,0 +1,214 @@
+"""Moderation: an independent second look at a sample of recorded audits, to keep grading fair.
+
+The sample is every audit graded in `always_grades` plus a share of the rest, chosen by a hash
+of the allocation id, so the same audit is always in or out whoever runs it and whenever.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.audit_checklist import parse_id
+from handlers.audit_ids import OPEN_MODERATION, RECORD_MODERATION
+from handlers.audit_messages import audit_meta, dm, first_name
+from handlers.deps import Deps
+from handlers.errors import UserError
+from handlers.programme import CaseAudit, ModerationRule
+from handlers.router import Inbound, Reply
+from message_templates.model import Button, Choice, Fact, Form, FormField, Message
+from storage import audits
+from storage.audits import AllocationView, PersonRef
+from storage.models import AuditRecord, Moderation
+from storage.outbox import enqueue
+
+
+def share_point(allocation_id: int) -> float:
+    """A stable number in [0, 1) for an allocation: the seeded draw of the moderation sample."""
+    return _draw(f"moderation:{allocation_id}")
+
+
+def _draw(text: str) -> float:
+    digest = hashlib.sha256(text.encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def is_sampled(rule: ModerationRule, grade: str, allocation_id: int) -> bool:
+    """Every grade in always_grades, and share_of_rest of the others."""
+    return grade in rule.always_grades or share_point(allocation_id) < rule.share_of_rest
+
+
+def is_independent(moderator: PersonRef, view: AllocationView) -> bool:
+    """Not the auditor, not the practitioner, not the practitioner's line manager."""
+    barred = (view.auditor.id, view.practitioner.id, view.practitioner.manager_id)
+    return moderator.id not in barred
+
+
+async def pick_moderator(
+    session: AsyncSession, rule: ModerationRule, view: AllocationView, today: dt.date
+) -> PersonRef | None:
+    """The independent, available moderator with the fewest open moderations (hash breaks ties)."""
+    candidates = [
+        p
+        for p in await audits.people_with_roles(session, rule.moderators)
+        if is_independent(p, view) and (p.away_until is None or p.away_until < today)
+    ]
+    load = await audits.open_moderation_load(session, [p.id for p in candidates])
+    return min(
+        candidates,
+        key=lambda p: (load.get(p.id, 0), _draw(f"{view.id}:{p.staff_id}")),
+        default=None,
+    )
+
+
+async def request_moderation(
+    deps: Deps,
+    session: AsyncSession,
+    view: AllocationView,
+    activity: CaseAudit,
+    record: AuditRecord,
+    now: dt.datetime,
+) -> Moderation | None:
+    """If the rule samples this audit, ask an independent moderator for a second look."""
+    rule = activity.moderation
+    calendar = deps.calendar
+    today = calendar.local_date(now)
+    if rule is None or not is_sampled(rule, record.grade, view.id):
+        return None
+    moderator = await pick_moderator(session, rule, view, today)
+    if moderator is None:
+        return None
+    row = Moderation(audit_record_id=record.id, moderator_id=moderator.id, requested_at=now)
+    session.add(row)
+    await session.flush()
+    due = calendar.add_working_days(today, rule.due_working_days)
+    await enqueue(
+        session,
+        key=f"moderation.requested:{row.id}",
+        recipient=dm(moderator.staff_id),
+        platform=deps.platform,
+        message=_requested(deps, view, record.grade, moderator, row.id, due),
+        not_before=calendar.next_dm_time(now, moderator.away_until),
+        now=now,
+    )
+    return row
+
+
+def _requested(
+    deps: Deps, view: AllocationView, grade: str, moderator: PersonRef, row_id: int, due: dt.date
+) -> Message:
+    name = "moderation_requested"
+    context = {
+        "name": first_name(moderator.name),
+        "case_ref": view.case_ref,
+        "auditor_name": view.auditor.name,
+        "grade": grade,
+        "due": due,
+        "case_url": deps.case_url(view.case_ref),
+    }
+    button = Button(
+        deps.wording.label(name, "button_open", context), OPEN_MODERATION, str(row_id), "primary"
+    )
+    facts = (Fact("Case", view.case_ref), Fact("Grade", grade))
+    meta = audit_meta("moderation.requested", view, moderator=moderator.staff_id)
+    return deps.wording.compose(name, context, buttons=(button,), facts=facts, meta=meta)
+
+
+async def _moderation(
+    session: AsyncSession, event: Inbound
+) -> tuple[Moderation, AuditRecord, AllocationView]:
+    row = await session.get(Moderation, parse_id(event.value, "moderation"))
+    record = await session.get(AuditRecord, row.audit_record_id) if row else None
+    view = await audits.allocation(session, record.allocation_id) if record else None
+    if row is None or record is None or view is None:
+        raise UserError("I can't find that moderation any more. Your QA team can help.")
+    moderator = await audits.person_by_staff_id(session, event.staff_id)
+    if moderator is None or moderator.id != row.moderator_id:
+        raise UserError("This moderation was asked of someone else.")
+    if row.completed_at is not None:
+        raise UserError("This moderation is already saved. Thank you!")
+    return row, record, view
+
+
+async def open_moderation(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
+    row, record, view = await _moderation(session, event)
+    moderator = await audits.person_by_staff_id(session, event.staff_id)
+    assert moderator is not None
+    name = "moderation_form"
+    context = {
+        "name": first_name(moderator.name),
+        "case_ref": view.case_ref,
+        "auditor_name": view.auditor.name,
+        "grade": record.grade,
+    }
+
+    def label(block: str) -> str:
+        return deps.wording.label(name, block, context)
+
+    agree = (Choice(label("choice_agree"), "yes"), Choice(label("choice_disagree"), "no"))
+    grades = tuple(Choice(g, g) for g in deps.programme.grades)
+    fields = (
+        FormField("agree", label("field_agree"), "select", True, agree),
+        FormField("grade", label("field_grade"), "select", choices=grades),
+        FormField("comments", label("field_comments"), "textarea", True, max_length=2000),
+    )
+    form = Form(RECORD_MODERATION, label("button_submit"), fields, str(row.id))
+    meta = audit_meta("moderation.form", view)
+    return Reply(message=deps.wording.compose(name, context, form=form, meta=meta))
+
+
+async def record_moderation(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
+    """Store agreement (or the moderator's grade) with the reason; tell the auditor privately."""
+    row, record, view = await _moderation(session, event)
+    agree, grade = event.field("agree").strip(), event.field("grade").strip()
+    reason = event.field("comments").strip()
+    if agree not in ("yes", "no"):
+        raise UserError("Please say whether you agree with the grade. Nothing has been saved yet.")
+    if agree == "no" and grade not in deps.programme.grades:
+        raise UserError("Please choose the grade you'd give. Nothing has been saved yet.")
+    if not reason:
+        raise UserError("Please add comments for the auditor. Nothing has been saved yet.")
+    now = deps.clock.now()
+    row.agrees, row.reason, row.completed_at = agree == "yes", reason, now
+    row.moderated_grade = record.grade if agree == "yes" else grade
+    moderator = await audits.person_by_staff_id(session, event.staff_id)
+    assert moderator is not None
+    context = {
+        "name": first_name(view.auditor.name),
+        "case_ref": view.case_ref,
+        "moderator_name": moderator.name,
+        "agreed": row.agrees,
+        "grade": record.grade,
+        "moderated_grade": row.moderated_grade,
+    }
+    meta = audit_meta("moderation.recorded", view, agreed=row.agrees)
+    await enqueue(
+        session,
+        key=f"moderation.recorded:{row.id}",
+        recipient=dm(view.auditor.staff_id),
+        platform=deps.platform,
+        message=deps.wording.compose("moderation_recorded", context, meta=meta),
+        not_before=deps.calendar.next_dm_time(now, view.auditor.away_until),
+        now=now,
+    )
+    thanks = {"name": first_name(moderator.name), "case_ref": view.case_ref,
+              "auditor_name": view.auditor.name}  # fmt: skip
+    return Reply(message=deps.wording.compose("moderation_saved", thanks, meta=meta))
+
+
+def agreement_rate(outcomes: Iterable[bool]) -> float | None:
+    """The share of completed moderations that agreed with the auditor; None when there are none."""
+    values = list(outcomes)
+    return sum(values) / len(values) if values else None
+
+
+async def period_agreement_rate(
+    session: AsyncSession, activity_id: str, first_period: str, last_period: str
+) -> float | None:
+    """Agreement over the rounds from `first_period` to `last_period` (YYYY-MM, inclusive)."""
+    return agreement_rate(
+        await audits.moderation_outcomes(session, activity_id, first_period, last_period)
+    )

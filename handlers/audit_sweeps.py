@@ -1,0 +1,189 @@
+"""The audit cycle's periodic sweeps: today's reminders, gathered, and escalations to managers.
+
+Both are plain `(deps, now) -> int` functions the scheduler calls from its periodic sweep. The
+database says what is due; the outbox keys make a repeated sweep change nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.audit_actions import action_escalated, action_reminder, source_of
+from handlers.audit_messages import (
+    action_activity,
+    audit_escalated,
+    audit_reminder,
+    checklist_reminder,
+    dm,
+    done_count,
+)
+from handlers.calendar import Calendar
+from handlers.deps import Deps
+from handlers.noise import enqueue_reminders
+from handlers.programme import CaseAudit, ReminderRule
+from message_templates.model import Message
+from storage import audits
+from storage.audits import PersonRef
+from storage.outbox import enqueue
+
+
+def is_reminder_day(
+    calendar: Calendar,
+    rule: ReminderRule,
+    due: dt.date,
+    today: dt.date,
+    snoozed_until: dt.date | None = None,
+    *,
+    after_due: bool = True,
+) -> bool:
+    """Whether today is a nudge day: N working days before due, every few once overdue.
+
+    A snooze holds nudges to its last day, and the first working day after it is a nudge day.
+    """
+    if snoozed_until is not None:
+        if snoozed_until >= today:
+            return False
+        if calendar.next_working_day(snoozed_until + dt.timedelta(days=1)) == today:
+            return True
+    left = calendar.working_days_between(today, due)
+    if left >= 0:
+        return left in rule.before_working_days
+    return after_due and -left % rule.overdue_every_working_days == 0
+
+
+class _Gathered:
+    """Each person's reminders for today, in the order found."""
+
+    def __init__(self) -> None:
+        self.people: dict[str, PersonRef] = {}
+        self.items: dict[str, list[Message]] = {}
+
+    def add(self, person: PersonRef, message: Message) -> None:
+        self.people[person.staff_id] = person
+        self.items.setdefault(person.staff_id, []).append(message)
+
+
+def _activities(deps: Deps) -> dict[str, CaseAudit]:
+    return {a.id: a for a in deps.programme.of_kind(CaseAudit)}
+
+
+async def sweep_reminders(deps: Deps, now: dt.datetime) -> int:
+    """Queue each person's one reminder message for today; the number of messages queued."""
+    calendar = deps.calendar
+    today = calendar.local_date(now)
+    if not calendar.is_working_day(today):
+        return 0
+    gathered = _Gathered()
+    async with deps.sessions.begin() as session:
+        snoozes = await audits.snoozed_until(session, today - dt.timedelta(days=14))
+        await _audit_reminders(deps, session, calendar, today, snoozes, gathered)
+        await _action_reminders(deps, session, calendar, today, snoozes, gathered)
+        sent = 0
+        for staff_id, items in gathered.items.items():
+            sent += await enqueue_reminders(
+                session,
+                staff_id=staff_id,
+                platform=deps.platform,
+                items=items,
+                calendar=calendar,
+                now=now,
+                away_until=gathered.people[staff_id].away_until,
+            )
+    return sent
+
+
+async def _audit_reminders(
+    deps: Deps,
+    session: AsyncSession,
+    calendar: Calendar,
+    today: dt.date,
+    snoozes: dict[tuple[int, str], dt.date],
+    gathered: _Gathered,
+) -> None:
+    """Checklist nudges to the practitioner until it is complete (before the audit only);
+    record nudges to the auditor until the audit is recorded."""
+    activities = _activities(deps)
+    for view in await audits.allocations(session, statuses=("allocated",)):
+        activity = activities.get(view.activity)
+        if activity is None:
+            continue
+        worker, auditor = view.practitioner, view.auditor
+        unticked = done_count(view, activity) < len(activity.checklist)
+        held = snoozes.get((worker.id, f"checklist:{view.id}"))
+        rule = activity.checklist_reminders
+        if unticked and is_reminder_day(calendar, rule, view.due_on, today, held, after_due=False):
+            gathered.add(worker, checklist_reminder(deps, view, activity))
+        held = snoozes.get((auditor.id, f"audit:{view.id}"))
+        if is_reminder_day(calendar, activity.record_reminders, view.due_on, today, held):
+            gathered.add(auditor, audit_reminder(deps, view, today))
+
+
+async def _action_reminders(
+    deps: Deps,
+    session: AsyncSession,
+    calendar: Calendar,
+    today: dt.date,
+    snoozes: dict[tuple[int, str], dt.date],
+    gathered: _Gathered,
+) -> None:
+    activity = action_activity(deps.programme)
+    rule = activity.reminders if activity else ReminderRule()
+    open_actions = await audits.open_actions(session)
+    refs = await audits.action_case_refs(
+        session, {a.source_id for a, _ in open_actions if a.source == "audit"}
+    )
+    for action, owner in open_actions:
+        held = snoozes.get((owner.id, f"action:{action.id}"))
+        if is_reminder_day(calendar, rule, action.due_on, today, held):
+            message = action_reminder(deps, action, owner, source_of(action, refs), today)
+            gathered.add(owner, message)
+
+
+async def sweep_escalations(deps: Deps, now: dt.datetime) -> int:
+    """Tell a line manager, privately and once per item, of an audit or action long overdue."""
+    calendar = deps.calendar
+    today = calendar.local_date(now)
+    sent = 0
+    async with deps.sessions.begin() as session:
+        for key, manager, message in await _escalations(deps, session, calendar, today):
+            sent += await enqueue(
+                session,
+                key=key,
+                recipient=dm(manager.staff_id),
+                platform=deps.platform,
+                message=message,
+                not_before=calendar.next_dm_time(now, manager.away_until),
+                now=now,
+            )
+    return sent
+
+
+async def _escalations(
+    deps: Deps, session: AsyncSession, calendar: Calendar, today: dt.date
+) -> list[tuple[str, PersonRef, Message]]:
+    activities = _activities(deps)
+    views = await audits.allocations(session, statuses=("allocated",))
+    actions = await audits.open_actions(session)
+    owners = {v.auditor.manager_id for v in views} | {o.manager_id for _, o in actions}
+    managers = await audits.people_by_id(session, {m for m in owners if m is not None})
+    found: list[tuple[str, PersonRef, Message]] = []
+    for view in views:
+        activity = activities.get(view.activity)
+        limit = activity.record_reminders.escalate_after_working_days if activity else None
+        over = calendar.working_days_between(view.due_on, today)
+        manager = managers.get(view.auditor.manager_id or 0)
+        if limit is not None and over >= limit and manager is not None:
+            message = audit_escalated(deps, view, manager, over)
+            found.append((f"audit.escalated:{view.id}", manager, message))
+    tracked = action_activity(deps.programme)
+    limit = tracked.reminders.escalate_after_working_days if tracked else None
+    refs = await audits.action_case_refs(session, {a.source_id for a, _ in actions})
+    for action, owner in actions:
+        over = calendar.working_days_between(action.due_on, today)
+        manager = managers.get(owner.manager_id or 0)
+        if limit is not None and over >= limit and manager is not None:
+            message = action_escalated(deps, action, owner, manager, source_of(action, refs), over)
+            found.append((f"action.escalated:{action.id}", manager, message))
+    return found

@@ -1,0 +1,401 @@
+"""Case audits in the database: rounds, allocations, ticks and the follow-up rows, read in bulk.
+
+Every loader returns plain rows (never ORM objects) with a fixed number of queries, so a
+council-sized round or sweep costs the same few round trips as a small one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import (
+    Action,
+    Allocation,
+    AuditRecord,
+    AuditRound,
+    Case,
+    ChecklistTick,
+    Moderation,
+    Person,
+    Service,
+    Snooze,
+    Team,
+)
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    """A person as allocation and messages need them; ids are HR staff ids."""
+
+    id: int
+    staff_id: str
+    name: str
+    role: str
+    team: str
+    service: str
+    manager_staff_id: str | None
+    fte: float
+    active: bool
+    away_until: dt.date | None
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    case_ref: str
+    practitioner_staff_id: str
+    case_type: str
+    opened_on: dt.date
+    themes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    id: int
+    staff_id: str
+    name: str
+    role: str
+    manager_id: int | None
+    away_until: dt.date | None
+
+
+@dataclass(frozen=True)
+class AllocationView:
+    """One allocation with its case and both people, ready for a message or a rule."""
+
+    id: int
+    round_id: int
+    activity: str
+    period: str
+    status: str
+    due_on: dt.date
+    case_ref: str
+    case_type: str
+    auditor: PersonRef
+    practitioner: PersonRef
+    ticked: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class NewAllocation:
+    auditor_staff_id: str
+    practitioner_staff_id: str
+    case_ref: str
+    reason: str
+
+
+async def load_staff(session: AsyncSession) -> list[StaffRow]:
+    """Everyone on the roster (leavers too, so a plan can say why they were left out)."""
+    manager = aliased(Person)
+    query = (
+        select(Person, Team.name, Service.name, manager.staff_id)
+        .join(Team, Person.team_id == Team.id)
+        .join(Service, Team.service_id == Service.id)
+        .outerjoin(manager, Person.manager_id == manager.id)
+    )
+    return [
+        StaffRow(p.id, p.staff_id, p.name, p.role, team, service, m, p.fte, p.active, p.away_until)
+        for p, team, service, m in (await session.execute(query)).all()
+    ]
+
+
+async def load_open_cases(session: AsyncSession) -> list[CaseRow]:
+    query = (
+        select(Case.id, Case.case_ref, Person.staff_id, Case.case_type, Case.opened_on, Case.themes)
+        .join(Person, Case.practitioner_id == Person.id)
+        .where(Case.status == "open")
+    )
+    return [
+        CaseRow(i, ref, worker, kind, opened, tuple(t for t in themes.split(";") if t))
+        for i, ref, worker, kind, opened, themes in (await session.execute(query)).all()
+    ]
+
+
+async def load_history(
+    session: AsyncSession, activity: str
+) -> tuple[dict[str, dt.date], dict[str, dt.date]]:
+    """When each practitioner (by staff id) and each case (by ref) was last allocated for audit."""
+    last = func.max(Allocation.due_on)
+    of_activity = select(AuditRound.id).where(AuditRound.activity == activity)
+    by_worker = (
+        select(Person.staff_id, last)
+        .join(Person, Allocation.practitioner_id == Person.id)
+        .where(Allocation.round_id.in_(of_activity))
+        .group_by(Person.staff_id)
+    )
+    by_case = (
+        select(Case.case_ref, last)
+        .join(Case, Allocation.case_id == Case.id)
+        .where(Allocation.round_id.in_(of_activity))
+        .group_by(Case.case_ref)
+    )
+    workers = {row[0]: row[1] for row in (await session.execute(by_worker)).all()}
+    cases = {row[0]: row[1] for row in (await session.execute(by_case)).all()}
+    return workers, cases
+
+
+async def find_round(session: AsyncSession, activity: str, period: str) -> AuditRound | None:
+    return await session.scalar(
+        select(AuditRound).where(AuditRound.activity == activity, AuditRound.period == period)
+    )
+
+
+async def create_round(session: AsyncSession, new: AuditRound) -> bool:
+    """Store a round; False (and nothing stored) if its activity and period already have one."""
+    try:
+        async with session.begin_nested():
+            session.add(new)
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def add_allocations(
+    session: AsyncSession,
+    round_id: int,
+    rows: Iterable[NewAllocation],
+    *,
+    due_on: dt.date,
+    now: dt.datetime,
+) -> int:
+    """Insert a round's allocations in one statement, resolving staff ids and case refs."""
+    rows = list(rows)
+    people = await _ids(session, Person.staff_id, Person.id, {r.auditor_staff_id for r in rows})
+    people |= await _ids(
+        session, Person.staff_id, Person.id, {r.practitioner_staff_id for r in rows}
+    )
+    cases = await _ids(session, Case.case_ref, Case.id, {r.case_ref for r in rows})
+    values = [
+        {
+            "round_id": round_id,
+            "auditor_id": people[r.auditor_staff_id],
+            "practitioner_id": people[r.practitioner_staff_id],
+            "case_id": cases[r.case_ref],
+            "due_on": due_on,
+            "status": "allocated",
+            "reason": r.reason,
+            "created_at": now,
+        }
+        for r in rows
+    ]
+    if values:
+        await session.execute(insert(Allocation), values)
+    return len(values)
+
+
+async def _ids(
+    session: AsyncSession, key: Any, value: Any, wanted: Collection[str]
+) -> dict[str, int]:
+    if not wanted:
+        return {}
+    rows = (await session.execute(select(key, value).where(key.in_(list(wanted))))).all()
+    return {row[0]: row[1] for row in rows}
+
+
+def _ref(person: Person) -> PersonRef:
+    return PersonRef(
+        person.id, person.staff_id, person.name, person.role, person.manager_id, person.away_until
+    )
+
+
+async def allocations(
+    session: AsyncSession,
+    *,
+    ids: Collection[int] | None = None,
+    round_id: int | None = None,
+    statuses: Collection[str] | None = None,
+    since: dt.date | None = None,
+    manager_id: int | None = None,
+) -> list[AllocationView]:
+    """Allocations with case and people in one query, and their ticked items in one more."""
+    auditor, worker = aliased(Person), aliased(Person)
+    query = (
+        select(Allocation, AuditRound.activity, AuditRound.period, Case, auditor, worker)
+        .join(AuditRound, Allocation.round_id == AuditRound.id)
+        .join(Case, Allocation.case_id == Case.id)
+        .join(auditor, Allocation.auditor_id == auditor.id)
+        .join(worker, Allocation.practitioner_id == worker.id)
+        .order_by(Allocation.id)
+    )
+    if ids is not None:
+        query = query.where(Allocation.id.in_(list(ids)))
+    if round_id is not None:
+        query = query.where(Allocation.round_id == round_id)
+    if statuses is not None:
+        query = query.where(Allocation.status.in_(list(statuses)))
+    if since is not None:
+        query = query.where(Allocation.due_on >= since)
+    if manager_id is not None:
+        query = query.where(worker.manager_id == manager_id)
+    rows = (await session.execute(query)).all()
+    ticked = await ticked_items(session, [row[0].id for row in rows])
+    return [
+        AllocationView(
+            a.id, a.round_id, activity, period, a.status, a.due_on, case.case_ref,
+            case.case_type, _ref(aud), _ref(wrk), frozenset(ticked.get(a.id, ())),
+        )
+        for a, activity, period, case, aud, wrk in rows
+    ]  # fmt: skip
+
+
+async def count_allocations(session: AsyncSession, round_id: int) -> int:
+    query = select(func.count()).where(Allocation.round_id == round_id)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def allocation(session: AsyncSession, allocation_id: int) -> AllocationView | None:
+    found = await allocations(session, ids=[allocation_id])
+    return found[0] if found else None
+
+
+async def ticked_items(session: AsyncSession, ids: Collection[int]) -> dict[int, set[str]]:
+    """The items ticked done on each allocation's checklist."""
+    if not ids:
+        return {}
+    query = select(ChecklistTick.allocation_id, ChecklistTick.item).where(
+        ChecklistTick.allocation_id.in_(list(ids)), ChecklistTick.done.is_(True)
+    )
+    found: dict[int, set[str]] = {}
+    for allocation_id, item in (await session.execute(query)).all():
+        found.setdefault(allocation_id, set()).add(item)
+    return found
+
+
+async def set_ticks(
+    session: AsyncSession,
+    allocation_id: int,
+    changes: dict[str, bool],
+    *,
+    by_id: int,
+    at: dt.datetime,
+) -> None:
+    """Record each changed item's state with who changed it and when."""
+    existing = {
+        tick.item: tick
+        for tick in await session.scalars(
+            select(ChecklistTick).where(ChecklistTick.allocation_id == allocation_id)
+        )
+    }
+    for item, done in changes.items():
+        tick = existing.get(item)
+        if tick is None:
+            session.add(
+                ChecklistTick(allocation_id=allocation_id, item=item, done=done, by_id=by_id, at=at)
+            )
+        else:
+            tick.done, tick.by_id, tick.at = done, by_id, at
+
+
+async def people_by_id(session: AsyncSession, ids: Collection[int]) -> dict[int, PersonRef]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Person).where(Person.id.in_(list(ids))))
+    return {p.id: _ref(p) for p in rows}
+
+
+async def people_with_roles(session: AsyncSession, roles: Collection[str]) -> list[PersonRef]:
+    """Active people holding any of these roles, by staff id."""
+    query = (
+        select(Person).where(Person.role.in_(list(roles)), Person.active).order_by(Person.staff_id)
+    )
+    return [_ref(p) for p in await session.scalars(query)]
+
+
+async def person_by_staff_id(session: AsyncSession, staff_id: str) -> PersonRef | None:
+    found = await session.scalar(select(Person).where(Person.staff_id == staff_id, Person.active))
+    return _ref(found) if found is not None else None
+
+
+async def people_named(session: AsyncSession, name: str) -> list[PersonRef]:
+    """Active people whose name is exactly this (ignoring case), to resolve an action's owner."""
+    query = select(Person).where(func.lower(Person.name) == name.strip().lower(), Person.active)
+    return [_ref(p) for p in await session.scalars(query)]
+
+
+async def record_of(session: AsyncSession, allocation_id: int) -> AuditRecord | None:
+    return await session.scalar(
+        select(AuditRecord).where(AuditRecord.allocation_id == allocation_id)
+    )
+
+
+async def open_moderation_load(
+    session: AsyncSession, moderator_ids: Collection[int]
+) -> dict[int, int]:
+    """How many moderations each candidate still has open, to spread the load."""
+    if not moderator_ids:
+        return {}
+    query = (
+        select(Moderation.moderator_id, func.count())
+        .where(Moderation.moderator_id.in_(list(moderator_ids)), Moderation.completed_at.is_(None))
+        .group_by(Moderation.moderator_id)
+    )
+    return {row[0]: row[1] for row in (await session.execute(query)).all()}
+
+
+async def moderation_outcomes(
+    session: AsyncSession, activity: str, first_period: str, last_period: str
+) -> list[bool]:
+    """Agreed or not, for each completed moderation of rounds in the periods given (YYYY-MM)."""
+    query = (
+        select(Moderation.agrees)
+        .join(AuditRecord, Moderation.audit_record_id == AuditRecord.id)
+        .join(Allocation, AuditRecord.allocation_id == Allocation.id)
+        .join(AuditRound, Allocation.round_id == AuditRound.id)
+        .where(
+            AuditRound.activity == activity,
+            AuditRound.period >= first_period,
+            AuditRound.period <= last_period,
+            Moderation.completed_at.is_not(None),
+        )
+    )
+    return [bool(v) for v in (await session.scalars(query)).all() if v is not None]
+
+
+async def open_actions(session: AsyncSession) -> list[tuple[Action, PersonRef]]:
+    """Every open action with its owner."""
+    rows = await session.execute(
+        select(Action, Person)
+        .join(Person, Action.owner_id == Person.id)
+        .where(Action.status == "open")
+    )
+    return [(action, _ref(owner)) for action, owner in rows.all()]
+
+
+async def action_case_refs(session: AsyncSession, record_ids: Collection[int]) -> dict[int, str]:
+    """The case reference behind each audit record, to say where an action came from in a DM."""
+    if not record_ids:
+        return {}
+    query = (
+        select(AuditRecord.id, Case.case_ref)
+        .join(Allocation, AuditRecord.allocation_id == Allocation.id)
+        .join(Case, Allocation.case_id == Case.id)
+        .where(AuditRecord.id.in_(list(record_ids)))
+    )
+    return {row[0]: row[1] for row in (await session.execute(query)).all()}
+
+
+async def snoozed_until(session: AsyncSession, since: dt.date) -> dict[tuple[int, str], dt.date]:
+    """Each (person, item) snooze still holding on or ending after `since`, by its last day."""
+    query = select(Snooze.person_id, Snooze.item, Snooze.until).where(Snooze.until >= since)
+    rows = (await session.execute(query)).all()
+    return {(row[0], row[1]): row[2] for row in rows}
+
+
+async def set_snooze(session: AsyncSession, person_id: int, item: str, until: dt.date) -> None:
+    """Hold reminders about `item` for this person up to and including `until`."""
+    found = await session.scalar(
+        select(Snooze).where(Snooze.person_id == person_id, Snooze.item == item)
+    )
+    if found is None:
+        session.add(Snooze(person_id=person_id, item=item, until=until))
+    else:
+        found.until = until
