@@ -23,6 +23,20 @@ from storage.people import (
     known_people,
 )
 
+__all__ = [
+    "CASE_COLUMNS",
+    "CASE_TYPES",
+    "PEOPLE_COLUMNS",
+    "ROLES",
+    "CsvFile",
+    "ImportResult",
+    "ParsedRoster",
+    "RosterError",
+    "import_roster",
+    "is_identifying",
+    "parse_roster",
+]
+
 ROLES = (
     "practitioner", "senior_practitioner", "advanced_practitioner", "team_manager",
     "deputy_team_manager", "service_manager", "head_of_service", "iro", "cp_chair",

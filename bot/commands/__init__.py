@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from bot.commands import audit, db, run
+from bot.commands import audit, db, roster, run
 from bot.commands import programme as programme_command
 
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
 
-COMMANDS: list[Register] = [db.register, programme_command.register, run.register, audit.register]
+COMMANDS: list[Register] = [
+    db.register,
+    programme_command.register,
+    run.register,
+    audit.register,
+    roster.register,
+]
