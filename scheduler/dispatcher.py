@@ -1,0 +1,238 @@
+"""The outbox dispatcher: delivers due rows once each, within rate limits, retrying or parking."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from message_templates.model import Message
+from scheduler.clock import Clock
+from scheduler.ratelimit import RateLimiter
+from storage import Sessions
+from storage.outbox import Claimed, claim_due, enqueue, mark_parked, mark_retry, mark_sent
+
+logger = logging.getLogger(__name__)
+
+PARKED_ALERT = "parked_alert"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """Where the platform put a message, so it can be updated in place later."""
+
+    message_id: str
+    conversation: str
+
+
+class PlatformError(Exception):
+    """A failed send: `retry_after` for a 429, `permanent` when retrying cannot help."""
+
+    def __init__(
+        self, reason: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Platform(Protocol):
+    name: str
+
+    async def send(self, recipient: str, message: Message) -> SendResult: ...
+
+    async def update(
+        self, recipient: str, conversation: str, message_id: str, message: Message
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class DispatchPolicy:
+    """How the dispatcher claims, retries and parks; one place for every knob."""
+
+    batch: int = 200
+    lease: dt.timedelta = dt.timedelta(minutes=5)
+    max_attempts: int = 6
+    backoff_base: float = 120.0
+    backoff_cap: float = 3600.0
+    concurrency: int = 32
+    qa_recipient: str = "channel:qa-team"
+    qa_platform: str | None = None
+    idle_poll: float = 1.0
+
+
+class _RateLimited(Exception):
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+
+
+class Dispatcher:
+    """Claims due outbox rows and delivers each through its platform exactly once."""
+
+    def __init__(
+        self,
+        sessions: Sessions,
+        platforms: Iterable[Platform],
+        *,
+        clock: Clock,
+        limiter: RateLimiter | None = None,
+        policy: DispatchPolicy = DispatchPolicy(),
+        rng: random.Random | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._platforms = {platform.name: platform for platform in platforms}
+        self._clock = clock
+        self._limiter = limiter or RateLimiter()
+        self._policy = policy
+        self._rng = rng or random.Random()
+        self._wake = asyncio.Event()
+
+    async def run_once(self, now: dt.datetime) -> int:
+        """Claim the rows due at `now` and deliver them; returns how many rows were handled."""
+        async with self._sessions.begin() as session:
+            claimed = await claim_due(
+                session,
+                now=now,
+                limit=self._policy.batch,
+                lease=self._policy.lease,
+                platforms=list(self._platforms),
+            )
+        groups: dict[tuple[str, str], list[Claimed]] = defaultdict(list)
+        for row in claimed:
+            groups[(row.platform, row.recipient)].append(row)
+        slots = asyncio.Semaphore(self._policy.concurrency)
+        await asyncio.gather(*(self._deliver_group(rows, slots) for rows in groups.values()))
+        return len(claimed)
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set, resting when nothing is due (or until notify())."""
+        while not stop.is_set():
+            try:
+                handled = await self.run_once(self._clock.now())
+            except Exception as error:  # the database may be briefly away; keep going
+                logger.error("dispatch pass failed: %s", type(error).__name__)
+                handled = 0
+            if handled == 0:
+                await self._rest(stop)
+
+    def notify(self) -> None:
+        """Wake a resting run_forever: something was just enqueued."""
+        self._wake.set()
+
+    async def _rest(self, stop: asyncio.Event) -> None:
+        waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())}
+        _, pending = await asyncio.wait(
+            waiters, timeout=self._policy.idle_poll, return_when=asyncio.FIRST_COMPLETED
+        )
+        for waiter in pending:
+            waiter.cancel()
+        self._wake.clear()
+
+    async def _deliver_group(self, rows: list[Claimed], slots: asyncio.Semaphore) -> None:
+        """One conversation's rows in order; a 429 or a lease running short hands the rest back."""
+        async with slots:
+            for index, row in enumerate(rows):
+                if self._clock.now() >= row.lease_until - self._policy.lease / 5:
+                    await self._hand_back(rows[index:], self._clock.now())
+                    return
+                try:
+                    await self._deliver(row)
+                except _RateLimited as limited:
+                    later = self._clock.now() + dt.timedelta(seconds=limited.retry_after)
+                    await self._hand_back(rows[index + 1 :], later)
+                    return
+
+    async def _hand_back(self, rows: list[Claimed], at: dt.datetime) -> None:
+        if not rows:
+            return
+        async with self._sessions.begin() as session:
+            for row in rows:
+                await mark_retry(session, row, next_at=at, error="", count_attempt=False)
+
+    async def _deliver(self, row: Claimed) -> None:
+        platform = self._platforms[row.platform]
+        await self._limiter.acquire(row.platform, row.recipient)
+        try:
+            if row.target_id is not None:
+                conversation = row.target_conversation or ""
+                await platform.update(row.recipient, conversation, row.target_id, row.message)
+                message_id = row.target_id
+            else:
+                result = await platform.send(row.recipient, row.message)
+                message_id, conversation = result.message_id, result.conversation
+        except PlatformError as error:
+            await self._failed(row, error)
+            return
+        except Exception as error:  # an unknown failure is retried like a timeout
+            await self._failed(row, PlatformError(type(error).__name__))
+            return
+        async with self._sessions.begin() as session:
+            await mark_sent(
+                session,
+                row,
+                now=self._clock.now(),
+                message_id=message_id,
+                conversation=conversation,
+            )
+        logger.info("delivered %s (attempt %d)", row.key, row.attempts)
+
+    async def _failed(self, row: Claimed, error: PlatformError) -> None:
+        now = self._clock.now()
+        if error.retry_after is not None:
+            self._limiter.hold(row.platform, row.recipient, error.retry_after)
+            later = now + dt.timedelta(seconds=error.retry_after)
+            async with self._sessions.begin() as session:
+                await mark_retry(
+                    session, row, next_at=later, error=error.reason, count_attempt=False
+                )
+            logger.warning("rate limited on %s; retry after %.1fs", row.key, error.retry_after)
+            raise _RateLimited(error.retry_after)
+        if error.permanent or row.attempts >= self._policy.max_attempts:
+            await self._park(row, error.reason, now)
+            return
+        later = now + dt.timedelta(seconds=self._backoff(row.attempts))
+        async with self._sessions.begin() as session:
+            await mark_retry(session, row, next_at=later, error=error.reason)
+        logger.warning("attempt %d of %s failed: %s", row.attempts, row.key, error.reason)
+
+    def _backoff(self, attempts: int) -> float:
+        """Exponential, capped, with jitter so many failed rows do not retry in step."""
+        ceiling = min(self._policy.backoff_cap, self._policy.backoff_base * 2.0 ** (attempts - 1))
+        return ceiling * self._rng.uniform(0.5, 1.0)
+
+    async def _park(self, row: Claimed, reason: str, now: dt.datetime) -> None:
+        async with self._sessions.begin() as session:
+            if not await mark_parked(session, row, error=reason):
+                return
+            if row.message.kind != PARKED_ALERT:
+                await enqueue(
+                    session,
+                    key=f"parked:{row.id}",
+                    recipient=self._policy.qa_recipient,
+                    platform=self._policy.qa_platform or row.platform,
+                    message=parked_alert(row),
+                    not_before=now,
+                    now=now,
+                )
+        logger.error("parked %s after %d attempts: %s", row.key, row.attempts, reason)
+
+
+def parked_alert(row: Claimed) -> Message:
+    """Tells the QA team a message is stuck: its kind and key only, never its content."""
+    text = (
+        f"qabot stopped trying to deliver a {row.message.kind} message ({row.key}) "
+        f"after {row.attempts} attempts. It is kept in the outbox, not lost."
+    )
+    return Message(
+        kind=PARKED_ALERT,
+        title="A message could not be delivered",
+        text=text,
+        fallback=text,
+        meta={"key": row.key, "message_kind": row.message.kind},
+    )

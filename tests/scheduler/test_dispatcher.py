@@ -1,0 +1,261 @@
+"""The dispatcher delivers each outbox row once, retries, honours 429s, parks and recovers."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+
+import pytest
+from sqlalchemy import select
+
+from message_templates.model import Message
+from scheduler.clock import VirtualClock
+from scheduler.dispatcher import Dispatcher, DispatchPolicy, PlatformError
+from scheduler.ratelimit import RateLimiter
+from storage import Sessions
+from storage.models import OutboxMessage
+from storage.outbox import claim_due, enqueue, update_in_place
+from tests.scheduler.fakes import FakeTime, RecordingPlatform, timeout
+
+T0 = dt.datetime(2027, 1, 11, 9, 0, tzinfo=dt.UTC)
+BODY = "Your audit of C-000123 is on Thursday"
+
+
+def make(
+    sessions: Sessions,
+    platform: RecordingPlatform,
+    clock: VirtualClock,
+    fake_time: FakeTime | None = None,
+    **policy: object,
+) -> Dispatcher:
+    fake_time = fake_time or FakeTime()
+    return Dispatcher(
+        sessions,
+        [platform],
+        clock=clock,
+        limiter=RateLimiter(monotonic=fake_time.monotonic, sleep=fake_time.sleep),
+        policy=DispatchPolicy(**policy),  # type: ignore[arg-type]
+        rng=random.Random(7),
+    )
+
+
+async def put(sessions: Sessions, key: str, recipient: str = "person:S0012", **kw: str) -> bool:
+    async with sessions.begin() as session:
+        return await enqueue(
+            session,
+            key=key,
+            recipient=recipient,
+            platform=kw.get("platform", "sandbox"),
+            message=Message(kind="audit_allocated", text=BODY, meta={"key": key}),
+            not_before=T0,
+        )
+
+
+async def rows(sessions: Sessions) -> dict[str, OutboxMessage]:
+    async with sessions() as session:
+        found = (await session.scalars(select(OutboxMessage))).all()
+    return {row.idempotency_key: row for row in found}
+
+
+async def test_the_same_key_twice_is_sent_once(sessions: Sessions) -> None:
+    platform, clock = RecordingPlatform(), VirtualClock(T0)
+    dispatcher = make(sessions, platform, clock)
+    await put(sessions, "allocation:1")
+    await put(sessions, "allocation:1")
+    assert await dispatcher.run_once(T0) == 1
+    assert await dispatcher.run_once(T0 + dt.timedelta(hours=1)) == 0
+    assert [r for r, _ in platform.sent] == ["person:S0012"]
+    row = (await rows(sessions))["allocation:1"]
+    assert (row.status, row.platform_message_id, row.platform_conversation) == (
+        "sent",
+        "m1",
+        "D-person:S0012",
+    )
+
+
+async def test_a_failure_is_retried_later_with_backoff(sessions: Sessions) -> None:
+    platform, clock = RecordingPlatform(failures=[timeout()]), VirtualClock(T0)
+    dispatcher = make(sessions, platform, clock, backoff_base=60.0)
+    await put(sessions, "allocation:1")
+    await dispatcher.run_once(T0)
+    row = (await rows(sessions))["allocation:1"]
+    assert row.status == "pending" and row.last_error == "timeout after 30.0s"
+    assert T0 + dt.timedelta(seconds=30) <= row.next_attempt_at <= T0 + dt.timedelta(seconds=60)
+    assert await dispatcher.run_once(T0 + dt.timedelta(seconds=29)) == 0
+    clock.set(T0 + dt.timedelta(seconds=60))
+    await dispatcher.run_once(clock.now())
+    assert len(platform.sent) == 1
+    assert (await rows(sessions))["allocation:1"].status == "sent"
+
+
+async def test_a_429_waits_out_retry_after_for_the_whole_conversation(sessions: Sessions) -> None:
+    fake_time = FakeTime()
+    limited = PlatformError("ratelimited", retry_after=30)
+    platform, clock = RecordingPlatform(failures=[limited]), VirtualClock(T0)
+    dispatcher = make(sessions, platform, clock, fake_time)
+    await put(sessions, "a")
+    await put(sessions, "b")
+    await put(sessions, "c", recipient="person:S0013")
+    await dispatcher.run_once(T0)
+    assert [m.meta["key"] for _, m in platform.sent] == ["c"]
+    waiting = await rows(sessions)
+    assert {waiting[k].next_attempt_at for k in "ab"} == {T0 + dt.timedelta(seconds=30)}
+    assert waiting["a"].attempts == 0  # a rate limit is not a failure
+    assert await dispatcher.run_once(T0 + dt.timedelta(seconds=29)) == 0
+    await dispatcher.run_once(T0 + dt.timedelta(seconds=30))
+    assert [m.meta["key"] for _, m in platform.sent] == ["c", "a", "b"]
+    assert fake_time.sleeps == [30]  # the limiter held the conversation too
+
+
+async def test_after_n_failures_the_row_is_parked_and_the_qa_team_told(
+    sessions: Sessions, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    platform, clock = RecordingPlatform(failures=[timeout()] * 3), VirtualClock(T0)
+    dispatcher = make(sessions, platform, clock, max_attempts=3)
+    await put(sessions, "allocation:1")
+    for _ in range(3):
+        await dispatcher.run_once(clock.now())
+        clock.advance(dt.timedelta(hours=2))
+    found = await rows(sessions)
+    assert found["allocation:1"].status == "parked"
+    assert found["allocation:1"].attempts == 3
+    await dispatcher.run_once(clock.now())
+    ((recipient, alert),) = platform.sent
+    assert recipient == "channel:qa-team" and alert.kind == "parked_alert"
+    assert alert.meta == {"key": "allocation:1", "message_kind": "audit_allocated"}
+    assert "C-000123" not in str(alert.to_dict())
+    assert "allocation:1" in caplog.text and BODY not in caplog.text
+    assert await dispatcher.run_once(clock.now() + dt.timedelta(days=30)) == 0
+
+
+async def test_a_permanent_error_parks_at_once(sessions: Sessions) -> None:
+    gone = PlatformError("channel_not_found", permanent=True)
+    platform, clock = RecordingPlatform(failures=[gone]), VirtualClock(T0)
+    dispatcher = make(sessions, platform, clock, qa_recipient="channel:qa-leads")
+    await put(sessions, "post:1", recipient="channel:practice-week")
+    await dispatcher.run_once(T0)
+    await dispatcher.run_once(T0)
+    assert (await rows(sessions))["post:1"].last_error == "channel_not_found"
+    assert [r for r, _ in platform.sent] == ["channel:qa-leads"]
+
+
+async def test_a_failing_alert_is_not_alerted_about(sessions: Sessions) -> None:
+    gone = PlatformError("channel_not_found", permanent=True)
+    platform, clock = RecordingPlatform(failures=[gone, gone]), VirtualClock(T0)
+    dispatcher = make(sessions, platform, clock)
+    await put(sessions, "post:1")
+    for _ in range(3):
+        await dispatcher.run_once(T0)
+    assert {row.status for row in (await rows(sessions)).values()} == {"parked"}
+    assert len(await rows(sessions)) == 2
+
+
+class Killed(BaseException):
+    """The process dying mid-dispatch."""
+
+
+async def test_a_restart_after_a_kill_loses_nothing_and_sends_each_once(
+    sessions: Sessions,
+) -> None:
+    clock = VirtualClock(T0)
+    for key in ("a", "b", "c"):
+        await put(sessions, key)
+    dying = RecordingPlatform(failures=[None, Killed()])
+    with pytest.raises(Killed):
+        await make(sessions, dying, clock).run_once(T0)
+    assert [m.meta["key"] for _, m in dying.sent] == ["a"]
+    assert {k: r.status for k, r in (await rows(sessions)).items()} == {
+        "a": "sent",
+        "b": "sending",
+        "c": "sending",
+    }
+    fresh = RecordingPlatform()
+    restarted = make(sessions, fresh, clock)
+    assert await restarted.run_once(T0 + dt.timedelta(minutes=1)) == 0  # lease still held
+    await restarted.run_once(T0 + DispatchPolicy().lease)
+    assert [m.meta["key"] for _, m in fresh.sent] == ["b", "c"]
+    assert {r.status for r in (await rows(sessions)).values()} == {"sent"}
+
+
+async def test_an_in_place_update_uses_the_stored_message_id(sessions: Sessions) -> None:
+    platform, clock = RecordingPlatform(), VirtualClock(T0)
+    dispatcher = make(sessions, platform, clock)
+    await put(sessions, "checklist:7")
+    await dispatcher.run_once(T0)
+    progress = Message(kind="checklist", text="2 of 5 done")
+    async with sessions.begin() as session:
+        assert await update_in_place(session, "checklist:7", progress, T0)
+    await dispatcher.run_once(T0)
+    assert platform.updated == [("person:S0012", "D-person:S0012", "m1", progress)]
+    assert len(platform.sent) == 1
+
+
+async def test_sends_to_one_conversation_are_spaced_by_the_limiter(sessions: Sessions) -> None:
+    fake_time = FakeTime()
+    platform, clock = RecordingPlatform(name="slack"), VirtualClock(T0)
+    dispatcher = make(sessions, platform, clock, fake_time)
+    for key in ("a", "b", "c"):
+        await put(sessions, key, platform="slack")
+    await put(sessions, "d", recipient="channel:other", platform="slack")
+    await dispatcher.run_once(T0)
+    assert len(platform.sent) == 4
+    assert fake_time.sleeps == [1.0, 1.0]
+
+
+async def test_rows_for_platforms_not_served_are_left_alone(sessions: Sessions) -> None:
+    platform, clock = RecordingPlatform(), VirtualClock(T0)
+    await put(sessions, "a", platform="teams")
+    assert await make(sessions, platform, clock).run_once(T0) == 0
+    assert (await rows(sessions))["a"].status == "pending"
+
+
+async def test_run_forever_delivers_until_stopped(sessions: Sessions) -> None:
+    stop = asyncio.Event()
+    platform, clock = RecordingPlatform(stop_after=stop), VirtualClock(T0)
+    await put(sessions, "a")
+    await make(sessions, platform, clock).run_forever(stop)
+    assert len(platform.sent) == 1
+
+
+@pytest.mark.postgres
+async def test_two_dispatchers_claim_disjoint_rows_on_postgres(postgres_url: str) -> None:
+    from storage import make_engine, make_sessions, upgrade
+
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    sessions = make_sessions(engine)
+    try:
+        for n in range(10):
+            await put(sessions, f"k{n}", recipient=f"person:S{n}")
+        async with sessions() as first, sessions() as second, first.begin():
+            mine = await claim_due(first, now=T0, limit=5, lease=dt.timedelta(minutes=1))
+            async with second.begin():
+                theirs = await asyncio.wait_for(
+                    claim_due(second, now=T0, limit=5, lease=dt.timedelta(minutes=1)), 10
+                )
+        assert len(mine) == len(theirs) == 5
+        assert not {c.key for c in mine} & {c.key for c in theirs}
+        await _two_dispatchers_send_each_once(sessions)
+    finally:
+        await engine.dispose()
+
+
+async def _two_dispatchers_send_each_once(sessions: Sessions) -> None:
+    for n in range(40):
+        await put(sessions, f"j{n}", recipient=f"person:P{n}")
+    one, two, clock = RecordingPlatform(), RecordingPlatform(), VirtualClock(T0)
+    policy = {"batch": 7}
+    later = T0 + dt.timedelta(hours=1)
+    for _ in range(4):
+        await asyncio.gather(
+            make(sessions, one, clock, **policy).run_once(later),
+            make(sessions, two, clock, **policy).run_once(later),
+        )
+    keys = [m.meta["key"] for _, m in one.sent + two.sent]
+    # the ten claimed above were never sent; their leases ran out, so they go now too
+    expected = [f"j{n}" for n in range(40)] + [f"k{n}" for n in range(10)]
+    assert sorted(keys) == sorted(expected)
+    assert one.sent and two.sent
