@@ -82,6 +82,11 @@ def theme_for(activity: CaseAudit, year: int, month: int) -> str | None:
     return next((r.theme for r in activity.themed_rounds if r.month == month), None)
 
 
+def is_themed_month(activity: CaseAudit, month: int) -> bool:
+    """A themed round, named in the programme or left for the QA team to name (themed_months)."""
+    return month in activity.themed_months or any(r.month == month for r in activity.themed_rounds)
+
+
 def months_between(earlier: dt.date, later: dt.date) -> int:
     """Whole months from one date to another (negative if reversed)."""
     months = (later.year - earlier.year) * 12 + later.month - earlier.month

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from handlers._allocation_explain import is_overdue
+from handlers._allocation_rules import theme_tags
 from handlers._allocation_types import CaseInfo, History, Staff
 from handlers.programme import CaseAudit
 
@@ -21,6 +22,7 @@ class Context:
     today: dt.date
     window: tuple[dt.date, dt.date]
     theme: str | None
+    tags: frozenset[str] | None
     seed: int | str
     people: dict[str, Staff]
     all_cases: list[CaseInfo]
@@ -31,11 +33,9 @@ class Context:
     def is_overdue(self, person: Staff) -> bool:
         return is_overdue(self.activity, self.history.practitioner_last.get(person.id), self.today)
 
-    def priority(self, person: Staff, case: CaseInfo) -> tuple[bool, dt.date, int]:
-        """On-theme cases first in a themed round, then the longest since last audited."""
-        off_theme = self.theme is not None and self.theme not in case.themes
-        last = self.history.practitioner_last.get(person.id, dt.date.min)
-        return (off_theme, last, self.ranks[person.id])
+    def priority(self, person: Staff) -> tuple[dt.date, int]:
+        """Never audited first, then the longest since last audited; the seed breaks ties."""
+        return (self.history.practitioner_last.get(person.id, dt.date.min), self.ranks[person.id])
 
 
 def build_context(
@@ -62,5 +62,16 @@ def build_context(
     random.Random(f"{seed}:ranks").shuffle(order)
     ranks = {staff_id: i for i, staff_id in enumerate(order)}
     return Context(
-        activity, history, today, window, theme, seed, people, all_cases, cases_of, reports, ranks
+        activity,
+        history,
+        today,
+        window,
+        theme,
+        theme_tags(all_cases, theme),
+        seed,
+        people,
+        all_cases,
+        cases_of,
+        reports,
+        ranks,
     )

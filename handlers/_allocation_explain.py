@@ -37,7 +37,7 @@ def case_part(case: CaseInfo, history: History, today: dt.date, theme: str | Non
         text = f"case {case.ref} never audited, open {_plural(opened, 'month')}"
     else:
         text = f"case {case.ref} unaudited {_plural(months_between(last, today), 'month')}"
-    if theme is not None and theme in case.themes:
+    if theme is not None:
         text += f", on this round's theme '{theme}'"
     return text
 
@@ -66,14 +66,20 @@ def pair_reason(
     return "; ".join(parts)
 
 
-def no_case_reason(activity: CaseAudit, cases: list[CaseInfo]) -> str:
+def no_case_reason(
+    activity: CaseAudit, cases: list[CaseInfo], theme: str | None, tags: frozenset[str] | None
+) -> str:
     """Why a practitioner has no case to audit this period."""
     open_cases = [c for c in cases if c.open]
     if not open_cases:
         return "no open case"
     types = activity.case_types
-    if types is not None and not any(c.case_type in types for c in open_cases):
-        return f"no open case of the audited types ({', '.join(types)})"
+    if types is not None:
+        open_cases = [c for c in open_cases if c.case_type in types]
+        if not open_cases:
+            return f"no open case of the audited types ({', '.join(types)})"
+    if tags is not None and all(c.themes.isdisjoint(tags) for c in open_cases):
+        return f"no open case tagged with this round's theme '{theme}'"
     months = _plural(activity.case_lookback_months, "month")
     return f"every open case was audited within the last {months}"
 

@@ -41,14 +41,12 @@ class AuditorPool:
         return self._assigned.get(auditor_id, 0)
 
     def take(self, practitioner: Staff, barred: frozenset[str], across: bool) -> str | None:
-        """Give one place to this practitioner's case: own service first unless across services."""
+        """Give one place to this practitioner's case: least-loaded first, own service on a tie."""
         own = practitioner.service
-        if not across and own in self._heaps and self._peek(own, barred) is not None:
-            return self._pop(own, barred)
         choices = [
-            (entry, service)
+            ((entry[0], service != own, *entry[1:]), service)
             for service in self._heaps
-            if service != own
+            if not (across and service == own)
             for entry in (self._peek(service, barred),)
             if entry is not None
         ]

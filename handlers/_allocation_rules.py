@@ -11,11 +11,6 @@ from handlers._allocation_types import CaseInfo, History, Staff
 from handlers.programme import PRACTITIONER_ROLES, AuditorRule, CaseAudit, Independence
 
 
-def rule_for(activity: CaseAudit, role: str) -> AuditorRule | None:
-    """The first auditor rule naming this role, if any."""
-    return next((rule for rule in activity.auditors if rule.role == role), None)
-
-
 def is_turn(rule: AuditorRule, auditor: Staff, period: int) -> bool:
     """Whether an every-N-periods auditor takes part in this period.
 
@@ -71,22 +66,34 @@ def is_independent(auditor: Staff, practitioner: Staff, independence: Independen
     return not (independence.across_services and auditor.service == practitioner.service)
 
 
-def is_case_eligible(case: CaseInfo, activity: CaseAudit, history: History, today: dt.date) -> bool:
-    """Open, of an audited type, and not audited within the look-back."""
+def theme_tags(cases: Iterable[CaseInfo], theme: str | None) -> frozenset[str] | None:
+    """Every spelling of the theme among the cases' tags (case and stray spaces ignored).
+
+    Normalising each distinct tag once lets the per-case test be one set operation.
+    """
+    if theme is None:
+        return None
+    wanted = theme.strip().casefold()
+    tags = frozenset[str]().union(*(case.themes for case in cases))
+    return frozenset(tag for tag in tags if tag.strip().casefold() == wanted)
+
+
+def is_case_eligible(
+    case: CaseInfo,
+    activity: CaseAudit,
+    history: History,
+    today: dt.date,
+    tags: frozenset[str] | None,
+) -> bool:
+    """Open, of an audited type, on the theme if any, and not audited within the look-back."""
     if not case.open:
         return False
     if activity.case_types is not None and case.case_type not in activity.case_types:
         return False
+    if tags is not None and case.themes.isdisjoint(tags):
+        return False
     last = history.case_last.get(case.ref)
     return last is None or months_between(last, today) >= activity.case_lookback_months
-
-
-def case_preference(
-    case: CaseInfo, history: History, theme: str | None
-) -> tuple[bool, dt.date, str]:
-    """Sort key: on the round's theme first, then the longest unaudited (or longest open)."""
-    since = history.case_last.get(case.ref, case.opened_on)
-    return (theme is not None and theme not in case.themes, since, case.ref)
 
 
 def best_case(
@@ -94,10 +101,10 @@ def best_case(
     activity: CaseAudit,
     history: History,
     today: dt.date,
-    theme: str | None,
+    tags: frozenset[str] | None,
 ) -> CaseInfo | None:
-    """The case to audit for one practitioner, or None if none qualifies."""
-    eligible = [c for c in cases if is_case_eligible(c, activity, history, today)]
+    """The longest-unaudited qualifying case (never audited: longest open), or None."""
+    eligible = [c for c in cases if is_case_eligible(c, activity, history, today, tags)]
     if not eligible:
         return None
-    return min(eligible, key=lambda c: case_preference(c, history, theme))
+    return min(eligible, key=lambda c: (history.case_last.get(c.ref, c.opened_on), c.ref))

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from handlers._allocation_calendar import (
     is_allocation_period,
+    is_themed_month,
     months_between,
     period_index,
     skip_reason,
@@ -31,7 +32,6 @@ from handlers._allocation_rules import (
     is_independent,
     is_practitioner,
     is_turn,
-    rule_for,
 )
 from handlers._allocation_types import (
     AllocationPlan,
@@ -60,6 +60,7 @@ __all__ = [
     "auditor_quota",
     "is_allocation_period",
     "is_independent",
+    "is_themed_month",
     "months_between",
     "period_index",
     "theme_for",
@@ -67,6 +68,10 @@ __all__ = [
 ]
 
 _Candidate = tuple[Staff, CaseInfo]
+NO_CASE_FOR_AUDITOR = (
+    "no case they may audit: every worker with an eligible case was allocated "
+    "or barred by independence"
+)
 
 
 def allocate(
@@ -79,13 +84,19 @@ def allocate(
     seed: int | str,
     today: dt.date,
     calendar: WorkingCalendar | None = None,
+    theme: str | None = None,
 ) -> AllocationPlan:
-    """Allocate one period of a case audit; skipped months give an empty plan with a reason."""
+    """Allocate one period of a case audit; skipped months give an empty plan with a reason.
+
+    `theme` names the theme of a themed month (themed_months) or overrides a themed round's.
+    """
     window = window_for(activity, year, month, calendar)
-    theme = theme_for(activity, year, month)
+    theme = theme or theme_for(activity, year, month)
     plan = AllocationPlan(activity.id, year, month, window, theme)
     if not is_allocation_period(activity, year, month):
         return AllocationPlan(activity.id, year, month, window, theme, skip_reason(activity, month))
+    if theme is None and is_themed_month(activity, month):
+        plan.notes.append("a themed month with no theme named: ordinary cases were allocated")
     ctx = build_context(activity, staff, cases, history, today, window, theme, seed)
     places = _auditor_places(ctx, period_index(activity, year, month), plan.idle_auditors)
     pool = AuditorPool(places, ctx.people, ctx.ranks)
@@ -94,15 +105,8 @@ def allocate(
         _allocate_sample(ctx, pool, plan)
     else:
         _allocate_per_auditor(ctx, pool, plan)
-    plan.idle_auditors.extend(
-        Idle(
-            a,
-            "no case they may audit: every worker with an eligible case was allocated "
-            "or barred by independence",
-        )
-        for a in sorted(places)
-        if places[a] > 0 and pool.assigned(a) == 0
-    )
+    unused = [a for a in sorted(places) if places[a] > 0 and pool.assigned(a) == 0]
+    plan.idle_auditors.extend(Idle(a, NO_CASE_FOR_AUDITOR) for a in unused)
     plan.joins.extend(choose_joins(ctx, plan.pairs))
     return plan
 
@@ -111,7 +115,7 @@ def _auditor_places(ctx: Context, period: int, idle: list[Idle]) -> dict[str, in
     """Each auditor's quota this period; those who cannot take part are reported, not dropped."""
     places: dict[str, int] = {}
     for person in ctx.people.values():
-        rule = rule_for(ctx.activity, person.role)
+        rule = ctx.activity.rule_for(person.role, person.service)
         if rule is None or rule.cases == 0:
             continue
         if not person.active:
@@ -141,13 +145,17 @@ def _candidates(ctx: Context, uncovered: list[Uncovered] | None) -> list[_Candid
                 )
             continue
         own = ctx.cases_of.get(person.id, [])
-        case = best_case(own, ctx.activity, ctx.history, ctx.today, ctx.theme)
+        case = best_case(own, ctx.activity, ctx.history, ctx.today, ctx.tags)
         if case is None:
             if uncovered is not None:
-                uncovered.append(Uncovered(person.id, no_case_reason(ctx.activity, own), overdue))
+                uncovered.append(
+                    Uncovered(
+                        person.id, no_case_reason(ctx.activity, own, ctx.theme, ctx.tags), overdue
+                    )
+                )
             continue
         found.append((person, case))
-    found.sort(key=lambda pc: ctx.priority(pc[0], pc[1]))
+    found.sort(key=lambda pc: ctx.priority(pc[0]))
     return found
 
 
@@ -174,7 +182,7 @@ def _allocate_per_auditor(ctx: Context, pool: AuditorPool, plan: AllocationPlan)
 
 
 def _allocate_sample(ctx: Context, pool: AuditorPool, plan: AllocationPlan) -> None:
-    """Draw cases at random (on-theme first), one per practitioner, until the sample is full."""
+    """Draw cases at random, one per practitioner, until the sample is full."""
     wanted = ctx.activity.sample_size or 0
     draws = _draws(ctx)
     drawn: set[str] = set()
@@ -194,14 +202,13 @@ def _allocate_sample(ctx: Context, pool: AuditorPool, plan: AllocationPlan) -> N
 
 
 def _draws(ctx: Context) -> list[_Candidate]:
-    """Every eligible case of an available practitioner, shuffled by the seed, on-theme first."""
+    """Every eligible case of an available practitioner, shuffled by the seed."""
     people = {p.id: p for p, _ in _candidates(ctx, None)}
     pool = [
         (people[c.practitioner_id], c)
         for c in ctx.all_cases
-        if c.practitioner_id in people and is_case_eligible(c, ctx.activity, ctx.history, ctx.today)
+        if c.practitioner_id in people
+        and is_case_eligible(c, ctx.activity, ctx.history, ctx.today, ctx.tags)
     ]
-    rng = random.Random(f"{ctx.seed}:sample")
-    rng.shuffle(pool)
-    theme = ctx.theme
-    return sorted(pool, key=lambda pc: theme is not None and theme not in pc[1].themes)
+    random.Random(f"{ctx.seed}:sample").shuffle(pool)
+    return pool
