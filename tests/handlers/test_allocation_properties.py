@@ -9,6 +9,7 @@ import random
 from collections import Counter
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,17 +23,19 @@ from handlers.allocation import (
     auditor_quota,
     is_allocation_period,
     is_independent,
+    is_themed_month,
     period_index,
     window_for,
 )
-from handlers.programme import CaseAudit
+from handlers.programme import ROLES as ROLES_ALL
+from handlers.programme import CaseAudit, load_programme, preset_names
 
 ROLES = ["practitioner", "senior_practitioner", "team_manager", "iro", "principal_social_worker"]
 SERVICES = ["A", "B", "C"]
 THEMES = ["neglect", "domestic abuse"]
 TODAY = dt.date(2026, 6, 1)
 months = st.sampled_from([7, 7, 7, 6, 1, 2, 4, 8, 12])  # mostly a month that allocates
-FEW = settings(max_examples=60, deadline=None)
+FEW = settings(max_examples=50, deadline=None)
 
 
 def audit(**fields: Any) -> CaseAudit:
@@ -227,3 +230,41 @@ def test_every_worker_is_audited_within_coverage_months(council: Any, seed: int)
     for months in audited.values():
         assert months and months[0] < coverage
         assert all(later - earlier <= coverage for earlier, later in itertools.pairwise(months))
+
+
+def preset_audits() -> list[tuple[str, CaseAudit]]:
+    return [
+        (name, activity)
+        for name in preset_names()
+        for activity in load_programme(name).of_kind(CaseAudit)
+    ]
+
+
+@pytest.mark.parametrize(("preset", "activity"), preset_audits())
+def test_every_preset_allocates_a_year_within_the_rules(preset: str, activity: CaseAudit) -> None:
+    rnd = random.Random(preset)
+    services = ["Quality Assurance", "Children in Care", "Safeguarding"]
+    staff = [
+        Staff(f"{role}-{n}", role, f"T{n}", services[n % 3], f"team_manager-{n % 3}")
+        for n in range(6)
+        for role in ROLES_ALL
+    ]
+    workers = [p.id for p in staff if is_practitioner(p)]
+    cases = [
+        CaseInfo(
+            f"C{n:03d}",
+            rnd.choice(workers),
+            rnd.choice(["CIN", "CP", "CLA", "EH"]),
+            random_date(rnd),
+            frozenset(rnd.sample(THEMES, rnd.randrange(3))),
+        )
+        for n in range(120)
+    ]
+    council = (staff, cases, History())
+    pairs = 0
+    for month in range(1, 13):
+        theme = "neglect" if is_themed_month(activity, month) else None
+        plan = allocate(activity, staff, cases, History(), 2026, month, 1, TODAY, theme=theme)
+        check(activity, council, month, plan)
+        pairs += len(plan.pairs)
+    assert pairs > 0
