@@ -84,8 +84,10 @@ def no_case_reason(
     return f"every open case was audited within the last {months}"
 
 
-def unplaced_reason(could_serve: bool, pool_empty: bool, across: bool) -> str:
+def unplaced_reason(could_serve: bool, pool_empty: bool, across: bool, anyone: bool) -> str:
     """Why a practitioner with an eligible case got no auditor."""
+    if not anyone:
+        return "no auditor has places this period (none active, present or on turn)"
     if pool_empty or could_serve:
         return "every eligible auditor is full this period (workers waiting longer went first)"
     if across:

@@ -37,6 +37,10 @@ class AuditorPool:
     def is_empty(self) -> bool:
         return not self._heaps
 
+    def has_auditors(self) -> bool:
+        """Whether anyone had places this period at all."""
+        return bool(self._members)
+
     def assigned(self, auditor_id: str) -> int:
         return self._assigned.get(auditor_id, 0)
 

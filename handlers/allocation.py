@@ -167,7 +167,8 @@ def _place(
     barred = excluded_auditors(person, ctx.activity.independence, ctx.reports)
     auditor_id = None if pool.is_empty() else pool.take(person, barred, across)
     if auditor_id is None:
-        reason = unplaced_reason(pool.could_serve(person, barred, across), pool.is_empty(), across)
+        could_serve = pool.could_serve(person, barred, across)
+        reason = unplaced_reason(could_serve, pool.is_empty(), across, pool.has_auditors())
         plan.uncovered.append(Uncovered(person.id, reason, ctx.is_overdue(person)))
         return False
     auditor = ctx.people[auditor_id]

@@ -406,3 +406,11 @@ def test_shropshire_principal_social_worker_joins_a_team_managers_audit() -> Non
     )
     assert len(plan.pairs) == 2
     assert [(j.staff_id, j.auditor_id) for j in plan.joins] == [("PSW", "M1")]
+
+
+def test_no_auditor_with_places_is_said_plainly() -> None:
+    staff = [manager("M1", service="B", active=False), worker("P1", "X")]
+    plan = allocate(audit(), staff, [case("C1", "P1")], History(), 2026, 6, 1, TODAY)
+    assert [u.reason for u in plan.uncovered] == [
+        "no auditor has places this period (none active, present or on turn)"
+    ]
