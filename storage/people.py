@@ -155,7 +155,12 @@ async def _upsert_people(
     columns = [getattr(Person, name) for name in ("id", "staff_id", "manager_id", *_PERSON_FIELDS)]
     existing = {row.staff_id: row for row in (await session.execute(select(*columns))).all()}
     inserts, updates = _plan_people(roster, existing, team_ids, now)
-    await _update_people(session, updates)
+    # Changed emails pass through a placeholder first, so two people may swap theirs.
+    moving = [
+        {"id": u["id"], "email": f"moving-{u['id']}@qabot.invalid"} for u in updates if "email" in u
+    ]
+    await _update(session, Person, moving)
+    await _update(session, Person, updates)
     await _insert(session, Person, inserts)
     ids: dict[str, int] = dict((await session.execute(select(Person.staff_id, Person.id))).all())
     relinked = await _link_managers(session, roster.people, existing, ids)
@@ -202,14 +207,6 @@ def _changes(field: str, old: object, new: object) -> bool:
     return old != new
 
 
-async def _update_people(session: AsyncSession, updates: list[dict[str, Any]]) -> None:
-    """Bulk update by id; changed emails pass through a placeholder so two may swap."""
-    moving = [{"id": u["id"], "email": f"moving-{u['id']}@qabot.invalid"} for u in updates]
-    moving = [m for m, u in zip(moving, updates, strict=True) if "email" in u]
-    await _update(session, Person, moving)
-    await _update(session, Person, updates)
-
-
 async def _link_managers(
     session: AsyncSession,
     people: Sequence[PersonRecord],
@@ -229,6 +226,9 @@ async def _link_managers(
     return relinked
 
 
+_CASE_FIELDS = ("practitioner_id", "case_type", "opened_on", "themes", "status")
+
+
 async def _upsert_cases(session: AsyncSession, roster: Roster) -> tuple[int, int, int]:
     columns = [getattr(Case, name) for name in ("id", "case_ref", *_CASE_FIELDS)]
     existing = {row.case_ref: row for row in (await session.execute(select(*columns))).all()}
@@ -237,7 +237,9 @@ async def _upsert_cases(session: AsyncSession, roster: Roster) -> tuple[int, int
     updates: list[dict[str, Any]] = []
     closed = 0
     for record in roster.cases:
-        values = _case_values(record, ids)
+        worker, themes = ids[record.practitioner_staff_id], ";".join(record.themes)
+        row = (worker, record.case_type, record.opened_on, themes, record.status)
+        values = dict(zip(_CASE_FIELDS, row, strict=True))
         old = existing.get(record.case_ref)
         if old is None:
             inserts.append({"case_ref": record.case_ref, **values})
@@ -254,19 +256,6 @@ async def _upsert_cases(session: AsyncSession, roster: Roster) -> tuple[int, int
     await _update(session, Case, updates)
     await _insert(session, Case, inserts)
     return len(inserts), len(updates) - closed, closed
-
-
-_CASE_FIELDS = ("practitioner_id", "case_type", "opened_on", "themes", "status")
-
-
-def _case_values(record: CaseRecord, ids: dict[str, int]) -> dict[str, Any]:
-    return {
-        "practitioner_id": ids[record.practitioner_staff_id],
-        "case_type": record.case_type,
-        "opened_on": record.opened_on,
-        "themes": ";".join(record.themes),
-        "status": record.status,
-    }
 
 
 async def _insert(session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]) -> None:
@@ -286,10 +275,14 @@ async def _update(session: AsyncSession, model: type[Base], rows: list[dict[str,
         await session.execute(statement, params)
 
 
-def _staff_query() -> Select[Person, str, str, str]:
+def _staff_query() -> Select[Any]:
+    """StaffMember's columns in its field order, so each row builds one directly."""
     manager = aliased(Person)
+    joined = {"team": Team.name, "service": Service.name, "manager_staff_id": manager.staff_id}
+    names = [f.name for f in fields(StaffMember)]
+    columns = [joined[name] if name in joined else getattr(Person, name) for name in names]
     return (
-        select(Person, Team.name, Service.name, manager.staff_id)
+        select(*columns)
         .join(Team, Person.team_id == Team.id)
         .join(Service, Team.service_id == Service.id)
         .outerjoin(manager, Person.manager_id == manager.id)
@@ -298,15 +291,7 @@ def _staff_query() -> Select[Person, str, str, str]:
 
 
 def _staff(rows: Iterable[Any]) -> list[StaffMember]:
-    own = [
-        f.name for f in fields(StaffMember) if f.name not in ("team", "service", "manager_staff_id")
-    ]
-    return [
-        StaffMember(
-            **{name: getattr(p, name) for name in own}, team=t, service=s, manager_staff_id=m
-        )
-        for p, t, s, m in rows
-    ]
+    return [StaffMember(*row) for row in rows]
 
 
 async def active_people(session: AsyncSession) -> list[StaffMember]:
