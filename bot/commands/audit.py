@@ -111,14 +111,15 @@ def describe(result: RoundResult, *, explain: bool) -> list[str]:
     """The run in plain lines: a header, each pair, and (with explain) why and who is left out."""
     head = f"{result.activity} {result.period}:"
     if result.plan is None:
-        return [f"{head} already allocated ({result.allocations} audits); nothing changed"]
+        done = plural(result.allocations, "audit")
+        return [f"{head} already allocated ({done}); nothing changed"]
     plan = result.plan
     if plan.skipped is not None:
         return [f"{head} no round: {plan.skipped}"]
     state = "preview, nothing written" if result.round_id is None else "allocated"
     window = f"window {plan.window[0]} to {plan.window[1]}"
     theme = f", theme '{plan.theme}'" if plan.theme else ""
-    lines = [f"{head} {len(plan.pairs)} audits ({state}); {window}{theme}"]
+    lines = [f"{head} {plural(len(plan.pairs), 'audit')} ({state}); {window}{theme}"]
     for pair in plan.pairs:
         lines.append(f"  {pair.auditor_id} audits {pair.case_ref} with {pair.practitioner_id}")
         if explain:
@@ -126,17 +127,22 @@ def describe(result: RoundResult, *, explain: bool) -> list[str]:
     if explain:
         lines += _left_out(plan)
     elif plan.uncovered:
-        lines.append(f"  {len(plan.uncovered)} practitioners not covered (--explain says why)")
+        left = plural(len(plan.uncovered), "practitioner")
+        lines.append(f"  {left} not covered (--explain says why)")
     return lines
 
 
 def _left_out(plan: AllocationPlan) -> list[str]:
-    lines = [f"  uncovered: {len(plan.uncovered)} practitioners"]
+    lines = [f"  uncovered: {plural(len(plan.uncovered), 'practitioner')}"]
     for u in plan.uncovered:
         overdue = " (overdue)" if u.overdue else ""
         lines.append(f"    {u.practitioner_id}{overdue}: {u.reason}")
     if plan.idle_auditors:
-        lines.append(f"  auditors without a case: {len(plan.idle_auditors)}")
+        lines.append(f"  without a case: {plural(len(plan.idle_auditors), 'auditor')}")
         lines += [f"    {i.auditor_id}: {i.reason}" for i in plan.idle_auditors]
     lines += [f"  note: {note}" for note in plan.notes]
     return lines
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit_cycle import (
     CHECKLIST_TICK,
@@ -91,12 +92,12 @@ async def deps(sqlite_sessions: Sessions) -> Deps:
 def router(deps: Deps) -> Router:
     cycle = AuditCycle(deps)
 
-    async def unknown(session: object, event: Inbound) -> Reply:
+    async def unknown(session: AsyncSession, event: Inbound) -> Reply:
         raise AssertionError(f"no route for {event.kind} {event.name}")
 
     return Router(
         cycle.routes(),
-        fallback=unknown,  # type: ignore[arg-type]
+        fallback=unknown,
         problem=lambda text: deps.wording.compose("user_error", {"problem": text}),
         apology=lambda: deps.wording.compose("apology", {}),
     )
@@ -208,7 +209,7 @@ async def test_tick_updates_in_place_records_who_and_when_and_a_retry_changes_no
     worker = view.practitioner.staff_id
     reply = await send(deps, worker, "action", CHECKLIST_TICK, f"{view.id}:chronology")
     assert reply.update is not None and reply.message is None
-    assert [e.done for e in reply.update.checklist][0] is True
+    assert reply.update.checklist[0].done is True
     retry = Inbound("sandbox", f"{worker}-{CHECKLIST_TICK}-{view.id}:chronology-[]", worker,
                     "action", CHECKLIST_TICK, f"{view.id}:chronology")  # fmt: skip
     assert await handle_event(deps, router(deps), retry) is None
@@ -335,7 +336,7 @@ async def test_reflections_are_stored_and_editable_only_for_a_while(deps: Deps) 
 async def test_reflections_are_visible_to_the_people_involved_and_qa_reads_are_logged(
     deps: Deps,
 ) -> None:
-    view = [v for v in await allocate(deps) if v.practitioner.staff_id == "S05"][0]
+    view = next(v for v in await allocate(deps) if v.practitioner.staff_id == "S05")
     await record(deps, view)
     await send(deps, "S05", "form", SAVE_REFLECTION, str(view.id), **reflection("mine"))
     async with deps.sessions() as session:

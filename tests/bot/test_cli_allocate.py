@@ -1,0 +1,92 @@
+"""`qabot allocate`: a preview writes nothing, --explain says who is left out and why."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.cli import main
+from storage import make_engine, make_sessions, upgrade
+from storage.models import AuditRound, OutboxMessage
+from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
+
+PEOPLE = [
+    ("S01", "Helen Clarke", "head_of_service", "Leadership", None),
+    ("S03", "Dana Hughes", "team_manager", "Team A", "S01"),
+    ("S05", "Tom Okafor", "practitioner", "Team A", "S03"),
+    ("S09", "Ann Other", "practitioner", "Team A", "S03"),
+]
+
+
+async def _council(url: str) -> None:
+    people = tuple(
+        PersonRecord(sid, name, f"{sid.lower()}@council.example", role, team, "Children", boss)
+        for sid, name, role, team, boss in PEOPLE
+    )
+    cases = (CaseRecord("C-000101", "S05", "CP", dt.date(2026, 9, 1)),)
+    engine = make_engine(url)
+    async with make_sessions(engine).begin() as session:
+        now = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+        await apply_roster(session, Roster(people, cases), now=now, actor="test")
+    await engine.dispose()
+
+
+async def _counts(url: str) -> tuple[int, int]:
+    engine = make_engine(url)
+    async with make_sessions(engine)() as session:
+        rounds = (await session.execute(select(func.count(AuditRound.id)))).scalar_one()
+        sent = (await session.execute(select(func.count(OutboxMessage.id)))).scalar_one()
+    await engine.dispose()
+    return rounds, sent
+
+
+@pytest.fixture
+def council(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'qabot.db'}"
+    upgrade(url)
+    asyncio.run(_council(url))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QABOT_DATABASE_URL", url)
+    monkeypatch.setenv("QABOT_PROGRAMME", "default")
+    return url
+
+
+def test_dry_run_explains_and_writes_nothing(
+    council: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["allocate", "--period", "2027-01", "--dry-run", "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert "case_audit 2027-01: 1 audit (preview, nothing written)" in out
+    assert "S01 audits C-000101 with S05" in out and "why: S05 never audited" in out
+    assert "uncovered: 1 practitioner\n" in out and "S09 (overdue): no open case" in out
+    assert asyncio.run(_counts(council)) == (0, 0)
+
+
+def test_a_second_run_changes_nothing(council: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["allocate", "--period", "2027-01"]) == 0
+    assert "1 audit (allocated)" in capsys.readouterr().out
+    assert asyncio.run(_counts(council)) == (1, 3)
+    assert main(["allocate", "--period", "2027-01", "--activity", "case_audit"]) == 0
+    assert "already allocated (1 audit); nothing changed" in capsys.readouterr().out
+    assert asyncio.run(_counts(council)) == (1, 3)
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (["--period", "2027-13"], "--period must be a month like 2027-01, not '2027-13'"),
+        (["--period", "January"], "--period must be a month like 2027-01, not 'January'"),
+        (["--period", "2027-01", "--activity", "nope"], "no case audit 'nope'"),
+    ],
+)
+def test_a_bad_argument_is_one_line_and_exit_2(
+    council: str, capsys: pytest.CaptureFixture[str], args: list[str], problem: str
+) -> None:
+    assert main(["allocate", *args]) == 2
+    err = capsys.readouterr().err
+    assert problem in err and len(err.strip().splitlines()) == 1
+    assert asyncio.run(_counts(council)) == (0, 0)
