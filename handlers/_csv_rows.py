@@ -47,7 +47,7 @@ class Table:
     readable: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One data row: each getter records its own problem and returns a harmless value."""
 
@@ -175,18 +175,19 @@ def _read_rows(
     table: Table, reader: _csv.Reader, header: list[str], columns: Mapping[str, bool]
 ) -> bool:
     """Collect the non-blank rows; False when the file breaks off as unreadable CSV."""
+    wanted = [(i, name) for i, name in enumerate(header) if name in columns]
     start = reader.line_num + 1
     try:
         for cells in reader:
             line, start = start, reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():
                 continue
-            if any(cell.strip() for cell in cells[len(header) :]):
+            if len(cells) > len(header) and "".join(cells[len(header) :]).strip():
                 reason = f"{len(cells)} values, but the header names {len(header)} columns"
                 table.problems.add(table, line, None, reason)
                 continue
-            values = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
-            table.rows.append(Row(table, line, {k: v for k, v in values.items() if k in columns}))
+            values = {name: cells[i].strip() for i, name in wanted if i < len(cells)}
+            table.rows.append(Row(table, line, values))
     except csv.Error as error:
         table.problems.add(table, reader.line_num, None, f"cannot be read as CSV: {error}")
         return False
