@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 01:58:22.270040
+Create Date: 2026-11-22 02:18:31.904504
 """
 
 from collections.abc import Sequence
@@ -75,11 +75,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_outbox_idempotency_key")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_outbox_next_attempt_at"), ["next_attempt_at"], unique=False
-        )
+        batch_op.create_index("ix_outbox_due", ["status", "next_attempt_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_outbox_recipient"), ["recipient"], unique=False)
-        batch_op.create_index(batch_op.f("ix_outbox_status"), ["status"], unique=False)
 
     op.create_table(
         "practice_weeks",
@@ -513,9 +510,8 @@ def downgrade() -> None:
     op.drop_table("programme_versions")
     op.drop_table("practice_weeks")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outbox_status"))
         batch_op.drop_index(batch_op.f("ix_outbox_recipient"))
-        batch_op.drop_index(batch_op.f("ix_outbox_next_attempt_at"))
+        batch_op.drop_index("ix_outbox_due")
 
     op.drop_table("outbox")
     op.drop_table("inbound_events")
