@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.sandbox.clock import MovableClock
 from bot.sandbox.platform import SandboxPlatform
 from bot.sandbox.web import SandboxSite
 from bot.settings import Settings
 from bot.web import add_service_routes
+from handlers.audit_cycle import AuditCycle, allocate_due, sweep_escalations, sweep_reminders
 from handlers.basics import Basics
 from handlers.calendar import Calendar
 from handlers.deps import Deps
@@ -23,7 +27,7 @@ from handlers.router import Inbound, Reply, Router
 from message_templates.wording import Wording
 from scheduler.clock import Clock, SystemClock
 from scheduler.dispatcher import Dispatcher, DispatchPolicy, Platform
-from scheduler.jobs import Sweeps, build_scheduler
+from scheduler.jobs import Sweeps, build_scheduler, drain_outbox
 from storage import make_engine, make_sessions
 
 log = logging.getLogger(__name__)
@@ -43,6 +47,23 @@ class Qabot:
     scheduler: AsyncIOScheduler | None = None
     delivery: asyncio.Task[None] | None = None
 
+    def now(self) -> dt.datetime:
+        return self.deps.clock.now()
+
+    async def move_on(self, week: bool) -> None:
+        """Sandbox only: jump to the next working morning (or a week on) and run what is due."""
+        clock = self.deps.clock
+        if not isinstance(clock, MovableClock):
+            raise RuntimeError("only the sandbox's clock can be moved")
+        calendar = self.deps.calendar
+        now = clock.now()
+        day = calendar.local_date(now)
+        if week or now >= calendar.day_starts_at(day):
+            day += dt.timedelta(days=7 if week else 1)
+        clock.jump_to(calendar.day_starts_at(calendar.next_working_day(day)))
+        await self.sweeps.run(clock.now())
+        await drain_outbox(self.dispatcher, clock)
+
     async def handle(self, event: Inbound) -> Reply | None:
         """One inbound event, then an immediate delivery pass so replies show at once."""
         reply = await handle_event(self.deps, self.router, event)
@@ -56,7 +77,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
     programme = load_programme(settings.programme)
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
-    clock = clock or SystemClock()
+    clock = clock or (MovableClock() if "sandbox" in settings.platforms else SystemClock())
     wording = Wording(settings.templates_dir)
     platform = settings.platforms[0]
     deps = Deps(
@@ -79,7 +100,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
     )
     add_service_routes(app, sessions)
     if "sandbox" in settings.platforms:
-        SandboxSite(sessions, qabot.handle, programme.timezone).add_routes(app)
+        SandboxSite(sessions, qabot.handle, qabot, programme.timezone).add_routes(app)
     return qabot
 
 
@@ -93,7 +114,7 @@ def calendar_for(programme: Programme) -> Calendar:
 
 def build_router(deps: Deps) -> Router:
     basics = Basics(deps)
-    routes = [*basics.routes()]
+    routes = [*basics.routes(), *AuditCycle(deps).routes()]
     return Router(
         routes,
         fallback=basics.unknown,
@@ -110,7 +131,11 @@ def build_platforms(settings: Settings) -> list[Platform]:
 
 
 def build_sweeps(deps: Deps) -> Sweeps:
+    """What the periodic sweep does: allocate on the programme's cadence, remind, escalate."""
     sweeps = Sweeps()
+    sweeps.register("allocate", partial(allocate_due, deps))
+    sweeps.register("reminders", partial(sweep_reminders, deps))
+    sweeps.register("escalations", partial(sweep_escalations, deps))
     return sweeps
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -27,12 +28,27 @@ ROLE_LABELS = {"cp_chair": "CP chair", "iro": "IRO", "qa_officer": "QA officer"}
 Handle = Callable[[Inbound], Awaitable[object]]
 
 
+class TimeControl(Protocol):
+    """The sandbox's clock, which a person may move on to see what qabot does next."""
+
+    def now(self) -> dt.datetime: ...
+
+    async def move_on(self, week: bool) -> None: ...
+
+
 class SandboxSite:
     """Server-rendered pages; every click becomes an Inbound event through the router."""
 
-    def __init__(self, sessions: Sessions, handle: Handle, zone: str = "Europe/London") -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        handle: Handle,
+        time: TimeControl,
+        zone: str = "Europe/London",
+    ) -> None:
         self.sessions = sessions
         self.handle = handle
+        self.time = time
         self.zone = ZoneInfo(zone)
         self.pages = Environment(
             loader=FileSystemLoader(HERE / "templates"),
@@ -45,6 +61,7 @@ class SandboxSite:
         app.router.add_post("/sandbox/people/{staff_id}/say", self.say)
         app.router.add_post("/sandbox/people/{staff_id}/act", self.act)
         app.router.add_get("/sandbox/channels/{channel}", self.channel)
+        app.router.add_post("/sandbox/time", self.move_time)
         app.router.add_static("/sandbox/static", HERE / "static")
 
     async def people(self, request: web.Request) -> web.Response:
@@ -72,6 +89,7 @@ class SandboxSite:
             messages=messages,
             pending=pending,
             event_id=uuid.uuid4().hex,
+            back=f"/sandbox/people/{person.staff_id}",
         )
 
     async def say(self, request: web.Request) -> web.Response:
@@ -111,7 +129,19 @@ class SandboxSite:
         async with self.sessions() as session:
             sent = await delivered_to(session, f"channel:{name}", PLATFORM)
         messages = [self._message_view(d, "") for d in sent]
-        return self._page("channel.html", channel=name, messages=messages)
+        return self._page(
+            "channel.html", channel=name, messages=messages, back=f"/sandbox/channels/{name}"
+        )
+
+    async def move_time(self, request: web.Request) -> web.Response:
+        """Jump to the next working morning or a week on, then run what falls due."""
+        posted = await request.post()
+        step = posted.get("to")
+        if step not in ("morning", "week"):
+            raise web.HTTPBadRequest(text="Move time to the next morning or a week on.")
+        await self.time.move_on(step == "week")
+        back = str(posted.get("back", "/sandbox"))
+        raise web.HTTPSeeOther(back if back.startswith("/sandbox") else "/sandbox")
 
     async def _person(self, request: web.Request) -> StaffMember:
         staff_id = request.match_info["staff_id"]
@@ -164,7 +194,8 @@ class SandboxSite:
         }
 
     def _page(self, name: str, **context: object) -> web.Response:
-        html = self.pages.get_template(name).render(**context)
+        now = _when(self.time.now().astimezone(self.zone))
+        html = self.pages.get_template(name).render(now=now, **context)
         return web.Response(text=html, content_type="text/html")
 
 
