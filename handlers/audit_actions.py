@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit_checklist import parse_id
 from handlers.audit_ids import ACTION_DONE
-from handlers.audit_messages import first_name, snooze_button
+from handlers.audit_messages import first_name, reminder_buttons
 from handlers.deps import Deps
 from handlers.errors import UserError
 from handlers.router import Inbound, Reply
@@ -18,6 +18,7 @@ from storage.audits import PersonRef
 from storage.models import Action
 
 SNOOZABLE = ("checklist", "audit", "action")
+WHY_TYPES = ("checklist.reminder", "audit.reminder", "action.reminder")
 MAX_SNOOZE_WORKING_DAYS = 10
 
 
@@ -50,9 +51,9 @@ def action_reminder(
         "is_past_due": today > action.due_on,
     }
     done = Button(deps.wording.label(name, "button_done", context), ACTION_DONE, str(action.id))
-    snooze = snooze_button(deps, name, context, f"action:{action.id}", 5)
+    buttons = (done, *reminder_buttons(deps, name, context, f"action:{action.id}", 5))
     meta = _meta("action.reminder", action, owner)
-    return deps.wording.compose(name, context, buttons=(done, snooze), meta=meta)
+    return deps.wording.compose(name, context, buttons=buttons, meta=meta)
 
 
 def action_escalated(
@@ -103,3 +104,15 @@ async def snooze(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     context = {"name": first_name(person.name), "until": until}
     meta = {"type": "reminder.snoozed", "item": f"{kind}:{item_id}", "until": until.isoformat()}
     return Reply(message=deps.wording.compose("reminder_snoozed", context, meta=meta))
+
+
+async def why(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
+    """Explain a reminder: what it is about and how to quieten it."""
+    if event.value not in WHY_TYPES:
+        raise UserError("I couldn't tell which reminder that was. Type **help** to see what I do.")
+    person = await audits.person_by_staff_id(session, event.staff_id)
+    if person is None:
+        raise UserError("I can't find you in the staff list. Your QA team can add you.")
+    context = {"name": first_name(person.name), "type": event.value}
+    meta = {"type": "reminder.why", "about": event.value}
+    return Reply(message=deps.wording.compose("reminder_why", context, meta=meta))

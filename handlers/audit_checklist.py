@@ -2,7 +2,8 @@
 
 A tick event either sets the whole checklist (value "<allocation_id>", ticked ids in field
 "done", as Slack checkboxes and Teams toggles submit them) or toggles one item (value
-"<allocation_id>:<item_id>"). Who changed each item, and when, is kept.
+"<allocation_id>:<item_id>"). Who changed each item, and when, is kept. The checklist message
+(outbox key "audit.notified:<allocation_id>") is updated in place wherever the tick came from.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ async def tick(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
         await audits.set_ticks(session, view.id, changes, by_id=view.practitioner.id, at=now)
     updated = dataclasses.replace(view, ticked=frozenset(wanted & set(known)))
     message = checklist_updated(deps, updated, activity)
-    if event.source_key != notified_key(view.id):
-        await update_in_place(session, notified_key(view.id), message, now)
-    return Reply(update=message)
+    if event.source_key == notified_key(view.id):
+        return Reply(update=message)
+    # Ticked from a gathered reminder: update the checklist message, leave the reminder whole.
+    await update_in_place(session, notified_key(view.id), message, now)
+    return Reply()

@@ -25,6 +25,7 @@ from handlers.audit_ids import (
     RECORD_MODERATION,
     SAVE_REFLECTION,
     SNOOZE,
+    WHY,
 )
 from handlers.audit_moderation import agreement_rate, is_sampled, period_agreement_rate
 from handlers.audit_reflection import (
@@ -45,6 +46,7 @@ __all__ = [
     "RECORD_MODERATION",
     "SAVE_REFLECTION",
     "SNOOZE",
+    "WHY",
     "AuditCycle",
     "RoundResult",
     "agreement_rate",
@@ -78,6 +80,7 @@ class AuditCycle:
             (("form", RECORD_MODERATION), self.moderate),
             (("action", ACTION_DONE), self.action_done),
             (("action", SNOOZE), self.snooze),
+            (("action", WHY), self.why),
         ]
 
     async def tick(self, session: AsyncSession, event: Inbound) -> Reply:
@@ -103,3 +106,6 @@ class AuditCycle:
 
     async def snooze(self, session: AsyncSession, event: Inbound) -> Reply:
         return await audit_actions.snooze(self.deps, session, event)
+
+    async def why(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_actions.why(self.deps, session, event)

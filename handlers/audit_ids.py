@@ -8,6 +8,7 @@ Values each action carries:
 - SAVE_REFLECTION: value "<allocation_id>" with one field per reflection prompt id.
 - OPEN_MODERATION / RECORD_MODERATION: value "<moderation_id>".
 - ACTION_DONE: value "<action_id>".
+- WHY: value = the reminder's type ("checklist.reminder", "audit.reminder", "action.reminder").
 - SNOOZE: value "<item>:<working days>", item being "checklist:<id>", "audit:<id>" or "action:<id>".
 """
 
@@ -19,3 +20,4 @@ OPEN_MODERATION = "moderation.open"
 RECORD_MODERATION = "moderation.record"
 ACTION_DONE = "action.done"
 SNOOZE = "audit.snooze"
+WHY = "audit.why"

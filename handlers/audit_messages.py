@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 from typing import Any
 
-from handlers.audit_ids import CHECKLIST_TICK, OPEN_RECORD, RECORD, SNOOZE
+from handlers.audit_ids import CHECKLIST_TICK, OPEN_RECORD, RECORD, SNOOZE, WHY
 from handlers.deps import Deps
 from handlers.errors import UserError
 from handlers.programme import ActionActivity, CaseAudit, Programme
@@ -164,8 +164,13 @@ def record_form(
     return deps.wording.compose(name, context, form=form, facts=facts, meta=meta)
 
 
-def snooze_button(deps: Deps, name: str, context: dict[str, Any], item: str, days: int) -> Button:
-    return Button(deps.wording.label(name, "button_snooze", context), SNOOZE, f"{item}:{days}")
+def reminder_buttons(
+    deps: Deps, name: str, context: dict[str, Any], item: str, days: int
+) -> tuple[Button, Button]:
+    """Snooze this reminder for `days` working days, or ask why it came: one click each."""
+    snooze = Button(deps.wording.label(name, "button_snooze", context), SNOOZE, f"{item}:{days}")
+    kind = name.replace("_", ".")
+    return snooze, Button(deps.wording.label(name, "button_why", context), WHY, kind)
 
 
 def checklist_reminder(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
@@ -178,10 +183,10 @@ def checklist_reminder(deps: Deps, view: AllocationView, activity: CaseAudit) ->
         "done_count": done_count(view, activity),
         "total": len(activity.checklist),
     }
-    snooze = snooze_button(deps, name, context, f"checklist:{view.id}", 1)
+    buttons = reminder_buttons(deps, name, context, f"checklist:{view.id}", 1)
     meta = audit_meta("checklist.reminder", view)
     structure = _checklist_structure(view, activity)
-    return deps.wording.compose(name, context, buttons=(snooze,), meta=meta, **structure)
+    return deps.wording.compose(name, context, buttons=buttons, meta=meta, **structure)
 
 
 def audit_reminder(deps: Deps, view: AllocationView, today: dt.date) -> Message:
@@ -194,9 +199,9 @@ def audit_reminder(deps: Deps, view: AllocationView, today: dt.date) -> Message:
         "is_past_due": today > view.due_on,
     }
     record = Button(deps.wording.label(name, "button_record", context), OPEN_RECORD, str(view.id))
-    snooze = snooze_button(deps, name, context, f"audit:{view.id}", 2)
+    buttons = (record, *reminder_buttons(deps, name, context, f"audit:{view.id}", 2))
     meta = audit_meta("audit.reminder", view)
-    return deps.wording.compose(name, context, buttons=(record, snooze), meta=meta)
+    return deps.wording.compose(name, context, buttons=buttons, meta=meta)
 
 
 def audit_escalated(

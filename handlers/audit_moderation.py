@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,8 @@ from storage import audits
 from storage.audits import AllocationView, PersonRef
 from storage.models import AuditRecord, Moderation
 from storage.outbox import enqueue
+
+log = logging.getLogger(__name__)
 
 
 def share_point(allocation_id: int) -> float:
@@ -80,6 +83,7 @@ async def request_moderation(
         return None
     moderator = await pick_moderator(session, rule, view, today)
     if moderator is None:
+        log.warning("no independent moderator available for allocation %d", view.id)
         return None
     row = Moderation(audit_record_id=record.id, moderator_id=moderator.id, requested_at=now)
     session.add(row)

@@ -138,6 +138,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "moderation_saved": {"name": "Ruth", "case_ref": "C-000123", "auditor_name": "Dana Hughes"},
     "reminder_snoozed": {"name": "Tom", "until": dt.date(2027, 1, 12)},
+    "reminder_why": {"name": "Tom", "type": "checklist.reminder"},
     "moderation_recorded": {
         "name": "Dana",
         "case_ref": "C-000123",

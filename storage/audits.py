@@ -321,12 +321,6 @@ async def people_named(session: AsyncSession, name: str) -> list[PersonRef]:
     return [_ref(p) for p in await session.scalars(query)]
 
 
-async def record_of(session: AsyncSession, allocation_id: int) -> AuditRecord | None:
-    return await session.scalar(
-        select(AuditRecord).where(AuditRecord.allocation_id == allocation_id)
-    )
-
-
 async def open_moderation_load(
     session: AsyncSession, moderator_ids: Collection[int]
 ) -> dict[int, int]:

@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from handlers.audit_cycle import ACTION_DONE, SNOOZE, AuditCycle, sweep_escalations, sweep_reminders
+from handlers.audit_cycle import (
+    ACTION_DONE,
+    CHECKLIST_TICK,
+    SNOOZE,
+    WHY,
+    AuditCycle,
+    sweep_escalations,
+    sweep_reminders,
+)
 from handlers.calendar import Calendar
 from handlers.deps import Deps
 from handlers.inbound import handle_event
@@ -77,7 +85,7 @@ def kinds(message: OutboxMessage) -> list[str]:
     return [item["kind"] for item in message.payload["meta"]["items"]]
 
 
-async def click(deps: Deps, staff_id: str, name: str, value: str) -> Reply:
+async def click(deps: Deps, staff_id: str, name: str, value: str, source_key: str = "") -> Reply:
     cycle = AuditCycle(deps)
     router = Router(
         cycle.routes(),
@@ -85,7 +93,10 @@ async def click(deps: Deps, staff_id: str, name: str, value: str) -> Reply:
         problem=lambda text: deps.wording.compose("user_error", {"problem": text}),
         apology=lambda: deps.wording.compose("apology", {}),
     )
-    event = Inbound("sandbox", f"{staff_id}:{name}:{value}", staff_id, "action", name, value)
+    event = Inbound(
+        "sandbox", f"{staff_id}:{name}:{value}", staff_id, "action", name, value,
+        source_key=source_key,
+    )  # fmt: skip
     reply = await handle_event(deps, router, event)
     assert reply is not None
     return reply
@@ -161,3 +172,27 @@ async def test_the_owner_closes_an_action_in_one_click(deps: Deps) -> None:
         assert (await session.get(Action, action.id)).status == "done"  # type: ignore[union-attr]
     assert await sweep_reminders(deps, at(25)) == 4
     assert kinds((await outbox(deps))["reminders:S05:2027-01-25"]) == ["checklist_reminder"]
+
+
+async def test_every_reminder_can_be_acted_on_snoozed_or_explained(deps: Deps) -> None:
+    await sweep_reminders(deps, at(25))
+    gathered = (await outbox(deps))["reminders:S05:2027-01-25"]
+    actions = [b["action"] for b in gathered.payload["buttons"]]
+    assert actions.count(WHY) == 2 and actions.count(SNOOZE) == 2 and ACTION_DONE in actions
+    reply = await click(deps, "S05", WHY, "checklist.reminder")
+    assert reply.message is not None and reply.message.kind == "reminder_why"
+    assert "checklist" in reply.message.text
+
+
+async def test_ticking_from_a_reminder_keeps_the_reminder_whole(deps: Deps) -> None:
+    await sweep_reminders(deps, at(25))
+    key = "reminders:S07:2027-01-25"
+    reminder = (await outbox(deps))[key]
+    assert reminder.payload["checklist_action"] == CHECKLIST_TICK
+    value = f"{reminder.payload['checklist_value']}:plan"
+    reply = await click(deps, "S07", CHECKLIST_TICK, value, source_key=key)
+    assert reply.update is None and reply.message is None
+    assert (await outbox(deps))[key].revision == 0
+    async with deps.sessions() as session:
+        [view] = [v for v in await audits.allocations(session) if v.practitioner.staff_id == "S07"]
+    assert view.ticked == frozenset({"plan"})
