@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from message_templates.model import Message
+from scheduler._receipts import Receipts
 from scheduler.clock import Clock
 from scheduler.ratelimit import RateLimiter
 from storage import Sessions
-from storage.outbox import Claimed, claim_due, enqueue, mark_parked, mark_retry, mark_sent
+from storage.outbox import Claimed, Receipt, claim_due, enqueue, mark_parked, mark_retry
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class Dispatcher:
         self._policy = policy
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
+        self._receipts = Receipts(sessions, clock)
 
     async def run_once(self, now: dt.datetime) -> int:
         """Claim the rows due at `now` and deliver them; returns how many rows were handled."""
@@ -172,14 +174,11 @@ class Dispatcher:
         except Exception as error:  # an unknown failure is retried like a timeout
             await self._failed(row, PlatformError(type(error).__name__))
             return
-        async with self._sessions.begin() as session:
-            await mark_sent(
-                session,
-                row,
-                now=self._clock.now(),
-                message_id=message_id,
-                conversation=conversation,
-            )
+        try:
+            await self._receipts.record(Receipt(row, message_id, conversation))
+        except Exception as error:  # delivered but unrecorded: it goes again once the lease ends
+            logger.error("delivered %s but could not record it: %s", row.key, type(error).__name__)
+            return
         logger.info("delivered %s (attempt %d)", row.key, row.attempts)
 
     async def _failed(self, row: Claimed, error: PlatformError) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import Row, Table, and_, bindparam, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +42,27 @@ class SentRef:
     message_id: str
 
 
+# What a claim reads back (Core rows: the dispatcher's hot path skips the ORM).
+CLAIM_COLUMNS = (
+    "id",
+    "idempotency_key",
+    "recipient",
+    "platform",
+    "payload",
+    "attempts",
+    "revision",
+    "next_attempt_at",
+    "lease_until",
+    "platform_message_id",
+    "platform_conversation",
+    "replaces_key",
+)
+
+
+def _table() -> Table:
+    return cast(Table, OutboxMessage.__table__)
+
+
 def _insert(session: AsyncSession) -> Any:
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -62,8 +83,9 @@ async def enqueue(
 
     `replaces_key` names an earlier message whose platform message this one updates, if sent.
     """
+    table = _table()
     statement = (
-        _insert(session)(OutboxMessage)
+        _insert(session)(table)
         .values(
             idempotency_key=key,
             recipient=recipient,
@@ -78,7 +100,7 @@ async def enqueue(
             created_at=now or not_before,
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(OutboxMessage.id)
+        .returning(table.c.id)
     )
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
@@ -108,14 +130,14 @@ async def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    table = _table()
     statement = (
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(chosen.scalar_subquery()))
-        .values(status=SENDING, lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage)
-        .execution_options(synchronize_session=False)
+        update(table)
+        .where(table.c.id.in_(chosen.scalar_subquery()))
+        .values(status=SENDING, lease_until=now + lease, attempts=table.c.attempts + 1)
+        .returning(*(table.c[name] for name in CLAIM_COLUMNS))
     )
-    rows = sorted((await session.scalars(statement)).all(), key=lambda r: (r.next_attempt_at, r.id))
+    rows = sorted((await session.execute(statement)).all(), key=lambda r: (r.next_attempt_at, r.id))
     targets = await _replaced_refs(session, [r.replaces_key for r in rows if r.replaces_key])
     return [_claimed(row, targets) for row in rows]
 
@@ -132,12 +154,12 @@ async def _replaced_refs(session: AsyncSession, keys: list[str]) -> dict[str, Se
     return {row.idempotency_key: _ref(row) for row in result.scalars()}
 
 
-def _ref(row: OutboxMessage) -> SentRef:
+def _ref(row: OutboxMessage | Row[Any]) -> SentRef:
     assert row.platform_message_id is not None
     return SentRef(row.platform, row.platform_conversation, row.platform_message_id)
 
 
-def _claimed(row: OutboxMessage, replaced: dict[str, SentRef]) -> Claimed:
+def _claimed(row: Row[Any], replaced: dict[str, SentRef]) -> Claimed:
     target: SentRef | None = None
     if row.platform_message_id is not None:
         target = _ref(row)
@@ -200,6 +222,54 @@ async def mark_sent(
         last_error=None,
         sent_at=now,
     )
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A delivery to record: the claimed row and where the platform put it."""
+
+    claimed: Claimed
+    message_id: str
+    conversation: str | None
+
+
+async def mark_sent_many(
+    session: AsyncSession, receipts: Sequence[Receipt], *, now: dt.datetime
+) -> None:
+    """Record many deliveries in one statement; rows whose lease was lost are left alone."""
+    if not receipts:
+        return
+    table = _table()  # Core, for one executemany statement
+    newer = table.c.revision != bindparam("b_revision")
+    statement = (
+        update(table)
+        .where(
+            table.c.id == bindparam("b_id"),
+            table.c.status == SENDING,
+            table.c.lease_until == bindparam("b_lease"),
+        )
+        .values(
+            status=case((newer, PENDING), else_=SENT),
+            attempts=case((newer, 0), else_=table.c.attempts),
+            next_attempt_at=now,
+            lease_until=None,
+            platform_message_id=bindparam("b_message_id"),
+            platform_conversation=bindparam("b_conversation"),
+            last_error=None,
+            sent_at=now,
+        )
+    )
+    parameters = [
+        {
+            "b_id": r.claimed.id,
+            "b_lease": r.claimed.lease_until,
+            "b_revision": r.claimed.revision,
+            "b_message_id": r.message_id,
+            "b_conversation": r.conversation,
+        }
+        for r in receipts
+    ]
+    await session.execute(statement, parameters)
 
 
 async def mark_retry(
