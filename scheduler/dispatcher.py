@@ -32,7 +32,10 @@ class SendResult:
 
 
 class PlatformError(Exception):
-    """A failed send: `retry_after` for a 429, `permanent` when retrying cannot help."""
+    """A failed send: `retry_after` for a 429, `permanent` when retrying cannot help.
+
+    `reason` is logged and stored: a platform error code, never message content.
+    """
 
     def __init__(
         self, reason: str, *, retry_after: float | None = None, permanent: bool = False
@@ -109,7 +112,15 @@ class Dispatcher:
         for row in claimed:
             groups[(row.platform, row.recipient)].append(row)
         slots = asyncio.Semaphore(self._policy.concurrency)
-        await asyncio.gather(*(self._deliver_group(rows, slots) for rows in groups.values()))
+        outcomes = await asyncio.gather(
+            *(self._deliver_group(rows, slots) for rows in groups.values()),
+            return_exceptions=True,
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):  # its rows come back when their lease ends
+                logger.error("a conversation's deliveries failed: %s", type(outcome).__name__)
+            elif isinstance(outcome, BaseException):
+                raise outcome
         return len(claimed)
 
     async def run_forever(self, stop: asyncio.Event) -> None:

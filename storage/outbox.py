@@ -15,6 +15,7 @@ from message_templates.model import Message
 from storage.models import OutboxMessage
 
 PENDING, SENDING, SENT, PARKED = "pending", "sending", "sent", "parked"
+RECIPIENT_KINDS = ("person:", "channel:")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ async def enqueue(
 
     `replaces_key` names an earlier message whose platform message this one updates, if sent.
     """
+    if not recipient.startswith(RECIPIENT_KINDS) or recipient.endswith(":"):
+        raise ValueError(f"a recipient is person:<staff_id> or channel:<name>, not {recipient!r}")
     table = _table()
     statement = (
         _insert(session)(table)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from message_templates.model import Message
@@ -166,3 +167,17 @@ async def test_claims_can_be_limited_to_the_platforms_served(sessions: Sessions)
         assert (
             len(await claim_due(session, now=T0, limit=5, lease=LEASE, platforms=["sandbox"])) == 1
         )
+
+
+@pytest.mark.parametrize("recipient", ["S0001", "person:", "team:north"])
+async def test_a_recipient_must_say_person_or_channel(sessions: Sessions, recipient: str) -> None:
+    async with sessions.begin() as session:
+        with pytest.raises(ValueError, match="person:<staff_id> or channel:<name>"):
+            await enqueue(
+                session,
+                key="k",
+                recipient=recipient,
+                platform="sandbox",
+                message=Message(kind="x"),
+                not_before=T0,
+            )
