@@ -178,6 +178,7 @@ class SandboxSite:
         )
         local = delivered.sent_at.astimezone(self.zone)
         return {
+            "key": delivered.key,
             "kind": delivered.kind,
             "when": _when(local),
             "html": html,
