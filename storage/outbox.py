@@ -3,65 +3,48 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Row, Table, and_, bindparam, case, or_, select, update
+from sqlalchemy import and_, bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from message_templates.model import Message
+from storage._outbox_claim import (
+    PARKED,
+    PENDING,
+    SENDING,
+    SENT,
+    Claimed,
+    SentRef,
+    claim_due,
+    outbox_table,
+    sent_ref,
+)
 from storage.models import OutboxMessage
 
-PENDING, SENDING, SENT, PARKED = "pending", "sending", "sent", "parked"
+__all__ = [
+    "PARKED",
+    "PENDING",
+    "SENDING",
+    "SENT",
+    "Claimed",
+    "Receipt",
+    "SentRef",
+    "claim_due",
+    "enqueue",
+    "mark_parked",
+    "mark_retry",
+    "mark_sent",
+    "mark_sent_many",
+    "release",
+    "sent_message_ref",
+    "update_in_place",
+]
+
 RECIPIENT_KINDS = ("person:", "channel:")
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A row leased to one dispatcher; `target_id` is set when delivery updates a sent message."""
-
-    id: int
-    key: str
-    recipient: str
-    platform: str
-    message: Message
-    attempts: int
-    revision: int
-    lease_until: dt.datetime
-    target_id: str | None = None
-    target_conversation: str | None = None
-
-
-@dataclass(frozen=True)
-class SentRef:
-    """Where a sent message lives on its platform, so it can be updated later."""
-
-    platform: str
-    conversation: str | None
-    message_id: str
-
-
-# What a claim reads back (Core rows: the dispatcher's hot path skips the ORM).
-CLAIM_COLUMNS = (
-    "id",
-    "idempotency_key",
-    "recipient",
-    "platform",
-    "payload",
-    "attempts",
-    "revision",
-    "next_attempt_at",
-    "lease_until",
-    "platform_message_id",
-    "platform_conversation",
-    "replaces_key",
-)
-
-
-def _table() -> Table:
-    return cast(Table, OutboxMessage.__table__)
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -86,7 +69,7 @@ async def enqueue(
     """
     if not recipient.startswith(RECIPIENT_KINDS) or recipient.endswith(":"):
         raise ValueError(f"a recipient is person:<staff_id> or channel:<name>, not {recipient!r}")
-    table = _table()
+    table = outbox_table()
     statement = (
         _insert(session)(table)
         .values(
@@ -106,81 +89,6 @@ async def enqueue(
         .returning(table.c.id)
     )
     return (await session.execute(statement)).scalar_one_or_none() is not None
-
-
-async def claim_due(
-    session: AsyncSession,
-    *,
-    now: dt.datetime,
-    limit: int,
-    lease: dt.timedelta,
-    platforms: Collection[str] | None = None,
-) -> list[Claimed]:
-    """Lease due rows (and rows whose earlier lease ran out: a crashed dispatcher's) to the caller.
-
-    PostgreSQL skips rows another dispatcher holds; SQLite serialises writers instead.
-    """
-    due = or_(
-        and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == SENDING, OutboxMessage.lease_until <= now),
-    )
-    if platforms is not None:
-        due = and_(due, OutboxMessage.platform.in_(list(platforms)))
-    chosen = (
-        select(OutboxMessage.id)
-        .where(due)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    table = _table()
-    statement = (
-        update(table)
-        .where(table.c.id.in_(chosen.scalar_subquery()))
-        .values(status=SENDING, lease_until=now + lease, attempts=table.c.attempts + 1)
-        .returning(*(table.c[name] for name in CLAIM_COLUMNS))
-    )
-    rows = sorted((await session.execute(statement)).all(), key=lambda r: (r.next_attempt_at, r.id))
-    targets = await _replaced_refs(session, [r.replaces_key for r in rows if r.replaces_key])
-    return [_claimed(row, targets) for row in rows]
-
-
-async def _replaced_refs(session: AsyncSession, keys: list[str]) -> dict[str, SentRef]:
-    if not keys:
-        return {}
-    result = await session.execute(
-        select(OutboxMessage).where(
-            OutboxMessage.idempotency_key.in_(keys),
-            OutboxMessage.platform_message_id.is_not(None),
-        )
-    )
-    return {row.idempotency_key: _ref(row) for row in result.scalars()}
-
-
-def _ref(row: OutboxMessage | Row[Any]) -> SentRef:
-    assert row.platform_message_id is not None
-    return SentRef(row.platform, row.platform_conversation, row.platform_message_id)
-
-
-def _claimed(row: Row[Any], replaced: dict[str, SentRef]) -> Claimed:
-    target: SentRef | None = None
-    if row.platform_message_id is not None:
-        target = _ref(row)
-    elif row.replaces_key in replaced:
-        target = replaced[row.replaces_key]
-    assert row.lease_until is not None
-    return Claimed(
-        id=row.id,
-        key=row.idempotency_key,
-        recipient=row.recipient,
-        platform=row.platform,
-        message=Message.from_dict(row.payload),
-        attempts=row.attempts,
-        revision=row.revision,
-        lease_until=row.lease_until,
-        target_id=target.message_id if target else None,
-        target_conversation=target.conversation if target else None,
-    )
 
 
 def _held(claimed: Claimed) -> Any:
@@ -242,7 +150,7 @@ async def mark_sent_many(
     """Record many deliveries in one statement; rows whose lease was lost are left alone."""
     if not receipts:
         return
-    table = _table()  # Core, for one executemany statement
+    table = outbox_table()  # Core, for one executemany statement
     newer = table.c.revision != bindparam("b_revision")
     statement = (
         update(table)
@@ -340,4 +248,4 @@ async def sent_message_ref(session: AsyncSession, key: str) -> SentRef | None:
             OutboxMessage.platform_message_id.is_not(None),
         )
     )
-    return _ref(row) if row is not None else None
+    return sent_ref(row) if row is not None else None

@@ -1,0 +1,137 @@
+"""Claiming due outbox rows under a lease: the dispatcher's read side, private to storage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from message_templates.model import Message
+from storage.models import OutboxMessage
+
+PENDING, SENDING, SENT, PARKED = "pending", "sending", "sent", "parked"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row leased to one dispatcher; `target_id` is set when delivery updates a sent message."""
+
+    id: int
+    key: str
+    recipient: str
+    platform: str
+    message: Message
+    attempts: int
+    revision: int
+    lease_until: dt.datetime
+    target_id: str | None = None
+    target_conversation: str | None = None
+
+
+@dataclass(frozen=True)
+class SentRef:
+    """Where a sent message lives on its platform, so it can be updated later."""
+
+    platform: str
+    conversation: str | None
+    message_id: str
+
+
+# What a claim reads back (Core rows: the dispatcher's hot path skips the ORM).
+CLAIM_COLUMNS = (
+    "id",
+    "idempotency_key",
+    "recipient",
+    "platform",
+    "payload",
+    "attempts",
+    "revision",
+    "next_attempt_at",
+    "lease_until",
+    "platform_message_id",
+    "platform_conversation",
+    "replaces_key",
+)
+
+
+def outbox_table() -> Table:
+    return cast(Table, OutboxMessage.__table__)
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: dt.datetime,
+    limit: int,
+    lease: dt.timedelta,
+    platforms: Collection[str] | None = None,
+) -> list[Claimed]:
+    """Lease due rows (and rows whose earlier lease ran out: a crashed dispatcher's) to the caller.
+
+    PostgreSQL skips rows another dispatcher holds; SQLite serialises writers instead.
+    """
+    due = or_(
+        and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == SENDING, OutboxMessage.lease_until <= now),
+    )
+    if platforms is not None:
+        due = and_(due, OutboxMessage.platform.in_(list(platforms)))
+    chosen = (
+        select(OutboxMessage.id)
+        .where(due)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    table = outbox_table()
+    statement = (
+        update(table)
+        .where(table.c.id.in_(chosen.scalar_subquery()))
+        .values(status=SENDING, lease_until=now + lease, attempts=table.c.attempts + 1)
+        .returning(*(table.c[name] for name in CLAIM_COLUMNS))
+    )
+    rows = sorted((await session.execute(statement)).all(), key=lambda r: (r.next_attempt_at, r.id))
+    targets = await _replaced_refs(session, [r.replaces_key for r in rows if r.replaces_key])
+    return [_claimed(row, targets) for row in rows]
+
+
+async def _replaced_refs(session: AsyncSession, keys: list[str]) -> dict[str, SentRef]:
+    if not keys:
+        return {}
+    result = await session.execute(
+        select(OutboxMessage).where(
+            OutboxMessage.idempotency_key.in_(keys),
+            OutboxMessage.platform_message_id.is_not(None),
+        )
+    )
+    return {row.idempotency_key: sent_ref(row) for row in result.scalars()}
+
+
+def sent_ref(row: OutboxMessage | Row[Any]) -> SentRef:
+    assert row.platform_message_id is not None
+    return SentRef(row.platform, row.platform_conversation, row.platform_message_id)
+
+
+def _claimed(row: Row[Any], replaced: dict[str, SentRef]) -> Claimed:
+    target: SentRef | None = None
+    if row.platform_message_id is not None:
+        target = sent_ref(row)
+    elif row.replaces_key in replaced:
+        target = replaced[row.replaces_key]
+    assert row.lease_until is not None
+    return Claimed(
+        id=row.id,
+        key=row.idempotency_key,
+        recipient=row.recipient,
+        platform=row.platform,
+        message=Message.from_dict(row.payload),
+        attempts=row.attempts,
+        revision=row.revision,
+        lease_until=row.lease_until,
+        target_id=target.message_id if target else None,
+        target_conversation=target.conversation if target else None,
+    )
