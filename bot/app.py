@@ -21,6 +21,7 @@ from handlers.audit_cycle import AuditCycle, allocate_due, sweep_escalations, sw
 from handlers.basics import Basics
 from handlers.calendar import Calendar
 from handlers.deps import Deps
+from handlers.errors import UserError
 from handlers.inbound import handle_event
 from handlers.programme import Programme, load_programme
 from handlers.router import Inbound, Reply, Router
@@ -124,10 +125,14 @@ def build_router(deps: Deps) -> Router:
 
 
 def build_platforms(settings: Settings) -> list[Platform]:
-    platforms: list[Platform] = []
-    if "sandbox" in settings.platforms:
-        platforms.append(SandboxPlatform())
-    return platforms
+    """The platforms qabot delivers to; this version delivers to the sandbox only."""
+    missing = [name for name in settings.platforms if name != "sandbox"]
+    if missing:
+        raise UserError(
+            f"this version of qabot cannot deliver to {' or '.join(missing)} yet; "
+            "set QABOT_PLATFORM=sandbox to try it locally"
+        )
+    return [SandboxPlatform()]
 
 
 def build_sweeps(deps: Deps) -> Sweeps:

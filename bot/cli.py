@@ -8,6 +8,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import OperationalError
+
 from bot.commands import COMMANDS
 from bot.settings import SettingsError
 from handlers.errors import UserError
@@ -39,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except UserError as error:
         print(f"qabot: {error}", file=sys.stderr)
+        return 2
+    except OperationalError as error:
+        reason = str(error.orig or error).strip().splitlines()[0]
+        print(f"qabot: cannot use the database ({reason})", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 PLATFORMS = ("sandbox", "slack", "teams")
 SECRET_NAMES = frozenset(
@@ -83,6 +85,7 @@ def _read_values(env: Mapping[str, str], problems: list[str]) -> dict[str, objec
         "teams_tenant_id": _get(env, "TEAMS_TENANT_ID"),
         "teams_client_secret": _get(env, "TEAMS_CLIENT_SECRET"),
     }
+    _check_database_url(str(values["database_url"]), problems)
     values["port"] = _read_port(env, problems)
     values["templates_dir"] = _read_dir(env, "QABOT_TEMPLATES_DIR", problems)
     cert = _get(env, "TEAMS_CERTIFICATE_PATH")
@@ -90,6 +93,16 @@ def _read_values(env: Mapping[str, str], problems: list[str]) -> dict[str, objec
     _check_case_link(values["case_link"], problems)
     values["platforms"] = _read_platforms(env, values, problems)
     return values
+
+
+def _check_database_url(url: str, problems: list[str]) -> None:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        problems.append("QABOT_DATABASE_URL is not a database URL, e.g. sqlite:///./qabot.db")
+        return
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        problems.append("QABOT_DATABASE_URL must be a sqlite:// or postgresql:// URL")
 
 
 def _read_port(env: Mapping[str, str], problems: list[str]) -> int:
