@@ -25,6 +25,7 @@ from handlers.errors import UserError
 from handlers.inbound import handle_event
 from handlers.programme import Programme, load_programme
 from handlers.router import Inbound, Reply, Router
+from handlers.supervision import Supervision
 from message_templates.wording import Wording
 from scheduler.clock import Clock, SystemClock
 from scheduler.dispatcher import Dispatcher, DispatchPolicy, Platform
@@ -115,7 +116,7 @@ def calendar_for(programme: Programme) -> Calendar:
 
 def build_router(deps: Deps) -> Router:
     basics = Basics(deps)
-    routes = [*basics.routes(), *AuditCycle(deps).routes()]
+    routes = [*basics.routes(), *AuditCycle(deps).routes(), *Supervision(deps).routes()]
     return Router(
         routes,
         fallback=basics.unknown,

@@ -122,6 +122,20 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "reflection_requested": {"name": "Tom", "case_ref": "C-000123", "auditor_name": "Dana Hughes"},
     "reflection_saved": {"name": "Tom", "case_ref": "C-000123"},
+    "supervision_reflections": {
+        "name": "Dana",
+        "since": dt.date(2026, 10, 1),
+        "entries": [
+            {
+                "case_ref": "C-000123",
+                "person_name": "Tom Reid",
+                "answers": [
+                    {"prompt": "What is working well?", "answer": "Visits are regular."},
+                    {"prompt": "What needs to happen?", "answer": "A plan review."},
+                ],
+            }
+        ],
+    },
     "moderation_requested": {
         "name": "Ruth",
         "case_ref": "C-000123",

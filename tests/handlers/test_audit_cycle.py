@@ -31,6 +31,7 @@ from handlers.deps import Deps
 from handlers.inbound import handle_event
 from handlers.programme import CaseAudit, ModerationRule, load_programme
 from handlers.router import Inbound, Reply, Router
+from handlers.supervision import Supervision
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
 from storage import Sessions, audits
@@ -402,3 +403,25 @@ async def test_moderation_is_independent_spread_and_its_outcome_goes_to_the_audi
     ]
     assert told[0].recipient == f"person:{view.auditor.staff_id}"
     assert agreement_rate([True, False, True, True]) == 0.75 and agreement_rate([]) is None
+
+
+async def test_a_line_manager_reads_the_teams_reflections_in_chat(deps: Deps) -> None:
+    view = next(v for v in await allocate(deps) if v.practitioner.staff_id == "S05")
+    await record(deps, view)
+    await send(deps, "S05", "form", SAVE_REFLECTION, str(view.id), **reflection("mine"))
+    supervision = Supervision(deps)
+    chat = Router(supervision.routes(), fallback=supervision.reflections,
+                  problem=lambda text: deps.wording.compose("user_error", {"problem": text}),
+                  apology=lambda: deps.wording.compose("apology", {}))  # fmt: skip
+
+    async def ask(staff_id: str) -> str:
+        event = Inbound("sandbox", f"ask-{staff_id}", staff_id, "text", text="reflections")
+        reply = await handle_event(deps, chat, event)
+        assert reply is not None and reply.message is not None
+        assert reply.message.kind == "supervision_reflections"
+        return reply.message.text
+
+    manager_view = await ask("S03")
+    assert view.case_ref in manager_view and "Tom Okafor" in manager_view
+    assert "What is working well?" in manager_view and "mine" in manager_view
+    assert "nobody in your team" in await ask("S04")
