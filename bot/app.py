@@ -22,6 +22,7 @@ from handlers.basics import Basics
 from handlers.calendar import Calendar
 from handlers.deps import Deps
 from handlers.errors import UserError
+from handlers.housekeeping import purge_event_ids
 from handlers.inbound import handle_event
 from handlers.programme import Programme, load_programme
 from handlers.router import Inbound, Reply, Router
@@ -142,6 +143,7 @@ def build_sweeps(deps: Deps) -> Sweeps:
     sweeps.register("allocate", partial(allocate_due, deps))
     sweeps.register("reminders", partial(sweep_reminders, deps))
     sweeps.register("escalations", partial(sweep_escalations, deps))
+    sweeps.register("housekeeping", partial(purge_event_ids, deps))
     return sweeps
 
 
