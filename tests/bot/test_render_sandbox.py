@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from golden_files import check_golden
 
 from bot.sandbox.render import to_html
 from message_templates.catalog import SAMPLE_CONTEXTS, sample_message
@@ -17,15 +17,6 @@ GOLDEN = Path(__file__).parents[1] / "golden" / "sandbox"
 TARGET = "/sandbox/people/S0101/act"
 EVIL = '<script>alert(1)</script> & *bold* <@U123> " onmouseover="x'
 VOID = {"input", "br", "hr", "img", "meta", "link"}
-
-
-def check_golden(path: Path, actual: str) -> None:
-    """Compare with the golden file; QABOT_UPDATE_GOLDEN=1 rewrites it instead."""
-    if os.environ.get("QABOT_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert path.is_file(), f"no golden file {path}: run with QABOT_UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8")
 
 
 class Page(HTMLParser):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from golden_files import check_golden
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
@@ -27,15 +27,6 @@ from message_templates.wording import Wording
 GOLDEN = Path(__file__).parents[1] / "golden" / "slack"
 NAMES = sorted(SAMPLE_CONTEXTS)
 EVIL = "<script>alert(1)</script> & *bold* <@U123> <!channel>"
-
-
-def check_golden(path: Path, actual: str) -> None:
-    """Compare with the golden file; QABOT_UPDATE_GOLDEN=1 rewrites it instead."""
-    if os.environ.get("QABOT_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert path.is_file(), f"no golden file {path}: run with QABOT_UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8")
 
 
 def dump(data: Any) -> str:

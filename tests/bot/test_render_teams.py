@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from golden_files import check_golden
 from jsonschema import Draft6Validator
 
 from bot.teams.render import CARD_CONTENT_TYPE, ticked_items, to_adaptive_card, to_teams_activity
@@ -22,15 +22,6 @@ SCHEMA_FILE = (
     / "shared/reference/teams/adaptive-cards/adaptive-card-1.5.schema.json"
 )
 EVIL = "<script>alert(1)</script> & *bold* <@U123> [x](https://evil.example)"
-
-
-def check_golden(path: Path, actual: str) -> None:
-    """Compare with the golden file; QABOT_UPDATE_GOLDEN=1 rewrites it instead."""
-    if os.environ.get("QABOT_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert path.is_file(), f"no golden file {path}: run with QABOT_UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from golden_files import check_golden
 
 from message_templates.catalog import SAMPLE_CONTEXTS, sample_message
 from message_templates.model import ChecklistEntry, Fact, Message
@@ -13,15 +13,6 @@ from message_templates.text import to_plain_text
 from message_templates.wording import Wording
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "text"
-
-
-def check_golden(path: Path, actual: str) -> None:
-    """Compare with the golden file; QABOT_UPDATE_GOLDEN=1 rewrites it instead."""
-    if os.environ.get("QABOT_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert path.is_file(), f"no golden file {path}: run with QABOT_UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLE_CONTEXTS))
