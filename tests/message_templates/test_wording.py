@@ -27,7 +27,7 @@ CASE_REF = re.compile(r"C-\d{6}")
 
 
 def test_every_message_has_a_template_and_a_sample() -> None:
-    assert EXPECTED <= set(Wording().names())
+    assert set(Wording().names()) >= EXPECTED
     assert set(SAMPLE_CONTEXTS) == set(Wording().names())
 
 
