@@ -1,0 +1,124 @@
+"""SPEC §6 lines from recorded deliveries: the one table of types, and only the SPEC's fields.
+
+Nothing from a message body is printed: each line is built from the message's kind and the
+plain `meta` its handler set, whitelisted field by field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from scheduler._simulation_platform import Delivery
+
+# Message kind -> SPEC §6 type. None marks an answer to a person's own click or command: it is
+# delivered and counted, but it is not one of the messages qabot sends of its own accord.
+TYPES: Mapping[str, str | None] = {
+    "audit_allocated": "audit.allocated",
+    "audit_notified": "audit.notified",
+    "checklist_reminder": "checklist.reminder",
+    "audit_reminder": "audit.reminder",
+    "audit_escalated": "audit.escalated",
+    "reflection_requested": "reflection.requested",
+    "moderation_requested": "moderation.requested",
+    "moderation_recorded": "moderation.recorded",
+    "observation_due": "observation.due",
+    "observation_overdue": "observation.overdue",
+    "observation_escalated": "observation.escalated",
+    "practice_week_posted": "practice_week.posted",
+    "practice_week_reminder": "practice_week.reminder",
+    "broadcast_posted": "broadcast.posted",
+    "action_reminder": "action.reminder",
+    "action_escalated": "action.escalated",
+    "digest": "digest.sent",
+    "allocation_summary": "allocation.summary",
+    "parked_alert": "delivery.parked",
+    "audit_record_form": None,
+    "audit_recorded": None,
+    "checklist_updated": None,
+    "reflection_saved": None,
+    "moderation_form": None,
+    "moderation_saved": None,
+    "observation_form": None,
+    "action_done": None,
+    "reminder_snoozed": None,
+    "reminder_why": None,
+    "welcome": None,
+    "help": None,
+    "my_qa": None,
+    "away_set": None,
+    "back": None,
+    "user_error": None,
+    "apology": None,
+}
+# The meta fields a line may carry, in print order; anything else in meta is never printed.
+FIELDS = (
+    "activity",
+    "auditor",
+    "practitioner",
+    "case_ref",
+    "due",
+    "manager",
+    "moderator",
+    "owner",
+    "period",
+)
+REMINDER_TYPES = frozenset({"checklist.reminder", "audit.reminder", "action.reminder"})
+
+
+def spec_type(kind: str) -> str | None:
+    """The SPEC type of a message kind; a kind not in the table yet is named after itself."""
+    if kind in TYPES:
+        return TYPES[kind]
+    return kind.replace("_", ".", 1)
+
+
+def is_message(delivery: Delivery) -> bool:
+    """A message qabot sends of its own accord: not an edit in place, not an answer."""
+    return not delivery.is_update and spec_type(delivery.kind) is not None
+
+
+def _fields(kind: str, meta: Mapping[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = {"type": spec_type(kind) or kind}
+    found.update((name, meta[name]) for name in FIELDS if meta.get(name) not in (None, ""))
+    return found
+
+
+def recipient_of(outbox_recipient: str) -> str:
+    """A staff id for a direct message, `channel:<name>` for a channel post."""
+    kind, _, rest = outbox_recipient.partition(":")
+    return rest if kind == "person" else outbox_recipient
+
+
+def spec_line(delivery: Delivery, zone: ZoneInfo) -> dict[str, Any]:
+    """One SPEC §6 object; a gathered reminder lists every item with its own type and fields."""
+    fields = _fields(delivery.kind, delivery.meta)
+    line: dict[str, Any] = {
+        "at": delivery.at.astimezone(zone).isoformat(),
+        "type": fields.pop("type"),
+        "recipient": recipient_of(delivery.recipient),
+        **fields,
+    }
+    items = delivery.meta.get("items")
+    if isinstance(items, list) and len(items) > 1:
+        line["items"] = [_fields(item["kind"], item.get("meta", {})) for item in items]
+    return line
+
+
+def month_of(line: Mapping[str, Any]) -> str:
+    return str(line["at"])[:7]
+
+
+def counts_by_month(lines: Iterable[Mapping[str, Any]]) -> dict[str, Counter[str]]:
+    """For each type, how many lines each month (YYYY-MM), types in first-seen order."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for line in lines:
+        counts[line["type"]][month_of(line)] += 1
+    return dict(counts)
+
+
+def local_day(line: Mapping[str, Any]) -> dt.date:
+    return dt.datetime.fromisoformat(line["at"]).date()
