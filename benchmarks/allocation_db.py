@@ -26,7 +26,8 @@ from handlers.deps import Deps
 from handlers.programme import CaseAudit, load_programme
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
-from storage import Sessions, make_engine, make_sessions, upgrade
+from storage import Sessions, audits, make_engine, make_sessions, upgrade
+from storage.models import AuditRound
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
 TARGET_SECONDS = 2.0
@@ -131,11 +132,30 @@ def _deps(sessions: Sessions, preset: str, now: dt.datetime) -> tuple[Deps, Case
     return deps, programme.of_kind(CaseAudit)[0]
 
 
-async def _preset(sessions: Sessions, database: str, preset: str) -> Figure:
-    """An untimed earlier round for history, then the timed plan and round for January."""
+async def _earlier_round(sessions: Sessions, preset: str) -> None:
+    """December's allocations stored straight through storage (no messages), as history."""
     deps, activity = _deps(sessions, preset, EARLIER)
     async with sessions.begin() as session:
-        await run_allocation(deps, session, activity, 2026, 12)
+        plan = await make_plan(deps, session, activity, 2026, 12)
+        new = AuditRound(
+            activity=activity.id,
+            period="2026-12",
+            window_start=plan.window[0],
+            window_end=plan.window[1],
+            seed=1,
+            created_at=EARLIER,
+        )
+        assert await audits.create_round(session, new)
+        rows = [
+            audits.NewAllocation(p.auditor_id, p.practitioner_id, p.case_ref, p.reason)
+            for p in plan.pairs
+        ]
+        await audits.add_allocations(session, new.id, rows, due_on=plan.window[1], now=EARLIER)
+
+
+async def _preset(sessions: Sessions, database: str, preset: str) -> Figure:
+    """An untimed earlier round for history, then the timed plan and round for January."""
+    await _earlier_round(sessions, preset)
     deps, activity = _deps(sessions, preset, NOW)
     started = time.perf_counter()
     async with sessions() as session:
