@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import calendar as month_names
 import datetime as dt
+import gc
 import logging
 import zlib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -112,12 +115,28 @@ async def make_plan(
     """Load staff, open cases and history in a few bulk queries and run the allocation rules."""
     calendar = deps.calendar
     today = calendar.local_date(deps.clock.now())
-    staff = [_staff(row) for row in await audits.load_staff(session)]
-    cases = [_case(row) for row in await audits.load_open_cases(session)]
-    workers, case_last = await audits.load_history(session, activity.id)
-    seed = seed_of(activity.id, period_of(year, month))
-    history = History(workers, case_last)
-    return allocate(activity, staff, cases, history, year, month, seed, today, calendar)
+    with _collector_paused():
+        staff = [_staff(row) for row in await audits.load_staff(session)]
+        cases = [_case(row) for row in await audits.load_open_cases(session)]
+        workers, case_last = await audits.load_history(session, activity.id)
+        seed = seed_of(activity.id, period_of(year, month))
+        history = History(workers, case_last)
+        return allocate(activity, staff, cases, history, year, month, seed, today, calendar)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold off the cycle collector while a council's rows load: it would rescan them repeatedly.
+
+    Loading builds some 300,000 acyclic objects, enough to trigger several full collections.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _staff(row: audits.StaffRow) -> Staff:
