@@ -206,16 +206,17 @@ def _postgres_database() -> Iterator[str | None]:
 
 
 def _report(figure: Figure) -> None:
+    where = f"allocation ({figure.database}, {figure.preset})"
     for what, seconds in (
         ("make_plan", figure.plan_seconds),
         ("run_allocation", figure.run_seconds),
     ):
         print(
-            f"allocation ({figure.database}, {figure.preset}) {what}: {seconds:.2f} s; "
-            f"target {TARGET_SECONDS:.1f} s; ratio {seconds / TARGET_SECONDS:.2f}; "
-            f"{figure.pairs} pairs"
-            + (f", {figure.messages} messages" if what != "make_plan" else "")
+            f"{where} {what}: {seconds:.2f} s; target {TARGET_SECONDS:.1f} s; "
+            f"ratio {seconds / TARGET_SECONDS:.2f}; {figure.pairs} pairs"
         )
+    stored = figure.run_seconds - figure.plan_seconds
+    print(f"{where} of which store + enqueue {figure.messages} messages: about {stored:.2f} s")
 
 
 def main() -> None:
