@@ -40,7 +40,17 @@ from scheduler.jobs import Sweeps
 from scheduler.ratelimit import RateLimiter
 from storage import Sessions, make_engine, make_sessions, upgrade
 
-__all__ = ["Behaviour", "Council", "Delivery", "SimulationResult", "Wiring", "run_simulation"]
+__all__ = [
+    "Behaviour",
+    "Council",
+    "Delivery",
+    "RecordingPlatform",
+    "Responded",
+    "SimulationResult",
+    "Wiring",
+    "run_simulation",
+    "scratch_database",
+]
 
 MAX_DAYS = 3 * 366
 MOSTLY_ON_TIME = Behaviour()
@@ -70,6 +80,7 @@ class Responded:
     at: dt.datetime
     staff_id: str
     task: str
+    ref: str
     event: str
     answer: str
 
@@ -200,8 +211,9 @@ class Simulation:
             tomorrow = self.calendar.day_starts_at(day + dt.timedelta(days=1))
             for sitting in self.people.sittings_before(tomorrow):
                 await self._sitting(sitting)
-        return SimulationResult(self.deps.programme.timezone, self.platform.deliveries,
-                                self.responses, {k: v for k, v in self.people.outcomes.items()})  # fmt: skip
+        outcomes = {str(k): n for k, n in self.people.outcomes.items()}
+        zone = self.deps.programme.timezone
+        return SimulationResult(zone, self.platform.deliveries, self.responses, outcomes)
 
     async def _deliver(self) -> None:
         """Deliver everything due through the real dispatcher; people read what arrived.
@@ -242,7 +254,8 @@ class Simulation:
         reply = await handle_event(self.deps, self.router, inbound)
         answer = reply.message if reply is not None else None
         self.responses.append(Responded(self.clock.now(), planned.staff_id, planned.task,
-                                        inbound.name, answer.kind if answer else ""))  # fmt: skip
+                                        planned.ref, inbound.name,
+                                        answer.kind if answer else ""))  # fmt: skip
         return answer
 
     def _event_id(self) -> str:
