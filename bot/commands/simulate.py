@@ -12,7 +12,8 @@ import datetime as dt
 import json
 import logging
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -64,27 +65,38 @@ class Request:
 
 def run_simulate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     request = parse_request(args, env)
-    if not getattr(args, "verbose", False):
-        for name in QUIET_LOGGERS:
-            logging.getLogger(name).setLevel(logging.WARNING)
     wiring = Wiring(router=build_router, sweeps=build_sweeps)
     try:
-        result = asyncio.run(
-            run_simulation(request.programme, wiring, request.start, request.end,
-                           council=request.council, seed=request.seed,
-                           behaviour=request.behaviour)
-        )  # fmt: skip
+        with _quiet(not getattr(args, "verbose", False)):
+            result = asyncio.run(
+                run_simulation(request.programme, wiring, request.start, request.end,
+                               council=request.council, seed=request.seed,
+                               behaviour=request.behaviour)
+            )  # fmt: skip
     except RosterError as error:
         for problem in error.errors:
             print(problem, file=sys.stderr)
-        print(
-            f"qabot: nothing was simulated; {len(error.errors)} problem(s) above", file=sys.stderr
-        )
+        count = len(error.errors)
+        print(f"qabot: nothing was simulated; {count} problem(s) above", file=sys.stderr)
         return 2
     lines = result.lines()
     text = [json.dumps(line, ensure_ascii=False) for line in lines] if args.json else None
     sys.stdout.write("\n".join(text or summary(request, result, lines)) + "\n")
     return 0
+
+
+@contextmanager
+def _quiet(wanted: bool) -> Iterator[None]:
+    """A year of deliveries would log a line each: keep the run's own logs to warnings."""
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS] if wanted else []
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def parse_request(args: argparse.Namespace, env: Mapping[str, str]) -> Request:
