@@ -33,7 +33,7 @@ from handlers.programme import CaseAudit
 from message_templates.model import Message
 from storage import audits
 from storage.models import AuditRound
-from storage.outbox import enqueue
+from storage.outbox import Outgoing, enqueue, enqueue_many
 
 log = logging.getLogger(__name__)
 # The scheduler allocates a period this many working days before its window opens.
@@ -175,22 +175,21 @@ async def _announce(
 ) -> int:
     """Per allocation: the case to the auditor, the checklist to the practitioner (DMs only)."""
     calendar = deps.calendar
-    sent = 0
-    for view in await audits.allocations(session, round_id=round_id):
+    outgoing = [
+        Outgoing(
+            key=key,
+            recipient=dm(person.staff_id),
+            platform=deps.platform,
+            message=message,
+            not_before=calendar.next_dm_time(now, person.away_until),
+        )
+        for view in await audits.allocations(session, round_id=round_id)
         for key, person, message in (
             (f"audit.allocated:{view.id}", view.auditor, allocated(deps, view, activity)),
             (f"audit.notified:{view.id}", view.practitioner, notified(deps, view, activity)),
-        ):
-            sent += await enqueue(
-                session,
-                key=key,
-                recipient=dm(person.staff_id),
-                platform=deps.platform,
-                message=message,
-                not_before=calendar.next_dm_time(now, person.away_until),
-                now=now,
-            )
-    return sent
+        )
+    ]
+    return await enqueue_many(session, outgoing, now=now)
 
 
 def summary(deps: Deps, activity: CaseAudit, plan: AllocationPlan, *, dry_run: bool) -> Message:

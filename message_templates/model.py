@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
 ButtonStyle = Literal["primary", "danger", "default"]
@@ -95,8 +95,9 @@ class Message:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for the outbox row."""
-        return asdict(self)
+        """Plain data for the outbox row (lists for tuples, as JSON stores them)."""
+        plain: dict[str, Any] = _plain(self)
+        return plain
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Message:
@@ -117,6 +118,17 @@ class Message:
             fallback=data.get("fallback", ""),
             meta=dict(data.get("meta", {})),
         )
+
+
+def _plain(value: Any) -> Any:
+    """Like dataclasses.asdict, without deep-copying every string on the way (outbox hot path)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 def _form_from_dict(data: dict[str, Any]) -> Form:

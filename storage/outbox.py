@@ -31,10 +31,12 @@ __all__ = [
     "SENDING",
     "SENT",
     "Claimed",
+    "Outgoing",
     "Receipt",
     "SentRef",
     "claim_due",
     "enqueue",
+    "enqueue_many",
     "mark_parked",
     "mark_retry",
     "mark_sent",
@@ -45,11 +47,24 @@ __all__ = [
 ]
 
 RECIPIENT_KINDS = ("person:", "channel:")
+CHUNK = 500  # rows per INSERT: SQLite allows at most 32,766 bound values in one statement
 
 
 def _insert(session: AsyncSession) -> Any:
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to store: what, to whom, on which platform, and not before when."""
+
+    key: str
+    recipient: str
+    platform: str
+    message: Message
+    not_before: dt.datetime
+    replaces_key: str | None = None
 
 
 async def enqueue(
@@ -67,28 +82,45 @@ async def enqueue(
 
     `replaces_key` names an earlier message whose platform message this one updates, if sent.
     """
+    outgoing = Outgoing(key, recipient, platform, message, not_before, replaces_key)
+    return await enqueue_many(session, [outgoing], now=now) == 1
+
+
+async def enqueue_many(
+    session: AsyncSession, messages: Sequence[Outgoing], *, now: dt.datetime | None = None
+) -> int:
+    """Store many messages in one statement; keys already stored are skipped. How many stored."""
+    rows = [_row(m, now) for m in messages]
+    table = outbox_table()
+    stored = 0
+    for start in range(0, len(rows), CHUNK):
+        statement = (
+            _insert(session)(table)
+            .values(rows[start : start + CHUNK])
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(table.c.id)
+        )
+        stored += len((await session.execute(statement)).all())
+    return stored
+
+
+def _row(outgoing: Outgoing, now: dt.datetime | None) -> dict[str, Any]:
+    recipient = outgoing.recipient
     if not recipient.startswith(RECIPIENT_KINDS) or recipient.endswith(":"):
         raise ValueError(f"a recipient is person:<staff_id> or channel:<name>, not {recipient!r}")
-    table = outbox_table()
-    statement = (
-        _insert(session)(table)
-        .values(
-            idempotency_key=key,
-            recipient=recipient,
-            platform=platform,
-            message_type=message.kind,
-            payload=message.to_dict(),
-            status=PENDING,
-            attempts=0,
-            revision=0,
-            next_attempt_at=not_before,
-            replaces_key=replaces_key,
-            created_at=now or not_before,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(table.c.id)
-    )
-    return (await session.execute(statement)).scalar_one_or_none() is not None
+    return {
+        "idempotency_key": outgoing.key,
+        "recipient": recipient,
+        "platform": outgoing.platform,
+        "message_type": outgoing.message.kind,
+        "payload": outgoing.message.to_dict(),
+        "status": PENDING,
+        "attempts": 0,
+        "revision": 0,
+        "next_attempt_at": outgoing.not_before,
+        "replaces_key": outgoing.replaces_key,
+        "created_at": now or outgoing.not_before,
+    }
 
 
 def _held(claimed: Claimed) -> Any:

@@ -11,8 +11,10 @@ from message_templates.model import Message
 from storage import Sessions
 from storage.models import OutboxMessage
 from storage.outbox import (
+    Outgoing,
     claim_due,
     enqueue,
+    enqueue_many,
     mark_parked,
     mark_retry,
     mark_sent,
@@ -181,3 +183,19 @@ async def test_a_recipient_must_say_person_or_channel(sessions: Sessions, recipi
                 message=Message(kind="x"),
                 not_before=T0,
             )
+
+
+async def test_many_messages_are_stored_in_one_go_and_known_keys_are_skipped(
+    sessions: Sessions,
+) -> None:
+    await _enqueue(sessions, "k-3")
+    batch = [
+        Outgoing(f"k-{n}", f"person:S{n:05d}", "sandbox", Message(kind="help"), T0)
+        for n in range(1200)
+    ]
+    async with sessions.begin() as session:
+        assert await enqueue_many(session, batch, now=T0) == 1199
+        assert await enqueue_many(session, batch[:10], now=T0) == 0
+    async with sessions() as session:
+        stored = list(await session.scalars(select(OutboxMessage.idempotency_key)))
+    assert len(stored) == 1200 and len(set(stored)) == 1200
