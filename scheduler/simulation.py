@@ -46,8 +46,10 @@ __all__ = [
     "Delivery",
     "RecordingPlatform",
     "Responded",
+    "Simulation",
     "SimulationResult",
     "Wiring",
+    "load_council",
     "run_simulation",
     "scratch_database",
 ]
