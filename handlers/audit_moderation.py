@@ -51,20 +51,38 @@ def is_independent(moderator: PersonRef, view: AllocationView) -> bool:
 
 
 async def pick_moderator(
-    session: AsyncSession, rule: ModerationRule, view: AllocationView, today: dt.date
+    session: AsyncSession,
+    activity: CaseAudit,
+    view: AllocationView,
+    today: dt.date,
+    month_start: dt.datetime,
 ) -> PersonRef | None:
-    """The independent, available moderator with the fewest open moderations (hash breaks ties)."""
+    """The independent, available moderator best placed to take this one.
+
+    Those still short of their role's moderations this month come first (Camden: operational
+    heads of service four a month), fewest asked relative to that number; then the fewest open
+    moderations; a hash breaks ties so the choice is stable.
+    """
+    rule = activity.moderation
+    assert rule is not None
     candidates = [
         p
         for p in await audits.people_with_roles(session, rule.moderators)
         if is_independent(p, view) and (p.away_until is None or p.away_until < today)
     ]
-    load = await audits.open_moderation_load(session, [p.id for p in candidates])
-    return min(
-        candidates,
-        key=lambda p: (load.get(p.id, 0), _draw(f"{view.id}:{p.staff_id}")),
-        default=None,
-    )
+    ids = [p.id for p in candidates]
+    load = await audits.open_moderation_load(session, ids)
+    counts = await audits.moderation_counts(session, ids, month_start)
+
+    def preference(person: PersonRef) -> tuple[bool, float, int, float]:
+        service, asked = counts.get(person.id, ("", 0))
+        auditor_rule = activity.rule_for(person.role, service)
+        quota = auditor_rule.moderations if auditor_rule else 0
+        has_room = asked < quota
+        used = asked / quota if quota else 0.0
+        return (not has_room, used, load.get(person.id, 0), _draw(f"{view.id}:{person.staff_id}"))
+
+    return min(candidates, key=preference, default=None)
 
 
 async def request_moderation(
@@ -81,7 +99,8 @@ async def request_moderation(
     today = calendar.local_date(now)
     if rule is None or not is_sampled(rule, record.grade, view.id):
         return None
-    moderator = await pick_moderator(session, rule, view, today)
+    month_start = dt.datetime.combine(today.replace(day=1), dt.time(0), tzinfo=calendar.zone)
+    moderator = await pick_moderator(session, activity, view, today, month_start)
     if moderator is None:
         log.warning("no independent moderator available for allocation %d", view.id)
         return None

@@ -335,6 +335,26 @@ async def people_named(session: AsyncSession, name: str) -> list[PersonRef]:
     return [_ref(p) for p in await session.scalars(query)]
 
 
+async def moderation_counts(
+    session: AsyncSession, moderator_ids: Collection[int], since: dt.datetime
+) -> dict[int, tuple[str, int]]:
+    """Each candidate's service and how many moderations they were asked for since `since`."""
+    if not moderator_ids:
+        return {}
+    asked = (
+        select(func.count())
+        .where(Moderation.moderator_id == Person.id, Moderation.requested_at >= since)
+        .scalar_subquery()
+    )
+    query = (
+        select(Person.id, Service.name, asked)
+        .join(Team, Team.id == Person.team_id)
+        .join(Service, Service.id == Team.service_id)
+        .where(Person.id.in_(list(moderator_ids)))
+    )
+    return {row[0]: (row[1], row[2]) for row in (await session.execute(query)).all()}
+
+
 async def open_moderation_load(
     session: AsyncSession, moderator_ids: Collection[int]
 ) -> dict[int, int]:

@@ -26,10 +26,11 @@ from handlers.audit_cycle import (
     reflections_for_supervision,
     run_allocation,
 )
+from handlers.audit_moderation import pick_moderator
 from handlers.calendar import Calendar
 from handlers.deps import Deps
 from handlers.inbound import handle_event
-from handlers.programme import CaseAudit, ModerationRule, load_programme
+from handlers.programme import AuditorRule, CaseAudit, ModerationRule, load_programme
 from handlers.router import Inbound, Reply, Router
 from handlers.supervision import Supervision
 from message_templates.wording import Wording
@@ -425,3 +426,33 @@ async def test_a_line_manager_reads_the_teams_reflections_in_chat(deps: Deps) ->
     assert view.case_ref in manager_view and "Tom Okafor" in manager_view
     assert "What is working well?" in manager_view and "mine" in manager_view
     assert "nobody in your team" in await ask("S04")
+
+
+async def test_moderators_are_asked_up_to_their_roles_monthly_number_first(deps: Deps) -> None:
+    activity = ACTIVITY.model_copy(
+        update={
+            "auditors": [
+                AuditorRule(role="team_manager"),
+                AuditorRule(role="head_of_service", cases=0, moderations=2),
+            ],
+            "moderation": ModerationRule(moderators=["head_of_service", "qa_manager"]),
+        }
+    )
+    view = (await allocate(deps))[0]
+    month = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+    today = MONDAY.date()
+    async with deps.sessions.begin() as session:
+        first = await pick_moderator(session, activity, view, today, month)
+        assert first is not None and first.staff_id == "S01"
+        session.add(AuditRecord(allocation_id=view.id, grade="Good", grade_reason="r",
+                                recorded_by_id=view.auditor.id, recorded_at=MONDAY))  # fmt: skip
+        await session.flush()
+        record_id = (await session.scalars(select(AuditRecord.id))).one()
+        for _ in range(2):
+            session.add(Moderation(audit_record_id=record_id, moderator_id=first.id,
+                                   requested_at=MONDAY, completed_at=MONDAY))  # fmt: skip
+        await session.flush()
+        then = await pick_moderator(session, activity, view, today, month)
+        assert then is not None and then.staff_id == "S08"
+        next_month = await pick_moderator(session, activity, view, today, MONDAY.replace(month=2))
+        assert next_month is not None and next_month.staff_id == "S01"
