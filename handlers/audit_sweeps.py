@@ -26,7 +26,7 @@ from handlers.programme import CaseAudit, ReminderRule
 from message_templates.model import Message
 from storage import audits
 from storage.audits import PersonRef
-from storage.outbox import enqueue
+from storage.outbox import enqueue, known_keys
 
 
 def is_reminder_day(
@@ -164,8 +164,13 @@ async def _escalations(
     deps: Deps, session: AsyncSession, calendar: Calendar, today: dt.date
 ) -> list[tuple[str, PersonRef, Message]]:
     activities = _activities(deps)
-    views = await audits.allocations(session, statuses=("allocated",))
-    actions = await audits.open_actions(session)
+    views = await audits.allocations(session, statuses=("allocated",), due_before=today)
+    actions = [(a, o) for a, o in await audits.open_actions(session) if a.due_on < today]
+    candidates = [f"audit.escalated:{v.id}" for v in views]
+    candidates += [f"action.escalated:{a.id}" for a, _ in actions]
+    done = await known_keys(session, candidates)
+    views = [v for v in views if f"audit.escalated:{v.id}" not in done]
+    actions = [(a, o) for a, o in actions if f"action.escalated:{a.id}" not in done]
     owners = {v.auditor.manager_id for v in views} | {o.manager_id for _, o in actions}
     managers = await audits.people_by_id(session, {m for m in owners if m is not None})
     found: list[tuple[str, PersonRef, Message]] = []

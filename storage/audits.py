@@ -221,6 +221,11 @@ def _ref(person: Person) -> PersonRef:
     )
 
 
+# Built once, so each query shape is compiled once and served from SQLAlchemy's cache.
+_AUDITOR = aliased(Person, name="auditor")
+_WORKER = aliased(Person, name="worker")
+
+
 async def allocations(
     session: AsyncSession,
     *,
@@ -228,10 +233,11 @@ async def allocations(
     round_id: int | None = None,
     statuses: Collection[str] | None = None,
     since: dt.date | None = None,
+    due_before: dt.date | None = None,
     manager_id: int | None = None,
 ) -> list[AllocationView]:
     """Allocations with case and people in one query, and their ticked items in one more."""
-    auditor, worker = aliased(Person), aliased(Person)
+    auditor, worker = _AUDITOR, _WORKER
     query = (
         select(Allocation, AuditRound.activity, AuditRound.period, Case, auditor, worker)
         .join(AuditRound, Allocation.round_id == AuditRound.id)
@@ -248,6 +254,8 @@ async def allocations(
         query = query.where(Allocation.status.in_(list(statuses)))
     if since is not None:
         query = query.where(Allocation.due_on >= since)
+    if due_before is not None:
+        query = query.where(Allocation.due_on < due_before)
     if manager_id is not None:
         query = query.where(worker.manager_id == manager_id)
     rows = (await session.execute(query)).all()

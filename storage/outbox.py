@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,7 @@ __all__ = [
     "claim_due",
     "enqueue",
     "enqueue_many",
+    "known_keys",
     "mark_parked",
     "mark_retry",
     "mark_sent",
@@ -102,6 +103,16 @@ async def enqueue_many(
         )
         stored += len((await session.execute(statement)).all())
     return stored
+
+
+async def known_keys(session: AsyncSession, keys: Collection[str]) -> set[str]:
+    """Which of these keys are already in the outbox, so a sweep need not compose them again."""
+    if not keys:
+        return set()
+    query = select(OutboxMessage.idempotency_key).where(
+        OutboxMessage.idempotency_key.in_(list(keys))
+    )
+    return set(await session.scalars(query))
 
 
 def _row(outgoing: Outgoing, now: dt.datetime | None) -> dict[str, Any]:
