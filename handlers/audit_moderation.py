@@ -44,6 +44,12 @@ def is_sampled(rule: ModerationRule, grade: str, allocation_id: int) -> bool:
     return grade in rule.always_grades or share_point(allocation_id) < rule.share_of_rest
 
 
+def is_moderation_period(rule: ModerationRule, period: str) -> bool:
+    """Whether audits of this period (YYYY-MM) are moderated: every month, or each quarter's
+    last month when `every_months` is 3 (Durham's quarterly moderation)."""
+    return int(period[5:7]) % rule.every_months == 0
+
+
 def is_independent(moderator: PersonRef, view: AllocationView) -> bool:
     """Not the auditor, not the practitioner, not the practitioner's line manager."""
     barred = (view.auditor.id, view.practitioner.id, view.practitioner.manager_id)
@@ -97,7 +103,9 @@ async def request_moderation(
     rule = activity.moderation
     calendar = deps.calendar
     today = calendar.local_date(now)
-    if rule is None or not is_sampled(rule, record.grade, view.id):
+    if rule is None or not is_moderation_period(rule, view.period):
+        return None
+    if not is_sampled(rule, record.grade, view.id):
         return None
     month_start = dt.datetime.combine(today.replace(day=1), dt.time(0), tzinfo=calendar.zone)
     moderator = await pick_moderator(session, activity, view, today, month_start)

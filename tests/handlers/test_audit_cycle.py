@@ -26,7 +26,7 @@ from handlers.audit_cycle import (
     reflections_for_supervision,
     run_allocation,
 )
-from handlers.audit_moderation import pick_moderator
+from handlers.audit_moderation import is_moderation_period, pick_moderator
 from handlers.calendar import Calendar
 from handlers.deps import Deps
 from handlers.inbound import handle_event
@@ -456,3 +456,11 @@ async def test_moderators_are_asked_up_to_their_roles_monthly_number_first(deps:
         assert then is not None and then.staff_id == "S08"
         next_month = await pick_moderator(session, activity, view, today, MONDAY.replace(month=2))
         assert next_month is not None and next_month.staff_id == "S01"
+
+
+def test_quarterly_moderation_takes_each_quarters_last_month() -> None:
+    quarterly = ModerationRule(moderators=["head_of_service"], every_months=3)
+    months = [m for m in range(1, 13) if is_moderation_period(quarterly, f"2027-{m:02d}")]
+    assert months == [3, 6, 9, 12]
+    monthly = ModerationRule(moderators=["head_of_service"])
+    assert all(is_moderation_period(monthly, f"2027-{m:02d}") for m in range(1, 13))
