@@ -27,11 +27,12 @@ from handlers.allocation import (
     is_allocation_period,
     window_for,
 )
-from handlers.audit_messages import allocated, dm, notified
+from handlers.audit_messages import allocated, dm, joined, notified
 from handlers.deps import Deps
 from handlers.programme import CaseAudit
 from message_templates.model import Message
 from storage import audits
+from storage.audits import AllocationView
 from storage.models import AuditRound
 from storage.outbox import Outgoing, enqueue, enqueue_many
 
@@ -90,7 +91,7 @@ async def run_allocation(
         for p in plan.pairs
     ]
     count = await audits.add_allocations(session, new.id, rows, due_on=plan.window[1], now=now)
-    sent = await _announce(deps, session, activity, new.id, now)
+    sent = await _announce(deps, session, activity, new.id, plan, now)
     sent += await enqueue(
         session,
         key=f"allocation.summary:{activity.id}:{period}",
@@ -171,10 +172,17 @@ def _round(activity: CaseAudit, plan: AllocationPlan, period: str, now: dt.datet
 
 
 async def _announce(
-    deps: Deps, session: AsyncSession, activity: CaseAudit, round_id: int, now: dt.datetime
+    deps: Deps,
+    session: AsyncSession,
+    activity: CaseAudit,
+    round_id: int,
+    plan: AllocationPlan,
+    now: dt.datetime,
 ) -> int:
-    """Per allocation: the case to the auditor, the checklist to the practitioner (DMs only)."""
+    """Per allocation: the case to the auditor, the checklist to the practitioner, and a note
+    to anyone joining it (DMs only)."""
     calendar = deps.calendar
+    views = await audits.allocations(session, round_id=round_id)
     outgoing = [
         Outgoing(
             key=key,
@@ -183,13 +191,41 @@ async def _announce(
             message=message,
             not_before=calendar.next_dm_time(now, person.away_until),
         )
-        for view in await audits.allocations(session, round_id=round_id)
+        for view in views
         for key, person, message in (
             (f"audit.allocated:{view.id}", view.auditor, allocated(deps, view, activity)),
             (f"audit.notified:{view.id}", view.practitioner, notified(deps, view, activity)),
         )
     ]
+    outgoing += await _joins(deps, session, activity, views, plan, now)
     return await enqueue_many(session, outgoing, now=now)
+
+
+async def _joins(
+    deps: Deps,
+    session: AsyncSession,
+    activity: CaseAudit,
+    views: list[AllocationView],
+    plan: AllocationPlan,
+    now: dt.datetime,
+) -> list[Outgoing]:
+    by_case = {view.case_ref: view for view in views}
+    found = []
+    for join in plan.joins:
+        person = await audits.person_by_staff_id(session, join.staff_id)
+        view = by_case.get(join.case_ref)
+        if person is None or view is None:
+            continue
+        found.append(
+            Outgoing(
+                key=f"audit.joined:{view.id}:{person.staff_id}",
+                recipient=dm(person.staff_id),
+                platform=deps.platform,
+                message=joined(deps, view, activity, person.name),
+                not_before=deps.calendar.next_dm_time(now, person.away_until),
+            )
+        )
+    return found
 
 
 def summary(deps: Deps, activity: CaseAudit, plan: AllocationPlan, *, dry_run: bool) -> Message:

@@ -96,6 +96,27 @@ def allocated(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
     return deps.wording.compose(name, context, facts=facts, buttons=(record,), meta=meta)
 
 
+def joined(deps: Deps, view: AllocationView, activity: CaseAudit, joiner: str) -> Message:
+    """To someone joining one audit (Shropshire's principal social worker): whose, and when."""
+    name = "audit_joined"
+    context = {
+        "name": first_name(joiner),
+        "activity_name": activity.title,
+        "case_ref": view.case_ref,
+        "auditor_name": view.auditor.name,
+        "practitioner_name": view.practitioner.name,
+        "due": view.due_on,
+        "case_url": deps.case_url(view.case_ref),
+    }
+    label = functools.partial(deps.wording.label, name, context=context)
+    facts = (
+        Fact(label("fact_case"), view.case_ref),
+        Fact(label("fact_auditor"), view.auditor.name),
+        Fact(label("fact_due"), format_day(view.due_on)),
+    )
+    return deps.wording.compose(name, context, facts=facts, meta=audit_meta("audit.joined", view))
+
+
 def notified(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
     """To the practitioner: who audits their case, by when, and the checklist to tick."""
     context = {

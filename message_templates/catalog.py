@@ -122,6 +122,15 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "reflection_requested": {"name": "Tom", "case_ref": "C-000123", "auditor_name": "Dana Hughes"},
     "reflection_saved": {"name": "Tom", "case_ref": "C-000123"},
+    "audit_joined": {
+        "name": "Jo",
+        "activity_name": "Child Journey audit",
+        "case_ref": "C-000123",
+        "auditor_name": "Dana Hughes",
+        "practitioner_name": "Tom Reid",
+        "due": dt.date(2027, 1, 15),
+        "case_url": "https://lcs.council.example/case/C-000123",
+    },
     "supervision_reflections": {
         "name": "Dana",
         "since": dt.date(2026, 10, 1),

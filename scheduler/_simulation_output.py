@@ -19,6 +19,7 @@ from scheduler._simulation_platform import Delivery
 TYPES: Mapping[str, str | None] = {
     "audit_allocated": "audit.allocated",
     "audit_notified": "audit.notified",
+    "audit_joined": "audit.joined",
     "checklist_reminder": "checklist.reminder",
     "audit_reminder": "audit.reminder",
     "audit_escalated": "audit.escalated",
@@ -49,6 +50,7 @@ TYPES: Mapping[str, str | None] = {
     "welcome": None,
     "help": None,
     "my_qa": None,
+    "supervision_reflections": None,
     "away_set": None,
     "back": None,
     "user_error": None,

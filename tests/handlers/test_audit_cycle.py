@@ -464,3 +464,18 @@ def test_quarterly_moderation_takes_each_quarters_last_month() -> None:
     assert months == [3, 6, 9, 12]
     monthly = ModerationRule(moderators=["head_of_service"])
     assert all(is_moderation_period(monthly, f"2027-{m:02d}") for m in range(1, 13))
+
+
+async def test_someone_joining_an_audit_is_told_which_and_when(deps: Deps) -> None:
+    psw = PersonRecord("S10", "Jo Park", "s10@council.example", "principal_social_worker",
+                       "QA", "Children", "S01")  # fmt: skip
+    async with deps.sessions.begin() as session:
+        await apply_roster(session, Roster((psw,), ()), now=MONDAY, actor="test")
+    activity = ACTIVITY.model_copy(update={"joins_one_audit": ["principal_social_worker"]})
+    async with deps.sessions.begin() as session:
+        result = await run_allocation(deps, session, activity, 2027, 1)
+    assert result.plan is not None and len(result.plan.joins) == 1
+    [note] = [m for m in await rows(deps, OutboxMessage) if m.message_type == "audit_joined"]
+    assert note.recipient == "person:S10"
+    assert note.payload["meta"]["case_ref"] == result.plan.joins[0].case_ref
+    assert len(await rows(deps, Allocation)) == 3
