@@ -27,7 +27,7 @@ from handlers.allocation import (
     is_allocation_period,
     window_for,
 )
-from handlers.audit_messages import allocated, dm, joined, notified
+from handlers.audit_messages import allocated, dm, joined, led, notified
 from handlers.deps import Deps
 from handlers.programme import CaseAudit
 from message_templates.model import Message
@@ -198,7 +198,37 @@ async def _announce(
         )
     ]
     outgoing += await _joins(deps, session, activity, views, plan, now)
+    outgoing += await _leads(deps, session, activity, views, plan, now)
     return await enqueue_many(session, outgoing, now=now)
+
+
+async def _leads(
+    deps: Deps,
+    session: AsyncSession,
+    activity: CaseAudit,
+    views: list[AllocationView],
+    plan: AllocationPlan,
+    now: dt.datetime,
+) -> list[Outgoing]:
+    """Each service's lead auditor hears who audits how many in their service this round."""
+    lead_of_case = {pair.case_ref: pair.lead_id for pair in plan.pairs}
+    period = f"{month_names.month_name[plan.month]} {plan.year}"
+    found = []
+    for service, lead_id in sorted(plan.leads.items()):
+        lead = await audits.person_by_staff_id(session, lead_id)
+        theirs = [v for v in views if lead_of_case.get(v.case_ref) == lead_id]
+        if lead is None or not theirs:
+            continue
+        found.append(
+            Outgoing(
+                key=f"audit.lead:{theirs[0].round_id}:{lead.staff_id}:{service}",
+                recipient=dm(lead.staff_id),
+                platform=deps.platform,
+                message=led(deps, lead, service, theirs, activity, period),
+                not_before=deps.calendar.next_dm_time(now, lead.away_until),
+            )
+        )
+    return found
 
 
 async def _joins(

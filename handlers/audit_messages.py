@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import Counter
 from typing import Any
 
 from handlers.audit_ids import CHECKLIST_TICK, OPEN_RECORD, RECORD, SNOOZE, WHY
@@ -115,6 +116,28 @@ def joined(deps: Deps, view: AllocationView, activity: CaseAudit, joiner: str) -
         Fact(label("fact_due"), format_day(view.due_on)),
     )
     return deps.wording.compose(name, context, facts=facts, meta=audit_meta("audit.joined", view))
+
+
+def led(
+    deps: Deps,
+    lead: PersonRef,
+    service: str,
+    views: list[AllocationView],
+    activity: CaseAudit,
+    period: str,
+) -> Message:
+    """To a service's lead auditor: who audits how many this round (no case references)."""
+    counts = Counter(view.auditor.name for view in views)
+    context = {
+        "name": first_name(lead.name),
+        "activity_name": activity.title,
+        "service": service,
+        "period": period,
+        "due": max(view.due_on for view in views),
+        "auditors": [{"name": n, "count": c} for n, c in sorted(counts.items())],
+    }
+    meta = {"type": "audit.lead", "activity": activity.id, "period": period}
+    return deps.wording.compose("audit_lead", context, meta=meta)
 
 
 def notified(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:

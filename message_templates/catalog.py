@@ -131,6 +131,14 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "due": dt.date(2027, 1, 15),
         "case_url": "https://lcs.council.example/case/C-000123",
     },
+    "audit_lead": {
+        "name": "Sam",
+        "activity_name": "Light-touch audit",
+        "service": "Safeguarding and Support",
+        "period": "January 2027",
+        "due": dt.date(2027, 1, 29),
+        "auditors": [{"name": "Dana Hughes", "count": 3}, {"name": "Marcus Reid", "count": 1}],
+    },
     "supervision_reflections": {
         "name": "Dana",
         "since": dt.date(2026, 10, 1),

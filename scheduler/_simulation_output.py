@@ -20,6 +20,7 @@ TYPES: Mapping[str, str | None] = {
     "audit_allocated": "audit.allocated",
     "audit_notified": "audit.notified",
     "audit_joined": "audit.joined",
+    "audit_lead": "audit.lead",
     "checklist_reminder": "checklist.reminder",
     "audit_reminder": "audit.reminder",
     "audit_escalated": "audit.escalated",

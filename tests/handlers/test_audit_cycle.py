@@ -479,3 +479,18 @@ async def test_someone_joining_an_audit_is_told_which_and_when(deps: Deps) -> No
     assert note.recipient == "person:S10"
     assert note.payload["meta"]["case_ref"] == result.plan.joins[0].case_ref
     assert len(await rows(deps, Allocation)) == 3
+
+
+async def test_each_services_lead_auditor_hears_who_audits_how_many(deps: Deps) -> None:
+    activity = ACTIVITY.model_copy(update={"lead_auditor_role": "service_manager"})
+    async with deps.sessions.begin() as session:
+        result = await run_allocation(deps, session, activity, 2027, 1)
+    assert result.plan is not None and result.plan.leads == {"Children": "S02"}
+    [note] = [m for m in await rows(deps, OutboxMessage) if m.message_type == "audit_lead"]
+    assert note.recipient == "person:S02"
+    text = note.payload["text"]
+    assert "Children" in text
+    assert not any(case_ref in text for case_ref, _, _ in CASES)
+    auditors = {p.auditor_id for p in result.plan.pairs}
+    names = {name for sid, name, *_ in PEOPLE if sid in auditors}
+    assert all(name in text for name in names)
