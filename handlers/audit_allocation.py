@@ -32,7 +32,7 @@ from handlers.deps import Deps
 from handlers.programme import CaseAudit
 from message_templates.model import Message
 from storage import audits
-from storage.audits import AllocationView
+from storage.audits import AllocationView, PersonRef
 from storage.models import AuditRound
 from storage.outbox import Outgoing, enqueue, enqueue_many
 
@@ -181,16 +181,9 @@ async def _announce(
 ) -> int:
     """Per allocation: the case to the auditor, the checklist to the practitioner, and a note
     to anyone joining it (DMs only)."""
-    calendar = deps.calendar
     views = await audits.allocations(session, round_id=round_id)
     outgoing = [
-        Outgoing(
-            key=key,
-            recipient=dm(person.staff_id),
-            platform=deps.platform,
-            message=message,
-            not_before=calendar.next_dm_time(now, person.away_until),
-        )
+        _direct(deps, key, person, message, now)
         for view in views
         for key, person, message in (
             (f"audit.allocated:{view.id}", view.auditor, allocated(deps, view, activity)),
@@ -219,16 +212,24 @@ async def _leads(
         theirs = [v for v in views if lead_of_case.get(v.case_ref) == lead_id]
         if lead is None or not theirs:
             continue
-        found.append(
-            Outgoing(
-                key=f"audit.lead:{theirs[0].round_id}:{lead.staff_id}:{service}",
-                recipient=dm(lead.staff_id),
-                platform=deps.platform,
-                message=led(deps, lead, service, theirs, activity, period),
-                not_before=deps.calendar.next_dm_time(now, lead.away_until),
-            )
-        )
+        key = f"audit.lead:{theirs[0].round_id}:{lead.staff_id}:{service}"
+        message = led(deps, lead, service, theirs, activity, period)
+        found.append(_direct(deps, key, lead, message, now))
     return found
+
+
+def _direct(
+    deps: Deps, key: str, person: PersonRef, message: Message, now: dt.datetime
+) -> Outgoing:
+    """A DM to queue, held until the person's next working hours (allocations are not reminders,
+    but still never arrive at night or while someone is away)."""
+    return Outgoing(
+        key=key,
+        recipient=dm(person.staff_id),
+        platform=deps.platform,
+        message=message,
+        not_before=deps.calendar.next_dm_time(now, person.away_until),
+    )
 
 
 async def _joins(
@@ -239,6 +240,7 @@ async def _joins(
     plan: AllocationPlan,
     now: dt.datetime,
 ) -> list[Outgoing]:
+    """Whoever joins one audit (Shropshire's principal social worker) hears which and when."""
     by_case = {view.case_ref: view for view in views}
     found = []
     for join in plan.joins:
@@ -246,15 +248,8 @@ async def _joins(
         view = by_case.get(join.case_ref)
         if person is None or view is None:
             continue
-        found.append(
-            Outgoing(
-                key=f"audit.joined:{view.id}:{person.staff_id}",
-                recipient=dm(person.staff_id),
-                platform=deps.platform,
-                message=joined(deps, view, activity, person.name),
-                not_before=deps.calendar.next_dm_time(now, person.away_until),
-            )
-        )
+        key = f"audit.joined:{view.id}:{person.staff_id}"
+        found.append(_direct(deps, key, person, joined(deps, view, activity, person.name), now))
     return found
 
 
