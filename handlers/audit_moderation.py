@@ -144,7 +144,10 @@ def _requested(
         deps.wording.label(name, "button_open", context), OPEN_MODERATION, str(row_id), "primary"
     )
     facts = (Fact("Case", view.case_ref), Fact("Grade", grade))
-    meta = audit_meta("moderation.requested", view, moderator=moderator.staff_id)
+    # `due` is when the moderation is due, not the audit it looks at.
+    meta = audit_meta(
+        "moderation.requested", view, moderator=moderator.staff_id, due=due.isoformat()
+    )
     return deps.wording.compose(name, context, buttons=(button,), facts=facts, meta=meta)
 
 

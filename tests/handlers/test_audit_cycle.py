@@ -385,6 +385,13 @@ async def test_moderation_is_independent_spread_and_its_outcome_goes_to_the_audi
     moderations = await rows(deps, Moderation)
     assert len({m.moderator_id for m in moderations}) == 2
     first, view = moderations[0], views[0]
+    [asked] = [
+        m
+        for m in await rows(deps, OutboxMessage)
+        if m.idempotency_key == f"moderation.requested:{first.id}"
+    ]
+    moderation_due = deps.calendar.add_working_days(MONDAY.date(), 10)
+    assert asked.payload["meta"]["due"] == moderation_due.isoformat() != view.due_on.isoformat()
     async with deps.sessions() as session:
         moderator = (await audits.people_by_id(session, [first.moderator_id]))[first.moderator_id]
     opened = await send(deps, moderator.staff_id, "action", OPEN_MODERATION, str(first.id))
