@@ -206,9 +206,10 @@ async def _leads(
     """Each service's lead auditor hears who audits how many in their service this round."""
     lead_of_case = {pair.case_ref: pair.lead_id for pair in plan.pairs}
     period = f"{month_names.month_name[plan.month]} {plan.year}"
+    people = await audits.people_by_staff_id(session, set(plan.leads.values()))
     found = []
     for service, lead_id in sorted(plan.leads.items()):
-        lead = await audits.person_by_staff_id(session, lead_id)
+        lead = people.get(lead_id)
         theirs = [v for v in views if lead_of_case.get(v.case_ref) == lead_id]
         if lead is None or not theirs:
             continue
@@ -242,9 +243,10 @@ async def _joins(
 ) -> list[Outgoing]:
     """Whoever joins one audit (Shropshire's principal social worker) hears which and when."""
     by_case = {view.case_ref: view for view in views}
+    people = await audits.people_by_staff_id(session, {join.staff_id for join in plan.joins})
     found = []
     for join in plan.joins:
-        person = await audits.person_by_staff_id(session, join.staff_id)
+        person = people.get(join.staff_id)
         view = by_case.get(join.case_ref)
         if person is None or view is None:
             continue

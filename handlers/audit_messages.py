@@ -73,17 +73,26 @@ def _checklist_structure(view: AllocationView, activity: CaseAudit) -> dict[str,
     }
 
 
+def _audit_context(
+    deps: Deps, view: AllocationView, activity: CaseAudit, recipient: str
+) -> dict[str, Any]:
+    """What every message about one allocated audit says: the case, the worker, the date."""
+    return {
+        "name": first_name(recipient),
+        "activity_name": activity.title,
+        "case_ref": view.case_ref,
+        "practitioner_name": view.practitioner.name,
+        "due": view.due_on,
+        "case_url": deps.case_url(view.case_ref),
+    }
+
+
 def allocated(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
     """To the auditor: the case, the worker, the due date, and a button to record the audit."""
     name = "audit_allocated"
     context = {
-        "name": first_name(view.auditor.name),
-        "activity_name": activity.title,
-        "case_ref": view.case_ref,
+        **_audit_context(deps, view, activity, view.auditor.name),
         "case_type": view.case_type,
-        "practitioner_name": view.practitioner.name,
-        "due": view.due_on,
-        "case_url": deps.case_url(view.case_ref),
     }
     label = functools.partial(deps.wording.label, name, context=context)
     facts = (
@@ -101,13 +110,8 @@ def joined(deps: Deps, view: AllocationView, activity: CaseAudit, joiner: str) -
     """To someone joining one audit (Shropshire's principal social worker): whose, and when."""
     name = "audit_joined"
     context = {
-        "name": first_name(joiner),
-        "activity_name": activity.title,
-        "case_ref": view.case_ref,
+        **_audit_context(deps, view, activity, joiner),
         "auditor_name": view.auditor.name,
-        "practitioner_name": view.practitioner.name,
-        "due": view.due_on,
-        "case_url": deps.case_url(view.case_ref),
     }
     label = functools.partial(deps.wording.label, name, context=context)
     facts = (
@@ -143,13 +147,9 @@ def led(
 def notified(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
     """To the practitioner: who audits their case, by when, and the checklist to tick."""
     context = {
-        "name": first_name(view.practitioner.name),
-        "activity_name": activity.title,
-        "case_ref": view.case_ref,
+        **_audit_context(deps, view, activity, view.practitioner.name),
         "auditor_name": view.auditor.name,
-        "due": view.due_on,
         "checklist_minutes": max(5, 2 * len(activity.checklist)),
-        "case_url": deps.case_url(view.case_ref),
     }
     structure = _checklist_structure(view, activity)
     meta = audit_meta("audit.notified", view)

@@ -324,6 +324,16 @@ async def people_by_id(session: AsyncSession, ids: Collection[int]) -> dict[int,
     return {p.id: _ref(p) for p in rows}
 
 
+async def people_by_staff_id(
+    session: AsyncSession, staff_ids: Collection[str]
+) -> dict[str, PersonRef]:
+    """Active people by staff id, in one query."""
+    if not staff_ids:
+        return {}
+    query = select(Person).where(Person.staff_id.in_(list(staff_ids)), Person.active)
+    return {p.staff_id: _ref(p) for p in await session.scalars(query)}
+
+
 async def people_with_roles(session: AsyncSession, roles: Collection[str]) -> list[PersonRef]:
     """Active people holding any of these roles, by staff id."""
     query = (
