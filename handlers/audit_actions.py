@@ -17,8 +17,14 @@ from storage import audits
 from storage.audits import PersonRef
 from storage.models import Action
 
-SNOOZABLE = ("checklist", "audit", "action")
-WHY_TYPES = ("checklist.reminder", "audit.reminder", "action.reminder")
+SNOOZABLE = ("checklist", "audit", "reflection", "moderation", "action")
+WHY_TYPES = (
+    "checklist.reminder",
+    "audit.reminder",
+    "reflection.reminder",
+    "moderation.reminder",
+    "action.reminder",
+)
 MAX_SNOOZE_WORKING_DAYS = 10
 
 

@@ -21,6 +21,7 @@ from handlers.audit_ids import (
     CHECKLIST_TICK,
     OPEN_MODERATION,
     OPEN_RECORD,
+    OPEN_REFLECTION,
     RECORD,
     RECORD_MODERATION,
     SAVE_REFLECTION,
@@ -42,6 +43,7 @@ __all__ = [
     "CHECKLIST_TICK",
     "OPEN_MODERATION",
     "OPEN_RECORD",
+    "OPEN_REFLECTION",
     "RECORD",
     "RECORD_MODERATION",
     "SAVE_REFLECTION",
@@ -75,6 +77,7 @@ class AuditCycle:
             (("form", CHECKLIST_TICK), self.tick),
             (("action", OPEN_RECORD), self.open_record),
             (("form", RECORD), self.record),
+            (("action", OPEN_REFLECTION), self.open_reflection),
             (("form", SAVE_REFLECTION), self.reflect),
             (("action", OPEN_MODERATION), self.open_moderation),
             (("form", RECORD_MODERATION), self.moderate),
@@ -91,6 +94,9 @@ class AuditCycle:
 
     async def record(self, session: AsyncSession, event: Inbound) -> Reply:
         return await audit_record.submit_record(self.deps, session, event)
+
+    async def open_reflection(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_reflection.open_reflection(self.deps, session, event)
 
     async def reflect(self, session: AsyncSession, event: Inbound) -> Reply:
         return await audit_reflection.save_reflection(self.deps, session, event)

@@ -5,16 +5,20 @@ Values each action carries:
   or repeated; none means nothing ticked) sets the checklist to exactly that state; value
   "<allocation_id>:<item_id>" with no "done" field toggles one item.
 - OPEN_RECORD / RECORD: value "<allocation_id>"; RECORD carries the form's fields.
-- SAVE_REFLECTION: value "<allocation_id>" with one field per reflection prompt id.
+- OPEN_REFLECTION / SAVE_REFLECTION: value "<allocation_id>"; SAVE_REFLECTION carries one field
+  per reflection prompt id.
 - OPEN_MODERATION / RECORD_MODERATION: value "<moderation_id>".
 - ACTION_DONE: value "<action_id>".
-- WHY: value = the reminder's type ("checklist.reminder", "audit.reminder", "action.reminder").
-- SNOOZE: value "<item>:<working days>", item being "checklist:<id>", "audit:<id>" or "action:<id>".
+- WHY: value = the reminder's type ("checklist.reminder", "audit.reminder", "reflection.reminder",
+  "moderation.reminder", "action.reminder").
+- SNOOZE: value "<item>:<working days>", item being "checklist:<id>", "audit:<id>",
+  "reflection:<allocation_id>", "moderation:<moderation_id>" or "action:<id>".
 """
 
 CHECKLIST_TICK = "checklist.tick"
 OPEN_RECORD = "audit.open_record"
 RECORD = "audit.record"
+OPEN_REFLECTION = "reflection.open"
 SAVE_REFLECTION = "reflection.save"
 OPEN_MODERATION = "moderation.open"
 RECORD_MODERATION = "moderation.record"

@@ -15,13 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit_checklist import parse_id
 from handlers.audit_ids import OPEN_MODERATION, RECORD_MODERATION
-from handlers.audit_messages import audit_meta, dm, first_name
+from handlers.audit_messages import audit_meta, dm, first_name, reminder_buttons
+from handlers.calendar import Calendar
 from handlers.deps import Deps
 from handlers.errors import UserError
 from handlers.programme import CaseAudit, ModerationRule
 from handlers.router import Inbound, Reply
 from message_templates.model import Button, Choice, Fact, Form, FormField, Message
 from storage import audits
+from storage.audit_requests import OpenModeration
 from storage.audits import AllocationView, PersonRef
 from storage.models import AuditRecord, Moderation
 from storage.outbox import enqueue
@@ -115,7 +117,7 @@ async def request_moderation(
     row = Moderation(audit_record_id=record.id, moderator_id=moderator.id, requested_at=now)
     session.add(row)
     await session.flush()
-    due = calendar.add_working_days(today, rule.due_working_days)
+    due = moderation_due(calendar, rule, now)
     await enqueue(
         session,
         key=f"moderation.requested:{row.id}",
@@ -126,6 +128,33 @@ async def request_moderation(
         now=now,
     )
     return row
+
+
+def moderation_due(calendar: Calendar, rule: ModerationRule, requested_at: dt.datetime) -> dt.date:
+    """When a moderation is due: the rule's working days after it was asked for."""
+    return calendar.add_working_days(calendar.local_date(requested_at), rule.due_working_days)
+
+
+def moderation_reminder(
+    deps: Deps, view: AllocationView, asked: OpenModeration, due: dt.date, today: dt.date
+) -> Message:
+    """A nudge to the moderator while the second look is not saved, the form a click away."""
+    name = "moderation_reminder"
+    context = {
+        "name": first_name(asked.moderator.name),
+        "case_ref": view.case_ref,
+        "auditor_name": view.auditor.name,
+        "grade": asked.grade,
+        "due": due,
+        "is_past_due": today > due,
+        "case_url": deps.case_url(view.case_ref),
+    }
+    label = deps.wording.label(name, "button_open", context)
+    open_form = Button(label, OPEN_MODERATION, str(asked.id), "primary")
+    buttons = (open_form, *reminder_buttons(deps, name, context, f"moderation:{asked.id}", 5))
+    meta = audit_meta("moderation.reminder", view, moderator=asked.moderator.staff_id,
+                      due=due.isoformat(), moderation_id=asked.id)  # fmt: skip
+    return deps.wording.compose(name, context, buttons=buttons, meta=meta)
 
 
 def _requested(

@@ -14,14 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit_checklist import parse_id
-from handlers.audit_ids import SAVE_REFLECTION
-from handlers.audit_messages import audit_meta, case_audit, dm, first_name
+from handlers.audit_ids import OPEN_REFLECTION, SAVE_REFLECTION
+from handlers.audit_messages import audit_meta, case_audit, dm, first_name, reminder_buttons
+from handlers.calendar import Calendar
 from handlers.deps import Deps
 from handlers.errors import UserError
 from handlers.programme import CaseAudit, Permissions
 from handlers.router import Inbound, Reply
-from message_templates.model import Form, FormField, Message
-from storage import audits
+from message_templates.model import Button, Form, FormField, Message
+from storage import audit_requests, audits
 from storage.audits import AllocationView, PersonRef
 from storage.models import AuditLogEntry, Reflection
 from storage.outbox import enqueue
@@ -46,18 +47,35 @@ def reflectors(view: AllocationView, activity: CaseAudit) -> list[PersonRef]:
     return [*people, view.auditor] if activity.reflection.auditor_reflects else people
 
 
+def reflection_due(calendar: Calendar, activity: CaseAudit, recorded_at: dt.datetime) -> dt.date:
+    """When reflections are due: the programme's working days after the audit was recorded."""
+    return calendar.add_working_days(
+        calendar.local_date(recorded_at), activity.reflection.due_working_days
+    )
+
+
+def _with_name(view: AllocationView, person: PersonRef) -> str:
+    """Who the person had the audit with: the auditor, or for the auditor the practitioner."""
+    return view.practitioner.name if person.id == view.auditor.id else view.auditor.name
+
+
 def reflection_form(
     deps: Deps,
     view: AllocationView,
     activity: CaseAudit,
     person: PersonRef,
+    due: dt.date,
+    *,
+    name: str = "reflection_requested",
     answers: dict[str, str] | None = None,
 ) -> Message:
-    name = "reflection_requested"
+    """The prompts as a form: sent as the request, and opened again from a reminder."""
     context = {
         "name": first_name(person.name),
         "case_ref": view.case_ref,
         "auditor_name": view.auditor.name,
+        "with_name": _with_name(view, person),
+        "due": due,
     }
     answers = answers or {}
     fields = tuple(
@@ -66,8 +84,28 @@ def reflection_form(
     )
     submit = deps.wording.label(name, "button_submit", context)
     form = Form(SAVE_REFLECTION, submit, fields, str(view.id))
-    meta = audit_meta("reflection.requested", view, recipient=person.staff_id)
+    kind = name.replace("_", ".", 1)
+    meta = audit_meta(kind, view, recipient=person.staff_id, due=due.isoformat())
     return deps.wording.compose(name, context, form=form, meta=meta)
+
+
+def reflection_reminder(
+    deps: Deps, view: AllocationView, person: PersonRef, due: dt.date, today: dt.date
+) -> Message:
+    """A nudge to share reflections not yet saved, with the form a click away."""
+    name = "reflection_reminder"
+    context = {
+        "name": first_name(person.name),
+        "case_ref": view.case_ref,
+        "with_name": _with_name(view, person),
+        "due": due,
+        "is_past_due": today > due,
+    }
+    label = deps.wording.label(name, "button_open", context)
+    share = Button(label, OPEN_REFLECTION, str(view.id), "primary")
+    buttons = (share, *reminder_buttons(deps, name, context, f"reflection:{view.id}", 2))
+    meta = audit_meta("reflection.reminder", view, recipient=person.staff_id, due=due.isoformat())
+    return deps.wording.compose(name, context, buttons=buttons, meta=meta)
 
 
 async def request_reflections(
@@ -75,6 +113,7 @@ async def request_reflections(
 ) -> int:
     """Ask each reflector for their reflections, once per allocation and person."""
     calendar = deps.calendar
+    due = reflection_due(calendar, activity, now)
     sent = 0
     for person in reflectors(view, activity):
         sent += await enqueue(
@@ -82,15 +121,17 @@ async def request_reflections(
             key=f"reflection.requested:{view.id}:{person.staff_id}",
             recipient=dm(person.staff_id),
             platform=deps.platform,
-            message=reflection_form(deps, view, activity, person),
+            message=reflection_form(deps, view, activity, person, due),
             not_before=calendar.next_dm_time(now, person.away_until),
             now=now,
         )
     return sent
 
 
-async def save_reflection(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
-    """Store one person's answers; re-submitting within the editable window updates them."""
+async def _reflectors_audit(
+    deps: Deps, session: AsyncSession, event: Inbound
+) -> tuple[AllocationView, CaseAudit, PersonRef]:
+    """The audit the event names and the person reflecting on it, if they are one of its people."""
     view = await audits.allocation(session, parse_id(event.value))
     if view is None:
         raise UserError("I can't find that audit any more. Your QA team can help.")
@@ -98,19 +139,43 @@ async def save_reflection(deps: Deps, session: AsyncSession, event: Inbound) -> 
     person = next((p for p in reflectors(view, activity) if p.staff_id == event.staff_id), None)
     if person is None:
         raise UserError("Only the people in this audit can add reflections to it.")
+    return view, activity, person
+
+
+async def _saved(
+    session: AsyncSession, view: AllocationView, person: PersonRef
+) -> list[Reflection]:
+    query = select(Reflection).where(
+        Reflection.allocation_id == view.id, Reflection.person_id == person.id
+    )
+    return list(await session.scalars(query))
+
+
+async def open_reflection(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
+    """The reflection form again (from a reminder), with any answers already saved."""
+    view, activity, person = await _reflectors_audit(deps, session, event)
+    recorded_at = await audit_requests.recorded_at(session, view.id)
+    if recorded_at is None:
+        raise UserError("Reflections open once the audit is recorded. I'll ask you then.")
+    rows = await _saved(session, view, person)
+    _check_editable(rows, activity.reflection.editable_days, deps.clock.now())
+    due = reflection_due(deps.calendar, activity, recorded_at)
+    answers = {r.prompt: r.answer for r in rows}
+    message = reflection_form(
+        deps, view, activity, person, due, name="reflection_form", answers=answers
+    )
+    return Reply(message=message)
+
+
+async def save_reflection(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
+    """Store one person's answers; re-submitting within the editable window updates them."""
+    view, activity, person = await _reflectors_audit(deps, session, event)
     answers = {p.id: event.field(p.id).strip() for p in activity.reflection.prompts}
     missing = next((p.text for p in activity.reflection.prompts if not answers[p.id]), None)
     if missing is not None:
         raise UserError(f"Please answer “{missing}”. Nothing has been saved yet.")
     now = deps.clock.now()
-    existing = {
-        r.prompt: r
-        for r in await session.scalars(
-            select(Reflection).where(
-                Reflection.allocation_id == view.id, Reflection.person_id == person.id
-            )
-        )
-    }
+    existing = {r.prompt: r for r in await _saved(session, view, person)}
     _check_editable(existing.values(), activity.reflection.editable_days, now)
     for prompt, answer in answers.items():
         row = existing.get(prompt)

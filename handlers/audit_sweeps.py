@@ -1,5 +1,8 @@
 """The audit cycle's periodic sweeps: today's reminders, gathered, and escalations to managers.
 
+Reminders cover the checklist, the audit record, reflections not yet shared, moderations not
+yet saved and open actions; reflections and moderations stop after a few and never escalate.
+
 Both are plain `(deps, now) -> int` functions the scheduler calls from its periodic sweep. The
 database says what is due; the outbox keys make a repeated sweep change nothing.
 """
@@ -7,6 +10,7 @@ database says what is due; the outbox keys make a repeated sweep change nothing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,12 +23,14 @@ from handlers.audit_messages import (
     dm,
     done_count,
 )
+from handlers.audit_moderation import moderation_due, moderation_reminder
+from handlers.audit_reflection import reflection_due, reflection_reminder, reflectors
 from handlers.calendar import Calendar
 from handlers.deps import Deps
 from handlers.noise import enqueue_reminders
 from handlers.programme import CaseAudit, ReminderRule
 from message_templates.model import Message
-from storage import audits
+from storage import audit_requests, audits
 from storage.audits import PersonRef
 from storage.outbox import enqueue, known_keys
 
@@ -41,16 +47,26 @@ def is_reminder_day(
     """Whether today is a nudge day: N working days before due, every few once overdue.
 
     A snooze holds nudges to its last day, and the first working day after it is a nudge day.
+    Past the rule's last overdue nudge there are none, snoozed or not.
     """
+    left = calendar.working_days_between(today, due)
+    if is_past_last_nudge(rule, -left):
+        return False
     if snoozed_until is not None:
         if snoozed_until >= today:
             return False
         if calendar.next_working_day(snoozed_until + dt.timedelta(days=1)) == today:
             return True
-    left = calendar.working_days_between(today, due)
     if left >= 0:
         return left in rule.before_working_days
     return after_due and -left % rule.overdue_every_working_days == 0
+
+
+def is_past_last_nudge(rule: ReminderRule, working_days_over: int) -> bool:
+    """Whether an item this many working days overdue has had every nudge the rule allows."""
+    if rule.overdue_nudges is None:
+        return False
+    return working_days_over > rule.overdue_nudges * rule.overdue_every_working_days
 
 
 class _Gathered:
@@ -79,6 +95,8 @@ async def sweep_reminders(deps: Deps, now: dt.datetime) -> int:
     async with deps.sessions.begin() as session:
         snoozes = await audits.snoozed_until(session, today - dt.timedelta(days=14))
         await _audit_reminders(deps, session, calendar, today, snoozes, gathered)
+        await _reflection_reminders(deps, session, calendar, today, snoozes, gathered)
+        await _moderation_reminders(deps, session, calendar, today, snoozes, gathered)
         await _action_reminders(deps, session, calendar, today, snoozes, gathered)
         sent = 0
         for staff_id, items in gathered.items.items():
@@ -118,6 +136,79 @@ async def _audit_reminders(
         held = snoozes.get((auditor.id, f"audit:{view.id}"))
         if is_reminder_day(calendar, activity.record_reminders, view.due_on, today, held):
             gathered.add(auditor, audit_reminder(deps, view, today))
+
+
+def _asked_since(
+    calendar: Calendar, today: dt.date, windows: Sequence[tuple[int, ReminderRule]]
+) -> dt.datetime | None:
+    """The earliest request still inside its nudges, from (working days to due, rule) pairs:
+    anything asked before it is past its last nudge. None when a rule nudges until done."""
+    reach = 0
+    for days, rule in windows:
+        if rule.overdue_nudges is None:
+            return None
+        reach = max(reach, days + rule.overdue_nudges * rule.overdue_every_working_days)
+    earliest = calendar.add_working_days(today, -reach)
+    return dt.datetime.combine(earliest, dt.time(0), tzinfo=calendar.zone)
+
+
+async def _reflection_reminders(
+    deps: Deps,
+    session: AsyncSession,
+    calendar: Calendar,
+    today: dt.date,
+    snoozes: dict[tuple[int, str], dt.date],
+    gathered: _Gathered,
+) -> None:
+    """Nudges to each person asked to reflect who has saved nothing yet; never to a manager."""
+    activities = _activities(deps)
+    windows = [(a.reflection.due_working_days, a.reflection.reminders) for a in activities.values()]
+    recorded = await audit_requests.recorded_since(session, _asked_since(calendar, today, windows))
+    if not recorded:
+        return
+    answered = await audit_requests.reflected(session, recorded)
+    for view in await audits.allocations(session, ids=recorded):
+        activity = activities.get(view.activity)
+        if activity is None or calendar.local_date(recorded[view.id]) >= today:
+            continue  # asked today: the request itself is today's word
+        due = reflection_due(calendar, activity, recorded[view.id])
+        rule = activity.reflection.reminders
+        for person in reflectors(view, activity):
+            if (view.id, person.id) in answered:
+                continue
+            held = snoozes.get((person.id, f"reflection:{view.id}"))
+            if is_reminder_day(calendar, rule, due, today, held):
+                gathered.add(person, reflection_reminder(deps, view, person, due, today))
+
+
+async def _moderation_reminders(
+    deps: Deps,
+    session: AsyncSession,
+    calendar: Calendar,
+    today: dt.date,
+    snoozes: dict[tuple[int, str], dt.date],
+    gathered: _Gathered,
+) -> None:
+    """Nudges to each moderator whose second look is not saved yet; they stop by themselves."""
+    rules = {a.id: a.moderation for a in _activities(deps).values() if a.moderation}
+    windows = [(rule.due_working_days, rule.reminders) for rule in rules.values()]
+    if not windows:
+        return
+    asked = await audit_requests.open_moderations(session, _asked_since(calendar, today, windows))
+    if not asked:
+        return
+    found = await audits.allocations(session, ids={m.allocation_id for m in asked})
+    views = {view.id: view for view in found}
+    for moderation in asked:
+        view = views.get(moderation.allocation_id)
+        rule = rules.get(view.activity) if view else None
+        if view is None or rule is None or calendar.local_date(moderation.requested_at) >= today:
+            continue
+        due = moderation_due(calendar, rule, moderation.requested_at)
+        held = snoozes.get((moderation.moderator.id, f"moderation:{moderation.id}"))
+        if is_reminder_day(calendar, rule.reminders, due, today, held):
+            message = moderation_reminder(deps, view, moderation, due, today)
+            gathered.add(moderation.moderator, message)
 
 
 async def _action_reminders(

@@ -123,18 +123,44 @@ class ChecklistItem(Strict):
 
 
 class ReminderRule(Strict):
-    """Nudges before the due date and escalation once overdue, in working days."""
+    """Nudges before the due date and escalation once overdue, in working days.
+
+    `overdue_nudges` caps the nudges once overdue (then they stop); None nudges until done.
+    """
 
     before_working_days: list[int] = Field(default_factory=lambda: [3, 1])
     overdue_every_working_days: int = Field(default=5, ge=1)
+    overdue_nudges: int | None = Field(default=None, ge=0)
     escalate_after_working_days: int | None = Field(default=5, ge=1)
     escalate_to: Literal["line_manager"] = "line_manager"
 
 
+class NudgeRule(ReminderRule):
+    """A few warm nudges that stop by themselves and never go to a manager: reflections are
+    part of learning and a moderation is a peer's second look, so neither is escalated."""
+
+    before_working_days: list[int] = Field(default_factory=lambda: [2])
+    overdue_every_working_days: int = Field(default=3, ge=1)
+    overdue_nudges: int | None = Field(default=2, ge=0)
+    escalate_after_working_days: None = None
+
+    @field_validator("escalate_after_working_days", mode="before")
+    @classmethod
+    def _never_escalates(cls, value: object) -> None:
+        if value is not None:
+            raise ValueError("these reminders never go to a manager: leave this key out")
+        return None
+
+
 class Reflection(Strict):
+    """The reflective discussion after the audit record. No seed dates it, so qabot asks for
+    it within `due_working_days` of the record (a working week by default)."""
+
     prompts: list[ChecklistItem] = Field(min_length=1)
     auditor_reflects: bool = False
     editable_days: int = Field(default=5, ge=0, le=60)
+    due_working_days: int = Field(default=5, ge=1, le=60)
+    reminders: NudgeRule = NudgeRule()
 
 
 class ModerationRule(Strict):
@@ -145,6 +171,7 @@ class ModerationRule(Strict):
     moderators: list[Role] = Field(min_length=1)
     due_working_days: int = Field(default=10, ge=1)
     every_months: int = Field(default=1, ge=1, le=12)
+    reminders: NudgeRule = NudgeRule(overdue_every_working_days=5)
 
 
 class CaseAudit(Strict):

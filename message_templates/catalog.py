@@ -122,6 +122,10 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "reflection_requested": {"name": "Tom", "case_ref": "C-000123", "auditor_name": "Dana Hughes"},
     "reflection_saved": {"name": "Tom", "case_ref": "C-000123"},
+    "reflection_reminder": {"name": "Tom", "case_ref": "C-000123", "with_name": "Dana Hughes"}
+    | {"due": dt.date(2027, 1, 22), "is_past_due": False},
+    "reflection_form": {"name": "Tom", "case_ref": "C-000123", "auditor_name": "Dana Hughes"}
+    | {"with_name": "Dana Hughes", "due": dt.date(2027, 1, 22)},
     "audit_joined": {
         "name": "Jo",
         "activity_name": "Child Journey audit",
@@ -161,6 +165,9 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "due": dt.date(2027, 2, 5),
         "case_url": None,
     },
+    "moderation_reminder": {"name": "Ruth", "case_ref": "C-000123", "auditor_name": "Dana Hughes"}
+    | {"grade": "Outstanding", "due": dt.date(2027, 2, 5), "is_past_due": True}
+    | {"case_url": _CASE_URL},
     "moderation_form": {
         "name": "Ruth",
         "case_ref": "C-000123",
