@@ -25,7 +25,9 @@ TYPES: Mapping[str, str | None] = {
     "audit_reminder": "audit.reminder",
     "audit_escalated": "audit.escalated",
     "reflection_requested": "reflection.requested",
+    "reflection_reminder": "reflection.reminder",
     "moderation_requested": "moderation.requested",
+    "moderation_reminder": "moderation.reminder",
     "moderation_recorded": "moderation.recorded",
     "observation_due": "observation.due",
     "observation_overdue": "observation.overdue",
@@ -41,6 +43,7 @@ TYPES: Mapping[str, str | None] = {
     "audit_record_form": None,
     "audit_recorded": None,
     "checklist_updated": None,
+    "reflection_form": None,
     "reflection_saved": None,
     "moderation_form": None,
     "moderation_saved": None,
@@ -69,7 +72,15 @@ FIELDS = (
     "owner",
     "period",
 )
-REMINDER_TYPES = frozenset({"checklist.reminder", "audit.reminder", "action.reminder"})
+REMINDER_TYPES = frozenset(
+    {
+        "checklist.reminder",
+        "audit.reminder",
+        "reflection.reminder",
+        "moderation.reminder",
+        "action.reminder",
+    }
+)
 
 
 def spec_type(kind: str) -> str | None:

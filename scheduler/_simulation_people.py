@@ -33,8 +33,8 @@ ON_TIME: dict[Task, tuple[int, int]] = {
 LATE: dict[Task, tuple[int, int]] = {
     "checklist": (1, 4),
     "record": (1, 8),
-    "reflection": (5, 15),
-    "moderation": (12, 25),
+    "reflection": (1, 8),
+    "moderation": (3, 12),
     "action": (1, 8),
 }
 # People deal with qabot in a few sittings a day, at these shares of their working day; a form
@@ -168,11 +168,13 @@ def _tasks(message: Message) -> list[tuple[Task, str, dt.date | None, tuple[str,
         return [("record", allocation, _due(meta), ())]
     if kind == "audit_notified":
         return [("checklist", allocation, _due(meta), tuple(i.id for i in message.checklist))]
+    # Requests carry their own due dates, so a late answer comes after them and meets the
+    # reminders a real late answer would.
     if kind == "reflection_requested" and message.form is not None:
-        return [("reflection", allocation, None, tuple(f.id for f in message.form.fields))]
+        return [("reflection", allocation, _due(meta), tuple(f.id for f in message.form.fields))]
     if kind == "moderation_requested":
         return [
-            ("moderation", b.value, None, ())
+            ("moderation", b.value, _due(meta), ())
             for b in message.buttons
             if b.action == OPEN_MODERATION
         ]
