@@ -38,7 +38,7 @@ from scheduler.clock import VirtualClock
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
 from scheduler.jobs import Sweeps
 from scheduler.ratelimit import RateLimiter
-from storage import Sessions, make_engine, make_sessions, upgrade
+from storage import Sessions, make_private_engine, make_sessions, upgrade
 
 __all__ = [
     "Behaviour",
@@ -144,9 +144,9 @@ async def run_simulation(
 async def scratch_database() -> AsyncIterator[Sessions]:
     """A migrated SQLite database in a temporary folder: never the configured database."""
     with tempfile.TemporaryDirectory(prefix="qabot-simulation-") as folder:
-        url = f"sqlite:///{Path(folder) / 'simulation.db'}"
-        await asyncio.to_thread(upgrade, url)
-        engine = make_engine(url)
+        path = Path(folder) / "simulation.db"
+        await asyncio.to_thread(upgrade, f"sqlite:///{path}")
+        engine = make_private_engine(path)
         event.listen(engine.sync_engine, "connect", _throwaway_pragmas)
         try:
             yield make_sessions(engine)

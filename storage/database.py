@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage._sqlite_private import private_engine
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -42,11 +44,25 @@ def sync_url(url: str) -> str:
 
 
 def make_engine(url: str) -> AsyncEngine:
-    """An asyncio engine; SQLite gets foreign keys and WAL switched on."""
-    engine = create_async_engine(async_url(url), pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    """An asyncio engine; SQLite gets foreign keys and WAL switched on.
+
+    PostgreSQL connections are pinged before use, so a restarted server costs a retry, not an
+    error; a SQLite file cannot go away under its connection, so it is not pinged.
+    """
+    if url.startswith(("sqlite:", "sqlite+")):
+        return sqlite_setup(create_async_engine(async_url(url)))
+    return create_async_engine(async_url(url), pool_pre_ping=True)
+
+
+def make_private_engine(path: Path) -> AsyncEngine:
+    """An engine for a throwaway SQLite file that only the calling task uses (see
+    storage/_sqlite_private.py): the same SQL and settings, without a thread hop per call."""
+    return sqlite_setup(private_engine(path))
+
+
+def sqlite_setup(engine: AsyncEngine) -> AsyncEngine:
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 
