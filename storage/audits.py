@@ -11,11 +11,12 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVarTuple
 
-from sqlalchemy import Row, Select, func, insert, select
+from sqlalchemy import Row, Select, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage._core import run
 from storage.models import (
     Action,
     Allocation,
@@ -226,6 +227,32 @@ _AUDITOR = aliased(Person, name="auditor")
 _WORKER = aliased(Person, name="worker")
 
 
+def _person_columns(person: Any) -> tuple[Any, ...]:
+    return (person.id, person.staff_id, person.name, person.role, person.manager_id,
+            person.away_until)  # fmt: skip
+
+
+_COLUMNS = (
+    Allocation.id, Allocation.round_id, AuditRound.activity, AuditRound.period,
+    Allocation.status, Allocation.due_on, Case.case_ref, Case.case_type,
+    *_person_columns(_AUDITOR), *_person_columns(_WORKER),
+)  # fmt: skip
+_ALLOCATIONS = (
+    select(*_COLUMNS)
+    .select_from(Allocation)
+    .join(AuditRound, Allocation.round_id == AuditRound.id)
+    .join(Case, Allocation.case_id == Case.id)
+    .join(_AUDITOR, Allocation.auditor_id == _AUDITOR.id)
+    .join(_WORKER, Allocation.practitioner_id == _WORKER.id)
+    .order_by(Allocation.id)
+)
+_ONE_ALLOCATION = _ALLOCATIONS.where(Allocation.id == bindparam("allocation_id"))
+_TICKED = select(ChecklistTick.allocation_id, ChecklistTick.item).where(
+    ChecklistTick.allocation_id.in_(bindparam("ids", expanding=True)),
+    ChecklistTick.done.is_(True),
+)
+
+
 async def allocations(
     session: AsyncSession,
     *,
@@ -237,15 +264,7 @@ async def allocations(
     manager_id: int | None = None,
 ) -> list[AllocationView]:
     """Allocations with case and people in one query, and their ticked items in one more."""
-    auditor, worker = _AUDITOR, _WORKER
-    query = (
-        select(Allocation, AuditRound.activity, AuditRound.period, Case, auditor, worker)
-        .join(AuditRound, Allocation.round_id == AuditRound.id)
-        .join(Case, Allocation.case_id == Case.id)
-        .join(auditor, Allocation.auditor_id == auditor.id)
-        .join(worker, Allocation.practitioner_id == worker.id)
-        .order_by(Allocation.id)
-    )
+    query = _ALLOCATIONS
     if ids is not None:
         query = query.where(Allocation.id.in_(list(ids)))
     if round_id is not None:
@@ -257,15 +276,24 @@ async def allocations(
     if due_before is not None:
         query = query.where(Allocation.due_on < due_before)
     if manager_id is not None:
-        query = query.where(worker.manager_id == manager_id)
-    rows = (await session.execute(query)).all()
-    ticked = await ticked_items(session, [row[0].id for row in rows])
+        query = query.where(_WORKER.manager_id == manager_id)
+    return await _views(session, (await run(session, query)).all())
+
+
+async def allocation(session: AsyncSession, allocation_id: int) -> AllocationView | None:
+    rows = (await run(session, _ONE_ALLOCATION, {"allocation_id": allocation_id})).all()
+    found = await _views(session, rows)
+    return found[0] if found else None
+
+
+async def _views(session: AsyncSession, rows: Sequence[Any]) -> list[AllocationView]:
+    ticked = await ticked_items(session, [row[0] for row in rows])
     return [
         AllocationView(
-            a.id, a.round_id, activity, period, a.status, a.due_on, case.case_ref,
-            case.case_type, _ref(aud), _ref(wrk), frozenset(ticked.get(a.id, ())),
+            row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+            PersonRef(*row[8:14]), PersonRef(*row[14:20]), frozenset(ticked.get(row[0], ())),
         )
-        for a, activity, period, case, aud, wrk in rows
+        for row in rows
     ]  # fmt: skip
 
 
@@ -274,20 +302,12 @@ async def count_allocations(session: AsyncSession, round_id: int) -> int:
     return int((await session.execute(query)).scalar_one())
 
 
-async def allocation(session: AsyncSession, allocation_id: int) -> AllocationView | None:
-    found = await allocations(session, ids=[allocation_id])
-    return found[0] if found else None
-
-
 async def ticked_items(session: AsyncSession, ids: Collection[int]) -> dict[int, set[str]]:
     """The items ticked done on each allocation's checklist."""
     if not ids:
         return {}
-    query = select(ChecklistTick.allocation_id, ChecklistTick.item).where(
-        ChecklistTick.allocation_id.in_(list(ids)), ChecklistTick.done.is_(True)
-    )
     found: dict[int, set[str]] = {}
-    for allocation_id, item in (await session.execute(query)).all():
+    for allocation_id, item in (await run(session, _TICKED, {"ids": list(ids)})).all():
         found.setdefault(allocation_id, set()).add(item)
     return found
 

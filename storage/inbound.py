@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import cast
 
-from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage._core import Upsert
 from storage.models import InboundEvent
 
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+_FIRST_SEEN = Upsert(cast(Table, InboundEvent.__table__), ("platform", "event_id"))
 
 
 async def first_time(session: AsyncSession, platform: str, event_id: str, now: dt.datetime) -> bool:
     """Record the event; True the first time it is seen, False for any repeat."""
     if not event_id:
         raise ValueError("an inbound event needs an id to be deduplicated")
-    statement = (
-        _insert(session)(InboundEvent)
-        .values(platform=platform, event_id=event_id, received_at=now)
-        .on_conflict_do_nothing(index_elements=["platform", "event_id"])
-        .returning(InboundEvent.id)
-    )
-    return (await session.execute(statement)).scalar_one_or_none() is not None
+    row = {"platform": platform, "event_id": event_id, "received_at": now}
+    return await _FIRST_SEEN.insert(session, [row]) == 1
 
 
 async def purge_before(session: AsyncSession, cutoff: dt.datetime) -> int:

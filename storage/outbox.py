@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from message_templates.model import Message
+from storage._core import Upsert
 from storage._outbox_claim import (
     PARKED,
     PENDING,
@@ -47,13 +47,9 @@ __all__ = [
     "update_in_place",
 ]
 
+_NEW_KEYS = Upsert(outbox_table(), ("idempotency_key",))
 RECIPIENT_KINDS = ("person:", "channel:")
 CHUNK = 500  # rows per INSERT: SQLite allows at most 32,766 bound values in one statement
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 @dataclass(frozen=True)
@@ -92,16 +88,9 @@ async def enqueue_many(
 ) -> int:
     """Store many messages in one statement; keys already stored are skipped. How many stored."""
     rows = [_row(m, now) for m in messages]
-    table = outbox_table()
     stored = 0
     for start in range(0, len(rows), CHUNK):
-        statement = (
-            _insert(session)(table)
-            .values(rows[start : start + CHUNK])
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(table.c.id)
-        )
-        stored += len((await session.execute(statement)).all())
+        stored += await _NEW_KEYS.insert(session, rows[start : start + CHUNK])
     return stored
 
 
