@@ -12,6 +12,14 @@ from handlers.programme import Programme
 
 REGIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern_ireland": "NIR"}
 DEFAULT_HOURS = (dt.time(9, 0), dt.time(17, 0))
+_DAY = dt.timedelta(days=1)
+_A_MONDAY = dt.date(2001, 1, 1)
+
+
+def _weekdays_to(day: dt.date) -> int:
+    """Monday-to-Friday days from a fixed Monday up to and including `day` (negative before)."""
+    weeks, rest = divmod((day - _A_MONDAY).days + 1, 7)
+    return weeks * 5 + min(rest, 5)
 
 
 class Calendar:
@@ -75,13 +83,20 @@ class Calendar:
         """Working days after `start` up to and including `end`; negative when `end` is earlier.
 
         The inverse of add_working_days: working_days_between(d, add_working_days(d, n)) == n.
+        Counted, not walked: weekdays by arithmetic, less the weekday bank holidays between.
         """
         if end < start:
             # counted from `end` up to but excluding `start`, so the inverse holds going back
-            span = (end + dt.timedelta(days=i) for i in range((start - end).days))
-            return -sum(1 for day in span if self.is_working_day(day))
-        days = (start + dt.timedelta(days=i) for i in range(1, (end - start).days + 1))
-        return sum(1 for day in days if self.is_working_day(day))
+            return -self.working_days_between(end - _DAY, start - _DAY)
+        return _weekdays_to(end) - _weekdays_to(start) - self._weekday_holidays(start, end)
+
+    def _weekday_holidays(self, after: dt.date, upto: dt.date) -> int:
+        """Bank holidays falling on a weekday, after `after` up to and including `upto`."""
+        found = 0
+        for year in range(after.year, upto.year + 1):
+            self.is_bank_holiday(dt.date(year, 1, 1))  # loads the year
+            found += sum(1 for d in self._years[year] if after < d <= upto and d.weekday() < 5)
+        return found
 
     def local_date(self, at: dt.datetime) -> dt.date:
         return at.astimezone(self.zone).date()

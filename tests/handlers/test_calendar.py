@@ -120,3 +120,18 @@ def test_bad_settings_are_explained(kwargs: dict[str, object], message: str) -> 
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
         ENGLAND.next_dm_time(dt.datetime(2027, 1, 11, 10))
+
+
+@given(
+    st.dates(min_value=dt.date(1995, 1, 1), max_value=dt.date(2035, 12, 31)),
+    st.dates(min_value=dt.date(1995, 1, 1), max_value=dt.date(2035, 12, 31)),
+)
+def test_counting_agrees_with_walking_day_by_day(start: dt.date, end: dt.date) -> None:
+    low, high = min(start, end), max(start, end)
+    walked = sum(
+        ENGLAND.is_working_day(low + dt.timedelta(days=i)) for i in range(1, (high - low).days + 1)
+    )
+    if end < start:  # from `end` up to but excluding `start`
+        walked = -sum(ENGLAND.is_working_day(end + dt.timedelta(days=i))
+                      for i in range((start - end).days))  # fmt: skip
+    assert ENGLAND.working_days_between(start, end) == walked
