@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template, nodes
 from jinja2.exceptions import TemplateNotFound
 
 from message_templates.markup import escape, to_plain
@@ -19,6 +19,8 @@ from message_templates.model import Message
 
 SHIPPED_DIR = Path(__file__).parent / "wording"
 SUFFIX = ".j2"
+LABELS_KEPT = 4096
+_MISSING = object()  # a name the context lacks, which still fails as rendering does
 _STRUCTURE = frozenset(
     {
         "facts",
@@ -51,8 +53,12 @@ class Wording:
             finalize=_finalize,
             trim_blocks=True,
             lstrip_blocks=True,
+            # templates are read once per process: a council's change shows after a restart
+            auto_reload=False,
         )
         self._env.filters["day"] = format_day
+        self._labels: dict[tuple[str, str, tuple[tuple[str, Any], ...]], str] = {}
+        self._names: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def names(self) -> list[str]:
         """Every message name a template exists for, shipped or overridden."""
@@ -82,7 +88,42 @@ class Wording:
         )
 
     def label(self, name: str, block: str, context: Mapping[str, Any]) -> str:
-        """One named block as plain text, e.g. a button label such as `button_done`."""
+        """One named block as plain text, e.g. a button label such as `button_done`.
+
+        Labels are few and repeat across thousands of messages, so each is rendered once for
+        the values its block reads and remembered (values that cannot be a key: every time).
+        """
+        try:
+            used = self._block_names(name, block)
+            key = (name, block, tuple((n, context.get(n, _MISSING)) for n in used))
+            hash(key)
+        except TypeError:
+            return self._label(name, block, context)
+        found = self._labels.get(key)
+        if found is None:
+            if len(self._labels) >= LABELS_KEPT:
+                self._labels.clear()
+            found = self._labels[key] = self._label(name, block, context)
+        return found
+
+    def _block_names(self, name: str, block: str) -> tuple[str, ...]:
+        """The names `block` of template `name` reads, from its parsed source (kept)."""
+        found = self._names.get((name, block))
+        if found is None:
+            self._template(name)  # the same errors as rendering for an unknown name
+            source, _, _ = self._env.loader.get_source(self._env, name + SUFFIX)  # type: ignore[union-attr]
+            tree = self._env.parse(source)
+            reads = {
+                node.name
+                for part in tree.find_all(nodes.Block)
+                if part.name == block
+                for node in part.find_all(nodes.Name)
+                if node.ctx == "load"
+            }
+            found = self._names[(name, block)] = tuple(sorted(reads))
+        return found
+
+    def _label(self, name: str, block: str, context: Mapping[str, Any]) -> str:
         blocks = self._render_blocks(self._template(name), context, (block,))
         if block not in blocks:
             raise WordingError(f"template {name!r} has no block {block!r}")

@@ -111,3 +111,22 @@ def test_days_read_as_people_say_them() -> None:
 def test_samples_round_trip_through_plain_data() -> None:
     for message in sample_messages(Wording()).values():
         assert type(message).from_dict(message.to_dict()) == message
+
+
+def test_a_remembered_label_still_follows_the_values_its_block_reads(tmp_path: Path) -> None:
+    (tmp_path / "back.j2").write_text(
+        "{% block title %}Hi{% endblock %}"
+        "{% block button_snooze %}Remind me in {{ days }} days{% endblock %}"
+    )
+    wording = Wording(tmp_path)
+    assert wording.label("back", "button_snooze", {"days": 2, "name": "Priya"}) == (
+        "Remind me in 2 days"
+    )
+    assert wording.label("back", "button_snooze", {"days": 2, "name": "Sam"}) == (
+        "Remind me in 2 days"
+    )
+    assert wording.label("back", "button_snooze", {"days": 5}) == "Remind me in 5 days"
+    with pytest.raises(UndefinedError):
+        wording.label("back", "button_snooze", {"name": "Sam"})
+    with pytest.raises(WordingError):
+        wording.label("back", "button_nothing", {"days": 2})
