@@ -247,6 +247,14 @@ _ALLOCATIONS = (
     .order_by(Allocation.id)
 )
 _ONE_ALLOCATION = _ALLOCATIONS.where(Allocation.id == bindparam("allocation_id"))
+_PERSON_REFS = select(*_person_columns(Person))
+_PEOPLE_BY_ID = _PERSON_REFS.where(Person.id.in_(bindparam("ids", expanding=True)))
+_PEOPLE_BY_STAFF_ID = _PERSON_REFS.where(
+    Person.staff_id.in_(bindparam("staff_ids", expanding=True)), Person.active
+)
+_PEOPLE_WITH_ROLES = _PERSON_REFS.where(
+    Person.role.in_(bindparam("roles", expanding=True)), Person.active
+).order_by(Person.staff_id)
 _TICKED = select(ChecklistTick.allocation_id, ChecklistTick.item).where(
     ChecklistTick.allocation_id.in_(bindparam("ids", expanding=True)),
     ChecklistTick.done.is_(True),
@@ -340,8 +348,8 @@ async def set_ticks(
 async def people_by_id(session: AsyncSession, ids: Collection[int]) -> dict[int, PersonRef]:
     if not ids:
         return {}
-    rows = await session.scalars(select(Person).where(Person.id.in_(list(ids))))
-    return {p.id: _ref(p) for p in rows}
+    found = await run(session, _PEOPLE_BY_ID, {"ids": list(ids)})
+    return {row[0]: PersonRef(*row) for row in found}
 
 
 async def people_by_staff_id(
@@ -350,21 +358,19 @@ async def people_by_staff_id(
     """Active people by staff id, in one query."""
     if not staff_ids:
         return {}
-    query = select(Person).where(Person.staff_id.in_(list(staff_ids)), Person.active)
-    return {p.staff_id: _ref(p) for p in await session.scalars(query)}
+    found = await run(session, _PEOPLE_BY_STAFF_ID, {"staff_ids": list(staff_ids)})
+    return {row[1]: PersonRef(*row) for row in found}
 
 
 async def people_with_roles(session: AsyncSession, roles: Collection[str]) -> list[PersonRef]:
     """Active people holding any of these roles, by staff id."""
-    query = (
-        select(Person).where(Person.role.in_(list(roles)), Person.active).order_by(Person.staff_id)
-    )
-    return [_ref(p) for p in await session.scalars(query)]
+    found = await run(session, _PEOPLE_WITH_ROLES, {"roles": list(roles)})
+    return [PersonRef(*row) for row in found]
 
 
 async def person_by_staff_id(session: AsyncSession, staff_id: str) -> PersonRef | None:
-    found = await session.scalar(select(Person).where(Person.staff_id == staff_id, Person.active))
-    return _ref(found) if found is not None else None
+    found = (await run(session, _PEOPLE_BY_STAFF_ID, {"staff_ids": [staff_id]})).first()
+    return PersonRef(*found) if found is not None else None
 
 
 async def people_named(session: AsyncSession, name: str) -> list[PersonRef]:
