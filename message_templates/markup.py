@@ -7,12 +7,14 @@ into formatting or a link.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 SpanKind = Literal["text", "bold", "italic", "link"]
 SAFE_SCHEMES = ("https://", "http://", "mailto:")
 _SPECIAL = "\\*_[]()"
+_MARKER = re.compile(r"[*_\[\\]")  # where a span or an escape may start
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,13 @@ def parse_inline(text: str) -> Line:
     buffer: list[str] = []
     i = 0
     while i < len(text):
+        marker = _MARKER.search(text, i)
+        if marker is None:
+            buffer.append(text[i:])
+            break
+        if marker.start() > i:  # plain words up to the next marker, in one step
+            buffer.append(text[i : marker.start()])
+            i = marker.start()
         found = _match_at(text, i)
         if found is None:
             if text[i] == "\\" and i + 1 < len(text):
