@@ -70,21 +70,19 @@ class Router:
         return self._routes.get((event.kind, event.name), self._fallback)
 
     async def dispatch(self, session: AsyncSession, event: Inbound) -> Reply:
-        """Run the matching handler in a savepoint: a problem answers politely and changes nothing.
+        """Run the matching handler; its problems propagate, for `failed` to answer."""
+        return await self.find(event)(session, event)
 
-        Expected problems (UserError) get their own message; anything else is logged once with
-        the event id and the person gets a short apology.
-        """
-        try:
-            async with session.begin_nested():
-                return await self.find(event)(session, event)
-        except UserError as error:
+    def failed(self, event: Inbound, error: Exception) -> Reply:
+        """The answer to a handler that raised: an expected problem (UserError) gets its own
+        message; anything else is logged once with the event id and gets a short apology."""
+        if isinstance(error, UserError):
             return Reply(message=self._problem(str(error)))
-        except Exception:
-            log.exception(
-                "handler failed for event %s (%s %s)", event.event_id, event.kind, event.name
-            )
-            return Reply(message=self._apology())
+        log.error(
+            "handler failed for event %s (%s %s)", event.event_id, event.kind, event.name,
+            exc_info=error,
+        )  # fmt: skip
+        return Reply(message=self._apology())
 
 
 def command_name(text: str) -> str:
