@@ -179,13 +179,10 @@ async def save_reflection(deps: Deps, session: AsyncSession, event: Inbound) -> 
     _check_editable(existing.values(), activity.reflection.editable_days, now)
     for prompt, answer in answers.items():
         row = existing.get(prompt)
-        if row is None:
-            session.add(
-                Reflection(allocation_id=view.id, person_id=person.id, prompt=prompt,
-                           answer=answer, created_at=now, updated_at=now)
-            )  # fmt: skip
-        else:
+        if row is not None:
             row.answer, row.updated_at = answer, now
+    first = {prompt: answer for prompt, answer in answers.items() if prompt not in existing}
+    await audits.add_reflections(session, view.id, person.id, first, now)
     context = {"name": first_name(person.name), "case_ref": view.case_ref}
     meta = {"type": "reflection.saved", "allocation_id": view.id}
     return Reply(message=deps.wording.compose("reflection_saved", context, meta=meta))

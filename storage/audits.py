@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVarTuple
 
-from sqlalchemy import Row, Select, bindparam, func, insert, select
+from sqlalchemy import Row, Select, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -26,6 +26,7 @@ from storage.models import (
     ChecklistTick,
     Moderation,
     Person,
+    Reflection,
     Service,
     Snooze,
     Team,
@@ -328,21 +329,46 @@ async def set_ticks(
     by_id: int,
     at: dt.datetime,
 ) -> None:
-    """Record each changed item's state with who changed it and when."""
-    existing = {
-        tick.item: tick
-        for tick in await session.scalars(
-            select(ChecklistTick).where(ChecklistTick.allocation_id == allocation_id)
-        )
-    }
-    for item, done in changes.items():
-        tick = existing.get(item)
-        if tick is None:
-            session.add(
-                ChecklistTick(allocation_id=allocation_id, item=item, done=done, by_id=by_id, at=at)
-            )
-        else:
-            tick.done, tick.by_id, tick.at = done, by_id, at
+    """Record each changed item's state with who changed it and when (one statement each for
+    the items ticked before and the items new to this checklist)."""
+    found = await run(session, _TICKS_OF, {"allocation_id": allocation_id})
+    existing = {item: tick_id for tick_id, item in found}
+    stamp = {"by_id": by_id, "at": at}
+    updates = [{**stamp, "tick_id": existing[item], "done_": done}
+               for item, done in changes.items() if item in existing]  # fmt: skip
+    inserts = [{**stamp, "allocation_id": allocation_id, "item": item, "done": done}
+               for item, done in changes.items() if item not in existing]  # fmt: skip
+    if updates:
+        await run(session, _UPDATE_TICK, updates)
+    if inserts:
+        await run(session, insert(ChecklistTick), inserts)
+
+
+_TICKS_OF = select(ChecklistTick.id, ChecklistTick.item).where(
+    ChecklistTick.allocation_id == bindparam("allocation_id")
+)
+_UPDATE_TICK = (
+    update(ChecklistTick)
+    .where(ChecklistTick.id == bindparam("tick_id"))
+    .values(done=bindparam("done_"), by_id=bindparam("by_id"), at=bindparam("at"))
+)
+
+
+async def add_reflections(
+    session: AsyncSession,
+    allocation_id: int,
+    person_id: int,
+    answers: dict[str, str],
+    now: dt.datetime,
+) -> None:
+    """Store a person's first answers to the prompts, in one statement."""
+    rows = [
+        {"allocation_id": allocation_id, "person_id": person_id, "prompt": prompt,
+         "answer": answer, "created_at": now, "updated_at": now}
+        for prompt, answer in answers.items()
+    ]  # fmt: skip
+    if rows:
+        await run(session, insert(Reflection), rows)
 
 
 async def people_by_id(session: AsyncSession, ids: Collection[int]) -> dict[int, PersonRef]:
