@@ -27,12 +27,12 @@ from handlers.audit_moderation import moderation_due, moderation_reminder
 from handlers.audit_reflection import reflection_due, reflection_reminder, reflectors
 from handlers.calendar import Calendar
 from handlers.deps import Deps
-from handlers.noise import enqueue_reminders
+from handlers.noise import todays_reminder
 from handlers.programme import CaseAudit, ReminderRule
 from message_templates.model import Message
 from storage import audit_requests, audits
 from storage.audits import PersonRef
-from storage.outbox import enqueue, known_keys
+from storage.outbox import enqueue, enqueue_many, known_keys
 
 
 def is_reminder_day(
@@ -98,18 +98,13 @@ async def sweep_reminders(deps: Deps, now: dt.datetime) -> int:
         await _reflection_reminders(deps, session, calendar, today, snoozes, gathered)
         await _moderation_reminders(deps, session, calendar, today, snoozes, gathered)
         await _action_reminders(deps, session, calendar, today, snoozes, gathered)
-        sent = 0
-        for staff_id, items in gathered.items.items():
-            sent += await enqueue_reminders(
-                session,
-                staff_id=staff_id,
-                platform=deps.platform,
-                items=items,
-                calendar=calendar,
-                now=now,
-                away_until=gathered.people[staff_id].away_until,
-            )
-    return sent
+        outgoing = [
+            todays_reminder(staff_id=staff_id, platform=deps.platform, items=items,
+                            calendar=calendar, now=now,
+                            away_until=gathered.people[staff_id].away_until)
+            for staff_id, items in gathered.items.items()
+        ]  # fmt: skip
+        return await enqueue_many(session, [o for o in outgoing if o is not None], now=now)
 
 
 async def _audit_reminders(

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.calendar import Calendar
 from message_templates.model import Button, Message
-from storage.outbox import enqueue
+from storage.outbox import Outgoing, enqueue_many
 
 
 def reminder_key(staff_id: str, day: dt.date) -> str:
@@ -52,6 +52,31 @@ def _fields(message: Message) -> dict[str, Any]:
     return {name: getattr(message, name) for name in message.__dataclass_fields__}
 
 
+def todays_reminder(
+    *,
+    staff_id: str,
+    platform: str,
+    items: Sequence[Message],
+    calendar: Calendar,
+    now: dt.datetime,
+    away_until: dt.date | None = None,
+) -> Outgoing | None:
+    """Today's one reminder message for a person, to queue; None if held.
+
+    Outside their working hours (nights, weekends, holidays, leave) nothing is queued: the sweep
+    inside the next working day gathers everything due by then into that day's one message.
+    """
+    if not items or calendar.next_dm_time(now, away_until) != now:
+        return None
+    return Outgoing(
+        key=reminder_key(staff_id, calendar.local_date(now)),
+        recipient=f"person:{staff_id}",
+        platform=platform,
+        message=gather(items),
+        not_before=now,
+    )
+
+
 async def enqueue_reminders(
     session: AsyncSession,
     *,
@@ -62,19 +87,7 @@ async def enqueue_reminders(
     now: dt.datetime,
     away_until: dt.date | None = None,
 ) -> bool:
-    """Queue today's one reminder message for a person; False if held or already sent today.
-
-    Outside their working hours (nights, weekends, holidays, leave) nothing is queued: the sweep
-    inside the next working day gathers everything due by then into that day's one message.
-    """
-    if not items or calendar.next_dm_time(now, away_until) != now:
-        return False
-    return await enqueue(
-        session,
-        key=reminder_key(staff_id, calendar.local_date(now)),
-        recipient=f"person:{staff_id}",
-        platform=platform,
-        message=gather(items),
-        not_before=now,
-        now=now,
-    )
+    """Queue today's one reminder message for a person; False if held or already sent today."""
+    outgoing = todays_reminder(staff_id=staff_id, platform=platform, items=items,
+                               calendar=calendar, now=now, away_until=away_until)  # fmt: skip
+    return outgoing is not None and await enqueue_many(session, [outgoing], now=now) == 1

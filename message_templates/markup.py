@@ -14,6 +14,7 @@ from typing import Literal
 SpanKind = Literal["text", "bold", "italic", "link"]
 SAFE_SCHEMES = ("https://", "http://", "mailto:")
 _SPECIAL = "\\*_[]()"
+_ESCAPES = str.maketrans({ch: "\\" + ch for ch in _SPECIAL})
 _MARKER = re.compile(r"[*_\[\\]")  # where a span or an escape may start
 
 
@@ -44,7 +45,7 @@ Block = Paragraph | Bullets
 
 def escape(value: str) -> str:
     """Backslash-escape Markdown-light characters so the value reads literally."""
-    return "".join("\\" + ch if ch in _SPECIAL else ch for ch in value)
+    return value.translate(_ESCAPES)
 
 
 def is_safe_url(url: str) -> bool:
