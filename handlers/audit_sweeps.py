@@ -70,13 +70,16 @@ def is_past_last_nudge(rule: ReminderRule, working_days_over: int) -> bool:
 
 
 class _Gathered:
-    """Each person's reminders for today, in the order found."""
+    """Each person's reminders for today, in the order found. Leavers hear nothing more: their
+    overdue audits and actions still reach their line manager through the escalations."""
 
     def __init__(self) -> None:
         self.people: dict[str, PersonRef] = {}
         self.items: dict[str, list[Message]] = {}
 
     def add(self, person: PersonRef, message: Message) -> None:
+        if not person.active:
+            return
         self.people[person.staff_id] = person
         self.items.setdefault(person.staff_id, []).append(message)
 

@@ -70,6 +70,7 @@ class PersonRef:
     role: str
     manager_id: int | None
     away_until: dt.date | None
+    active: bool = True  # False for a leaver: kept on their audits, never sent reminders
 
 
 @dataclass(frozen=True)
@@ -218,9 +219,8 @@ async def _ids(
 
 
 def _ref(person: Person) -> PersonRef:
-    return PersonRef(
-        person.id, person.staff_id, person.name, person.role, person.manager_id, person.away_until
-    )
+    return PersonRef(person.id, person.staff_id, person.name, person.role, person.manager_id,
+                     person.away_until, person.active)  # fmt: skip
 
 
 # Built once, so each query shape is compiled once and served from SQLAlchemy's cache.
@@ -230,7 +230,7 @@ _WORKER = aliased(Person, name="worker")
 
 def _person_columns(person: Any) -> tuple[Any, ...]:
     return (person.id, person.staff_id, person.name, person.role, person.manager_id,
-            person.away_until)  # fmt: skip
+            person.away_until, person.active)  # fmt: skip
 
 
 _COLUMNS = (
@@ -300,7 +300,7 @@ async def _views(session: AsyncSession, rows: Sequence[Any]) -> list[AllocationV
     return [
         AllocationView(
             row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
-            PersonRef(*row[8:14]), PersonRef(*row[14:20]), frozenset(ticked.get(row[0], ())),
+            PersonRef(*row[8:15]), PersonRef(*row[15:22]), frozenset(ticked.get(row[0], ())),
         )
         for row in rows
     ]  # fmt: skip

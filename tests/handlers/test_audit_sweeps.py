@@ -136,6 +136,18 @@ async def test_nobody_is_nudged_while_away(deps: Deps) -> None:
     assert not any(key.startswith("reminders:S05") for key in await outbox(deps))
 
 
+async def test_a_leaver_hears_nothing_more_but_their_overdue_audit_still_escalates(
+    deps: Deps,
+) -> None:
+    await set_column(deps, "S05", active=False)  # the worker with a checklist and an action
+    assert await sweep_reminders(deps, at(25)) == 3
+    assert not any(key.startswith("reminders:S05") for key in await outbox(deps))
+    await set_column(deps, "S04", active=False)  # an auditor who left before recording
+    assert await sweep_escalations(deps, at(4, 2)) == 2
+    escalated = [k for k in await outbox(deps) if k.startswith("audit.escalated")]
+    assert len(escalated) == 2
+
+
 async def test_a_snoozed_reminder_waits_then_comes_the_next_working_day(deps: Deps) -> None:
     async with deps.sessions() as session:
         [view] = [v for v in await audits.allocations(session) if v.auditor.staff_id == "S04"]
