@@ -75,6 +75,7 @@ def reflection_form(
         "case_ref": view.case_ref,
         "auditor_name": view.auditor.name,
         "with_name": _with_name(view, person),
+        "for_auditor": person.id == view.auditor.id,
         "due": due,
     }
     answers = answers or {}

@@ -120,7 +120,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "actions_count": 2,
         "practitioner_name": "Tom Okafor",
     },
-    "reflection_requested": {"name": "Tom", "case_ref": "C-000123", "auditor_name": "Dana Hughes"},
+    "reflection_requested": {"name": "Tom", "case_ref": "C-000123", "auditor_name": "Dana Hughes"}
+    | {"with_name": "Dana Hughes", "for_auditor": False},
     "reflection_saved": {"name": "Tom", "case_ref": "C-000123"},
     "reflection_reminder": {"name": "Tom", "case_ref": "C-000123", "with_name": "Dana Hughes"}
     | {"due": dt.date(2027, 1, 22), "is_past_due": False},

@@ -266,6 +266,13 @@ async def test_when_the_auditor_reflects_each_is_nudged_until_they_answer(
     audit = AUDIT.model_copy(update={"reflection": reflection})
     others = [a for a in PROGRAMME.activities if not isinstance(a, CaseAudit)]
     deps = await make_deps(sessions, PROGRAMME.model_copy(update={"activities": [audit, *others]}))
+    async with deps.sessions() as session:
+        query = select(OutboxMessage).where(OutboxMessage.message_type == "reflection_requested")
+        requests = {r.recipient: r.payload["text"] for r in await session.scalars(query)}
+    assert "your time with Marcus Reid" in requests["person:S05"]  # the worker, of the auditor
+    assert "Only you, Marcus Reid, your manager" in requests["person:S05"]
+    assert "your time with Tom Okafor" in requests["person:S04"]  # the auditor, of the worker
+    assert "Only you, Tom Okafor, their manager" in requests["person:S04"]
     found = await sweep(deps, [dt.date(2027, 1, 14)])
     assert found[dt.date(2027, 1, 14)] == {
         "S05": ["reflection_reminder"],
