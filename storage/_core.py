@@ -15,18 +15,22 @@ from sqlalchemy import Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
 async def run(session: AsyncSession, statement: Executable, params: Params = None) -> Any:
     """Execute on the session's connection; the session's pending changes are flushed first,
-    so the statement sees them as an ORM query would."""
+    so the statement sees them as an ORM query would. One trip into SQLAlchemy's synchronous
+    core, where `await session.connection()` and then `execute` would take two."""
+    return await session.run_sync(_execute, statement, params)
+
+
+def _execute(session: Session, statement: Executable, params: Params) -> CursorResult[Any]:
     if session.new or session.dirty or session.deleted:
-        await session.flush()
-    connection = await session.connection()
-    result: CursorResult[Any] = await connection.execute(statement, params)
-    return result
+        session.flush()
+    return session.connection().execute(statement, params)
 
 
 class Upsert:
