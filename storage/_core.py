@@ -51,5 +51,6 @@ class Upsert:
         """Insert the rows whose keys are new; how many were inserted."""
         if not rows:
             return 0
-        result = await run(session, self.statement(session), list(rows))
+        # one row as plain parameters: a list of one would take the executemany path
+        result = await run(session, self.statement(session), rows[0] if len(rows) == 1 else rows)
         return len(result.all())

@@ -7,10 +7,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, or_, select, update
+from sqlalchemy import Row, Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from message_templates.model import Message
+from storage._core import run
 from storage.models import OutboxMessage
 
 PENDING, SENDING, SENT, PARKED = "pending", "sending", "sent", "parked"
@@ -74,29 +75,42 @@ async def claim_due(
 
     PostgreSQL skips rows another dispatcher holds; SQLite serialises writers instead.
     """
+    statement = _CLAIM if platforms is None else _CLAIM_ON
+    params: dict[str, Any] = {"now": now, "until": now + lease, "limit": limit}
+    if platforms is not None:
+        params["platforms"] = list(platforms)
+    found = (await run(session, statement, params)).all()
+    rows = sorted(found, key=lambda r: (r.next_attempt_at, r.id))
+    targets = await _replaced_refs(session, [r.replaces_key for r in rows if r.replaces_key])
+    return [_claimed(row, targets) for row in rows]
+
+
+def _claim(on_platforms: bool) -> Any:
+    """Lease the due rows, oldest first; built once with bound values (see storage/_core.py)."""
+    now: Any = bindparam("now")
     due = or_(
         and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now),
         and_(OutboxMessage.status == SENDING, OutboxMessage.lease_until <= now),
     )
-    if platforms is not None:
-        due = and_(due, OutboxMessage.platform.in_(list(platforms)))
+    if on_platforms:
+        due = and_(due, OutboxMessage.platform.in_(bindparam("platforms", expanding=True)))
     chosen = (
         select(OutboxMessage.id)
         .where(due)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
         .with_for_update(skip_locked=True)
     )
     table = outbox_table()
-    statement = (
+    return (
         update(table)
         .where(table.c.id.in_(chosen.scalar_subquery()))
-        .values(status=SENDING, lease_until=now + lease, attempts=table.c.attempts + 1)
+        .values(status=SENDING, lease_until=bindparam("until"), attempts=table.c.attempts + 1)
         .returning(*(table.c[name] for name in CLAIM_COLUMNS))
     )
-    rows = sorted((await session.execute(statement)).all(), key=lambda r: (r.next_attempt_at, r.id))
-    targets = await _replaced_refs(session, [r.replaces_key for r in rows if r.replaces_key])
-    return [_claimed(row, targets) for row in rows]
+
+
+_CLAIM, _CLAIM_ON = _claim(False), _claim(True)
 
 
 async def _replaced_refs(session: AsyncSession, keys: list[str]) -> dict[str, SentRef]:

@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from message_templates.model import Message
-from storage._core import Upsert
+from storage._core import Upsert, run
 from storage._outbox_claim import (
     PARKED,
     PENDING,
@@ -182,9 +182,24 @@ async def mark_sent_many(
     """Record many deliveries in one statement; rows whose lease was lost are left alone."""
     if not receipts:
         return
+    parameters = [
+        {
+            "b_id": r.claimed.id,
+            "b_lease": r.claimed.lease_until,
+            "b_revision": r.claimed.revision,
+            "b_message_id": r.message_id,
+            "b_conversation": r.conversation,
+            "b_now": now,
+        }
+        for r in receipts
+    ]
+    await run(session, _MARK_SENT, parameters)
+
+
+def _mark_sent() -> Any:
     table = outbox_table()  # Core, for one executemany statement
     newer = table.c.revision != bindparam("b_revision")
-    statement = (
+    return (
         update(table)
         .where(
             table.c.id == bindparam("b_id"),
@@ -194,25 +209,17 @@ async def mark_sent_many(
         .values(
             status=case((newer, PENDING), else_=SENT),
             attempts=case((newer, 0), else_=table.c.attempts),
-            next_attempt_at=now,
+            next_attempt_at=bindparam("b_now"),
             lease_until=None,
             platform_message_id=bindparam("b_message_id"),
             platform_conversation=bindparam("b_conversation"),
             last_error=None,
-            sent_at=now,
+            sent_at=bindparam("b_now"),
         )
     )
-    parameters = [
-        {
-            "b_id": r.claimed.id,
-            "b_lease": r.claimed.lease_until,
-            "b_revision": r.claimed.revision,
-            "b_message_id": r.message_id,
-            "b_conversation": r.conversation,
-        }
-        for r in receipts
-    ]
-    await session.execute(statement, parameters)
+
+
+_MARK_SENT = _mark_sent()
 
 
 async def mark_retry(
