@@ -411,18 +411,21 @@ async def moderation_counts(
     """Each candidate's service and how many moderations they were asked for since `since`."""
     if not moderator_ids:
         return {}
-    asked = (
-        select(func.count())
-        .where(Moderation.moderator_id == Person.id, Moderation.requested_at >= since)
-        .scalar_subquery()
-    )
-    query = (
-        select(Person.id, Service.name, asked)
-        .join(Team, Team.id == Person.team_id)
-        .join(Service, Service.id == Team.service_id)
-        .where(Person.id.in_(list(moderator_ids)))
-    )
-    return {row[0]: (row[1], row[2]) for row in (await session.execute(query)).all()}
+    found = await run(session, _MODERATION_COUNTS, {"ids": list(moderator_ids), "since": since})
+    return {row[0]: (row[1], row[2]) for row in found}
+
+
+_ASKED = (
+    select(func.count())
+    .where(Moderation.moderator_id == Person.id, Moderation.requested_at >= bindparam("since"))
+    .scalar_subquery()
+)
+_MODERATION_COUNTS = (
+    select(Person.id, Service.name, _ASKED)
+    .join(Team, Team.id == Person.team_id)
+    .join(Service, Service.id == Team.service_id)
+    .where(Person.id.in_(bindparam("ids", expanding=True)))
+)
 
 
 async def open_moderation_load(
@@ -431,12 +434,18 @@ async def open_moderation_load(
     """How many moderations each candidate still has open, to spread the load."""
     if not moderator_ids:
         return {}
-    query = (
-        select(Moderation.moderator_id, func.count())
-        .where(Moderation.moderator_id.in_(list(moderator_ids)), Moderation.completed_at.is_(None))
-        .group_by(Moderation.moderator_id)
+    found = await run(session, _OPEN_MODERATIONS, {"ids": list(moderator_ids)})
+    return {row[0]: row[1] for row in found}
+
+
+_OPEN_MODERATIONS = (
+    select(Moderation.moderator_id, func.count())
+    .where(
+        Moderation.moderator_id.in_(bindparam("ids", expanding=True)),
+        Moderation.completed_at.is_(None),
     )
-    return {row[0]: row[1] for row in (await session.execute(query)).all()}
+    .group_by(Moderation.moderator_id)
+)
 
 
 async def moderation_outcomes(
