@@ -14,7 +14,7 @@ from handlers.errors import UserError
 from handlers.router import Inbound, Reply
 from message_templates.model import Button, Message
 from storage import audits
-from storage.audits import PersonRef
+from storage.audits import OpenAction, PersonRef
 from storage.models import Action
 
 SNOOZABLE = ("checklist", "audit", "reflection", "moderation", "action")
@@ -28,13 +28,15 @@ WHY_TYPES = (
 MAX_SNOOZE_WORKING_DAYS = 10
 
 
-def source_of(action: Action, case_refs: dict[int, str]) -> str:
+def source_of(action: Action | OpenAction, case_refs: dict[int, str]) -> str:
     """Where an action came from, in words for a DM to the people involved."""
     ref = case_refs.get(action.source_id) if action.source == "audit" else None
     return f"the audit of {ref}" if ref else "an audit"
 
 
-def _meta(kind: str, action: Action, owner: PersonRef, **extra: object) -> dict[str, object]:
+def _meta(
+    kind: str, action: Action | OpenAction, owner: PersonRef, **extra: object
+) -> dict[str, object]:
     return {
         "type": kind,
         "action_id": action.id,
@@ -46,7 +48,7 @@ def _meta(kind: str, action: Action, owner: PersonRef, **extra: object) -> dict[
 
 
 def action_reminder(
-    deps: Deps, action: Action, owner: PersonRef, source: str, today: dt.date
+    deps: Deps, action: OpenAction, owner: PersonRef, source: str, today: dt.date
 ) -> Message:
     name = "action_reminder"
     context = {
@@ -63,7 +65,7 @@ def action_reminder(
 
 
 def action_escalated(
-    deps: Deps, action: Action, owner: PersonRef, manager: PersonRef, source: str, days: int
+    deps: Deps, action: OpenAction, owner: PersonRef, manager: PersonRef, source: str, days: int
 ) -> Message:
     context = {
         "name": first_name(manager.name),
