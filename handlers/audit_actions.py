@@ -13,8 +13,9 @@ from handlers.deps import Deps
 from handlers.errors import UserError
 from handlers.router import Inbound, Reply
 from message_templates.model import Button, Message
-from storage import audits
-from storage.audits import OpenAction, PersonRef
+from storage import audit_people
+from storage.audit_followups import OpenAction
+from storage.audit_people import PersonRef
 from storage.models import Action
 
 SNOOZABLE = ("checklist", "audit", "reflection", "moderation", "action")
@@ -82,7 +83,7 @@ def action_escalated(
 async def mark_done(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     """The owner closes their action in one click."""
     action = await session.get(Action, parse_id(event.value, "action"))
-    owner = await audits.person_by_staff_id(session, event.staff_id)
+    owner = await audit_people.person_by_staff_id(session, event.staff_id)
     if action is None:
         raise UserError("I can't find that action any more. Your QA team can help.")
     if owner is None or owner.id != action.owner_id:
@@ -102,13 +103,13 @@ async def snooze(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     if kind not in SNOOZABLE or not item_id.isdigit() or not days_text.isdigit():
         raise UserError("I couldn't tell which reminder to snooze. Please use its button.")
     days = min(max(int(days_text), 1), MAX_SNOOZE_WORKING_DAYS)
-    person = await audits.person_by_staff_id(session, event.staff_id)
+    person = await audit_people.person_by_staff_id(session, event.staff_id)
     if person is None:
         raise UserError("I can't find you in the staff list. Your QA team can add you.")
     calendar = deps.calendar
     today = calendar.local_date(deps.clock.now())
     until = calendar.add_working_days(calendar.next_working_day(today), days - 1)
-    await audits.set_snooze(session, person.id, f"{kind}:{item_id}", until)
+    await audit_people.set_snooze(session, person.id, f"{kind}:{item_id}", until)
     context = {"name": first_name(person.name), "until": until}
     meta = {"type": "reminder.snoozed", "item": f"{kind}:{item_id}", "until": until.isoformat()}
     return Reply(message=deps.wording.compose("reminder_snoozed", context, meta=meta))
@@ -118,7 +119,7 @@ async def why(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     """Explain a reminder: what it is about and how to quieten it."""
     if event.value not in WHY_TYPES:
         raise UserError("I couldn't tell which reminder that was. Type **help** to see what I do.")
-    person = await audits.person_by_staff_id(session, event.staff_id)
+    person = await audit_people.person_by_staff_id(session, event.staff_id)
     if person is None:
         raise UserError("I can't find you in the staff list. Your QA team can add you.")
     context = {"name": first_name(person.name), "type": event.value}

@@ -31,8 +31,9 @@ from handlers.audit_messages import allocated, dm, joined, led, notified
 from handlers.deps import Deps
 from handlers.programme import CaseAudit
 from message_templates.model import Message
-from storage import audits
-from storage.audits import AllocationView, PersonRef
+from storage import allocation_inputs, audit_people, audits
+from storage.audit_people import PersonRef
+from storage.audits import AllocationView
 from storage.models import AuditRound
 from storage.outbox import Outgoing, enqueue, enqueue_many
 
@@ -117,9 +118,9 @@ async def make_plan(
     calendar = deps.calendar
     today = calendar.local_date(deps.clock.now())
     with _collector_paused():
-        staff = [_staff(row) for row in await audits.load_staff(session)]
-        cases = [_case(row) for row in await audits.load_open_cases(session)]
-        workers, case_last = await audits.load_history(session, activity.id)
+        staff = [_staff(row) for row in await allocation_inputs.load_staff(session)]
+        cases = [_case(row) for row in await allocation_inputs.load_open_cases(session)]
+        workers, case_last = await allocation_inputs.load_history(session, activity.id)
         seed = seed_of(activity.id, period_of(year, month))
         history = History(workers, case_last)
         return allocate(activity, staff, cases, history, year, month, seed, today, calendar)
@@ -140,14 +141,14 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _staff(row: audits.StaffRow) -> Staff:
+def _staff(row: allocation_inputs.StaffRow) -> Staff:
     return Staff(
         row.staff_id, row.role, row.team, row.service, row.manager_staff_id,
         row.fte, row.active, row.away_until,
     )  # fmt: skip
 
 
-def _case(row: audits.CaseRow) -> CaseInfo:
+def _case(row: allocation_inputs.CaseRow) -> CaseInfo:
     return CaseInfo(
         row.case_ref, row.practitioner_staff_id, row.case_type, row.opened_on,
         frozenset(row.themes),
@@ -206,7 +207,7 @@ async def _leads(
     """Each service's lead auditor hears who audits how many in their service this round."""
     lead_of_case = {pair.case_ref: pair.lead_id for pair in plan.pairs}
     period = f"{month_names.month_name[plan.month]} {plan.year}"
-    people = await audits.people_by_staff_id(session, set(plan.leads.values()))
+    people = await audit_people.people_by_staff_id(session, set(plan.leads.values()))
     found = []
     for service, lead_id in sorted(plan.leads.items()):
         lead = people.get(lead_id)
@@ -243,7 +244,7 @@ async def _joins(
 ) -> list[Outgoing]:
     """Whoever joins one audit (Shropshire's principal social worker) hears which and when."""
     by_case = {view.case_ref: view for view in views}
-    people = await audits.people_by_staff_id(session, {join.staff_id for join in plan.joins})
+    people = await audit_people.people_by_staff_id(session, {join.staff_id for join in plan.joins})
     found = []
     for join in plan.joins:
         person = people.get(join.staff_id)

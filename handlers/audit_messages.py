@@ -17,7 +17,8 @@ from handlers.errors import UserError
 from handlers.programme import ActionActivity, CaseAudit, Programme
 from message_templates.model import Button, ChecklistEntry, Choice, Fact, Form, FormField, Message
 from message_templates.wording import format_day
-from storage.audits import AllocationView, PersonRef
+from storage.audit_people import PersonRef
+from storage.audits import AllocationView
 
 ACTIONS_ON_FORM = 3
 

@@ -22,9 +22,10 @@ from handlers.errors import UserError
 from handlers.programme import CaseAudit, ModerationRule
 from handlers.router import Inbound, Reply
 from message_templates.model import Button, Choice, Fact, Form, FormField, Message
-from storage import audits
+from storage import audit_followups, audit_people, audits
+from storage.audit_people import PersonRef
 from storage.audit_requests import OpenModeration
-from storage.audits import AllocationView, PersonRef
+from storage.audits import AllocationView
 from storage.models import AuditRecord, Moderation
 from storage.outbox import enqueue
 
@@ -75,12 +76,12 @@ async def pick_moderator(
     assert rule is not None
     candidates = [
         p
-        for p in await audits.people_with_roles(session, rule.moderators)
+        for p in await audit_people.people_with_roles(session, rule.moderators)
         if is_independent(p, view) and (p.away_until is None or p.away_until < today)
     ]
     ids = [p.id for p in candidates]
-    load = await audits.open_moderation_load(session, ids)
-    counts = await audits.moderation_counts(session, ids, month_start)
+    load = await audit_followups.open_moderation_load(session, ids)
+    counts = await audit_followups.moderation_counts(session, ids, month_start)
 
     def preference(person: PersonRef) -> tuple[bool, float, int, float]:
         service, asked = counts.get(person.id, ("", 0))
@@ -188,7 +189,7 @@ async def _moderation(
     view = await audits.allocation(session, record.allocation_id) if record else None
     if row is None or record is None or view is None:
         raise UserError("I can't find that moderation any more. Your QA team can help.")
-    moderator = await audits.person_by_staff_id(session, event.staff_id)
+    moderator = await audit_people.person_by_staff_id(session, event.staff_id)
     if moderator is None or moderator.id != row.moderator_id:
         raise UserError("This moderation was asked of someone else.")
     if row.completed_at is not None:
@@ -198,7 +199,7 @@ async def _moderation(
 
 async def open_moderation(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     row, record, view = await _moderation(session, event)
-    moderator = await audits.person_by_staff_id(session, event.staff_id)
+    moderator = await audit_people.person_by_staff_id(session, event.staff_id)
     assert moderator is not None
     name = "moderation_form"
     context = {
@@ -237,7 +238,7 @@ async def record_moderation(deps: Deps, session: AsyncSession, event: Inbound) -
     now = deps.clock.now()
     row.agrees, row.reason, row.completed_at = agree == "yes", reason, now
     row.moderated_grade = record.grade if agree == "yes" else grade
-    moderator = await audits.person_by_staff_id(session, event.staff_id)
+    moderator = await audit_people.person_by_staff_id(session, event.staff_id)
     assert moderator is not None
     context = {
         "name": first_name(view.auditor.name),
@@ -273,5 +274,5 @@ async def period_agreement_rate(
 ) -> float | None:
     """Agreement over the rounds from `first_period` to `last_period` (YYYY-MM, inclusive)."""
     return agreement_rate(
-        await audits.moderation_outcomes(session, activity_id, first_period, last_period)
+        await audit_followups.moderation_outcomes(session, activity_id, first_period, last_period)
     )

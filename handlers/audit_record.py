@@ -28,8 +28,9 @@ from handlers.deps import Deps
 from handlers.errors import UserError
 from handlers.router import Inbound, Reply
 from message_templates.model import Message
-from storage import audits
-from storage.audits import AllocationView, PersonRef
+from storage import audit_people, audits
+from storage.audit_people import PersonRef
+from storage.audits import AllocationView
 from storage.models import Action, Allocation, AuditRecord
 
 FORM = "audit_record_form"
@@ -161,8 +162,8 @@ async def _owner(
     for person in (view.practitioner, view.auditor):
         if not wanted or wanted.lower() in (person.name.lower(), person.staff_id.lower()):
             return person
-    found = await audits.person_by_staff_id(session, wanted)
-    named = [found] if found is not None else await audits.people_named(session, wanted)
+    found = await audit_people.person_by_staff_id(session, wanted)
+    named = [found] if found is not None else await audit_people.people_named(session, wanted)
     if len(named) != 1:
         problem = "matches more than one person" if named else "isn't anyone I know"
         raise UserError(

@@ -22,8 +22,9 @@ from handlers.errors import UserError
 from handlers.programme import CaseAudit, Permissions
 from handlers.router import Inbound, Reply
 from message_templates.model import Button, Form, FormField, Message
-from storage import audit_requests, audits
-from storage.audits import AllocationView, PersonRef
+from storage import audit_people, audit_requests, audits
+from storage.audit_people import PersonRef
+from storage.audits import AllocationView
 from storage.models import AuditLogEntry, Reflection
 from storage.outbox import enqueue
 
@@ -210,7 +211,7 @@ async def read_reflections(
     deps: Deps, session: AsyncSession, reader_staff_id: str, allocation_id: int
 ) -> list[ReflectionView]:
     """An audit's reflections for someone allowed to read them; a QA-team read is logged."""
-    reader = await audits.person_by_staff_id(session, reader_staff_id)
+    reader = await audit_people.person_by_staff_id(session, reader_staff_id)
     view = await audits.allocation(session, allocation_id)
     if reader is None or view is None:
         raise UserError("I can't find that audit.")
@@ -229,7 +230,7 @@ async def reflections_for_supervision(
     deps: Deps, session: AsyncSession, manager_staff_id: str, *, since: dt.date
 ) -> list[ReflectionView]:
     """Reflections of a line manager's direct reports on audits due since `since`."""
-    manager = await audits.person_by_staff_id(session, manager_staff_id)
+    manager = await audit_people.person_by_staff_id(session, manager_staff_id)
     if manager is None:
         raise UserError("I can't find you in the staff list.")
     views = await audits.allocations(

@@ -30,8 +30,8 @@ from handlers.deps import Deps
 from handlers.noise import todays_reminder
 from handlers.programme import CaseAudit, ReminderRule
 from message_templates.model import Message
-from storage import audit_requests, audits
-from storage.audits import PersonRef
+from storage import audit_followups, audit_people, audit_requests, audits
+from storage.audit_people import PersonRef
 from storage.outbox import enqueue, enqueue_many, known_keys
 
 
@@ -96,7 +96,7 @@ async def sweep_reminders(deps: Deps, now: dt.datetime) -> int:
         return 0
     gathered = _Gathered()
     async with deps.sessions.begin() as session:
-        snoozes = await audits.snoozed_until(session, today - dt.timedelta(days=14))
+        snoozes = await audit_people.snoozed_until(session, today - dt.timedelta(days=14))
         await _audit_reminders(deps, session, calendar, today, snoozes, gathered)
         await _reflection_reminders(deps, session, calendar, today, snoozes, gathered)
         await _moderation_reminders(deps, session, calendar, today, snoozes, gathered)
@@ -219,8 +219,8 @@ async def _action_reminders(
 ) -> None:
     activity = action_activity(deps.programme)
     rule = activity.reminders if activity else ReminderRule()
-    open_actions = await audits.open_actions(session)
-    refs = await audits.action_case_refs(
+    open_actions = await audit_followups.open_actions(session)
+    refs = await audit_followups.action_case_refs(
         session, {a.source_id for a, _ in open_actions if a.source == "audit"}
     )
     for action, owner in open_actions:
@@ -254,14 +254,14 @@ async def _escalations(
 ) -> list[tuple[str, PersonRef, Message]]:
     activities = _activities(deps)
     views = await audits.allocations(session, statuses=("allocated",), due_before=today)
-    actions = [(a, o) for a, o in await audits.open_actions(session) if a.due_on < today]
+    actions = [(a, o) for a, o in await audit_followups.open_actions(session) if a.due_on < today]
     candidates = [f"audit.escalated:{v.id}" for v in views]
     candidates += [f"action.escalated:{a.id}" for a, _ in actions]
     done = await known_keys(session, candidates)
     views = [v for v in views if f"audit.escalated:{v.id}" not in done]
     actions = [(a, o) for a, o in actions if f"action.escalated:{a.id}" not in done]
     owners = {v.auditor.manager_id for v in views} | {o.manager_id for _, o in actions}
-    managers = await audits.people_by_id(session, {m for m in owners if m is not None})
+    managers = await audit_people.people_by_id(session, {m for m in owners if m is not None})
     found: list[tuple[str, PersonRef, Message]] = []
     for view in views:
         activity = activities.get(view.activity)
@@ -273,7 +273,7 @@ async def _escalations(
             found.append((f"audit.escalated:{view.id}", manager, message))
     tracked = action_activity(deps.programme)
     limit = tracked.reminders.escalate_after_working_days if tracked else None
-    refs = await audits.action_case_refs(session, {a.source_id for a, _ in actions})
+    refs = await audit_followups.action_case_refs(session, {a.source_id for a, _ in actions})
     for action, owner in actions:
         over = calendar.working_days_between(action.due_on, today)
         manager = managers.get(owner.manager_id or 0)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.audits import PersonRef
+from storage.audit_people import PersonRef
 from storage.models import AuditRecord, Moderation, Person, Reflection
 
 

@@ -14,7 +14,7 @@ from handlers.deps import Deps
 from handlers.programme import CaseAudit, load_programme
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
-from storage import Sessions, audits
+from storage import Sessions, allocation_inputs
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
 MONDAY = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)
@@ -59,11 +59,11 @@ async def test_the_collector_comes_back_when_loading_fails(
 ) -> None:
     seen: list[bool] = []
 
-    async def broken(session: object) -> list[audits.CaseRow]:
+    async def broken(session: object) -> list[allocation_inputs.CaseRow]:
         seen.append(gc.isenabled())
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(audits, "load_open_cases", broken)
+    monkeypatch.setattr(allocation_inputs, "load_open_cases", broken)
     gc.enable()
     async with deps.sessions() as session:
         with pytest.raises(RuntimeError):

@@ -35,7 +35,7 @@ from handlers.router import Inbound, Reply, Router
 from handlers.supervision import Supervision
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
-from storage import Sessions, audits
+from storage import Sessions, audit_people, audits
 from storage.audits import AllocationView
 from storage.models import (
     Action,
@@ -342,7 +342,9 @@ async def test_reflections_are_visible_to_the_people_involved_and_qa_reads_are_l
     await record(deps, view)
     await send(deps, "S05", "form", SAVE_REFLECTION, str(view.id), **reflection("mine"))
     async with deps.sessions() as session:
-        everyone = await audits.people_with_roles(session, [role for _, _, role, _, _ in PEOPLE])
+        everyone = await audit_people.people_with_roles(
+            session, [role for _, _, role, _, _ in PEOPLE]
+        )
     people = {p.staff_id: p for p in everyone}
     readers = {sid for sid, p in people.items() if can_read_reflections(p, view)}
     assert readers == {"S05", "S03", "S08", view.auditor.staff_id}
@@ -393,7 +395,9 @@ async def test_moderation_is_independent_spread_and_its_outcome_goes_to_the_audi
     moderation_due = deps.calendar.add_working_days(MONDAY.date(), 10)
     assert asked.payload["meta"]["due"] == moderation_due.isoformat() != view.due_on.isoformat()
     async with deps.sessions() as session:
-        moderator = (await audits.people_by_id(session, [first.moderator_id]))[first.moderator_id]
+        moderator = (await audit_people.people_by_id(session, [first.moderator_id]))[
+            first.moderator_id
+        ]
     opened = await send(deps, moderator.staff_id, "action", OPEN_MODERATION, str(first.id))
     assert opened.message is not None and opened.message.form is not None
     wrong = await send(deps, moderator.staff_id, "form", RECORD_MODERATION, str(first.id),

@@ -24,7 +24,7 @@ from handlers.programme import CaseAudit, load_programme
 from handlers.router import Inbound, Reply, Router
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
-from storage import Sessions, audits
+from storage import Sessions, audit_people, audits
 from storage.models import Action, AuditRound, OutboxMessage, Person
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
@@ -62,7 +62,7 @@ async def deps(sqlite_sessions: Sessions) -> Deps:
         assert await audits.create_round(session, new)
         rows = [audits.NewAllocation(a, w, ref, "test") for a, w, ref in PAIRS]
         await audits.add_allocations(session, new.id, rows, due_on=DUE, now=START)
-        owner = await audits.person_by_staff_id(session, "S05")
+        owner = await audit_people.person_by_staff_id(session, "S05")
         assert owner is not None
         session.add(Action(source="audit", source_id=0, description="Update the chronology",
                            owner_id=owner.id, due_on=DUE, created_at=START))  # fmt: skip

@@ -28,7 +28,7 @@ from handlers.programme import CaseAudit, Programme, load_programme
 from handlers.router import EventKind, Inbound, Reply, Router
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
-from storage import Sessions, audits
+from storage import Sessions, audit_people, audits
 from storage.models import AuditRound, Moderation, OutboxMessage
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
@@ -100,7 +100,7 @@ async def moderation(deps: Deps) -> tuple[int, str]:
     """The moderation asked for, and its moderator's staff id."""
     async with deps.sessions() as session:
         [row] = (await session.scalars(select(Moderation))).all()
-        people = await audits.people_by_id(session, [row.moderator_id])
+        people = await audit_people.people_by_id(session, [row.moderator_id])
     return row.id, people[row.moderator_id].staff_id
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from storage import Sessions, audits
+from storage import Sessions, allocation_inputs, audit_followups, audit_people, audits
 from storage.models import AuditRecord, AuditRound, Moderation
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
@@ -66,9 +66,9 @@ def counting(sessions: Sessions) -> Iterator[list[str]]:
 async def loads(sessions: Sessions, round_id: int) -> int:
     with counting(sessions) as statements:
         async with sessions() as session:
-            await audits.load_staff(session)
-            await audits.load_open_cases(session)
-            await audits.load_history(session, "case_audit")
+            await allocation_inputs.load_staff(session)
+            await allocation_inputs.load_open_cases(session)
+            await allocation_inputs.load_history(session, "case_audit")
             await audits.allocations(session, round_id=round_id)
     return len(statements)
 
@@ -85,10 +85,10 @@ async def test_inputs_are_plain_rows_of_open_cases_and_the_latest_audit(sessions
     await allocate_all(sessions, 2, "2026-11")
     await allocate_all(sessions, 1, "2026-12")
     async with sessions() as session:
-        staff = {s.staff_id: s for s in await audits.load_staff(session)}
-        cases = await audits.load_open_cases(session)
-        workers, case_last = await audits.load_history(session, "case_audit")
-        other, _ = await audits.load_history(session, "another_audit")
+        staff = {s.staff_id: s for s in await allocation_inputs.load_staff(session)}
+        cases = await allocation_inputs.load_open_cases(session)
+        workers, case_last = await allocation_inputs.load_history(session, "case_audit")
+        other, _ = await allocation_inputs.load_history(session, "another_audit")
     assert staff["P1"].manager_staff_id == "M1" and staff["P1"].service == "S"
     assert sorted(c.case_ref for c in cases) == ["C-000000", "C-000001"]
     assert workers == {"P0": dt.date(2026, 12, 28), "P1": dt.date(2026, 11, 28)}
@@ -139,21 +139,26 @@ async def test_moderation_load_and_outcomes_by_period(sessions: Sessions) -> Non
             session.add(Moderation(audit_record_id=record.id, moderator_id=moderator,
                                    agrees=n == 0, requested_at=NOW, completed_at=done))  # fmt: skip
     async with sessions() as session:
-        assert await audits.open_moderation_load(session, [moderator]) == {moderator: 1}
-        outcomes = await audits.moderation_outcomes(session, "case_audit", "2027-01", "2027-03")
+        assert await audit_followups.open_moderation_load(session, [moderator]) == {moderator: 1}
+        outcomes = await audit_followups.moderation_outcomes(
+            session, "case_audit", "2027-01", "2027-03"
+        )
         assert sorted(outcomes) == [False, True]
-        assert await audits.moderation_outcomes(session, "case_audit", "2026-01", "2026-12") == []
+        assert (
+            await audit_followups.moderation_outcomes(session, "case_audit", "2026-01", "2026-12")
+            == []
+        )
 
 
 async def test_snoozes_are_kept_per_person_and_item(sessions: Sessions) -> None:
     await council(sessions, 1)
     async with sessions.begin() as session:
-        person = await audits.person_by_staff_id(session, "P0")
+        person = await audit_people.person_by_staff_id(session, "P0")
         assert person is not None
-        await audits.set_snooze(session, person.id, "audit:1", dt.date(2027, 1, 5))
-        await audits.set_snooze(session, person.id, "audit:1", dt.date(2027, 1, 8))
+        await audit_people.set_snooze(session, person.id, "audit:1", dt.date(2027, 1, 5))
+        await audit_people.set_snooze(session, person.id, "audit:1", dt.date(2027, 1, 8))
     async with sessions() as session:
-        assert await audits.snoozed_until(session, dt.date(2027, 1, 1)) == {
+        assert await audit_people.snoozed_until(session, dt.date(2027, 1, 1)) == {
             (person.id, "audit:1"): dt.date(2027, 1, 8)
         }
-        assert await audits.snoozed_until(session, dt.date(2027, 1, 9)) == {}
+        assert await audit_people.snoozed_until(session, dt.date(2027, 1, 9)) == {}

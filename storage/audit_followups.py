@@ -1,0 +1,130 @@
+"""What follows an audit record in the database: moderators' load, agreement, open actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage._core import run
+from storage.audit_people import PersonRef, person_columns
+from storage.models import (
+    Action,
+    Allocation,
+    AuditRecord,
+    AuditRound,
+    Case,
+    Moderation,
+    Person,
+    Service,
+    Team,
+)
+
+
+async def moderation_counts(
+    session: AsyncSession, moderator_ids: Collection[int], since: dt.datetime
+) -> dict[int, tuple[str, int]]:
+    """Each candidate's service and how many moderations they were asked for since `since`."""
+    if not moderator_ids:
+        return {}
+    found = await run(session, _MODERATION_COUNTS, {"ids": list(moderator_ids), "since": since})
+    return {row[0]: (row[1], row[2]) for row in found}
+
+
+_ASKED = (
+    select(func.count())
+    .where(Moderation.moderator_id == Person.id, Moderation.requested_at >= bindparam("since"))
+    .scalar_subquery()
+)
+_MODERATION_COUNTS = (
+    select(Person.id, Service.name, _ASKED)
+    .join(Team, Team.id == Person.team_id)
+    .join(Service, Service.id == Team.service_id)
+    .where(Person.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+async def open_moderation_load(
+    session: AsyncSession, moderator_ids: Collection[int]
+) -> dict[int, int]:
+    """How many moderations each candidate still has open, to spread the load."""
+    if not moderator_ids:
+        return {}
+    found = await run(session, _OPEN_MODERATIONS, {"ids": list(moderator_ids)})
+    return {row[0]: row[1] for row in found}
+
+
+_OPEN_MODERATIONS = (
+    select(Moderation.moderator_id, func.count())
+    .where(
+        Moderation.moderator_id.in_(bindparam("ids", expanding=True)),
+        Moderation.completed_at.is_(None),
+    )
+    .group_by(Moderation.moderator_id)
+)
+
+
+async def moderation_outcomes(
+    session: AsyncSession, activity: str, first_period: str, last_period: str
+) -> list[bool]:
+    """Agreed or not, for each completed moderation of rounds in the periods given (YYYY-MM)."""
+    query = (
+        select(Moderation.agrees)
+        .join(AuditRecord, Moderation.audit_record_id == AuditRecord.id)
+        .join(Allocation, AuditRecord.allocation_id == Allocation.id)
+        .join(AuditRound, Allocation.round_id == AuditRound.id)
+        .where(
+            AuditRound.activity == activity,
+            AuditRound.period >= first_period,
+            AuditRound.period <= last_period,
+            Moderation.completed_at.is_not(None),
+        )
+    )
+    return [bool(v) for v in (await session.scalars(query)).all() if v is not None]
+
+
+class OpenAction(NamedTuple):
+    """An action still open, as the sweeps read it (no ORM object: they read hundreds daily)."""
+
+    id: int
+    source: str
+    source_id: int
+    description: str
+    owner_id: int
+    due_on: dt.date
+    flagged: bool
+
+
+async def open_actions(session: AsyncSession) -> list[tuple[OpenAction, PersonRef]]:
+    """Every open action with its owner."""
+    return [
+        (OpenAction(*row[:7]), PersonRef(*row[7:])) for row in await run(session, _OPEN_ACTIONS)
+    ]
+
+
+_ACTION_COLUMNS = (
+    Action.id, Action.source, Action.source_id, Action.description, Action.owner_id,
+    Action.due_on, Action.flagged,
+)  # fmt: skip
+_OPEN_ACTIONS = (
+    select(*_ACTION_COLUMNS, *person_columns(Person))
+    .join(Person, Action.owner_id == Person.id)
+    .where(Action.status == "open")
+    .order_by(Action.id)
+)
+
+
+async def action_case_refs(session: AsyncSession, record_ids: Collection[int]) -> dict[int, str]:
+    """The case reference behind each audit record, to say where an action came from in a DM."""
+    if not record_ids:
+        return {}
+    query = (
+        select(AuditRecord.id, Case.case_ref)
+        .join(Allocation, AuditRecord.allocation_id == Allocation.id)
+        .join(Case, Allocation.case_id == Case.id)
+        .where(AuditRecord.id.in_(list(record_ids)))
+    )
+    return {row[0]: row[1] for row in (await session.execute(query)).all()}
