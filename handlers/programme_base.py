@@ -1,0 +1,82 @@
+"""The programme schema's common parts: roles, the strict base model, windows and nudge rules."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Role = Literal[
+    "practitioner",
+    "senior_practitioner",
+    "advanced_practitioner",
+    "team_manager",
+    "deputy_team_manager",
+    "service_manager",
+    "head_of_service",
+    "iro",
+    "cp_chair",
+    "principal_social_worker",
+    "qa_officer",
+    "qa_manager",
+    "director",
+    "other",
+]
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+PRACTITIONER_ROLES = ("practitioner", "senior_practitioner", "advanced_practitioner")
+CaseType = Literal["EH", "CIN", "CP", "CLA", "CL", "YJ", "SEND", "other"]
+Month = Annotated[int, Field(ge=1, le=12)]
+DEFAULT_GRADES = ["Outstanding", "Good", "Requires improvement to be good", "Inadequate"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Window(Strict):
+    """When in the period the work happens: a week of the month or a span of days."""
+
+    week_of_month: int | None = Field(default=None, ge=1, le=4)
+    first_day: int | None = Field(default=None, ge=1, le=28)
+    last_day: int | None = Field(default=None, ge=1, le=31)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Window:
+        days = self.first_day is not None or self.last_day is not None
+        if self.week_of_month is not None and days:
+            raise ValueError("give week_of_month or first_day/last_day, not both")
+        if days and (self.first_day is None or self.last_day is None):
+            raise ValueError("first_day and last_day go together")
+        if days and self.first_day > self.last_day:  # type: ignore[operator]
+            raise ValueError("first_day must not be after last_day")
+        return self
+
+
+class ReminderRule(Strict):
+    """Nudges before the due date and escalation once overdue, in working days.
+
+    `overdue_nudges` caps the nudges once overdue (then they stop); None nudges until done.
+    """
+
+    before_working_days: list[int] = Field(default_factory=lambda: [3, 1])
+    overdue_every_working_days: int = Field(default=5, ge=1)
+    overdue_nudges: int | None = Field(default=None, ge=0)
+    escalate_after_working_days: int | None = Field(default=5, ge=1)
+    escalate_to: Literal["line_manager"] = "line_manager"
+
+
+class NudgeRule(ReminderRule):
+    """A few warm nudges that stop by themselves and never go to a manager: reflections are
+    part of learning and a moderation is a peer's second look, so neither is escalated."""
+
+    before_working_days: list[int] = Field(default_factory=lambda: [2])
+    overdue_every_working_days: int = Field(default=3, ge=1)
+    overdue_nudges: int | None = Field(default=2, ge=0)
+    escalate_after_working_days: None = None
+
+    @field_validator("escalate_after_working_days", mode="before")
+    @classmethod
+    def _never_escalates(cls, value: object) -> None:
+        if value is not None:
+            raise ValueError("these reminders never go to a manager: leave this key out")
+        return None
