@@ -8,12 +8,16 @@ from dataclasses import asdict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.audit_ids import OPEN_MODERATION, OPEN_REFLECTION
+from handlers.audit_moderation import moderation_due
+from handlers.audit_reflection import reflection_due
 from handlers.deps import Deps
 from handlers.errors import UserError
+from handlers.programme import CaseAudit
 from handlers.router import Handler, Inbound, Reply, Selector
 from message_templates.model import Button, Message
 from storage.models import Person
-from storage.my_qa import items_for
+from storage.my_qa import QaItem, items_for, moderations_open, reflections_unanswered
 
 SHOW_HELP = "help.show"
 SHOW_MY_QA = "my_qa.show"
@@ -52,9 +56,38 @@ class Basics:
         return Reply(message=self._compose("help", person, (("button_my_qa", SHOW_MY_QA),)))
 
     async def my_qa(self, session: AsyncSession, event: Inbound) -> Reply:
+        """All on the person's plate, soonest first; each form waiting on them one click away."""
         person = await person_of(session, event.staff_id)
-        items = [asdict(item) for item in await items_for(session, person.id)]
-        return Reply(message=self._compose("my_qa", person, items=items))
+        asked = sorted(await self._asked(session, person.id), key=lambda pair: _soonest(pair[0]))
+        items = sorted([*await items_for(session, person.id), *(i for i, _ in asked)], key=_soonest)
+        opens = tuple(button for _, button in asked)
+        return Reply(message=self._compose("my_qa", person, items=[asdict(i) for i in items],
+                                           made=opens))  # fmt: skip
+
+    async def _asked(self, session: AsyncSession, person_id: int) -> list[tuple[QaItem, Button]]:
+        """Reflections and moderations asked of the person and not yet answered, each with the
+        button that opens its form. Those of an activity the programme no longer has are left
+        out, as the reminder sweep leaves them out: qabot cannot say when they are due."""
+        activities = {a.id: a for a in self.deps.programme.of_kind(CaseAudit)}
+        calendar, label = self.deps.calendar, self.deps.wording.label
+        found: list[tuple[QaItem, Button]] = []
+        for r in await reflections_unanswered(session, person_id):
+            activity = activities.get(r.activity)
+            if activity is None or (r.as_auditor and not activity.reflection.auditor_reflects):
+                continue
+            due = reflection_due(calendar, activity, r.recorded_at)
+            text = label("my_qa", "button_reflect", {"case_ref": r.case_ref})
+            item = QaItem("reflection", due, r.case_ref, other=r.other)
+            found.append((item, Button(text, OPEN_REFLECTION, str(r.allocation_id))))
+        for m in await moderations_open(session, person_id):
+            rule = activities[m.activity].moderation if m.activity in activities else None
+            if rule is None:
+                continue
+            due = moderation_due(calendar, rule, m.requested_at)
+            text = label("my_qa", "button_moderate", {"case_ref": m.case_ref})
+            item = QaItem("moderation", due, m.case_ref, other=m.auditor, detail=m.grade)
+            found.append((item, Button(text, OPEN_MODERATION, str(m.moderation_id))))
+        return found
 
     async def away(self, session: AsyncSession, event: Inbound) -> Reply:
         person = await person_of(session, event.staff_id)
@@ -78,15 +111,17 @@ class Basics:
         name: str,
         person: Person,
         buttons: tuple[tuple[str, str], ...] = (),
+        made: tuple[Button, ...] = (),
         **extra: object,
     ) -> Message:
-        """Wording from the template; each button's label from its `button_…` block."""
+        """Wording from the template; each button's label from its `button_…` block, then any
+        buttons already made."""
         context = {"name": first_name(person.name), "role": person.role, **extra}
         wording = self.deps.wording
-        made = tuple(
+        labelled = tuple(
             Button(wording.label(name, block, context), action) for block, action in buttons
         )
-        return wording.compose(name, context, buttons=made)
+        return wording.compose(name, context, buttons=labelled + made)
 
 
 async def person_of(session: AsyncSession, staff_id: str) -> Person:
@@ -94,6 +129,10 @@ async def person_of(session: AsyncSession, staff_id: str) -> Person:
     if person is None or not person.active:
         raise UserError("I can't find you in the staff list. Your QA team can add you.")
     return person
+
+
+def _soonest(item: QaItem) -> tuple[dt.date, str]:
+    return item.due_on, item.kind
 
 
 def first_name(name: str) -> str:

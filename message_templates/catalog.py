@@ -30,6 +30,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                 "other": "Tom Okafor",
                 "detail": "allocated",
             },
+            {"kind": "reflection", "due_on": dt.date(2027, 1, 18)}
+            | {"case_ref": "C-000789", "other": "Marcus Reid", "detail": ""},
             {
                 "kind": "audit_as_practitioner",
                 "due_on": dt.date(2027, 1, 20),
@@ -37,6 +39,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                 "other": "Dana Hughes",
                 "detail": "3 ticked",
             },
+            {"kind": "moderation", "due_on": dt.date(2027, 1, 25)}
+            | {"case_ref": "C-000321", "other": "Sam Moss", "detail": "Outstanding"},
             {
                 "kind": "observation_to_do",
                 "due_on": dt.date(2027, 2, 1),

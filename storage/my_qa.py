@@ -1,15 +1,27 @@
-"""What is on one person's plate: their audits, observations and actions, as plain rows."""
+"""What is on one person's plate: their audits, observations, actions, and the reflections and
+moderations asked of them and not yet answered, as plain rows."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import Action, Allocation, Case, ChecklistTick, Observation, Person
+from storage.models import (
+    Action,
+    Allocation,
+    AuditRecord,
+    AuditRound,
+    Case,
+    ChecklistTick,
+    Moderation,
+    Observation,
+    Person,
+    Reflection,
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +33,34 @@ class QaItem:
     case_ref: str = ""
     other: str = ""
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class AskedReflection:
+    """A recorded audit of this person's (as worker or auditor) with no reflections saved by them.
+
+    Whether they were asked, and by when, is the programme's to say: the worker always is, the
+    auditor only when the programme says auditors reflect too.
+    """
+
+    allocation_id: int
+    activity: str
+    case_ref: str
+    recorded_at: dt.datetime
+    as_auditor: bool
+    other: str  # who they had the audit with
+
+
+@dataclass(frozen=True)
+class AskedModeration:
+    """A moderation asked of this person and not yet saved."""
+
+    moderation_id: int
+    activity: str
+    case_ref: str
+    requested_at: dt.datetime
+    auditor: str
+    grade: str
 
 
 async def items_for(session: AsyncSession, person_id: int) -> list[QaItem]:
@@ -90,3 +130,51 @@ async def _actions(session: AsyncSession, person_id: int) -> list[QaItem]:
         select(Action).where(Action.owner_id == person_id, Action.status == "open")
     )
     return [QaItem(kind="action", due_on=a.due_on, detail=a.description) for a in rows]
+
+
+async def reflections_unanswered(session: AsyncSession, person_id: int) -> list[AskedReflection]:
+    """Recorded audits where the person is the worker or the auditor and has saved no reflection."""
+    auditor, practitioner = aliased(Person), aliased(Person)
+    saved = exists().where(
+        Reflection.allocation_id == Allocation.id, Reflection.person_id == person_id
+    )
+    rows = await session.execute(
+        select(
+            Allocation.id, AuditRound.activity, Case.case_ref, AuditRecord.recorded_at,
+            Allocation.auditor_id, auditor.name, practitioner.name,
+        )
+        .join(AuditRecord, AuditRecord.allocation_id == Allocation.id)
+        .join(AuditRound, AuditRound.id == Allocation.round_id)
+        .join(Case, Case.id == Allocation.case_id)
+        .join(auditor, auditor.id == Allocation.auditor_id)
+        .join(practitioner, practitioner.id == Allocation.practitioner_id)
+        .where(
+            (Allocation.auditor_id == person_id) | (Allocation.practitioner_id == person_id),
+            ~saved,
+        )
+        .order_by(Allocation.id)
+    )  # fmt: skip
+    return [
+        AskedReflection(allocation_id, activity, case_ref, recorded_at, auditor_id == person_id,
+                        worker_name if auditor_id == person_id else auditor_name)
+        for allocation_id, activity, case_ref, recorded_at, auditor_id, auditor_name, worker_name
+        in rows
+    ]  # fmt: skip
+
+
+async def moderations_open(session: AsyncSession, person_id: int) -> list[AskedModeration]:
+    """Moderations asked of the person and not yet saved."""
+    rows = await session.execute(
+        select(
+            Moderation.id, AuditRound.activity, Case.case_ref, Moderation.requested_at,
+            Person.name, AuditRecord.grade,
+        )
+        .join(AuditRecord, AuditRecord.id == Moderation.audit_record_id)
+        .join(Allocation, Allocation.id == AuditRecord.allocation_id)
+        .join(AuditRound, AuditRound.id == Allocation.round_id)
+        .join(Case, Case.id == Allocation.case_id)
+        .join(Person, Person.id == Allocation.auditor_id)
+        .where(Moderation.moderator_id == person_id, Moderation.completed_at.is_(None))
+        .order_by(Moderation.id)
+    )  # fmt: skip
+    return [AskedModeration(*row) for row in rows]
