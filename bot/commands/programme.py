@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 from collections.abc import Mapping
 
+from bot.commands._reminder_words import audit_reminders, nudges
 from handlers.programme import (
     ActionActivity,
     AuditorRule,
@@ -109,7 +110,7 @@ def _details(activity: object) -> list[str]:
     if isinstance(activity, BroadcastActivity):
         return [_broadcast(activity)]
     if isinstance(activity, ActionActivity):
-        return [_action(activity)]
+        return [_action(activity), f"reminders: {nudges(activity.reminders)}"]
     return []
 
 
@@ -158,7 +159,7 @@ def _audit(audit: CaseAudit) -> list[str]:
             f"of the rest, by {_roles(rule.moderators)}, {_every_months(rule.every_months)}"
         )
     lines.append(f"report: {_every_months(audit.report_every_months)}")
-    return lines
+    return lines + audit_reminders(audit)
 
 
 def _every_months(months: int) -> str:
@@ -255,7 +256,5 @@ def _broadcast(item: BroadcastActivity) -> str:
 
 
 def _action(item: ActionActivity) -> str:
-    escalate = item.reminders.escalate_after_working_days
     text = f"tracks actions from audits graded {', '.join(item.track_grades)}"
-    text += f"; due in {item.default_due_working_days} working days"
-    return text + (f"; escalates after {escalate} working days overdue" if escalate else "")
+    return text + f"; due in {item.default_due_working_days} working days"

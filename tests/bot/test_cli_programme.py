@@ -135,3 +135,86 @@ def test_a_verb_is_required(capsys: pytest.CaptureFixture[str]) -> None:
         main(["programme"])
     assert exit_.value.code == 2
     assert "VERB" in capsys.readouterr().err
+
+
+def test_show_describes_each_reminder_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["programme", "show", "camden"]) == 0
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    assert "checklist reminders: 3 and 1 working days before the audit; none after it" in lines
+    assert (
+        "record reminders: 3 and 1 working days before due, then every 5 working days while "
+        "overdue; escalates to their line manager once 5 working days overdue"
+    ) in lines
+    assert (
+        "reflection reminders: due 5 working days after the audit is recorded; 2 working days "
+        "before due, then every 3 working days while overdue, twice at most; never to a manager"
+    ) in lines
+    assert (
+        "moderation reminders: due 15 working days after it is asked for; 2 working days before "
+        "due, then every 5 working days while overdue, twice at most; never to a manager"
+    ) in lines
+    assert (
+        "reminders: 3 and 1 working days before due, then every 5 working days while overdue; "
+        "escalates to their line manager once 10 working days overdue"
+    ) in lines
+
+
+UNUSUAL_REMINDERS = """\
+name: mine
+council: Test Council
+activities:
+  - id: audit
+    kind: case_audit
+    title: Case audit
+    auditors:
+      - role: team_manager
+    checklist:
+      - id: chronology
+        text: The chronology is up to date
+    checklist_reminders:
+      before_working_days: [1, 0]
+    record_reminders:
+      before_working_days: [5, 3, 1]
+      overdue_every_working_days: 2
+      escalate_after_working_days: 1
+    reflection:
+      prompts:
+        - id: working_well
+          text: What is working well?
+      due_working_days: 1
+      reminders:
+        before_working_days: []
+        overdue_nudges: 0
+    moderation:
+      moderators: [head_of_service]
+      reminders:
+        before_working_days: [0]
+        overdue_nudges: 3
+  - id: actions
+    kind: action
+    title: Actions
+    reminders:
+      before_working_days: [1]
+      overdue_every_working_days: 1
+      escalate_after_working_days: null
+"""
+
+
+def test_show_words_unusual_reminder_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(UNUSUAL_REMINDERS, encoding="utf-8")
+    assert main(["programme", "show", str(path)]) == 0
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    assert [line for line in lines if "reminders:" in line] == [
+        "checklist reminders: 1 working day before the audit and on the day; none after it",
+        "record reminders: 5, 3 and 1 working days before due, then every 2 working days while "
+        "overdue; escalates to their line manager once 1 working day overdue",
+        "reflection reminders: due 1 working day after the audit is recorded; none before due, "
+        "none while overdue; never to a manager",
+        "moderation reminders: due 10 working days after it is asked for; on the due day, then "
+        "every 3 working days while overdue, 3 times at most; never to a manager",
+        "reminders: 1 working day before due, then every working day while overdue; never to a "
+        "manager",
+    ]
