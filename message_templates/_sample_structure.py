@@ -168,9 +168,22 @@ def _digest(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
     }
 
 
+def _my_qa(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+    """A button for each form waiting on the person, as the handler adds them."""
+    waiting = {"reflection": ("button_reflect", "reflection.open", "812"),
+               "moderation": ("button_moderate", "moderation.open", "77")}  # fmt: skip
+    buttons = tuple(
+        _button(w, name, waiting[item["kind"]][0], {"case_ref": item["case_ref"]},
+                waiting[item["kind"]][1], value=waiting[item["kind"]][2])
+        for item in ctx["items"] if item["kind"] in waiting
+    )  # fmt: skip
+    return {"buttons": buttons}
+
+
 BUILDERS: dict[str, Builder] = {
     "welcome": _one_button("button_my_qa", "my_qa.show"),
     "help": _one_button("button_my_qa", "my_qa.show"),
+    "my_qa": _my_qa,
     "away_set": _one_button("button_back", "away.back"),
     "back": _one_button("button_my_qa", "my_qa.show"),
     "audit_allocated": _audit_allocated,
