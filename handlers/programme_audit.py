@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from handlers.programme_base import (
     CaseType,
+    ChecklistRule,
     Month,
     NudgeRule,
     ReminderRule,
@@ -124,7 +125,7 @@ class CaseAudit(Strict):
     themed_months: list[Month] = Field(default_factory=list)
     with_family: bool = False
     checklist: list[ChecklistItem] = Field(min_length=1)
-    checklist_reminders: ReminderRule = ReminderRule(escalate_after_working_days=None)
+    checklist_reminders: ChecklistRule = ChecklistRule()
     record_reminders: ReminderRule = ReminderRule()
     reflection: Reflection
     moderation: ModerationRule | None = None

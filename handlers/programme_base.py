@@ -80,3 +80,22 @@ class NudgeRule(ReminderRule):
         if value is not None:
             raise ValueError("these reminders never go to a manager: leave this key out")
         return None
+
+
+class ChecklistRule(ReminderRule):
+    """Nudges before the audit only: the checklist is the practitioner's preparation, so nothing
+    follows the audit date and nothing goes to a manager. Only `before_working_days` is set."""
+
+    overdue_nudges: int | None = 0
+    escalate_after_working_days: None = None
+
+    @field_validator(
+        "overdue_every_working_days", "overdue_nudges", "escalate_after_working_days",
+        "escalate_to", mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _before_the_audit_only(cls, value: object) -> object:
+        raise ValueError(
+            "checklist reminders stop at the audit date and never go to a manager: "
+            "set only before_working_days"
+        )

@@ -105,6 +105,20 @@ def test_a_programme_cannot_escalate_reflections() -> None:
         parse_programme(text, "programme.yaml")
 
 
+def test_checklist_reminders_take_only_days_before_the_audit() -> None:
+    text = _default_with(
+        "    checklist_reminders:\n      before_working_days: [3, 1]\n",
+        "    checklist_reminders:\n      before_working_days: [3, 1]\n"
+        "      overdue_every_working_days: 5\n",
+    )
+    where = r"programme\.yaml:\d+: .*checklist_reminders\.overdue_every_working_days"
+    with pytest.raises(ProgrammeError, match=where + ": checklist reminders stop at the audit"):
+        parse_programme(text, "programme.yaml")
+    audit = load_programme("default").of_kind(CaseAudit)[0]
+    assert audit.checklist_reminders.before_working_days == [3, 1]
+    assert audit.checklist_reminders.escalate_after_working_days is None
+
+
 def test_a_programme_may_set_its_own_reflection_cadence() -> None:
     text = _default_with("      due_working_days: 5\n", "      due_working_days: 10\n")
     audit = parse_programme(text).of_kind(CaseAudit)[0]
