@@ -59,4 +59,5 @@ def private_engine(path: Path) -> AsyncEngine:
         poolclass=AsyncAdaptedQueuePool,
         pool_size=1,
         max_overflow=0,
+        hide_parameters=True,
     )

@@ -47,11 +47,12 @@ def make_engine(url: str) -> AsyncEngine:
     """An asyncio engine; SQLite gets foreign keys and WAL switched on.
 
     PostgreSQL connections are pinged before use, so a restarted server costs a retry, not an
-    error; a SQLite file cannot go away under its connection, so it is not pinged.
+    error; a SQLite file cannot go away under its connection, so it is not pinged. Errors and
+    logs never show a statement's values: they can hold reflections and message text.
     """
     if url.startswith(("sqlite:", "sqlite+")):
-        return sqlite_setup(create_async_engine(async_url(url)))
-    return create_async_engine(async_url(url), pool_pre_ping=True)
+        return sqlite_setup(create_async_engine(async_url(url), hide_parameters=True))
+    return create_async_engine(async_url(url), pool_pre_ping=True, hide_parameters=True)
 
 
 def make_private_engine(path: Path) -> AsyncEngine:
