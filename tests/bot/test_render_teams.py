@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,10 @@ from message_templates.model import Button, ChecklistEntry, Message
 from message_templates.wording import Wording
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "teams"
-# The schema ships with the team's shared references, next to the repository (see STYLE.md).
-SCHEMA_FILE = (
-    Path(__file__).parents[2].parent
-    / "shared/reference/teams/adaptive-cards/adaptive-card-1.5.schema.json"
-)
+# The schema ships with the team's shared references: QABOT_SHARED_DIR, or the folder beside
+# the repository (see STYLE.md).
+SHARED = Path(os.environ.get("QABOT_SHARED_DIR") or Path(__file__).parents[2].parent / "shared")
+SCHEMA_FILE = SHARED / "reference/teams/adaptive-cards/adaptive-card-1.5.schema.json"
 EVIL = "<script>alert(1)</script> & *bold* <@U123> [x](https://evil.example)"
 
 
