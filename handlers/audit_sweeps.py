@@ -32,7 +32,7 @@ from handlers.programme import CaseAudit, ReminderRule
 from message_templates.model import Message
 from storage import audit_followups, audit_people, audit_requests, audits
 from storage.audit_people import PersonRef
-from storage.outbox import enqueue, enqueue_many, known_keys
+from storage.outbox import enqueue, enqueue_many
 
 
 def is_reminder_day(
@@ -253,13 +253,11 @@ async def _escalations(
     deps: Deps, session: AsyncSession, calendar: Calendar, today: dt.date
 ) -> list[tuple[str, PersonRef, Message]]:
     activities = _activities(deps)
-    views = await audits.allocations(session, statuses=("allocated",), due_before=today)
-    actions = [(a, o) for a, o in await audit_followups.open_actions(session) if a.due_on < today]
-    candidates = [f"audit.escalated:{v.id}" for v in views]
-    candidates += [f"action.escalated:{a.id}" for a, _ in actions]
-    done = await known_keys(session, candidates)
-    views = [v for v in views if f"audit.escalated:{v.id}" not in done]
-    actions = [(a, o) for a, o in actions if f"action.escalated:{a.id}" not in done]
+    # only what is overdue and not yet escalated: a day's sweep reads the few new ones
+    views = await audits.allocations(session, statuses=("allocated",), due_before=today,
+                                     unsent="audit.escalated:")  # fmt: skip
+    actions = await audit_followups.open_actions(session, due_before=today,
+                                                 unsent="action.escalated:")  # fmt: skip
     owners = {v.auditor.manager_id for v in views} | {o.manager_id for _, o in actions}
     managers = await audit_people.people_by_id(session, {m for m in owners if m is not None})
     found: list[tuple[str, PersonRef, Message]] = []

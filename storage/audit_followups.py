@@ -22,6 +22,7 @@ from storage.models import (
     Service,
     Team,
 )
+from storage.outbox import never_sent
 
 
 async def moderation_counts(
@@ -98,11 +99,17 @@ class OpenAction(NamedTuple):
     flagged: bool
 
 
-async def open_actions(session: AsyncSession) -> list[tuple[OpenAction, PersonRef]]:
-    """Every open action with its owner."""
-    return [
-        (OpenAction(*row[:7]), PersonRef(*row[7:])) for row in await run(session, _OPEN_ACTIONS)
-    ]
+async def open_actions(
+    session: AsyncSession, *, due_before: dt.date | None = None, unsent: str | None = None
+) -> list[tuple[OpenAction, PersonRef]]:
+    """Every open action with its owner; only those due before `due_before` if given, and
+    only those no outbox message is keyed `<unsent><id>` for yet."""
+    query = _OPEN_ACTIONS
+    if due_before is not None:
+        query = query.where(Action.due_on < due_before)
+    if unsent is not None:
+        query = query.where(never_sent(unsent, Action.id))
+    return [(OpenAction(*row[:7]), PersonRef(*row[7:])) for row in await run(session, query)]
 
 
 _ACTION_COLUMNS = (

@@ -28,6 +28,7 @@ from storage.models import (
     Person,
     Reflection,
 )
+from storage.outbox import never_sent
 
 
 @dataclass(frozen=True)
@@ -149,8 +150,12 @@ async def allocations(
     since: dt.date | None = None,
     due_before: dt.date | None = None,
     manager_id: int | None = None,
+    unsent: str | None = None,
 ) -> list[AllocationView]:
-    """Allocations with case and people in one query, and their ticked items in one more."""
+    """Allocations with case and people in one query, and their ticked items in one more.
+
+    `unsent` keeps only those no outbox message is keyed `<unsent><id>` for yet.
+    """
     query = _ALLOCATIONS
     if ids is not None:
         query = query.where(Allocation.id.in_(list(ids)))
@@ -164,6 +169,8 @@ async def allocations(
         query = query.where(Allocation.due_on < due_before)
     if manager_id is not None:
         query = query.where(_WORKER.manager_id == manager_id)
+    if unsent is not None:
+        query = query.where(never_sent(unsent, Allocation.id))
     return await _views(session, (await run(session, query)).all())
 
 

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, select, update
+from sqlalchemy import String, and_, bindparam, case, cast, exists, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from message_templates.model import Message
@@ -42,6 +42,7 @@ __all__ = [
     "mark_retry",
     "mark_sent",
     "mark_sent_many",
+    "never_sent",
     "release",
     "sent_message_ref",
     "update_in_place",
@@ -92,6 +93,13 @@ async def enqueue_many(
     for start in range(0, len(rows), CHUNK):
         stored += await _NEW_KEYS.insert(session, rows[start : start + CHUNK])
     return stored
+
+
+def never_sent(prefix: str, id_column: Any) -> Any:
+    """A condition for a query: no outbox message is keyed `<prefix><id>` for this row, so a
+    sweep reads only what it has not yet sent about (e.g. "audit.escalated:" and the id)."""
+    key = literal(prefix) + cast(id_column, String)
+    return ~exists().where(OutboxMessage.idempotency_key == key)
 
 
 async def known_keys(session: AsyncSession, keys: Collection[str]) -> set[str]:
