@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers._allocation_announce import announce
 from handlers.allocation import (
     AllocationPlan,
     CaseInfo,
@@ -27,15 +28,13 @@ from handlers.allocation import (
     is_allocation_period,
     window_for,
 )
-from handlers.audit_messages import allocated, dm, joined, led, notified
+from handlers.calendar import Calendar
 from handlers.deps import Deps
 from handlers.programme import CaseAudit
 from message_templates.model import Message
-from storage import allocation_inputs, audit_people, audits
-from storage.audit_people import PersonRef
-from storage.audits import AllocationView
+from storage import allocation_inputs, audits
 from storage.models import AuditRound
-from storage.outbox import Outgoing, enqueue, enqueue_many
+from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
 # The scheduler allocates a period this many working days before its window opens.
@@ -92,7 +91,7 @@ async def run_allocation(
         for p in plan.pairs
     ]
     count = await audits.add_allocations(session, new.id, rows, due_on=plan.window[1], now=now)
-    sent = await _announce(deps, session, activity, new.id, plan, now)
+    sent = await announce(deps, session, activity, new.id, plan, now)
     sent += await enqueue(
         session,
         key=f"allocation.summary:{activity.id}:{period}",
@@ -172,90 +171,6 @@ def _round(activity: CaseAudit, plan: AllocationPlan, period: str, now: dt.datet
     )
 
 
-async def _announce(
-    deps: Deps,
-    session: AsyncSession,
-    activity: CaseAudit,
-    round_id: int,
-    plan: AllocationPlan,
-    now: dt.datetime,
-) -> int:
-    """Per allocation: the case to the auditor, the checklist to the practitioner, and a note
-    to anyone joining it (DMs only)."""
-    views = await audits.allocations(session, round_id=round_id)
-    outgoing = [
-        _direct(deps, key, person, message, now)
-        for view in views
-        for key, person, message in (
-            (f"audit.allocated:{view.id}", view.auditor, allocated(deps, view, activity)),
-            (f"audit.notified:{view.id}", view.practitioner, notified(deps, view, activity)),
-        )
-    ]
-    outgoing += await _joins(deps, session, activity, views, plan, now)
-    outgoing += await _leads(deps, session, activity, views, plan, now)
-    return await enqueue_many(session, outgoing, now=now)
-
-
-async def _leads(
-    deps: Deps,
-    session: AsyncSession,
-    activity: CaseAudit,
-    views: list[AllocationView],
-    plan: AllocationPlan,
-    now: dt.datetime,
-) -> list[Outgoing]:
-    """Each service's lead auditor hears who audits how many in their service this round."""
-    lead_of_case = {pair.case_ref: pair.lead_id for pair in plan.pairs}
-    period = f"{month_names.month_name[plan.month]} {plan.year}"
-    people = await audit_people.people_by_staff_id(session, set(plan.leads.values()))
-    found = []
-    for service, lead_id in sorted(plan.leads.items()):
-        lead = people.get(lead_id)
-        theirs = [v for v in views if lead_of_case.get(v.case_ref) == lead_id]
-        if lead is None or not theirs:
-            continue
-        key = f"audit.lead:{theirs[0].round_id}:{lead.staff_id}:{service}"
-        message = led(deps, lead, service, theirs, activity, period)
-        found.append(_direct(deps, key, lead, message, now))
-    return found
-
-
-def _direct(
-    deps: Deps, key: str, person: PersonRef, message: Message, now: dt.datetime
-) -> Outgoing:
-    """A DM to queue, held until the person's next working hours (allocations are not reminders,
-    but still never arrive at night or while someone is away)."""
-    return Outgoing(
-        key=key,
-        recipient=dm(person.staff_id),
-        platform=deps.platform,
-        message=message,
-        not_before=deps.calendar.next_dm_time(now, person.away_until),
-    )
-
-
-async def _joins(
-    deps: Deps,
-    session: AsyncSession,
-    activity: CaseAudit,
-    views: list[AllocationView],
-    plan: AllocationPlan,
-    now: dt.datetime,
-) -> list[Outgoing]:
-    """Whoever joins one audit (Shropshire's principal social worker) hears which and when."""
-    by_case = {view.case_ref: view for view in views}
-    people = await audit_people.people_by_staff_id(session, {join.staff_id for join in plan.joins})
-    found = []
-    for join in plan.joins:
-        person = people.get(join.staff_id)
-        view = by_case.get(join.case_ref)
-        if person is None or view is None:
-            continue
-        key = f"audit.joined:{view.id}:{person.staff_id}"
-        found.append(_direct(deps, key, person, joined(deps, view, activity, person.name), now))
-    return found
-
-
 def summary(deps: Deps, activity: CaseAudit, plan: AllocationPlan, *, dry_run: bool) -> Message:
     """For the QA team's channel: counts and reasons only, never a case reference or a name."""
     context = {
@@ -292,17 +207,32 @@ async def allocate_due(deps: Deps, now: dt.datetime) -> int:
     """Allocate every case audit whose window opens within LEAD_WORKING_DAYS; rounds made."""
     calendar = deps.calendar
     today = calendar.local_date(now)
+    due = [
+        (activity, year, month)
+        for activity in deps.programme.of_kind(CaseAudit)
+        for year, month in _this_and_next(today)
+        if is_allocation_period(activity, year, month)
+        and _window_open(activity, year, month, calendar, today)
+    ]
+    if not due:
+        return 0
     made = 0
     async with deps.sessions.begin() as session:
-        for activity in deps.programme.of_kind(CaseAudit):
-            for year, month in _this_and_next(today):
-                if not is_allocation_period(activity, year, month):
-                    continue
-                start, end = window_for(activity, year, month, calendar)
-                if calendar.add_working_days(start, -LEAD_WORKING_DAYS) <= today <= end:
-                    result = await run_allocation(deps, session, activity, year, month)
-                    made += result.created
+        # most days every open window's round is made already: one query says so
+        done = await audits.rounds_made(session, {period_of(y, m) for _, y, m in due})
+        for activity, year, month in due:
+            if (activity.id, period_of(year, month)) not in done:
+                result = await run_allocation(deps, session, activity, year, month)
+                made += result.created
     return made
+
+
+def _window_open(
+    activity: CaseAudit, year: int, month: int, calendar: Calendar, today: dt.date
+) -> bool:
+    """Whether `today` is inside the round's window or the working days of notice before it."""
+    start, end = window_for(activity, year, month, calendar)
+    return calendar.add_working_days(start, -LEAD_WORKING_DAYS) <= today <= end
 
 
 def _this_and_next(today: dt.date) -> tuple[tuple[int, int], tuple[int, int]]:

@@ -62,6 +62,19 @@ async def find_round(session: AsyncSession, activity: str, period: str) -> Audit
     )
 
 
+async def rounds_made(session: AsyncSession, periods: Collection[str]) -> set[tuple[str, str]]:
+    """(activity, period) of each round already made for these periods (YYYY-MM), in one query."""
+    if not periods:
+        return set()
+    found = await run(session, _ROUNDS_MADE, {"periods": list(periods)})
+    return {(row[0], row[1]) for row in found}
+
+
+_ROUNDS_MADE = select(AuditRound.activity, AuditRound.period).where(
+    AuditRound.period.in_(bindparam("periods", expanding=True))
+)
+
+
 async def create_round(session: AsyncSession, new: AuditRound) -> bool:
     """Store a round; False (and nothing stored) if its activity and period already have one."""
     try:
