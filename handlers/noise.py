@@ -6,11 +6,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.calendar import Calendar
 from message_templates.model import Button, Message
-from storage.outbox import Outgoing, enqueue_many
+from storage.outbox import Outgoing
 
 
 def reminder_key(staff_id: str, day: dt.date) -> str:
@@ -75,19 +73,3 @@ def todays_reminder(
         message=gather(items),
         not_before=now,
     )
-
-
-async def enqueue_reminders(
-    session: AsyncSession,
-    *,
-    staff_id: str,
-    platform: str,
-    items: Sequence[Message],
-    calendar: Calendar,
-    now: dt.datetime,
-    away_until: dt.date | None = None,
-) -> bool:
-    """Queue today's one reminder message for a person; False if held or already sent today."""
-    outgoing = todays_reminder(staff_id=staff_id, platform=platform, items=items,
-                               calendar=calendar, now=now, away_until=away_until)  # fmt: skip
-    return outgoing is not None and await enqueue_many(session, [outgoing], now=now) == 1

@@ -7,17 +7,15 @@ queries, so a council of 10,000 practitioners loads in the same few round trips 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, TypeVarTuple
+from typing import NamedTuple
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage._core import run
 from storage.models import Allocation, AuditRound, Case, Person, Service, Team
-
-Columns = TypeVarTuple("Columns")
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ async def load_staff(session: AsyncSession) -> list[StaffRow]:
     return [
         StaffRow(i, staff_id, name, role, team, service, boss, fte, active, away)
         for i, staff_id, name, role, team, service, boss, fte, active, away in (
-            await _plain_rows(session, query)
+            (await run(session, query)).all()
         )
     ]
 
@@ -75,14 +73,8 @@ async def load_open_cases(session: AsyncSession) -> list[CaseRow]:
     )
     return [
         CaseRow(i, ref, worker, kind, opened, tuple(filter(None, themes.split(";"))))
-        for i, ref, worker, kind, opened, themes in await _plain_rows(session, query)
+        for i, ref, worker, kind, opened, themes in (await run(session, query)).all()
     ]
-
-
-async def _plain_rows(session: AsyncSession, query: Select[*Columns]) -> Sequence[Row[*Columns]]:
-    """Columns only, run on the session's connection: the ORM's row handling doubles the cost."""
-    await session.flush()
-    return (await (await session.connection()).execute(query)).all()
 
 
 async def load_history(

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from handlers.calendar import Calendar
-from handlers.noise import enqueue_reminders, gather, reminder_key
+from handlers.noise import gather, reminder_key, todays_reminder
 from message_templates.model import Button, Fact, Message
 from storage import Sessions
 from storage.models import OutboxMessage
+from storage.outbox import enqueue_many
 
 CALENDAR = Calendar()
 MONDAY_TEN = dt.datetime(2027, 1, 11, 10, 0, tzinfo=dt.UTC)
@@ -60,16 +61,12 @@ def test_nothing_to_gather_is_a_mistake() -> None:
 
 
 async def _remind(sessions: Sessions, now: dt.datetime, away: dt.date | None = None) -> bool:
+    outgoing = todays_reminder(staff_id="S0101", platform="sandbox", items=[CHECKLIST, AUDIT],
+                               calendar=CALENDAR, now=now, away_until=away)  # fmt: skip
+    if outgoing is None:
+        return False
     async with sessions.begin() as session:
-        return await enqueue_reminders(
-            session,
-            staff_id="S0101",
-            platform="sandbox",
-            items=[CHECKLIST, AUDIT],
-            calendar=CALENDAR,
-            now=now,
-            away_until=away,
-        )
+        return await enqueue_many(session, [outgoing], now=now) == 1
 
 
 async def test_at_most_one_reminder_message_a_working_day(sqlite_sessions: Sessions) -> None:
