@@ -83,15 +83,23 @@ async def pick_moderator(
     load = await audit_followups.open_moderation_load(session, ids)
     counts = await audit_followups.moderation_counts(session, ids, month_start)
 
-    def preference(person: PersonRef) -> tuple[bool, float, int, float]:
-        service, asked = counts.get(person.id, ("", 0))
-        auditor_rule = activity.rule_for(person.role, service)
-        quota = auditor_rule.moderations if auditor_rule else 0
-        has_room = asked < quota
-        used = asked / quota if quota else 0.0
-        return (not has_room, used, load.get(person.id, 0), _draw(f"{view.id}:{person.staff_id}"))
+    rules: dict[tuple[str, str], int] = {}
 
-    return min(candidates, key=preference, default=None)
+    def standing(person: PersonRef) -> tuple[bool, float, int]:
+        service, asked = counts.get(person.id, ("", 0))
+        if (person.role, service) not in rules:
+            auditor_rule = activity.rule_for(person.role, service)
+            rules[person.role, service] = auditor_rule.moderations if auditor_rule else 0
+        quota = rules[person.role, service]
+        return (asked >= quota, asked / quota if quota else 0.0, load.get(person.id, 0))
+
+    if not candidates:
+        return None
+    ranked = [(standing(p), p) for p in candidates]
+    best = min(rank for rank, _ in ranked)
+    # the hash is drawn only among the equally placed: it is there to break ties
+    tied = [p for rank, p in ranked if rank == best]
+    return min(tied, key=lambda p: _draw(f"{view.id}:{p.staff_id}"))
 
 
 async def request_moderation(

@@ -10,7 +10,6 @@ database says what is due; the outbox keys make a repeated sweep change nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,45 +27,12 @@ from handlers.audit_reflection import reflection_due, reflection_reminder, refle
 from handlers.calendar import Calendar
 from handlers.deps import Deps
 from handlers.noise import todays_reminder
-from handlers.programme import CaseAudit, ReminderRule
+from handlers.nudge_days import asked_since, is_reminder_day, item_ids, nudge_dates, snoozes_ending
+from handlers.programme import CaseAudit, ModerationRule, ReminderRule
 from message_templates.model import Message
 from storage import audit_followups, audit_people, audit_requests, audits
 from storage.audit_people import PersonRef
 from storage.outbox import enqueue, enqueue_many
-
-
-def is_reminder_day(
-    calendar: Calendar,
-    rule: ReminderRule,
-    due: dt.date,
-    today: dt.date,
-    snoozed_until: dt.date | None = None,
-    *,
-    after_due: bool = True,
-) -> bool:
-    """Whether today is a nudge day: N working days before due, every few once overdue.
-
-    A snooze holds nudges to its last day, and the first working day after it is a nudge day.
-    Past the rule's last overdue nudge there are none, snoozed or not.
-    """
-    left = calendar.working_days_between(today, due)
-    if is_past_last_nudge(rule, -left):
-        return False
-    if snoozed_until is not None:
-        if snoozed_until >= today:
-            return False
-        if calendar.next_working_day(snoozed_until + dt.timedelta(days=1)) == today:
-            return True
-    if left >= 0:
-        return left in rule.before_working_days
-    return after_due and -left % rule.overdue_every_working_days == 0
-
-
-def is_past_last_nudge(rule: ReminderRule, working_days_over: int) -> bool:
-    """Whether an item this many working days overdue has had every nudge the rule allows."""
-    if rule.overdue_nudges is None:
-        return False
-    return working_days_over > rule.overdue_nudges * rule.overdue_every_working_days
 
 
 class _Gathered:
@@ -119,9 +85,20 @@ async def _audit_reminders(
     gathered: _Gathered,
 ) -> None:
     """Checklist nudges to the practitioner until it is complete (before the audit only);
-    record nudges to the auditor until the audit is recorded."""
+    record nudges to the auditor until the audit is recorded. Only audits due on a nudge day,
+    or whose snooze has just ended, are read."""
     activities = _activities(deps)
-    for view in await audits.allocations(session, statuses=("allocated",)):
+    rules: list[tuple[ReminderRule, bool]] = []
+    for a in activities.values():
+        rules += [(a.checklist_reminders, False), (a.record_reminders, True)]
+    earliest = await audits.earliest_due(session, ("allocated",))
+    due_in = nudge_dates(calendar, rules, today, earliest)
+    woken = item_ids(snoozes_ending(calendar, snoozes, today), "audit", "checklist")
+    if not due_in and not woken:
+        return
+    found = await audits.allocations(session, statuses=("allocated",), due_in=due_in,
+                                     or_ids=woken)  # fmt: skip
+    for view in found:
         activity = activities.get(view.activity)
         if activity is None:
             continue
@@ -136,20 +113,6 @@ async def _audit_reminders(
             gathered.add(auditor, audit_reminder(deps, view, today))
 
 
-def _asked_since(
-    calendar: Calendar, today: dt.date, windows: Sequence[tuple[int, ReminderRule]]
-) -> dt.datetime | None:
-    """The earliest request still inside its nudges, from (working days to due, rule) pairs:
-    anything asked before it is past its last nudge. None when a rule nudges until done."""
-    reach = 0
-    for days, rule in windows:
-        if rule.overdue_nudges is None:
-            return None
-        reach = max(reach, days + rule.overdue_nudges * rule.overdue_every_working_days)
-    earliest = calendar.add_working_days(today, -reach)
-    return dt.datetime.combine(earliest, dt.time(0), tzinfo=calendar.zone)
-
-
 async def _reflection_reminders(
     deps: Deps,
     session: AsyncSession,
@@ -161,22 +124,37 @@ async def _reflection_reminders(
     """Nudges to each person asked to reflect who has saved nothing yet; never to a manager."""
     activities = _activities(deps)
     windows = [(a.reflection.due_working_days, a.reflection.reminders) for a in activities.values()]
-    recorded = await audit_requests.recorded_since(session, _asked_since(calendar, today, windows))
-    if not recorded:
+    recorded = await audit_requests.recorded_since(session, asked_since(calendar, today, windows))
+    woken = item_ids(snoozes_ending(calendar, snoozes, today), "reflection")
+    due = {
+        allocation_id: {a.id: reflection_due(calendar, a, at) for a in activities.values()}
+        for allocation_id, at in recorded.items()
+        if calendar.local_date(at) < today  # asked today: the request itself is today's word
+    }
+    nudged = {
+        allocation_id
+        for allocation_id, dues in due.items()
+        if allocation_id in woken
+        or any(
+            _nudges(calendar, activities[a].reflection.reminders, day, today)
+            for a, day in dues.items()
+        )
+    }
+    if not nudged:
         return
-    answered = await audit_requests.reflected(session, recorded)
-    for view in await audits.allocations(session, ids=recorded):
+    answered = await audit_requests.reflected(session, nudged)
+    for view in await audits.allocations(session, ids=nudged):
         activity = activities.get(view.activity)
-        if activity is None or calendar.local_date(recorded[view.id]) >= today:
-            continue  # asked today: the request itself is today's word
-        due = reflection_due(calendar, activity, recorded[view.id])
+        if activity is None:
+            continue
         rule = activity.reflection.reminders
         for person in reflectors(view, activity):
             if (view.id, person.id) in answered:
                 continue
             held = snoozes.get((person.id, f"reflection:{view.id}"))
-            if is_reminder_day(calendar, rule, due, today, held):
-                gathered.add(person, reflection_reminder(deps, view, person, due, today))
+            day = due[view.id][activity.id]
+            if is_reminder_day(calendar, rule, day, today, held):
+                gathered.add(person, reflection_reminder(deps, view, person, day, today))
 
 
 async def _moderation_reminders(
@@ -192,7 +170,17 @@ async def _moderation_reminders(
     windows = [(rule.due_working_days, rule.reminders) for rule in rules.values()]
     if not windows:
         return
-    asked = await audit_requests.open_moderations(session, _asked_since(calendar, today, windows))
+    since = asked_since(calendar, today, windows)
+    woken = item_ids(snoozes_ending(calendar, snoozes, today), "moderation")
+    asked = [
+        m
+        for m in await audit_requests.open_moderations(session, since)
+        if calendar.local_date(m.requested_at) < today  # asked today: the request is today's word
+        and (
+            m.id in woken
+            or any(_moderation_nudges(calendar, r, m.requested_at, today) for r in rules.values())
+        )
+    ]
     if not asked:
         return
     found = await audits.allocations(session, ids={m.allocation_id for m in asked})
@@ -200,13 +188,24 @@ async def _moderation_reminders(
     for moderation in asked:
         view = views.get(moderation.allocation_id)
         rule = rules.get(view.activity) if view else None
-        if view is None or rule is None or calendar.local_date(moderation.requested_at) >= today:
+        if view is None or rule is None:
             continue
         due = moderation_due(calendar, rule, moderation.requested_at)
         held = snoozes.get((moderation.moderator.id, f"moderation:{moderation.id}"))
         if is_reminder_day(calendar, rule.reminders, due, today, held):
             message = moderation_reminder(deps, view, moderation, due, today)
             gathered.add(moderation.moderator, message)
+
+
+def _nudges(calendar: Calendar, rule: ReminderRule, due: dt.date, today: dt.date) -> bool:
+    """Whether an item due then, held by no snooze, is nudged today."""
+    return is_reminder_day(calendar, rule, due, today)
+
+
+def _moderation_nudges(
+    calendar: Calendar, rule: ModerationRule, asked: dt.datetime, today: dt.date
+) -> bool:
+    return _nudges(calendar, rule.reminders, moderation_due(calendar, rule, asked), today)
 
 
 async def _action_reminders(
@@ -219,7 +218,12 @@ async def _action_reminders(
 ) -> None:
     activity = action_activity(deps.programme)
     rule = activity.reminders if activity else ReminderRule()
-    open_actions = await audit_followups.open_actions(session)
+    earliest = await audit_followups.earliest_open_action_due(session)
+    due_in = nudge_dates(calendar, [(rule, True)], today, earliest)
+    woken = item_ids(snoozes_ending(calendar, snoozes, today), "action")
+    if not due_in and not woken:
+        return
+    open_actions = await audit_followups.open_actions(session, due_in=due_in, or_ids=woken)
     refs = await audit_followups.action_case_refs(
         session, {a.source_id for a, _ in open_actions if a.source == "audit"}
     )

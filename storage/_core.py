@@ -8,10 +8,10 @@ build their statements once at import, with bound parameters, and run them here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Executable, Table
+from sqlalchemy import ColumnElement, Executable, Table, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,3 +54,11 @@ class Upsert:
         # one row as plain parameters: a list of one would take the executemany path
         result = await run(session, self.statement(session), rows[0] if len(rows) == 1 else rows)
         return len(result.all())
+
+
+def either(
+    column: Any, values: Collection[Any], id_column: Any, ids: Collection[int]
+) -> ColumnElement[bool]:
+    """`column IN values OR id_column IN ids`, the second half only when there are ids."""
+    condition: ColumnElement[bool] = column.in_(list(values))
+    return or_(condition, id_column.in_(list(ids))) if ids else condition

@@ -9,7 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage._core import run
+from storage._core import either, run
 from storage.audit_people import PersonRef, person_columns
 from storage.models import (
     Action,
@@ -100,15 +100,23 @@ class OpenAction(NamedTuple):
 
 
 async def open_actions(
-    session: AsyncSession, *, due_before: dt.date | None = None, unsent: str | None = None
+    session: AsyncSession,
+    *,
+    due_before: dt.date | None = None,
+    unsent: str | None = None,
+    due_in: Collection[dt.date] | None = None,
+    or_ids: Collection[int] = (),
 ) -> list[tuple[OpenAction, PersonRef]]:
-    """Every open action with its owner; only those due before `due_before` if given, and
-    only those no outbox message is keyed `<unsent><id>` for yet."""
+    """Every open action with its owner; only those due before `due_before` if given, only
+    those no outbox message is keyed `<unsent><id>` for yet, and only those due on one of the
+    days `due_in` or, whatever their due date, one of `or_ids`."""
     query = _OPEN_ACTIONS
     if due_before is not None:
         query = query.where(Action.due_on < due_before)
     if unsent is not None:
         query = query.where(never_sent(unsent, Action.id))
+    if due_in is not None:
+        query = query.where(either(Action.due_on, due_in, Action.id, or_ids))
     return [(OpenAction(*row[:7]), PersonRef(*row[7:])) for row in await run(session, query)]
 
 
@@ -122,6 +130,15 @@ _OPEN_ACTIONS = (
     .where(Action.status == "open")
     .order_by(Action.id)
 )
+
+
+async def earliest_open_action_due(session: AsyncSession) -> dt.date | None:
+    """The earliest due date of an open action; None when none is open."""
+    day: dt.date | None = (await run(session, _EARLIEST_OPEN_ACTION)).scalar_one()
+    return day
+
+
+_EARLIEST_OPEN_ACTION = select(func.min(Action.due_on)).where(Action.status == "open")
 
 
 async def action_case_refs(session: AsyncSession, record_ids: Collection[int]) -> dict[int, str]:

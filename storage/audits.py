@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage._core import run
+from storage._core import either, run
 from storage.audit_people import PersonRef, person_columns
 from storage.models import (
     Allocation,
@@ -133,10 +133,16 @@ _AUDITOR = aliased(Person, name="auditor")
 _WORKER = aliased(Person, name="worker")
 
 
+# the items ticked done, comma-joined (item ids are slugs): read with the row, not after it
+_TICKED = (
+    select(func.aggregate_strings(ChecklistTick.item, ","))
+    .where(ChecklistTick.allocation_id == Allocation.id, ChecklistTick.done.is_(True))
+    .scalar_subquery()
+)
 _COLUMNS = (
     Allocation.id, Allocation.round_id, AuditRound.activity, AuditRound.period,
     Allocation.status, Allocation.due_on, Case.case_ref, Case.case_type,
-    *person_columns(_AUDITOR), *person_columns(_WORKER),
+    *person_columns(_AUDITOR), *person_columns(_WORKER), _TICKED,
 )  # fmt: skip
 _ALLOCATIONS = (
     select(*_COLUMNS)
@@ -148,10 +154,6 @@ _ALLOCATIONS = (
     .order_by(Allocation.id)
 )
 _ONE_ALLOCATION = _ALLOCATIONS.where(Allocation.id == bindparam("allocation_id"))
-_TICKED = select(ChecklistTick.allocation_id, ChecklistTick.item).where(
-    ChecklistTick.allocation_id.in_(bindparam("ids", expanding=True)),
-    ChecklistTick.done.is_(True),
-)
 
 
 async def allocations(
@@ -164,10 +166,13 @@ async def allocations(
     due_before: dt.date | None = None,
     manager_id: int | None = None,
     unsent: str | None = None,
+    due_in: Collection[dt.date] | None = None,
+    or_ids: Collection[int] = (),
 ) -> list[AllocationView]:
-    """Allocations with case and people in one query, and their ticked items in one more.
+    """Allocations with their case, people and ticked items, in one query.
 
-    `unsent` keeps only those no outbox message is keyed `<unsent><id>` for yet.
+    `unsent` keeps only those no outbox message is keyed `<unsent><id>` for yet; `due_in`
+    only those due on one of these days or, whatever their due date, one of `or_ids`.
     """
     query = _ALLOCATIONS
     if ids is not None:
@@ -184,21 +189,34 @@ async def allocations(
         query = query.where(_WORKER.manager_id == manager_id)
     if unsent is not None:
         query = query.where(never_sent(unsent, Allocation.id))
-    return await _views(session, (await run(session, query)).all())
+    if due_in is not None:
+        query = query.where(either(Allocation.due_on, due_in, Allocation.id, or_ids))
+    return _views((await run(session, query)).all())
+
+
+async def earliest_due(session: AsyncSession, statuses: Collection[str]) -> dt.date | None:
+    """The earliest due date of the allocations in these statuses; None when there are none."""
+    found = await run(session, _EARLIEST_DUE, {"statuses": list(statuses)})
+    day: dt.date | None = found.scalar_one()
+    return day
+
+
+_EARLIEST_DUE = select(func.min(Allocation.due_on)).where(
+    Allocation.status.in_(bindparam("statuses", expanding=True))
+)
 
 
 async def allocation(session: AsyncSession, allocation_id: int) -> AllocationView | None:
-    rows = (await run(session, _ONE_ALLOCATION, {"allocation_id": allocation_id})).all()
-    found = await _views(session, rows)
+    found = _views((await run(session, _ONE_ALLOCATION, {"allocation_id": allocation_id})).all())
     return found[0] if found else None
 
 
-async def _views(session: AsyncSession, rows: Sequence[Any]) -> list[AllocationView]:
-    ticked = await ticked_items(session, [row[0] for row in rows])
+def _views(rows: Sequence[Any]) -> list[AllocationView]:
     return [
         AllocationView(
             row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
-            PersonRef(*row[8:15]), PersonRef(*row[15:22]), frozenset(ticked.get(row[0], ())),
+            PersonRef(*row[8:15]), PersonRef(*row[15:22]),
+            frozenset(row[22].split(",")) if row[22] else frozenset(),
         )
         for row in rows
     ]  # fmt: skip
@@ -207,16 +225,6 @@ async def _views(session: AsyncSession, rows: Sequence[Any]) -> list[AllocationV
 async def count_allocations(session: AsyncSession, round_id: int) -> int:
     query = select(func.count()).where(Allocation.round_id == round_id)
     return int((await session.execute(query)).scalar_one())
-
-
-async def ticked_items(session: AsyncSession, ids: Collection[int]) -> dict[int, set[str]]:
-    """The items ticked done on each allocation's checklist."""
-    if not ids:
-        return {}
-    found: dict[int, set[str]] = {}
-    for allocation_id, item in (await run(session, _TICKED, {"ids": list(ids)})).all():
-        found.setdefault(allocation_id, set()).add(item)
-    return found
 
 
 async def set_ticks(

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from handlers.audit_sweeps import is_past_last_nudge, is_reminder_day
 from handlers.calendar import Calendar
+from handlers.nudge_days import is_past_last_nudge, is_reminder_day
 from handlers.programme import (
     CaseAudit,
     NudgeRule,
