@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -133,9 +133,11 @@ _AUDITOR = aliased(Person, name="auditor")
 _WORKER = aliased(Person, name="worker")
 
 
-# the items ticked done, comma-joined (item ids are slugs): read with the row, not after it
+# the items ticked done, comma-joined (item ids are slugs): read with the row, not after it;
+# the separator is written into the SQL, as a parameter would be re-rendered on every run
+_COMMA: Any = literal_column("','")
 _TICKED = (
-    select(func.aggregate_strings(ChecklistTick.item, ","))
+    select(func.aggregate_strings(ChecklistTick.item, _COMMA))
     .where(ChecklistTick.allocation_id == Allocation.id, ChecklistTick.done.is_(True))
     .scalar_subquery()
 )
