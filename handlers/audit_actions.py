@@ -13,7 +13,7 @@ from handlers.deps import Deps
 from handlers.errors import UserError
 from handlers.router import Inbound, Reply
 from message_templates.model import Button, Message
-from storage import audit_people
+from storage import audit_followups, audit_people
 from storage.audit_followups import OpenAction
 from storage.audit_people import PersonRef
 from storage.models import Action
@@ -82,15 +82,16 @@ def action_escalated(
 
 async def mark_done(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     """The owner closes their action in one click."""
-    action = await session.get(Action, parse_id(event.value, "action"))
+    found = await audit_followups.action(session, parse_id(event.value, "action"))
     owner = await audit_people.person_by_staff_id(session, event.staff_id)
-    if action is None:
+    if found is None:
         raise UserError("I can't find that action any more. Your QA team can help.")
+    action, status = found
     if owner is None or owner.id != action.owner_id:
         raise UserError("Only the action's owner can close it.")
-    if action.status != "open":
+    if status != "open":
         raise UserError("That action is already closed. Thank you!")
-    action.status, action.done_at = "done", deps.clock.now()
+    await audit_followups.close_action(session, action.id, deps.clock.now())
     context = {"name": first_name(owner.name), "description": action.description}
     meta = _meta("action.done", action, owner)
     return Reply(message=deps.wording.compose("action_done", context, meta=meta))

@@ -22,11 +22,11 @@ from handlers.errors import UserError
 from handlers.programme import CaseAudit, ModerationRule
 from handlers.router import Inbound, Reply
 from message_templates.model import Button, Choice, Fact, Form, FormField, Message
-from storage import audit_followups, audit_people, audits
+from storage import audit_followups, audit_people, audit_records, audits
 from storage.audit_people import PersonRef
+from storage.audit_records import ModerationRow, RecordRef
 from storage.audit_requests import OpenModeration
 from storage.audits import AllocationView
-from storage.models import AuditRecord, Moderation
 from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -107,9 +107,9 @@ async def request_moderation(
     session: AsyncSession,
     view: AllocationView,
     activity: CaseAudit,
-    record: AuditRecord,
+    record: RecordRef,
     now: dt.datetime,
-) -> Moderation | None:
+) -> int | None:
     """If the rule samples this audit, ask an independent moderator for a second look."""
     rule = activity.moderation
     calendar = deps.calendar
@@ -123,20 +123,18 @@ async def request_moderation(
     if moderator is None:
         log.warning("no independent moderator available for allocation %d", view.id)
         return None
-    row = Moderation(audit_record_id=record.id, moderator_id=moderator.id, requested_at=now)
-    session.add(row)
-    await session.flush()
+    moderation_id = await audit_records.add_moderation(session, record.id, moderator.id, now)
     due = moderation_due(calendar, rule, now)
     await enqueue(
         session,
-        key=f"moderation.requested:{row.id}",
+        key=f"moderation.requested:{moderation_id}",
         recipient=dm(moderator.staff_id),
         platform=deps.platform,
-        message=_requested(deps, view, record.grade, moderator, row.id, due),
+        message=_requested(deps, view, record.grade, moderator, moderation_id, due),
         not_before=calendar.next_dm_time(now, moderator.away_until),
         now=now,
     )
-    return row
+    return moderation_id
 
 
 def moderation_due(calendar: Calendar, rule: ModerationRule, requested_at: dt.datetime) -> dt.date:
@@ -191,18 +189,17 @@ def _requested(
 
 async def _moderation(
     session: AsyncSession, event: Inbound
-) -> tuple[Moderation, AuditRecord, AllocationView]:
-    row = await session.get(Moderation, parse_id(event.value, "moderation"))
-    record = await session.get(AuditRecord, row.audit_record_id) if row else None
-    view = await audits.allocation(session, record.allocation_id) if record else None
-    if row is None or record is None or view is None:
+) -> tuple[ModerationRow, RecordRef, AllocationView]:
+    row = await audit_records.moderation(session, parse_id(event.value, "moderation"))
+    view = await audits.allocation(session, row.record.allocation_id) if row else None
+    if row is None or view is None:
         raise UserError("I can't find that moderation any more. Your QA team can help.")
     moderator = await audit_people.person_by_staff_id(session, event.staff_id)
     if moderator is None or moderator.id != row.moderator_id:
         raise UserError("This moderation was asked of someone else.")
     if row.completed_at is not None:
         raise UserError("This moderation is already saved. Thank you!")
-    return row, record, view
+    return row, row.record, view
 
 
 async def open_moderation(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
@@ -244,19 +241,22 @@ async def record_moderation(deps: Deps, session: AsyncSession, event: Inbound) -
     if not reason:
         raise UserError("Please add comments for the auditor. Nothing has been saved yet.")
     now = deps.clock.now()
-    row.agrees, row.reason, row.completed_at = agree == "yes", reason, now
-    row.moderated_grade = record.grade if agree == "yes" else grade
+    agrees = agree == "yes"
+    moderated_grade = record.grade if agrees else grade
+    await audit_records.save_moderation(session, row.id, agrees=agrees,
+                                        moderated_grade=moderated_grade, reason=reason,
+                                        completed_at=now)  # fmt: skip
     moderator = await audit_people.person_by_staff_id(session, event.staff_id)
     assert moderator is not None
     context = {
         "name": first_name(view.auditor.name),
         "case_ref": view.case_ref,
         "moderator_name": moderator.name,
-        "agreed": row.agrees,
+        "agreed": agrees,
         "grade": record.grade,
-        "moderated_grade": row.moderated_grade,
+        "moderated_grade": moderated_grade,
     }
-    meta = audit_meta("moderation.recorded", view, agreed=row.agrees)
+    meta = audit_meta("moderation.recorded", view, agreed=agrees)
     await enqueue(
         session,
         key=f"moderation.recorded:{row.id}",

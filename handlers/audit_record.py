@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit_checklist import parse_id
@@ -28,10 +27,9 @@ from handlers.deps import Deps
 from handlers.errors import UserError
 from handlers.router import Inbound, Reply
 from message_templates.model import Message
-from storage import audit_people, audits
+from storage import audit_people, audit_records, audits
 from storage.audit_people import PersonRef
 from storage.audits import AllocationView
-from storage.models import Action, Allocation, AuditRecord
 
 FORM = "audit_record_form"
 
@@ -80,7 +78,8 @@ async def submit_record(deps: Deps, session: AsyncSession, event: Inbound) -> Re
         raise UserError(f"{grade!r} isn't one of the grades: {', '.join(deps.programme.grades)}.")
     reason = _required(event, "grade_reason", labels)
     actions = [await _action(session, event, n, view, today, labels) for n in _numbers()]
-    record = AuditRecord(
+    record = await audit_records.add_record(
+        session,
         allocation_id=view.id,
         grade=grade,
         grade_reason=reason,
@@ -89,18 +88,14 @@ async def submit_record(deps: Deps, session: AsyncSession, event: Inbound) -> Re
         recorded_by_id=view.auditor.id,
         recorded_at=now,
     )
-    session.add(record)
-    await session.flush()
     tracked = action_activity(deps.programme)
     flagged = tracked is not None and grade in tracked.track_grades
-    session.add_all(
-        Action(source="audit", source_id=record.id, description=a.description,
-               owner_id=a.owner.id, due_on=a.due_on, status="open", flagged=flagged, created_at=now)
+    await audit_records.add_actions(session, [
+        {"source": "audit", "source_id": record.id, "description": a.description,
+         "owner_id": a.owner.id, "due_on": a.due_on, "status": "open", "flagged": flagged,
+         "created_at": now}
         for a in actions if a is not None
-    )  # fmt: skip
-    await session.execute(
-        update(Allocation).where(Allocation.id == view.id).values(status="recorded")
-    )
+    ])  # fmt: skip
     await request_reflections(deps, session, view, activity, now)
     await request_moderation(deps, session, view, activity, record, now)
     return Reply(message=_recorded(deps, view, grade, sum(a is not None for a in actions)))

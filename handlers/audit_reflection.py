@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit_checklist import parse_id
@@ -22,10 +21,10 @@ from handlers.errors import UserError
 from handlers.programme import CaseAudit, Permissions
 from handlers.router import Inbound, Reply
 from message_templates.model import Button, Form, FormField, Message
-from storage import audit_people, audit_requests, audits
+from storage import audit_people, audit_requests, audits, reflections
 from storage.audit_people import PersonRef
 from storage.audits import AllocationView
-from storage.models import AuditLogEntry, Reflection
+from storage.models import AuditLogEntry
 from storage.outbox import enqueue
 
 QA_TEAM = Permissions().qa_team
@@ -144,22 +143,13 @@ async def _reflectors_audit(
     return view, activity, person
 
 
-async def _saved(
-    session: AsyncSession, view: AllocationView, person: PersonRef
-) -> list[Reflection]:
-    query = select(Reflection).where(
-        Reflection.allocation_id == view.id, Reflection.person_id == person.id
-    )
-    return list(await session.scalars(query))
-
-
 async def open_reflection(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     """The reflection form again (from a reminder), with any answers already saved."""
     view, activity, person = await _reflectors_audit(deps, session, event)
     recorded_at = await audit_requests.recorded_at(session, view.id)
     if recorded_at is None:
         raise UserError("Reflections open once the audit is recorded. I'll ask you then.")
-    rows = await _saved(session, view, person)
+    rows = await reflections.saved(session, view.id, person.id)
     _check_editable(rows, activity.reflection.editable_days, deps.clock.now())
     due = reflection_due(deps.calendar, activity, recorded_at)
     answers = {r.prompt: r.answer for r in rows}
@@ -177,20 +167,18 @@ async def save_reflection(deps: Deps, session: AsyncSession, event: Inbound) -> 
     if missing is not None:
         raise UserError(f"Please answer “{missing}”. Nothing has been saved yet.")
     now = deps.clock.now()
-    existing = {r.prompt: r for r in await _saved(session, view, person)}
+    existing = {r.prompt: r for r in await reflections.saved(session, view.id, person.id)}
     _check_editable(existing.values(), activity.reflection.editable_days, now)
-    for prompt, answer in answers.items():
-        row = existing.get(prompt)
-        if row is not None:
-            row.answer, row.updated_at = answer, now
+    changed = {existing[p].id: text for p, text in answers.items() if p in existing}
+    await reflections.change(session, changed, now)
     first = {prompt: answer for prompt, answer in answers.items() if prompt not in existing}
-    await audits.add_reflections(session, view.id, person.id, first, now)
+    await reflections.add(session, view.id, person.id, first, now)
     context = {"name": first_name(person.name), "case_ref": view.case_ref}
     meta = {"type": "reflection.saved", "allocation_id": view.id}
     return Reply(message=deps.wording.compose("reflection_saved", context, meta=meta))
 
 
-def _check_editable(rows: Collection[Reflection], days: int, now: dt.datetime) -> None:
+def _check_editable(rows: Collection[reflections.Answer], days: int, now: dt.datetime) -> None:
     if rows and now > min(r.created_at for r in rows) + dt.timedelta(days=days):
         raise UserError(
             f"Reflections can be changed for {days} days after they're first saved, and that "
@@ -246,11 +234,7 @@ async def _reflections(
     by_id = {v.id: v for v in views}
     if not by_id:
         return {}
-    rows = await session.scalars(
-        select(Reflection)
-        .where(Reflection.allocation_id.in_(list(by_id)))
-        .order_by(Reflection.allocation_id, Reflection.person_id, Reflection.id)
-    )
+    rows = await reflections.on_audits(session, by_id)
     people = {p.id: p for v in views for p in (v.practitioner, v.auditor)}
     found: dict[int, list[ReflectionView]] = {}
     for r in rows:

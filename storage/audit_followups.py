@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Collection
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._core import either, run
@@ -132,12 +132,28 @@ _OPEN_ACTIONS = (
 )
 
 
+async def action(session: AsyncSession, action_id: int) -> tuple[OpenAction, str] | None:
+    """The action and its status (`open` or `done`); None if there is no such action."""
+    row = (await run(session, _ACTION, {"action_id": action_id})).first()
+    return (OpenAction(*row[:-1]), row[-1]) if row is not None else None
+
+
+async def close_action(session: AsyncSession, action_id: int, at: dt.datetime) -> None:
+    await run(session, _CLOSE_ACTION, {"action_id": action_id, "done_at": at})
+
+
 async def earliest_open_action_due(session: AsyncSession) -> dt.date | None:
     """The earliest due date of an open action; None when none is open."""
     day: dt.date | None = (await run(session, _EARLIEST_OPEN_ACTION)).scalar_one()
     return day
 
 
+_ACTION = select(*_ACTION_COLUMNS, Action.status).where(Action.id == bindparam("action_id"))
+_CLOSE_ACTION = (
+    update(Action)
+    .where(Action.id == bindparam("action_id"))
+    .values(status="done", done_at=bindparam("done_at"))
+)
 _EARLIEST_OPEN_ACTION = select(func.min(Action.due_on)).where(Action.status == "open")
 
 

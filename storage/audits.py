@@ -26,7 +26,6 @@ from storage.models import (
     Case,
     ChecklistTick,
     Person,
-    Reflection,
 )
 from storage.outbox import never_sent
 
@@ -260,20 +259,3 @@ _UPDATE_TICK = (
     .where(ChecklistTick.id == bindparam("tick_id"))
     .values(done=bindparam("done_"), by_id=bindparam("by_id"), at=bindparam("at"))
 )
-
-
-async def add_reflections(
-    session: AsyncSession,
-    allocation_id: int,
-    person_id: int,
-    answers: dict[str, str],
-    now: dt.datetime,
-) -> None:
-    """Store a person's first answers to the prompts, in one statement."""
-    rows = [
-        {"allocation_id": allocation_id, "person_id": person_id, "prompt": prompt,
-         "answer": answer, "created_at": now, "updated_at": now}
-        for prompt, answer in answers.items()
-    ]  # fmt: skip
-    if rows:
-        await run(session, insert(Reflection), rows)

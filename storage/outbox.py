@@ -269,22 +269,32 @@ async def update_in_place(
     A sent message goes back to pending as an update of the same platform message; an unsent
     one simply goes out with the new content. False if no such message or it is parked.
     """
-    was_sent = OutboxMessage.status == SENT
-    statement = (
-        update(OutboxMessage)
-        .where(OutboxMessage.idempotency_key == key, OutboxMessage.status != PARKED)
+    found = await run(session, _UPDATE_IN_PLACE, {
+        "u_key": key, "u_payload": message.to_dict(), "u_kind": message.kind, "u_now": now,
+    })  # fmt: skip
+    return found.scalar_one_or_none() is not None
+
+
+def _update_in_place() -> Any:
+    table = outbox_table()
+    was_sent = table.c.status == SENT
+    now = bindparam("u_now", type_=table.c.next_attempt_at.type)
+    return (
+        update(table)
+        .where(table.c.idempotency_key == bindparam("u_key"), table.c.status != PARKED)
         .values(
-            payload=message.to_dict(),
-            message_type=message.kind,
-            revision=OutboxMessage.revision + 1,
-            status=case((was_sent, PENDING), else_=OutboxMessage.status),
-            attempts=case((was_sent, 0), else_=OutboxMessage.attempts),
-            next_attempt_at=case((was_sent, now), else_=OutboxMessage.next_attempt_at),
+            payload=bindparam("u_payload", type_=table.c.payload.type),
+            message_type=bindparam("u_kind"),
+            revision=table.c.revision + 1,
+            status=case((was_sent, PENDING), else_=table.c.status),
+            attempts=case((was_sent, 0), else_=table.c.attempts),
+            next_attempt_at=case((was_sent, now), else_=table.c.next_attempt_at),
         )
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
+        .returning(table.c.id)
     )
-    return (await session.execute(statement)).scalar_one_or_none() is not None
+
+
+_UPDATE_IN_PLACE = _update_in_place()
 
 
 async def sent_message_ref(session: AsyncSession, key: str) -> SentRef | None:
