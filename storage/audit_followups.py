@@ -167,4 +167,4 @@ async def action_case_refs(session: AsyncSession, record_ids: Collection[int]) -
         .join(Case, Allocation.case_id == Case.id)
         .where(AuditRecord.id.in_(list(record_ids)))
     )
-    return {row[0]: row[1] for row in (await session.execute(query)).all()}
+    return {row[0]: row[1] for row in (await run(session, query)).all()}

@@ -83,7 +83,7 @@ async def people_named(session: AsyncSession, name: str) -> list[PersonRef]:
 async def snoozed_until(session: AsyncSession, since: dt.date) -> dict[tuple[int, str], dt.date]:
     """Each (person, item) snooze still holding on or ending after `since`, by its last day."""
     query = select(Snooze.person_id, Snooze.item, Snooze.until).where(Snooze.until >= since)
-    rows = (await session.execute(query)).all()
+    rows = (await run(session, query)).all()
     return {(row[0], row[1]): row[2] for row in rows}
 
 

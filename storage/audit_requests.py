@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage._core import run
 from storage.audit_people import PersonRef
 from storage.models import AuditRecord, Moderation, Person, Reflection
 
@@ -34,13 +35,13 @@ async def recorded_since(
     query = select(AuditRecord.allocation_id, AuditRecord.recorded_at)
     if since is not None:
         query = query.where(AuditRecord.recorded_at >= since)
-    return {row[0]: row[1] for row in (await session.execute(query)).all()}
+    return {row[0]: row[1] for row in (await run(session, query)).all()}
 
 
 async def recorded_at(session: AsyncSession, allocation_id: int) -> dt.datetime | None:
     """When this allocation's audit was recorded; None while it is not."""
     query = select(AuditRecord.recorded_at).where(AuditRecord.allocation_id == allocation_id)
-    found: dt.datetime | None = await session.scalar(query)
+    found: dt.datetime | None = (await run(session, query)).scalar()
     return found
 
 
@@ -53,7 +54,7 @@ async def reflected(session: AsyncSession, allocation_ids: Collection[int]) -> s
         .where(Reflection.allocation_id.in_(list(allocation_ids)))
         .distinct()
     )
-    return {(row[0], row[1]) for row in (await session.execute(query)).all()}
+    return {(row[0], row[1]) for row in (await run(session, query)).all()}
 
 
 async def open_moderations(
@@ -76,5 +77,5 @@ async def open_moderations(
         query = query.where(Moderation.requested_at >= since)
     return [
         OpenModeration(m, allocation, grade, at, PersonRef(*person))
-        for m, allocation, grade, at, *person in (await session.execute(query)).all()
+        for m, allocation, grade, at, *person in (await run(session, query)).all()
     ]

@@ -8,7 +8,7 @@ from typing import cast
 from sqlalchemy import Table, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage._core import Upsert
+from storage._core import Upsert, run
 from storage.models import InboundEvent
 
 _FIRST_SEEN = Upsert(cast(Table, InboundEvent.__table__), ("platform", "event_id"))
@@ -24,9 +24,5 @@ async def first_time(session: AsyncSession, platform: str, event_id: str, now: d
 
 async def purge_before(session: AsyncSession, cutoff: dt.datetime) -> int:
     """Forget events received before `cutoff` (platforms stop retrying within minutes)."""
-    result = await session.execute(
-        delete(InboundEvent)
-        .where(InboundEvent.received_at < cutoff)
-        .execution_options(synchronize_session=False)
-    )
+    result = await run(session, delete(InboundEvent).where(InboundEvent.received_at < cutoff))
     return int(getattr(result, "rowcount", 0) or 0)
