@@ -23,6 +23,7 @@ from handlers.programme import CaseAudit, ModerationRule
 from handlers.router import Inbound, Reply
 from message_templates.model import Button, Choice, Fact, Form, FormField, Message
 from storage import audit_followups, audit_people, audit_records, audits
+from storage.audit_followups import ModeratorStanding
 from storage.audit_people import PersonRef
 from storage.audit_records import ModerationRow, RecordRef
 from storage.audit_requests import OpenModeration
@@ -75,27 +76,24 @@ async def pick_moderator(
     rule = activity.moderation
     assert rule is not None
     candidates = [
-        p
-        for p in await audit_people.people_with_roles(session, rule.moderators)
-        if is_independent(p, view) and (p.away_until is None or p.away_until < today)
+        s
+        for s in await audit_followups.moderator_standings(session, rule.moderators, month_start)
+        if is_independent(s.person, view)
+        and (s.person.away_until is None or s.person.away_until < today)
     ]
-    ids = [p.id for p in candidates]
-    load = await audit_followups.open_moderation_load(session, ids)
-    counts = await audit_followups.moderation_counts(session, ids, month_start)
+    quotas: dict[tuple[str, str], int] = {}
 
-    rules: dict[tuple[str, str], int] = {}
-
-    def standing(person: PersonRef) -> tuple[bool, float, int]:
-        service, asked = counts.get(person.id, ("", 0))
-        if (person.role, service) not in rules:
-            auditor_rule = activity.rule_for(person.role, service)
-            rules[person.role, service] = auditor_rule.moderations if auditor_rule else 0
-        quota = rules[person.role, service]
-        return (asked >= quota, asked / quota if quota else 0.0, load.get(person.id, 0))
+    def standing(candidate: ModeratorStanding) -> tuple[bool, float, int]:
+        key = (candidate.person.role, candidate.service)
+        if key not in quotas:
+            auditor_rule = activity.rule_for(*key)
+            quotas[key] = auditor_rule.moderations if auditor_rule else 0
+        quota, asked = quotas[key], candidate.asked
+        return (asked >= quota, asked / quota if quota else 0.0, candidate.open)
 
     if not candidates:
         return None
-    ranked = [(standing(p), p) for p in candidates]
+    ranked = [(standing(c), c.person) for c in candidates]
     best = min(rank for rank, _ in ranked)
     # the hash is drawn only among the equally placed: it is there to break ties
     tied = [p for rank, p in ranked if rank == best]

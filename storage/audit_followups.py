@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select, update
@@ -25,14 +26,23 @@ from storage.models import (
 from storage.outbox import never_sent
 
 
-async def moderation_counts(
-    session: AsyncSession, moderator_ids: Collection[int], since: dt.datetime
-) -> dict[int, tuple[str, int]]:
-    """Each candidate's service and how many moderations they were asked for since `since`."""
-    if not moderator_ids:
-        return {}
-    found = await run(session, _MODERATION_COUNTS, {"ids": list(moderator_ids), "since": since})
-    return {row[0]: (row[1], row[2]) for row in found}
+@dataclass(frozen=True)
+class ModeratorStanding:
+    """A possible moderator: their service, how many moderations they have been asked for since
+    a date, and how many they still have open."""
+
+    person: PersonRef
+    service: str
+    asked: int
+    open: int
+
+
+async def moderator_standings(
+    session: AsyncSession, roles: Collection[str], since: dt.datetime
+) -> list[ModeratorStanding]:
+    """Every active person holding one of these roles, by staff id, with their standing."""
+    found = await run(session, _STANDINGS, {"roles": list(roles), "since": since})
+    return [ModeratorStanding(PersonRef(*row[:7]), row[7] or "", row[8], row[9]) for row in found]
 
 
 _ASKED = (
@@ -40,31 +50,17 @@ _ASKED = (
     .where(Moderation.moderator_id == Person.id, Moderation.requested_at >= bindparam("since"))
     .scalar_subquery()
 )
-_MODERATION_COUNTS = (
-    select(Person.id, Service.name, _ASKED)
-    .join(Team, Team.id == Person.team_id)
-    .join(Service, Service.id == Team.service_id)
-    .where(Person.id.in_(bindparam("ids", expanding=True)))
+_OPEN = (
+    select(func.count())
+    .where(Moderation.moderator_id == Person.id, Moderation.completed_at.is_(None))
+    .scalar_subquery()
 )
-
-
-async def open_moderation_load(
-    session: AsyncSession, moderator_ids: Collection[int]
-) -> dict[int, int]:
-    """How many moderations each candidate still has open, to spread the load."""
-    if not moderator_ids:
-        return {}
-    found = await run(session, _OPEN_MODERATIONS, {"ids": list(moderator_ids)})
-    return {row[0]: row[1] for row in found}
-
-
-_OPEN_MODERATIONS = (
-    select(Moderation.moderator_id, func.count())
-    .where(
-        Moderation.moderator_id.in_(bindparam("ids", expanding=True)),
-        Moderation.completed_at.is_(None),
-    )
-    .group_by(Moderation.moderator_id)
+_STANDINGS = (
+    select(*person_columns(Person), Service.name, _ASKED, _OPEN)
+    .outerjoin(Team, Team.id == Person.team_id)
+    .outerjoin(Service, Service.id == Team.service_id)
+    .where(Person.role.in_(bindparam("roles", expanding=True)), Person.active)
+    .order_by(Person.staff_id)
 )
 
 

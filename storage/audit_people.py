@@ -41,9 +41,6 @@ _PEOPLE_BY_ID = _PERSON_REFS.where(Person.id.in_(bindparam("ids", expanding=True
 _PEOPLE_BY_STAFF_ID = _PERSON_REFS.where(
     Person.staff_id.in_(bindparam("staff_ids", expanding=True)), Person.active
 )
-_PEOPLE_WITH_ROLES = _PERSON_REFS.where(
-    Person.role.in_(bindparam("roles", expanding=True)), Person.active
-).order_by(Person.staff_id)
 
 
 async def people_by_id(session: AsyncSession, ids: Collection[int]) -> dict[int, PersonRef]:
@@ -61,12 +58,6 @@ async def people_by_staff_id(
         return {}
     found = await run(session, _PEOPLE_BY_STAFF_ID, {"staff_ids": list(staff_ids)})
     return {row[1]: PersonRef(*row) for row in found}
-
-
-async def people_with_roles(session: AsyncSession, roles: Collection[str]) -> list[PersonRef]:
-    """Active people holding any of these roles, by staff id."""
-    found = await run(session, _PEOPLE_WITH_ROLES, {"roles": list(roles)})
-    return [PersonRef(*row) for row in found]
 
 
 async def person_by_staff_id(session: AsyncSession, staff_id: str) -> PersonRef | None:

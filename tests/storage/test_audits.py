@@ -139,7 +139,10 @@ async def test_moderation_load_and_outcomes_by_period(sessions: Sessions) -> Non
             session.add(Moderation(audit_record_id=record.id, moderator_id=moderator,
                                    agrees=n == 0, requested_at=NOW, completed_at=done))  # fmt: skip
     async with sessions() as session:
-        assert await audit_followups.open_moderation_load(session, [moderator]) == {moderator: 1}
+        since = NOW - dt.timedelta(days=1)
+        standings = await audit_followups.moderator_standings(session, ["team_manager"], since)
+        mine = next(s for s in standings if s.person.id == moderator)
+        assert (mine.asked, mine.open) == (3, 1)
         outcomes = await audit_followups.moderation_outcomes(
             session, "case_audit", "2027-01", "2027-03"
         )
