@@ -16,7 +16,6 @@ from message_templates.model import Button, Message
 from storage import audit_followups, audit_people
 from storage.audit_followups import OpenAction
 from storage.audit_people import PersonRef
-from storage.models import Action
 
 SNOOZABLE = ("checklist", "audit", "reflection", "moderation", "action")
 WHY_TYPES = (
@@ -29,15 +28,13 @@ WHY_TYPES = (
 MAX_SNOOZE_WORKING_DAYS = 10
 
 
-def source_of(action: Action | OpenAction, case_refs: dict[int, str]) -> str:
+def source_of(action: OpenAction, case_refs: dict[int, str]) -> str:
     """Where an action came from, in words for a DM to the people involved."""
     ref = case_refs.get(action.source_id) if action.source == "audit" else None
     return f"the audit of {ref}" if ref else "an audit"
 
 
-def _meta(
-    kind: str, action: Action | OpenAction, owner: PersonRef, **extra: object
-) -> dict[str, object]:
+def _meta(kind: str, action: OpenAction, owner: PersonRef, **extra: object) -> dict[str, object]:
     return {
         "type": kind,
         "action_id": action.id,

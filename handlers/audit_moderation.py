@@ -187,7 +187,7 @@ def _requested(
 
 async def _moderation(
     session: AsyncSession, event: Inbound
-) -> tuple[ModerationRow, RecordRef, AllocationView]:
+) -> tuple[ModerationRow, AllocationView]:
     row = await audit_records.moderation(session, parse_id(event.value, "moderation"))
     view = await audits.allocation(session, row.record.allocation_id) if row else None
     if row is None or view is None:
@@ -197,11 +197,12 @@ async def _moderation(
         raise UserError("This moderation was asked of someone else.")
     if row.completed_at is not None:
         raise UserError("This moderation is already saved. Thank you!")
-    return row, row.record, view
+    return row, view
 
 
 async def open_moderation(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
-    row, record, view = await _moderation(session, event)
+    row, view = await _moderation(session, event)
+    record = row.record
     moderator = await audit_people.person_by_staff_id(session, event.staff_id)
     assert moderator is not None
     name = "moderation_form"
@@ -229,7 +230,8 @@ async def open_moderation(deps: Deps, session: AsyncSession, event: Inbound) -> 
 
 async def record_moderation(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     """Store agreement (or the moderator's grade) with the reason; tell the auditor privately."""
-    row, record, view = await _moderation(session, event)
+    row, view = await _moderation(session, event)
+    record = row.record
     agree, grade = event.field("agree").strip(), event.field("grade").strip()
     reason = event.field("comments").strip()
     if agree not in ("yes", "no"):

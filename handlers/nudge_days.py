@@ -31,9 +31,7 @@ def is_reminder_day(
     Past the rule's last overdue nudge there are none, snoozed or not.
     """
     left = calendar.working_days_between(today, due)
-    if is_past_last_nudge(rule, -left):
-        return False
-    if snoozed_until is not None:
+    if snoozed_until is not None and not is_past_last_nudge(rule, -left):
         if snoozed_until >= today:
             return False
         if calendar.next_working_day(snoozed_until + _DAY) == today:
