@@ -114,8 +114,11 @@ async def add_allocations(
         for r in rows
     ]
     if values:
-        await session.execute(insert(Allocation), values)
+        await run(session, _ADD_ALLOCATIONS, values)
     return len(values)
+
+
+_ADD_ALLOCATIONS = insert(Allocation)
 
 
 async def _ids(
