@@ -1,4 +1,5 @@
-"""make_plan pauses the cycle collector only while it loads, and always hands it back."""
+"""make_plan pauses the cycle collector only while it loads, and always hands it back, even when
+the database fails part-way (a real failure: a table is missing, nothing of ours is replaced)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import gc
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 
 from handlers.audit_allocation import make_plan
 from handlers.calendar import Calendar
@@ -14,7 +17,7 @@ from handlers.deps import Deps
 from handlers.programme import CaseAudit, load_programme
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
-from storage import Sessions, allocation_inputs
+from storage import Sessions
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
 MONDAY = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)
@@ -54,18 +57,23 @@ async def test_the_collector_is_left_as_it_was_found(deps: Deps, enabled: bool) 
 
 
 @pytest.mark.usefixtures("collector_state")
-async def test_the_collector_comes_back_when_loading_fails(
-    deps: Deps, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[bool] = []
+async def test_the_collector_comes_back_when_loading_fails(deps: Deps) -> None:
+    """The cases table is gone, so loading fails part-way, on the real database."""
+    async with deps.sessions.begin() as session:
+        await session.execute(text("ALTER TABLE cases RENAME TO cases_archived"))
+    collecting: list[bool] = []  # whether the collector ran as each statement went out
 
-    async def broken(session: object) -> list[allocation_inputs.CaseRow]:
-        seen.append(gc.isenabled())
-        raise RuntimeError("database went away")
+    def watch(*_: object) -> None:
+        collecting.append(gc.isenabled())
 
-    monkeypatch.setattr(allocation_inputs, "load_open_cases", broken)
+    engine = deps.sessions.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", watch)
     gc.enable()
-    async with deps.sessions() as session:
-        with pytest.raises(RuntimeError):
-            await make_plan(deps, session, ACTIVITY, 2027, 1)
-    assert seen == [False] and gc.isenabled()
+    try:
+        async with deps.sessions() as session:
+            with pytest.raises(OperationalError, match="no such table: cases"):
+                await make_plan(deps, session, ACTIVITY, 2027, 1)
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+    assert collecting and not any(collecting)  # paused for the staff and the failing cases load
+    assert gc.isenabled()
