@@ -99,10 +99,16 @@ async def _audits(session: AsyncSession, person_id: int) -> list[QaItem]:
                 due_on=allocation.due_on,
                 case_ref=case_ref,
                 other=practitioner_name if as_auditor else auditor_name,
-                detail=allocation.status if as_auditor else f"{done} ticked",
+                detail=_audit_detail(allocation.status, as_auditor, done),
             )
         )
     return items
+
+
+def _audit_detail(status: str, as_auditor: bool, ticked: int) -> str:
+    """The auditor sees the audit's status; the practitioner their checklist until the audit is
+    recorded, then that it is."""
+    return status if as_auditor or status == "recorded" else f"{ticked} ticked"
 
 
 async def _observations(session: AsyncSession, person_id: int) -> list[QaItem]:

@@ -75,7 +75,9 @@ async def test_the_worker_sees_the_reflection_asked_of_them_until_they_share_it(
     assert saved.kind == "reflection_saved"
     after = await my_qa(deps, "S05", asked=2)
     assert "reflections" not in after.text and opens(after) == []
-    assert "C-000101" in after.text  # the audit itself is still listed
+    # the audit itself is still listed, as done rather than under way
+    assert "**C-000101** was audited with Marcus Reid (recorded, thank you)" in after.text
+    assert "being audited" not in after.text and "being audited" not in before.text
 
 
 async def test_the_moderator_sees_the_moderation_asked_of_them_until_it_is_saved(
