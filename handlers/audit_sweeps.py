@@ -10,6 +10,8 @@ database says what is due; the outbox keys make a repeated sweep change nothing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,13 +28,13 @@ from handlers.audit_moderation import moderation_due, moderation_reminder
 from handlers.audit_reflection import reflection_due, reflection_reminder, reflectors
 from handlers.calendar import Calendar
 from handlers.deps import Deps
-from handlers.noise import todays_reminder
+from handlers.noise import reminder_key, todays_reminder
 from handlers.nudge_days import asked_since, is_reminder_day, item_ids, nudge_dates, snoozes_ending
 from handlers.programme import CaseAudit, ModerationRule, ReminderRule
 from message_templates.model import Message
 from storage import audit_followups, audit_people, audit_requests, audits
 from storage.audit_people import PersonRef
-from storage.outbox import enqueue, enqueue_many
+from storage.outbox import enqueue, enqueue_many, known_keys
 
 
 class _Gathered:
@@ -41,13 +43,14 @@ class _Gathered:
 
     def __init__(self) -> None:
         self.people: dict[str, PersonRef] = {}
-        self.items: dict[str, list[Message]] = {}
+        self.items: dict[str, list[Callable[[], Message]]] = {}
 
-    def add(self, person: PersonRef, message: Message) -> None:
+    def add(self, person: PersonRef, compose: Callable[[], Message]) -> None:
+        """A reminder for the person, composed only if their message today is still to go."""
         if not person.active:
             return
         self.people[person.staff_id] = person
-        self.items.setdefault(person.staff_id, []).append(message)
+        self.items.setdefault(person.staff_id, []).append(compose)
 
 
 def _activities(deps: Deps) -> dict[str, CaseAudit]:
@@ -67,11 +70,15 @@ async def sweep_reminders(deps: Deps, now: dt.datetime) -> int:
         await _reflection_reminders(deps, session, calendar, today, snoozes, gathered)
         await _moderation_reminders(deps, session, calendar, today, snoozes, gathered)
         await _action_reminders(deps, session, calendar, today, snoozes, gathered)
+        # the sweep runs every minute; after the day's first run everyone's message is queued
+        keys = {staff_id: reminder_key(staff_id, today) for staff_id in gathered.items}
+        queued = await known_keys(session, keys.values())
         outgoing = [
-            todays_reminder(staff_id=staff_id, platform=deps.platform, items=items,
-                            calendar=calendar, now=now,
+            todays_reminder(staff_id=staff_id, platform=deps.platform,
+                            items=[compose() for compose in items], calendar=calendar, now=now,
                             away_until=gathered.people[staff_id].away_until)
             for staff_id, items in gathered.items.items()
+            if keys[staff_id] not in queued
         ]  # fmt: skip
         return await enqueue_many(session, [o for o in outgoing if o is not None], now=now)
 
@@ -107,10 +114,10 @@ async def _audit_reminders(
         held = snoozes.get((worker.id, f"checklist:{view.id}"))
         rule = activity.checklist_reminders
         if unticked and is_reminder_day(calendar, rule, view.due_on, today, held, after_due=False):
-            gathered.add(worker, checklist_reminder(deps, view, activity))
+            gathered.add(worker, partial(checklist_reminder, deps, view, activity))
         held = snoozes.get((auditor.id, f"audit:{view.id}"))
         if is_reminder_day(calendar, activity.record_reminders, view.due_on, today, held):
-            gathered.add(auditor, audit_reminder(deps, view, today))
+            gathered.add(auditor, partial(audit_reminder, deps, view, today))
 
 
 async def _reflection_reminders(
@@ -154,7 +161,7 @@ async def _reflection_reminders(
             held = snoozes.get((person.id, f"reflection:{view.id}"))
             day = due[view.id][activity.id]
             if is_reminder_day(calendar, rule, day, today, held):
-                gathered.add(person, reflection_reminder(deps, view, person, day, today))
+                gathered.add(person, partial(reflection_reminder, deps, view, person, day, today))
 
 
 async def _moderation_reminders(
@@ -193,7 +200,7 @@ async def _moderation_reminders(
         due = moderation_due(calendar, rule, moderation.requested_at)
         held = snoozes.get((moderation.moderator.id, f"moderation:{moderation.id}"))
         if is_reminder_day(calendar, rule.reminders, due, today, held):
-            message = moderation_reminder(deps, view, moderation, due, today)
+            message = partial(moderation_reminder, deps, view, moderation, due, today)
             gathered.add(moderation.moderator, message)
 
 
@@ -230,7 +237,7 @@ async def _action_reminders(
     for action, owner in open_actions:
         held = snoozes.get((owner.id, f"action:{action.id}"))
         if is_reminder_day(calendar, rule, action.due_on, today, held):
-            message = action_reminder(deps, action, owner, source_of(action, refs), today)
+            message = partial(action_reminder, deps, action, owner, source_of(action, refs), today)
             gathered.add(owner, message)
 
 

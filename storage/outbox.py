@@ -106,10 +106,12 @@ async def known_keys(session: AsyncSession, keys: Collection[str]) -> set[str]:
     """Which of these keys are already in the outbox, so a sweep need not compose them again."""
     if not keys:
         return set()
-    query = select(OutboxMessage.idempotency_key).where(
-        OutboxMessage.idempotency_key.in_(list(keys))
-    )
-    return set(await session.scalars(query))
+    return set((await run(session, _KNOWN_KEYS, {"keys": list(keys)})).scalars())
+
+
+_KNOWN_KEYS = select(OutboxMessage.idempotency_key).where(
+    OutboxMessage.idempotency_key.in_(bindparam("keys", expanding=True))
+)
 
 
 def _row(outgoing: Outgoing, now: dt.datetime | None) -> dict[str, Any]:

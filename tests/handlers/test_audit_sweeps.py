@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -116,6 +117,35 @@ async def test_reminders_due_today_are_gathered_into_one_message_per_person(deps
     assert sent["reminders:S05:2027-01-25"].recipient == "person:S05"
     assert await sweep_reminders(deps, at(25).replace(hour=14)) == 0
     assert len(await outbox(deps)) == 4
+
+
+class CountingWording(Wording):
+    """The real wording, counting what it composes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.composed: list[str] = []
+
+    def compose(self, name: str, context: Any, **structure: Any) -> Any:
+        self.composed.append(name)
+        return super().compose(name, context, **structure)
+
+
+async def test_later_sweeps_the_same_day_compose_nothing_already_queued(deps: Deps) -> None:
+    """The sweep runs every minute: once today's messages are queued it only checks their keys."""
+    wording = CountingWording()
+    counted = dataclasses.replace(deps, wording=wording)
+    assert await sweep_reminders(counted, at(25)) == 4
+    # S05's checklist and action, each auditor's audit, S07's checklist: four people, five items
+    assert sorted(wording.composed) == sorted(["checklist_reminder", "action_reminder",
+                                               "audit_reminder", "checklist_reminder",
+                                               "audit_reminder"])  # fmt: skip
+    wording.composed.clear()
+    assert await sweep_reminders(counted, at(25).replace(hour=11)) == 0
+    assert wording.composed == []
+    assert await sweep_reminders(counted, at(26)) == 0  # not a nudge day: nothing to compose
+    assert await sweep_reminders(counted, at(27)) == 4  # a working day before: all again
+    assert len(wording.composed) == 5
 
 
 async def test_reminders_come_only_on_their_days_and_stop_once_the_checklist_is_done(
