@@ -22,6 +22,8 @@ from storage.my_qa import QaItem, items_for, moderations_open, reflections_unans
 SHOW_HELP = "help.show"
 SHOW_MY_QA = "my_qa.show"
 COME_BACK = "away.back"
+# a recorded audit stays on My QA, with thanks, for a month after it was due; then it drops off
+RECORDED_SHOWN_FOR = dt.timedelta(days=31)
 
 
 class Basics:
@@ -59,7 +61,9 @@ class Basics:
         """All on the person's plate, soonest first; each form waiting on them one click away."""
         person = await person_of(session, event.staff_id)
         asked = sorted(await self._asked(session, person.id), key=lambda pair: _soonest(pair[0]))
-        items = sorted([*await items_for(session, person.id), *(i for i, _ in asked)], key=_soonest)
+        today = self.deps.calendar.local_date(self.deps.clock.now())
+        recent = items_for(session, person.id, recorded_since=today - RECORDED_SHOWN_FOR)
+        items = sorted([*await recent, *(i for i, _ in asked)], key=_soonest)
         opens = tuple(button for _, button in asked)
         return Reply(message=self._compose("my_qa", person, items=[asdict(i) for i in items],
                                            made=opens))  # fmt: skip

@@ -63,17 +63,20 @@ class AskedModeration:
     grade: str
 
 
-async def items_for(session: AsyncSession, person_id: int) -> list[QaItem]:
-    """Open audits (as auditor or practitioner), observations and actions, soonest first."""
+async def items_for(
+    session: AsyncSession, person_id: int, *, recorded_since: dt.date
+) -> list[QaItem]:
+    """Open audits (as auditor or practitioner) and those recorded that were due on or after
+    `recorded_since`, observations and actions, soonest first."""
     items = [
-        *await _audits(session, person_id),
+        *await _audits(session, person_id, recorded_since),
         *await _observations(session, person_id),
         *await _actions(session, person_id),
     ]
     return sorted(items, key=lambda item: (item.due_on, item.kind))
 
 
-async def _audits(session: AsyncSession, person_id: int) -> list[QaItem]:
+async def _audits(session: AsyncSession, person_id: int, recorded_since: dt.date) -> list[QaItem]:
     auditor, practitioner = aliased(Person), aliased(Person)
     ticked = (
         select(func.count())
@@ -87,7 +90,8 @@ async def _audits(session: AsyncSession, person_id: int) -> list[QaItem]:
         .join(practitioner, practitioner.id == Allocation.practitioner_id)
         .where(
             (Allocation.auditor_id == person_id) | (Allocation.practitioner_id == person_id),
-            Allocation.status.in_(("allocated", "recorded")),
+            (Allocation.status == "allocated")
+            | ((Allocation.status == "recorded") & (Allocation.due_on >= recorded_since)),
         )
     )
     items = []

@@ -3,6 +3,8 @@ of a person are listed with their due date and a button to the form, until they 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from handlers.audit_cycle import (
@@ -18,6 +20,7 @@ from handlers.inbound import handle_event
 from handlers.programme import CaseAudit
 from handlers.router import EventKind, Inbound, Router
 from message_templates.model import Message
+from scheduler.clock import VirtualClock
 from storage import Sessions
 from tests.handlers.test_request_reminders import (
     AUDIT,
@@ -78,6 +81,13 @@ async def test_the_worker_sees_the_reflection_asked_of_them_until_they_share_it(
     # the audit itself is still listed, as done rather than under way
     assert "**C-000101** was audited with Marcus Reid (recorded, thank you)" in after.text
     assert "being audited" not in after.text and "being audited" not in before.text
+    # a month after it was due (28 January) it has left the list
+    clock = deps.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(dt.datetime(2027, 2, 28, 10, 0, tzinfo=dt.UTC))
+    assert "C-000101" in (await my_qa(deps, "S05", asked=3)).text
+    clock.set(dt.datetime(2027, 3, 1, 10, 0, tzinfo=dt.UTC))
+    assert "C-000101" not in (await my_qa(deps, "S05", asked=4)).text
 
 
 async def test_the_moderator_sees_the_moderation_asked_of_them_until_it_is_saved(
