@@ -62,8 +62,8 @@ class Basics:
         person = await person_of(session, event.staff_id)
         asked = sorted(await self._asked(session, person.id), key=lambda pair: _soonest(pair[0]))
         today = self.deps.calendar.local_date(self.deps.clock.now())
-        recent = items_for(session, person.id, recorded_since=today - RECORDED_SHOWN_FOR)
-        items = sorted([*await recent, *(i for i, _ in asked)], key=_soonest)
+        mine = await items_for(session, person.id, recorded_since=today - RECORDED_SHOWN_FOR)
+        items = sorted([*mine, *(i for i, _ in asked)], key=_soonest)
         opens = tuple(button for _, button in asked)
         return Reply(message=self._compose("my_qa", person, items=[asdict(i) for i in items],
                                            made=opens))  # fmt: skip
