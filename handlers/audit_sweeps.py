@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,6 +58,34 @@ def _activities(deps: Deps) -> dict[str, CaseAudit]:
     return {a.id: a for a in deps.programme.of_kind(CaseAudit)}
 
 
+@dataclass
+class _Day:
+    """One run of the reminder sweep: the day, the snoozes, and where reminders are gathered."""
+
+    deps: Deps
+    session: AsyncSession
+    today: dt.date
+    snoozes: dict[tuple[int, str], dt.date]
+    gathered: _Gathered
+    activities: dict[str, CaseAudit] = field(init=False)
+    woken: frozenset[str] = field(init=False)  # items whose snooze ended so that today nudges
+
+    def __post_init__(self) -> None:
+        self.activities = _activities(self.deps)
+        self.woken = frozenset(snoozes_ending(self.deps.calendar, self.snoozes, self.today))
+
+    @property
+    def calendar(self) -> Calendar:
+        return self.deps.calendar
+
+    def held(self, person_id: int, item: str) -> dt.date | None:
+        """The last day a snooze holds this person's reminders about `item`, if one does."""
+        return self.snoozes.get((person_id, item))
+
+    def woken_ids(self, *kinds: str) -> set[int]:
+        return item_ids(self.woken, *kinds)
+
+
 async def sweep_reminders(deps: Deps, now: dt.datetime) -> int:
     """Queue each person's one reminder message for today; the number of messages queued."""
     calendar = deps.calendar
@@ -66,10 +95,10 @@ async def sweep_reminders(deps: Deps, now: dt.datetime) -> int:
     gathered = _Gathered()
     async with deps.sessions.begin() as session:
         snoozes = await audit_people.snoozed_until(session, today - dt.timedelta(days=14))
-        await _audit_reminders(deps, session, calendar, today, snoozes, gathered)
-        await _reflection_reminders(deps, session, calendar, today, snoozes, gathered)
-        await _moderation_reminders(deps, session, calendar, today, snoozes, gathered)
-        await _action_reminders(deps, session, calendar, today, snoozes, gathered)
+        day = _Day(deps, session, today, snoozes, gathered)
+        for reminders in (_audit_reminders, _reflection_reminders, _moderation_reminders,
+                          _action_reminders):  # fmt: skip
+            await reminders(day)
         # the sweep runs every minute; after the day's first run everyone's message is queued
         keys = {staff_id: reminder_key(staff_id, today) for staff_id in gathered.items}
         queued = await known_keys(session, keys.values())
@@ -83,24 +112,18 @@ async def sweep_reminders(deps: Deps, now: dt.datetime) -> int:
         return await enqueue_many(session, [o for o in outgoing if o is not None], now=now)
 
 
-async def _audit_reminders(
-    deps: Deps,
-    session: AsyncSession,
-    calendar: Calendar,
-    today: dt.date,
-    snoozes: dict[tuple[int, str], dt.date],
-    gathered: _Gathered,
-) -> None:
+async def _audit_reminders(day: _Day) -> None:
     """Checklist nudges to the practitioner until it is complete (before the audit only);
     record nudges to the auditor until the audit is recorded. Only audits due on a nudge day,
     or whose snooze has just ended, are read."""
-    activities = _activities(deps)
+    deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
+    activities = day.activities
     rules: list[tuple[ReminderRule, bool]] = []
     for a in activities.values():
         rules += [(a.checklist_reminders, False), (a.record_reminders, True)]
     earliest = await audits.earliest_due(session, ("allocated",))
     due_in = nudge_dates(calendar, rules, today, earliest)
-    woken = item_ids(snoozes_ending(calendar, snoozes, today), "audit", "checklist")
+    woken = day.woken_ids("audit", "checklist")
     if not due_in and not woken:
         return
     found = await audits.allocations(session, statuses=("allocated",), due_in=due_in,
@@ -111,28 +134,22 @@ async def _audit_reminders(
             continue
         worker, auditor = view.practitioner, view.auditor
         unticked = done_count(view, activity) < len(activity.checklist)
-        held = snoozes.get((worker.id, f"checklist:{view.id}"))
+        held = day.held(worker.id, f"checklist:{view.id}")
         rule = activity.checklist_reminders
         if unticked and is_reminder_day(calendar, rule, view.due_on, today, held, after_due=False):
-            gathered.add(worker, partial(checklist_reminder, deps, view, activity))
-        held = snoozes.get((auditor.id, f"audit:{view.id}"))
+            day.gathered.add(worker, partial(checklist_reminder, deps, view, activity))
+        held = day.held(auditor.id, f"audit:{view.id}")
         if is_reminder_day(calendar, activity.record_reminders, view.due_on, today, held):
-            gathered.add(auditor, partial(audit_reminder, deps, view, today))
+            day.gathered.add(auditor, partial(audit_reminder, deps, view, today))
 
 
-async def _reflection_reminders(
-    deps: Deps,
-    session: AsyncSession,
-    calendar: Calendar,
-    today: dt.date,
-    snoozes: dict[tuple[int, str], dt.date],
-    gathered: _Gathered,
-) -> None:
+async def _reflection_reminders(day: _Day) -> None:
     """Nudges to each person asked to reflect who has saved nothing yet; never to a manager."""
-    activities = _activities(deps)
+    deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
+    activities = day.activities
     windows = [(a.reflection.due_working_days, a.reflection.reminders) for a in activities.values()]
     recorded = await audit_requests.recorded_since(session, asked_since(calendar, today, windows))
-    woken = item_ids(snoozes_ending(calendar, snoozes, today), "reflection")
+    woken = day.woken_ids("reflection")
     due = {
         allocation_id: {a.id: reflection_due(calendar, a, at) for a in activities.values()}
         for allocation_id, at in recorded.items()
@@ -143,8 +160,8 @@ async def _reflection_reminders(
         for allocation_id, dues in due.items()
         if allocation_id in woken
         or any(
-            _nudges(calendar, activities[a].reflection.reminders, day, today)
-            for a, day in dues.items()
+            is_reminder_day(calendar, activities[a].reflection.reminders, due_on, today)
+            for a, due_on in dues.items()
         )
     }
     if not nudged:
@@ -158,27 +175,22 @@ async def _reflection_reminders(
         for person in reflectors(view, activity):
             if (view.id, person.id) in answered:
                 continue
-            held = snoozes.get((person.id, f"reflection:{view.id}"))
-            day = due[view.id][activity.id]
-            if is_reminder_day(calendar, rule, day, today, held):
-                gathered.add(person, partial(reflection_reminder, deps, view, person, day, today))
+            held = day.held(person.id, f"reflection:{view.id}")
+            due_on = due[view.id][activity.id]
+            if is_reminder_day(calendar, rule, due_on, today, held):
+                message = partial(reflection_reminder, deps, view, person, due_on, today)
+                day.gathered.add(person, message)
 
 
-async def _moderation_reminders(
-    deps: Deps,
-    session: AsyncSession,
-    calendar: Calendar,
-    today: dt.date,
-    snoozes: dict[tuple[int, str], dt.date],
-    gathered: _Gathered,
-) -> None:
+async def _moderation_reminders(day: _Day) -> None:
     """Nudges to each moderator whose second look is not saved yet; they stop by themselves."""
-    rules = {a.id: a.moderation for a in _activities(deps).values() if a.moderation}
+    deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
+    rules = {a.id: a.moderation for a in day.activities.values() if a.moderation}
     windows = [(rule.due_working_days, rule.reminders) for rule in rules.values()]
     if not windows:
         return
     since = asked_since(calendar, today, windows)
-    woken = item_ids(snoozes_ending(calendar, snoozes, today), "moderation")
+    woken = day.woken_ids("moderation")
     asked = [
         m
         for m in await audit_requests.open_moderations(session, since)
@@ -198,36 +210,26 @@ async def _moderation_reminders(
         if view is None or rule is None:
             continue
         due = moderation_due(calendar, rule, moderation.requested_at)
-        held = snoozes.get((moderation.moderator.id, f"moderation:{moderation.id}"))
+        held = day.held(moderation.moderator.id, f"moderation:{moderation.id}")
         if is_reminder_day(calendar, rule.reminders, due, today, held):
             message = partial(moderation_reminder, deps, view, moderation, due, today)
-            gathered.add(moderation.moderator, message)
-
-
-def _nudges(calendar: Calendar, rule: ReminderRule, due: dt.date, today: dt.date) -> bool:
-    """Whether an item due then, held by no snooze, is nudged today."""
-    return is_reminder_day(calendar, rule, due, today)
+            day.gathered.add(moderation.moderator, message)
 
 
 def _moderation_nudges(
     calendar: Calendar, rule: ModerationRule, asked: dt.datetime, today: dt.date
 ) -> bool:
-    return _nudges(calendar, rule.reminders, moderation_due(calendar, rule, asked), today)
+    """Whether a moderation asked then, held by no snooze, is nudged today."""
+    return is_reminder_day(calendar, rule.reminders, moderation_due(calendar, rule, asked), today)
 
 
-async def _action_reminders(
-    deps: Deps,
-    session: AsyncSession,
-    calendar: Calendar,
-    today: dt.date,
-    snoozes: dict[tuple[int, str], dt.date],
-    gathered: _Gathered,
-) -> None:
+async def _action_reminders(day: _Day) -> None:
+    deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
     activity = action_activity(deps.programme)
     rule = activity.reminders if activity else ReminderRule()
     earliest = await audit_followups.earliest_open_action_due(session)
     due_in = nudge_dates(calendar, [(rule, True)], today, earliest)
-    woken = item_ids(snoozes_ending(calendar, snoozes, today), "action")
+    woken = day.woken_ids("action")
     if not due_in and not woken:
         return
     open_actions = await audit_followups.open_actions(session, due_in=due_in, or_ids=woken)
@@ -235,10 +237,10 @@ async def _action_reminders(
         session, {a.source_id for a, _ in open_actions if a.source == "audit"}
     )
     for action, owner in open_actions:
-        held = snoozes.get((owner.id, f"action:{action.id}"))
+        held = day.held(owner.id, f"action:{action.id}")
         if is_reminder_day(calendar, rule, action.due_on, today, held):
             message = partial(action_reminder, deps, action, owner, source_of(action, refs), today)
-            gathered.add(owner, message)
+            day.gathered.add(owner, message)
 
 
 async def sweep_escalations(deps: Deps, now: dt.datetime) -> int:
