@@ -6,8 +6,8 @@ import datetime as dt
 import random
 import time
 
-from handlers.allocation import CaseInfo, History, Staff, allocate
-from handlers.programme import CaseAudit
+from handlers.case_audit.allocation.plan import CaseInfo, History, Staff, allocate
+from handlers.programme.schema import CaseAudit
 
 TARGET_SECONDS = 2.0
 PRACTITIONERS = 10_000

@@ -20,13 +20,14 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from handlers.audit_allocation import make_plan, run_allocation
-from handlers.calendar import Calendar
-from handlers.deps import Deps
-from handlers.programme import CaseAudit, load_programme
+from handlers.case_audit.allocation.rounds import make_plan, run_allocation
+from handlers.core.calendar import Calendar
+from handlers.core.deps import Deps
+from handlers.programme.schema import CaseAudit, load_programme
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
-from storage import Sessions, audits, make_engine, make_sessions, upgrade
+from storage import Sessions, make_engine, make_sessions, upgrade
+from storage.case_audit import audits
 from storage.models import AuditRound
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 

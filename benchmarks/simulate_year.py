@@ -11,7 +11,7 @@ import datetime as dt
 import time
 
 from bot.app import build_router, build_sweeps
-from handlers.programme import load_programme
+from handlers.programme.schema import load_programme
 from message_templates.wording import Wording
 from scheduler.simulation import (
     Behaviour,

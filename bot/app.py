@@ -17,16 +17,16 @@ from bot.sandbox.platform import SandboxPlatform
 from bot.sandbox.web import SandboxSite
 from bot.settings import Settings
 from bot.web import add_service_routes
-from handlers.audit_cycle import AuditCycle, allocate_due, sweep_escalations, sweep_reminders
-from handlers.basics import Basics
-from handlers.calendar import Calendar
-from handlers.deps import Deps
+from handlers.case_audit.cycle import AuditCycle, allocate_due, sweep_escalations, sweep_reminders
+from handlers.case_audit.supervision import Supervision
+from handlers.core.calendar import Calendar
+from handlers.core.deps import Deps
 from handlers.errors import UserError
-from handlers.housekeeping import purge_event_ids
-from handlers.inbound import handle_event
-from handlers.programme import Programme, load_programme
-from handlers.router import Inbound, Reply, Router
-from handlers.supervision import Supervision
+from handlers.core.housekeeping import purge_event_ids
+from handlers.core.inbound import handle_event
+from handlers.core.router import Inbound, Reply, Router
+from handlers.home.basics import Basics
+from handlers.programme.schema import Programme, load_programme
 from message_templates.wording import Wording
 from scheduler.clock import Clock, SystemClock
 from scheduler.dispatcher import Dispatcher, DispatchPolicy, Platform

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.audit_ids import (
+from handlers.case_audit import keys
+from handlers.case_audit.ids import (
     ACTION_DONE,
     CHECKLIST_TICK,
     OPEN_MODERATION,
@@ -17,7 +18,7 @@ from handlers.audit_ids import (
     RECORD_MODERATION,
     SAVE_REFLECTION,
 )
-from handlers.router import EventKind, Inbound
+from handlers.core.router import EventKind, Inbound
 from message_templates.model import CHECKLIST_FIELD, Form
 from scheduler._simulation_people import Planned, rng_for
 from scheduler._simulation_platform import SIMULATION
@@ -57,7 +58,7 @@ def first_event(planned: Planned, event_id: str, seed: int) -> Inbound:
     if task == "checklist":
         done = ",".join(planned.details)
         return _event(planned, event_id, "action", CHECKLIST_TICK, ((CHECKLIST_FIELD, done),),
-                      source_key=f"audit.notified:{ref}")  # fmt: skip
+                      source_key=keys.notified(int(ref)))  # fmt: skip
     if task == "reflection":
         rng = rng_for(seed, planned.staff_id, "reflection", ref, "answers")
         answers = tuple((prompt, rng.choice(ANSWERS)) for prompt in planned.details)

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from handlers.audit_ids import OPEN_MODERATION
-from handlers.calendar import Calendar
+from handlers.case_audit.ids import OPEN_MODERATION
+from handlers.core.calendar import Calendar
 from handlers.errors import UserError
 from message_templates.model import Message
 from scheduler._simulation_platform import Delivery

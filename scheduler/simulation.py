@@ -20,14 +20,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 
-from handlers.calendar import Calendar
-from handlers.demo import load_demo_council
-from handlers.deps import Deps
+from handlers.core.calendar import Calendar
+from handlers.core.deps import Deps
 from handlers.errors import UserError
-from handlers.inbound import handle_event
-from handlers.programme import Programme
-from handlers.roster import CsvFile, import_roster
-from handlers.router import Inbound, Router
+from handlers.core.inbound import handle_event
+from handlers.core.router import Inbound, Router
+from handlers.programme.schema import Programme
+from handlers.roster.demo import load_demo_council
+from handlers.roster.importer import CsvFile, import_roster
 from message_templates.model import Form, Message
 from message_templates.wording import Wording
 from scheduler._simulation_answers import first_event, form_action, submission

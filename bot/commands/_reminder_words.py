@@ -5,7 +5,7 @@ The words follow what the reminder sweep does with each rule (handlers/audit_swe
 
 from __future__ import annotations
 
-from handlers.programme import CaseAudit, ReminderRule
+from handlers.programme.schema import CaseAudit, ReminderRule
 
 
 def audit_reminders(audit: CaseAudit) -> list[str]:

@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.settings import Settings, load_settings
-from handlers.allocation import AllocationPlan
-from handlers.audit_cycle import RoundResult, run_allocation
-from handlers.calendar import Calendar
-from handlers.deps import Deps
+from handlers.case_audit.allocation.plan import AllocationPlan
+from handlers.case_audit.cycle import RoundResult, run_allocation
+from handlers.core.calendar import Calendar
+from handlers.core.deps import Deps
 from handlers.errors import UserError
-from handlers.programme import CaseAudit, Programme, load_programme
+from handlers.programme.schema import CaseAudit, Programme, load_programme
 from message_templates.wording import Wording
 from scheduler.clock import SystemClock
 from storage import make_engine, make_sessions

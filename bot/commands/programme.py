@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 from bot.commands._reminder_words import audit_reminders, nudges
-from handlers.programme import (
+from handlers.programme.schema import (
     ActionActivity,
     AuditorRule,
     BroadcastActivity,

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bot.settings import load_settings
-from handlers.demo import REFERENCE_DAY, write_demo_council
 from handlers.errors import UserError
-from handlers.roster import CsvFile, ImportResult, RosterError, import_roster
+from handlers.roster.demo import REFERENCE_DAY, write_demo_council
+from handlers.roster.importer import CsvFile, ImportResult, RosterError, import_roster
 from storage import make_engine, make_sessions, upgrade
 
 

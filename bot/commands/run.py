@@ -12,8 +12,8 @@ from aiohttp import web
 
 from bot.app import Qabot, build, start, stop
 from bot.settings import Settings, load_settings
-from handlers.demo import load_demo_council
 from handlers.errors import UserError
+from handlers.roster.demo import load_demo_council
 from storage import upgrade
 from storage.people import count_people
 

@@ -20,10 +20,10 @@ from typing import Any, TypeVar
 
 from bot.app import build_router, build_sweeps
 from bot.settings import load_settings
-from handlers.basics import parse_date
 from handlers.errors import UserError
-from handlers.programme import Programme, load_programme
-from handlers.roster import CsvFile, RosterError
+from handlers.core.parsing import parse_date
+from handlers.programme.schema import Programme, load_programme
+from handlers.roster.importer import CsvFile, RosterError
 from scheduler._simulation_output import FIELDS, counts_by_month
 from scheduler.simulation import Behaviour, Council, SimulationResult, Wiring, run_simulation
 

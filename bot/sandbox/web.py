@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from bot.sandbox.render import to_html
-from handlers.router import Inbound
+from handlers.core.router import Inbound
 from message_templates.model import Message
 from storage import Sessions
 from storage.conversations import Delivered, channels_posted, delivered_to, waiting_for

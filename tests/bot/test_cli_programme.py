@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from handlers.programme import PRESETS_DIR
+from handlers.programme.schema import PRESETS_DIR
 
 BROKEN = """\
 name: broken

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import build_router, build_sweeps
-from handlers.audit_ids import ACTION_DONE, CHECKLIST_TICK, RECORD
-from handlers.calendar import Calendar
-from handlers.demo import build_demo_council
+from handlers.case_audit.ids import ACTION_DONE, CHECKLIST_TICK, RECORD
+from handlers.core.calendar import Calendar
 from handlers.errors import UserError
-from handlers.programme import load_programme
+from handlers.programme.schema import load_programme
+from handlers.roster.demo import build_demo_council
 from message_templates.model import Message
 from scheduler._simulation_output import REMINDER_TYPES, spec_line, spec_type
 from scheduler.clock import VirtualClock

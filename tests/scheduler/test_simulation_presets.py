@@ -13,8 +13,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from bot.app import build_router, build_sweeps
-from handlers.demo import build_demo_council
-from handlers.programme import load_programme
+from handlers.programme.schema import load_programme
+from handlers.roster.demo import build_demo_council
 from scheduler.simulation import Behaviour, Council, Wiring, run_simulation
 
 YEAR = 2027

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from bot.app import build_router, build_sweeps
-from handlers.audit_ids import RECORD_MODERATION, SAVE_REFLECTION
-from handlers.programme import CaseAudit, load_programme
+from handlers.case_audit.ids import RECORD_MODERATION, SAVE_REFLECTION
+from handlers.programme.schema import CaseAudit, load_programme
 from scheduler._simulation_output import REMINDER_TYPES, spec_type
 from scheduler.simulation import (
     Behaviour,

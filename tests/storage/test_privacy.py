@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from storage import Sessions, reflections
+from storage import Sessions
+from storage.case_audit import reflections
 
 NOW = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC)
 WORDS = "We worried about the home visit notes"

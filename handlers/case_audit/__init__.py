@@ -1,0 +1,1 @@
+"""Case audits: allocation, checklist, record, reflection, moderation and actions."""

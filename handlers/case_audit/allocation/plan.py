@@ -1,0 +1,215 @@
+"""Case audit allocation as pure rules: who audits which case this period, and why.
+
+Everything here is a function of its arguments (roster, cases, history, period, seed, today),
+so a later layer loads rows into these dataclasses and the same seed always gives the same plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable
+
+from handlers.case_audit.allocation.context import Context, build_context
+from handlers.case_audit.allocation.explain import no_case_reason, pair_reason, unplaced_reason
+from handlers.case_audit.allocation.extras import choose_joins, choose_leads
+from handlers.case_audit.allocation.periods import (
+    is_allocation_period,
+    is_themed_month,
+    months_between,
+    period_index,
+    skip_reason,
+    theme_for,
+    window_for,
+)
+from handlers.case_audit.allocation.pool import AuditorPool
+from handlers.case_audit.allocation.rules import (
+    auditor_quota,
+    best_case,
+    excluded_auditors,
+    is_away,
+    is_case_eligible,
+    is_independent,
+    is_practitioner,
+    is_turn,
+)
+from handlers.case_audit.allocation.types import (
+    AllocationPlan,
+    CaseInfo,
+    History,
+    Idle,
+    Join,
+    Pair,
+    Staff,
+    Uncovered,
+    WorkingCalendar,
+)
+from handlers.programme.schema import CaseAudit
+
+__all__ = [
+    "AllocationPlan",
+    "CaseInfo",
+    "History",
+    "Idle",
+    "Join",
+    "Pair",
+    "Staff",
+    "Uncovered",
+    "WorkingCalendar",
+    "allocate",
+    "auditor_quota",
+    "is_allocation_period",
+    "is_independent",
+    "is_themed_month",
+    "months_between",
+    "period_index",
+    "theme_for",
+    "window_for",
+]
+
+_Candidate = tuple[Staff, CaseInfo]
+NO_CASE_FOR_AUDITOR = (
+    "no case they may audit: every worker with an eligible case was allocated "
+    "or barred by independence"
+)
+
+
+def allocate(
+    activity: CaseAudit,
+    staff: Iterable[Staff],
+    cases: Iterable[CaseInfo],
+    history: History,
+    year: int,
+    month: int,
+    seed: int | str,
+    today: dt.date,
+    calendar: WorkingCalendar | None = None,
+    theme: str | None = None,
+) -> AllocationPlan:
+    """Allocate one period of a case audit; skipped months give an empty plan with a reason.
+
+    `theme` names the theme of a themed month (themed_months) or overrides a themed round's.
+    """
+    window = window_for(activity, year, month, calendar)
+    theme = theme or theme_for(activity, year, month)
+    plan = AllocationPlan(activity.id, year, month, window, theme)
+    if not is_allocation_period(activity, year, month):
+        return AllocationPlan(activity.id, year, month, window, theme, skip_reason(activity, month))
+    if theme is None and is_themed_month(activity, month):
+        plan.notes.append("a themed month with no theme named: ordinary cases were allocated")
+    ctx = build_context(activity, staff, cases, history, today, window, theme, seed)
+    places = _auditor_places(ctx, period_index(activity, year, month), plan.idle_auditors)
+    pool = AuditorPool(places, ctx.people, ctx.ranks)
+    plan.leads.update(choose_leads(ctx))
+    if activity.allocation == "random_sample":
+        _allocate_sample(ctx, pool, plan)
+    else:
+        _allocate_per_auditor(ctx, pool, plan)
+    unused = [a for a in sorted(places) if places[a] > 0 and pool.assigned(a) == 0]
+    plan.idle_auditors.extend(Idle(a, NO_CASE_FOR_AUDITOR) for a in unused)
+    plan.joins.extend(choose_joins(ctx, plan.pairs))
+    return plan
+
+
+def _auditor_places(ctx: Context, period: int, idle: list[Idle]) -> dict[str, int]:
+    """Each auditor's quota this period; those who cannot take part are reported, not dropped."""
+    places: dict[str, int] = {}
+    for person in ctx.people.values():
+        rule = ctx.activity.rule_for(person.role, person.service)
+        if rule is None or rule.cases == 0:
+            continue
+        if not person.active:
+            idle.append(Idle(person.id, "inactive: has left or is not on the roster"))
+        elif person.fte <= 0:
+            idle.append(Idle(person.id, "FTE is 0"))
+        elif is_away(person, ctx.window[1]):
+            idle.append(Idle(person.id, f"away until {person.away_until}"))
+        elif not is_turn(rule, person, period):
+            idle.append(Idle(person.id, f"audits every {rule.every_periods} periods; not this one"))
+        else:
+            places[person.id] = auditor_quota(rule, person, period)
+    return places
+
+
+def _candidates(ctx: Context, uncovered: list[Uncovered] | None) -> list[_Candidate]:
+    """Available practitioners with their best case, most overdue first (never audited first)."""
+    found: list[_Candidate] = []
+    for person in ctx.people.values():
+        if not person.active or not is_practitioner(person):
+            continue
+        overdue = ctx.is_overdue(person)
+        if is_away(person, ctx.window[1]):
+            if uncovered is not None:
+                uncovered.append(
+                    Uncovered(person.id, f"on leave until {person.away_until}", overdue)
+                )
+            continue
+        own = ctx.cases_of.get(person.id, [])
+        case = best_case(own, ctx.activity, ctx.history, ctx.today, ctx.tags)
+        if case is None:
+            if uncovered is not None:
+                uncovered.append(
+                    Uncovered(
+                        person.id, no_case_reason(ctx.activity, own, ctx.theme, ctx.tags), overdue
+                    )
+                )
+            continue
+        found.append((person, case))
+    found.sort(key=lambda pc: ctx.priority(pc[0]))
+    return found
+
+
+def _place(
+    ctx: Context, pool: AuditorPool, plan: AllocationPlan, person: Staff, case: CaseInfo
+) -> bool:
+    """Give one case an auditor, recording the pair or why none could be found."""
+    across = ctx.activity.independence.across_services
+    barred = excluded_auditors(person, ctx.activity.independence, ctx.reports)
+    auditor_id = None if pool.is_empty() else pool.take(person, barred, across)
+    if auditor_id is None:
+        could_serve = pool.could_serve(person, barred, across)
+        reason = unplaced_reason(could_serve, pool.is_empty(), across, pool.has_auditors())
+        plan.uncovered.append(Uncovered(person.id, reason, ctx.is_overdue(person)))
+        return False
+    auditor = ctx.people[auditor_id]
+    reason = pair_reason(ctx.activity, person, case, auditor, ctx.history, ctx.today, ctx.theme)
+    plan.pairs.append(Pair(auditor_id, person.id, case.ref, reason, plan.leads.get(person.service)))
+    return True
+
+
+def _allocate_per_auditor(ctx: Context, pool: AuditorPool, plan: AllocationPlan) -> None:
+    for person, case in _candidates(ctx, plan.uncovered):
+        _place(ctx, pool, plan, person, case)
+
+
+def _allocate_sample(ctx: Context, pool: AuditorPool, plan: AllocationPlan) -> None:
+    """Draw cases at random, one per practitioner, until the sample is full."""
+    wanted = ctx.activity.sample_size or 0
+    draws = _draws(ctx)
+    drawn: set[str] = set()
+    for person, case in draws:
+        if len(plan.pairs) >= wanted or pool.is_empty():
+            break
+        if person.id in drawn:
+            continue
+        drawn.add(person.id)
+        if not _place(ctx, pool, plan, person, case):
+            plan.uncovered[-1] = Uncovered(
+                person.id, f"{plan.uncovered[-1].reason}; another case was drawn instead"
+            )
+    if len(plan.pairs) < wanted:
+        why = "auditors' places ran out" if pool.is_empty() else "too few eligible cases"
+        plan.notes.append(f"sample of {wanted} asked; {len(plan.pairs)} allocated: {why}")
+
+
+def _draws(ctx: Context) -> list[_Candidate]:
+    """Every eligible case of an available practitioner, shuffled by the seed."""
+    people = {p.id: p for p, _ in _candidates(ctx, None)}
+    pool = [
+        (people[c.practitioner_id], c)
+        for c in ctx.all_cases
+        if c.practitioner_id in people
+        and is_case_eligible(c, ctx.activity, ctx.history, ctx.today, ctx.tags)
+    ]
+    random.Random(f"{ctx.seed}:sample").shuffle(pool)
+    return pool

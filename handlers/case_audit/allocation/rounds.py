@@ -1,0 +1,241 @@
+"""Running a round: load the roster in bulk, allocate, store the round once, and tell everyone.
+
+A round is unique per activity and period, so running it again (a retry, a second process, the
+scheduler after downtime) returns the round already made and sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import calendar as month_names
+import datetime as dt
+import gc
+import logging
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.case_audit import keys
+from handlers.case_audit.allocation.announce import announce
+from handlers.case_audit.allocation.plan import (
+    AllocationPlan,
+    CaseInfo,
+    History,
+    Staff,
+    allocate,
+    is_allocation_period,
+    window_for,
+)
+from handlers.core.calendar import Calendar
+from handlers.core.deps import Deps
+from handlers.programme.schema import CaseAudit
+from message_templates.model import Message
+from storage.case_audit import allocation_inputs, audits
+from storage.models import AuditRound
+from storage.outbox import enqueue
+
+log = logging.getLogger(__name__)
+# The scheduler allocates a period this many working days before its window opens.
+LEAD_WORKING_DAYS = 5
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """What a run did: `plan` is None if the round already existed, `round_id` None if a dry run."""
+
+    activity: str
+    period: str
+    plan: AllocationPlan | None
+    round_id: int | None
+    created: bool
+    allocations: int
+    messages: int = 0
+
+
+def period_of(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def seed_of(activity_id: str, period: str) -> int:
+    """The same seed for the same round, small enough for any database's integer."""
+    return zlib.crc32(f"{activity_id}:{period}".encode()) & 0x7FFFFFFF
+
+
+async def run_allocation(
+    deps: Deps,
+    session: AsyncSession,
+    activity: CaseAudit,
+    year: int,
+    month: int,
+    *,
+    dry_run: bool = False,
+) -> RoundResult:
+    """Allocate one period; unless a dry run, store it and queue every DM and the QA summary."""
+    period = period_of(year, month)
+    existing = await audits.find_round(session, activity.id, period)
+    if existing is not None:
+        return await _existing(session, activity, existing)
+    plan = await make_plan(deps, session, activity, year, month)
+    if dry_run or plan.skipped is not None:
+        return RoundResult(activity.id, period, plan, None, False, len(plan.pairs))
+    now = deps.clock.now()
+    new = _round(activity, plan, period, now)
+    if not await audits.create_round(session, new):
+        found = await audits.find_round(session, activity.id, period)
+        assert found is not None
+        return await _existing(session, activity, found)
+    rows = [
+        audits.NewAllocation(p.auditor_id, p.practitioner_id, p.case_ref, p.reason)
+        for p in plan.pairs
+    ]
+    count = await audits.add_allocations(session, new.id, rows, due_on=plan.window[1], now=now)
+    sent = await announce(deps, session, activity, new.id, plan, now)
+    sent += await enqueue(
+        session,
+        key=keys.summary(activity.id, period),
+        recipient=f"channel:{deps.qa_channel}",
+        platform=deps.platform,
+        message=summary(deps, activity, plan, dry_run=False),
+        not_before=deps.calendar.next_dm_time(now),
+        now=now,
+    )
+    log.info("allocated %s %s: %d audits", activity.id, period, count)
+    return RoundResult(activity.id, period, plan, new.id, True, count, sent)
+
+
+async def _existing(session: AsyncSession, activity: CaseAudit, found: AuditRound) -> RoundResult:
+    count = await audits.count_allocations(session, found.id)
+    return RoundResult(activity.id, found.period, None, found.id, False, count)
+
+
+async def make_plan(
+    deps: Deps, session: AsyncSession, activity: CaseAudit, year: int, month: int
+) -> AllocationPlan:
+    """Load staff, open cases and history in a few bulk queries and run the allocation rules."""
+    calendar = deps.calendar
+    today = calendar.local_date(deps.clock.now())
+    with _collector_paused():
+        staff = [_staff(row) for row in await allocation_inputs.load_staff(session)]
+        cases = [_case(row) for row in await allocation_inputs.load_open_cases(session)]
+        workers, case_last = await allocation_inputs.load_history(session, activity.id)
+        seed = seed_of(activity.id, period_of(year, month))
+        history = History(workers, case_last)
+        return allocate(activity, staff, cases, history, year, month, seed, today, calendar)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold off the cycle collector while a council's rows load: it would rescan them repeatedly.
+
+    Loading builds some 300,000 acyclic objects, enough to trigger several full collections.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _staff(row: allocation_inputs.StaffRow) -> Staff:
+    return Staff(
+        row.staff_id, row.role, row.team, row.service, row.manager_staff_id,
+        row.fte, row.active, row.away_until,
+    )  # fmt: skip
+
+
+def _case(row: allocation_inputs.CaseRow) -> CaseInfo:
+    return CaseInfo(
+        row.case_ref, row.practitioner_staff_id, row.case_type, row.opened_on,
+        frozenset(row.themes),
+    )  # fmt: skip
+
+
+def _round(activity: CaseAudit, plan: AllocationPlan, period: str, now: dt.datetime) -> AuditRound:
+    uncovered = [
+        {"practitioner": u.practitioner_id, "reason": u.reason, "overdue": u.overdue}
+        for u in plan.uncovered
+    ]
+    return AuditRound(
+        activity=activity.id,
+        period=period,
+        theme=plan.theme,
+        window_start=plan.window[0],
+        window_end=plan.window[1],
+        seed=seed_of(activity.id, period),
+        created_at=now,
+        uncovered=uncovered,
+    )
+
+
+def summary(deps: Deps, activity: CaseAudit, plan: AllocationPlan, *, dry_run: bool) -> Message:
+    """For the QA team's channel: counts and reasons only, never a case reference or a name."""
+    context = {
+        "activity_name": activity.title,
+        "period": f"{month_names.month_name[plan.month]} {plan.year}",
+        "dry_run": dry_run,
+        "allocated": len(plan.pairs),
+        "auditors": len({p.auditor_id for p in plan.pairs}),
+        "unallocated": len(plan.uncovered),
+        "problems": problems(plan),
+    }
+    meta = {"type": "allocation.summary", "activity": activity.id, "period": context["period"]}
+    return deps.wording.compose("allocation_summary", context, meta=meta)
+
+
+def problems(plan: AllocationPlan) -> list[str]:
+    """Grouped reasons, one line each, with counts of staff and no case data."""
+    lines = [plan.skipped] if plan.skipped else []
+    by_reason = Counter(u.reason for u in plan.uncovered)
+    lines += [f"{_people(n, 'practitioner')} not covered: {r}" for r, n in by_reason.items()]
+    overdue = sum(1 for u in plan.uncovered if u.overdue)
+    if overdue:
+        lines.append(f"{_people(overdue, 'practitioner')} not covered are overdue for an audit")
+    idle = Counter(i.reason for i in plan.idle_auditors)
+    lines += [f"{_people(n, 'auditor')} without a case: {r}" for r, n in idle.items()]
+    return lines + list(plan.notes)
+
+
+def _people(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+async def allocate_due(deps: Deps, now: dt.datetime) -> int:
+    """Allocate every case audit whose window opens within LEAD_WORKING_DAYS; rounds made."""
+    calendar = deps.calendar
+    today = calendar.local_date(now)
+    due = [
+        (activity, year, month)
+        for activity in deps.programme.of_kind(CaseAudit)
+        for year, month in _this_and_next(today)
+        if is_allocation_period(activity, year, month)
+        and _window_open(activity, year, month, calendar, today)
+    ]
+    if not due:
+        return 0
+    made = 0
+    async with deps.sessions.begin() as session:
+        # most days every open window's round is made already: one query says so
+        done = await audits.rounds_made(session, {period_of(y, m) for _, y, m in due})
+        for activity, year, month in due:
+            if (activity.id, period_of(year, month)) not in done:
+                result = await run_allocation(deps, session, activity, year, month)
+                made += result.created
+    return made
+
+
+def _window_open(
+    activity: CaseAudit, year: int, month: int, calendar: Calendar, today: dt.date
+) -> bool:
+    """Whether `today` is inside the round's window or the working days of notice before it."""
+    start, end = window_for(activity, year, month, calendar)
+    return calendar.add_working_days(start, -LEAD_WORKING_DAYS) <= today <= end
+
+
+def _this_and_next(today: dt.date) -> tuple[tuple[int, int], tuple[int, int]]:
+    following = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return (today.year, today.month), following

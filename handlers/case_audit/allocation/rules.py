@@ -1,0 +1,110 @@
+"""The single-person rules: quotas, availability, independence and which case to pick."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+
+from handlers.case_audit.allocation.periods import months_between
+from handlers.case_audit.allocation.types import CaseInfo, History, Staff
+from handlers.programme.schema import PRACTITIONER_ROLES, AuditorRule, CaseAudit, Independence
+
+
+def is_turn(rule: AuditorRule, auditor: Staff, period: int) -> bool:
+    """Whether an every-N-periods auditor takes part in this period.
+
+    A stable hash of the staff id staggers people, so bimonthly team managers split across
+    alternate periods and a joiner or leaver does not shift anyone else's turn.
+    """
+    offset = zlib.crc32(auditor.id.encode("utf-8")) % rule.every_periods
+    return period % rule.every_periods == offset
+
+
+def auditor_quota(rule: AuditorRule, auditor: Staff, period_index: int) -> int:
+    """Cases this auditor takes this period: the role's number weighted by FTE, at least one."""
+    if not auditor.active or auditor.fte <= 0 or rule.cases == 0:
+        return 0
+    if not is_turn(rule, auditor, period_index):
+        return 0
+    return max(1, int(rule.cases * auditor.fte + 0.5))
+
+
+def is_practitioner(person: Staff) -> bool:
+    return person.role in PRACTITIONER_ROLES
+
+
+def is_away(person: Staff, window_end: dt.date) -> bool:
+    """Away for the window: their leave runs to (or past) its last day."""
+    return person.away_until is not None and person.away_until >= window_end
+
+
+def excluded_auditors(
+    practitioner: Staff, independence: Independence, reports: Mapping[str, Sequence[str]]
+) -> frozenset[str]:
+    """Auditor ids barred from this practitioner's cases by name (service rules apply apart).
+
+    not_line_manager bars their line manager; not_direct_reports bars the people who report
+    to the practitioner, so a senior worker's own team never audits them.
+    """
+    barred = {practitioner.id}
+    if independence.not_line_manager and practitioner.manager_id:
+        barred.add(practitioner.manager_id)
+    if independence.not_direct_reports:
+        barred.update(reports.get(practitioner.id, ()))
+    return frozenset(barred)
+
+
+def is_independent(auditor: Staff, practitioner: Staff, independence: Independence) -> bool:
+    """Every independence rule at once, for checks and tests."""
+    if auditor.id == practitioner.id:
+        return False
+    if independence.not_line_manager and practitioner.manager_id == auditor.id:
+        return False
+    if independence.not_direct_reports and auditor.manager_id == practitioner.id:
+        return False
+    return not (independence.across_services and auditor.service == practitioner.service)
+
+
+def theme_tags(cases: Iterable[CaseInfo], theme: str | None) -> frozenset[str] | None:
+    """Every spelling of the theme among the cases' tags (case and stray spaces ignored).
+
+    Normalising each distinct tag once lets the per-case test be one set operation.
+    """
+    if theme is None:
+        return None
+    wanted = theme.strip().casefold()
+    tags = frozenset[str]().union(*(case.themes for case in cases))
+    return frozenset(tag for tag in tags if tag.strip().casefold() == wanted)
+
+
+def is_case_eligible(
+    case: CaseInfo,
+    activity: CaseAudit,
+    history: History,
+    today: dt.date,
+    tags: frozenset[str] | None,
+) -> bool:
+    """Open, of an audited type, on the theme if any, and not audited within the look-back."""
+    if not case.open:
+        return False
+    if activity.case_types is not None and case.case_type not in activity.case_types:
+        return False
+    if tags is not None and case.themes.isdisjoint(tags):
+        return False
+    last = history.case_last.get(case.ref)
+    return last is None or months_between(last, today) >= activity.case_lookback_months
+
+
+def best_case(
+    cases: Iterable[CaseInfo],
+    activity: CaseAudit,
+    history: History,
+    today: dt.date,
+    tags: frozenset[str] | None,
+) -> CaseInfo | None:
+    """The longest-unaudited qualifying case (never audited: longest open), or None."""
+    eligible = [c for c in cases if is_case_eligible(c, activity, history, today, tags)]
+    if not eligible:
+        return None
+    return min(eligible, key=lambda c: (history.case_last.get(c.ref, c.opened_on), c.ref))

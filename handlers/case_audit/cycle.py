@@ -1,0 +1,120 @@
+"""The audit cycle end to end: allocation, checklist, record, reflection, moderation and actions.
+
+`AuditCycle(deps).routes()` gives the router every (selector, handler) pair of the cycle; the
+scheduler calls `allocate_due`, `sweep_reminders` and `sweep_escalations` as `(deps, now) -> int`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.case_audit import actions as audit_actions
+from handlers.case_audit import checklist as audit_checklist
+from handlers.case_audit import moderation as audit_moderation
+from handlers.case_audit import record as audit_record
+from handlers.case_audit import reflection as audit_reflection
+from handlers.case_audit.allocation.rounds import (
+    RoundResult,
+    allocate_due,
+    make_plan,
+    run_allocation,
+)
+from handlers.case_audit.ids import (
+    ACTION_DONE,
+    CHECKLIST_TICK,
+    OPEN_MODERATION,
+    OPEN_RECORD,
+    OPEN_REFLECTION,
+    RECORD,
+    RECORD_MODERATION,
+    SAVE_REFLECTION,
+    SNOOZE,
+    WHY,
+)
+from handlers.case_audit.moderation import agreement_rate, is_sampled, period_agreement_rate
+from handlers.case_audit.reflection import (
+    can_read_reflections,
+    read_reflections,
+    reflections_for_supervision,
+)
+from handlers.case_audit.sweeps import sweep_escalations, sweep_reminders
+from handlers.core.deps import Deps
+from handlers.core.router import Handler, Inbound, Reply, Selector
+
+__all__ = [
+    "ACTION_DONE",
+    "CHECKLIST_TICK",
+    "OPEN_MODERATION",
+    "OPEN_RECORD",
+    "OPEN_REFLECTION",
+    "RECORD",
+    "RECORD_MODERATION",
+    "SAVE_REFLECTION",
+    "SNOOZE",
+    "WHY",
+    "AuditCycle",
+    "RoundResult",
+    "agreement_rate",
+    "allocate_due",
+    "can_read_reflections",
+    "is_sampled",
+    "make_plan",
+    "period_agreement_rate",
+    "read_reflections",
+    "reflections_for_supervision",
+    "run_allocation",
+    "sweep_escalations",
+    "sweep_reminders",
+]
+
+
+class AuditCycle:
+    """The case-audit actions every person may take, each checking it is theirs to take."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def routes(self) -> list[tuple[Selector, Handler]]:
+        return [
+            (("action", CHECKLIST_TICK), self.tick),
+            (("form", CHECKLIST_TICK), self.tick),
+            (("action", OPEN_RECORD), self.open_record),
+            (("form", RECORD), self.record),
+            (("action", OPEN_REFLECTION), self.open_reflection),
+            (("form", SAVE_REFLECTION), self.reflect),
+            (("action", OPEN_MODERATION), self.open_moderation),
+            (("form", RECORD_MODERATION), self.moderate),
+            (("action", ACTION_DONE), self.action_done),
+            (("action", SNOOZE), self.snooze),
+            (("action", WHY), self.why),
+        ]
+
+    async def tick(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_checklist.tick(self.deps, session, event)
+
+    async def open_record(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_record.open_record(self.deps, session, event)
+
+    async def record(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_record.submit_record(self.deps, session, event)
+
+    async def open_reflection(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_reflection.open_reflection(self.deps, session, event)
+
+    async def reflect(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_reflection.save_reflection(self.deps, session, event)
+
+    async def open_moderation(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_moderation.open_moderation(self.deps, session, event)
+
+    async def moderate(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_moderation.record_moderation(self.deps, session, event)
+
+    async def action_done(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_actions.mark_done(self.deps, session, event)
+
+    async def snooze(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_actions.snooze(self.deps, session, event)
+
+    async def why(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_actions.why(self.deps, session, event)

@@ -1,0 +1,57 @@
+"""The case audit's outbox keys, each built in one place: one message per thing it is about.
+
+A key is what makes a retry, a restart or a second process send a message once; the checklist
+message is found again by its key to be updated in place.
+"""
+
+from __future__ import annotations
+
+
+def allocated(allocation_id: int) -> str:
+    """The auditor's allocation DM."""
+    return f"audit.allocated:{allocation_id}"
+
+
+def notified(allocation_id: int) -> str:
+    """The practitioner's checklist message, updated in place as items are ticked."""
+    return f"audit.notified:{allocation_id}"
+
+
+def joined(allocation_id: int, staff_id: str) -> str:
+    """The note to someone joining an audit alongside its auditor."""
+    return f"audit.joined:{allocation_id}:{staff_id}"
+
+
+def lead(round_id: int, staff_id: str, service: str) -> str:
+    """A lead auditor's summary of who audits what in their service this round."""
+    return f"audit.lead:{round_id}:{staff_id}:{service}"
+
+
+def summary(activity_id: str, period: str) -> str:
+    """The QA team's summary of a round."""
+    return f"allocation.summary:{activity_id}:{period}"
+
+
+def audit_escalated(allocation_id: int) -> str:
+    """The line manager's word about an audit still not recorded."""
+    return f"audit.escalated:{allocation_id}"
+
+
+def action_escalated(action_id: int) -> str:
+    """The line manager's word about an action past its due date."""
+    return f"action.escalated:{action_id}"
+
+
+def reflection_requested(allocation_id: int, staff_id: str) -> str:
+    """The ask to reflect on an audit, one per person reflecting."""
+    return f"reflection.requested:{allocation_id}:{staff_id}"
+
+
+def moderation_requested(moderation_id: int) -> str:
+    """The moderator's request for a second look."""
+    return f"moderation.requested:{moderation_id}"
+
+
+def moderation_recorded(moderation_id: int) -> str:
+    """The auditor's word that their audit was moderated."""
+    return f"moderation.recorded:{moderation_id}"

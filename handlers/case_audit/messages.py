@@ -1,0 +1,256 @@
+"""The audit cycle's direct messages, built from plain rows: wording from templates, structure here.
+
+Case references appear only in messages to the people involved in that audit; every message
+carries `meta` (type, staff ids, due date) so a simulation can print it as SPEC §6 describes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections import Counter
+from typing import Any
+
+from handlers.case_audit.ids import CHECKLIST_TICK, OPEN_RECORD, RECORD, SNOOZE, WHY
+from handlers.core.deps import Deps
+from handlers.errors import UserError
+from handlers.core.parsing import first_name
+from handlers.programme.schema import ActionActivity, CaseAudit, Programme
+from message_templates.model import Button, ChecklistEntry, Choice, Fact, Form, FormField, Message
+from message_templates.wording import format_day
+from storage.case_audit.audits import AllocationView
+from storage.case_audit.people import PersonRef
+
+ACTIONS_ON_FORM = 3
+
+
+def case_audit(programme: Programme, activity_id: str) -> CaseAudit:
+    """The case-audit activity with this id; a clear problem if the programme has none."""
+    for activity in programme.of_kind(CaseAudit):
+        if activity.id == activity_id:
+            return activity  # type: ignore[no-any-return]
+    raise UserError(f"the programme has no case audit called {activity_id!r}")
+
+
+def action_activity(programme: Programme) -> ActionActivity | None:
+    found = programme.of_kind(ActionActivity)
+    return found[0] if found else None
+
+
+def audit_meta(kind: str, view: AllocationView, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "activity": view.activity,
+        "auditor": view.auditor.staff_id,
+        "practitioner": view.practitioner.staff_id,
+        "case_ref": view.case_ref,
+        "due": view.due_on.isoformat(),
+        "allocation_id": view.id,
+        **extra,
+    }
+
+
+def checklist(activity: CaseAudit, ticked: frozenset[str]) -> tuple[ChecklistEntry, ...]:
+    return tuple(
+        ChecklistEntry(item.id, f"{item.text} ({item.when})" if item.when else item.text,
+                       item.id in ticked)
+        for item in activity.checklist
+    )  # fmt: skip
+
+
+def _checklist_structure(view: AllocationView, activity: CaseAudit) -> dict[str, Any]:
+    return {
+        "checklist": checklist(activity, view.ticked),
+        "checklist_action": CHECKLIST_TICK,
+        "checklist_value": str(view.id),
+    }
+
+
+def _audit_context(
+    deps: Deps, view: AllocationView, activity: CaseAudit, recipient: str
+) -> dict[str, Any]:
+    """What every message about one allocated audit says: the case, the worker, the date."""
+    return {
+        "name": first_name(recipient),
+        "activity_name": activity.title,
+        "case_ref": view.case_ref,
+        "practitioner_name": view.practitioner.name,
+        "due": view.due_on,
+        "case_url": deps.case_url(view.case_ref),
+    }
+
+
+def allocated(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
+    """To the auditor: the case, the worker, the due date, and a button to record the audit."""
+    name = "audit_allocated"
+    context = {
+        **_audit_context(deps, view, activity, view.auditor.name),
+        "case_type": view.case_type,
+    }
+    label = functools.partial(deps.wording.label, name, context=context)
+    facts = (
+        Fact(label("fact_case"), view.case_ref),
+        Fact(label("fact_type"), view.case_type),
+        Fact(label("fact_practitioner"), view.practitioner.name),
+        Fact(label("fact_due"), format_day(view.due_on)),
+    )
+    record = Button(label("button_record"), OPEN_RECORD, str(view.id), "primary")
+    meta = audit_meta("audit.allocated", view)
+    return deps.wording.compose(name, context, facts=facts, buttons=(record,), meta=meta)
+
+
+def joined(deps: Deps, view: AllocationView, activity: CaseAudit, joiner: str) -> Message:
+    """To someone joining one audit (Shropshire's principal social worker): whose, and when."""
+    name = "audit_joined"
+    context = {
+        **_audit_context(deps, view, activity, joiner),
+        "auditor_name": view.auditor.name,
+    }
+    label = functools.partial(deps.wording.label, name, context=context)
+    facts = (
+        Fact(label("fact_case"), view.case_ref),
+        Fact(label("fact_auditor"), view.auditor.name),
+        Fact(label("fact_due"), format_day(view.due_on)),
+    )
+    return deps.wording.compose(name, context, facts=facts, meta=audit_meta("audit.joined", view))
+
+
+def led(
+    deps: Deps,
+    lead: PersonRef,
+    service: str,
+    views: list[AllocationView],
+    activity: CaseAudit,
+    period: str,
+) -> Message:
+    """To a service's lead auditor: who audits how many this round (no case references)."""
+    counts = Counter(view.auditor.name for view in views)
+    context = {
+        "name": first_name(lead.name),
+        "activity_name": activity.title,
+        "service": service,
+        "period": period,
+        "due": max(view.due_on for view in views),
+        "auditors": [{"name": n, "count": c} for n, c in sorted(counts.items())],
+    }
+    meta = {"type": "audit.lead", "activity": activity.id, "period": period}
+    return deps.wording.compose("audit_lead", context, meta=meta)
+
+
+def notified(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
+    """To the practitioner: who audits their case, by when, and the checklist to tick."""
+    context = {
+        **_audit_context(deps, view, activity, view.practitioner.name),
+        "auditor_name": view.auditor.name,
+        "checklist_minutes": max(5, 2 * len(activity.checklist)),
+    }
+    structure = _checklist_structure(view, activity)
+    meta = audit_meta("audit.notified", view)
+    return deps.wording.compose("audit_notified", context, meta=meta, **structure)
+
+
+def checklist_updated(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
+    """Replaces the checklist message after a tick, showing progress."""
+    context = {
+        "name": first_name(view.practitioner.name),
+        "case_ref": view.case_ref,
+        "auditor_name": view.auditor.name,
+        "done_count": len(view.ticked & {i.id for i in activity.checklist}),
+        "total": len(activity.checklist),
+    }
+    structure = _checklist_structure(view, activity)
+    meta = audit_meta("audit.notified", view)
+    return deps.wording.compose("checklist_updated", context, meta=meta, **structure)
+
+
+def done_count(view: AllocationView, activity: CaseAudit) -> int:
+    return len(view.ticked & {item.id for item in activity.checklist})
+
+
+def record_form(
+    deps: Deps, view: AllocationView, activity: CaseAudit, default_due: dt.date
+) -> Message:
+    """The auditor's form: grade, reason, strengths, worries and up to three actions."""
+    name = "audit_record_form"
+    context = {
+        "name": first_name(view.auditor.name),
+        "case_ref": view.case_ref,
+        "practitioner_name": view.practitioner.name,
+        "activity_name": activity.title,
+    }
+    label = functools.partial(deps.wording.label, name, context=context)
+    grades = tuple(Choice(g, g) for g in deps.programme.grades)
+    fields = [
+        FormField("grade", label("field_grade"), "select", True, grades),
+        FormField("grade_reason", label("field_grade_reason"), "textarea", True),
+        FormField("strengths", label("field_strengths"), "textarea"),
+        FormField("worries", label("field_worries"), "textarea"),
+    ]
+    for n in range(1, ACTIONS_ON_FORM + 1):
+        fields += [
+            FormField(f"action_{n}", f"{n}. {label('field_action')}", max_length=500),
+            FormField(f"action_{n}_owner", label("field_action_owner"),
+                      value=view.practitioner.name, hint=label("hint_action_owner")),
+            FormField(f"action_{n}_due", label("field_action_due"), "date",
+                      value=default_due.isoformat()),
+        ]  # fmt: skip
+    progress = f"{done_count(view, activity)} / {len(activity.checklist)}"
+    form = Form(RECORD, label("button_submit"), tuple(fields), str(view.id))
+    facts = (Fact(label("fact_checklist"), progress),)
+    meta = audit_meta("audit.record_form", view)
+    return deps.wording.compose(name, context, form=form, facts=facts, meta=meta)
+
+
+def reminder_buttons(
+    deps: Deps, name: str, context: dict[str, Any], item: str, days: int
+) -> tuple[Button, Button]:
+    """Snooze this reminder for `days` working days, or ask why it came: one click each."""
+    snooze = Button(deps.wording.label(name, "button_snooze", context), SNOOZE, f"{item}:{days}")
+    kind = name.replace("_", ".")
+    return snooze, Button(deps.wording.label(name, "button_why", context), WHY, kind)
+
+
+def checklist_reminder(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
+    name = "checklist_reminder"
+    context = {
+        "name": first_name(view.practitioner.name),
+        "case_ref": view.case_ref,
+        "auditor_name": view.auditor.name,
+        "due": view.due_on,
+        "done_count": done_count(view, activity),
+        "total": len(activity.checklist),
+    }
+    buttons = reminder_buttons(deps, name, context, f"checklist:{view.id}", 1)
+    meta = audit_meta("checklist.reminder", view)
+    structure = _checklist_structure(view, activity)
+    return deps.wording.compose(name, context, buttons=buttons, meta=meta, **structure)
+
+
+def audit_reminder(deps: Deps, view: AllocationView, today: dt.date) -> Message:
+    name = "audit_reminder"
+    context = {
+        "name": first_name(view.auditor.name),
+        "case_ref": view.case_ref,
+        "practitioner_name": view.practitioner.name,
+        "due": view.due_on,
+        "is_past_due": today > view.due_on,
+    }
+    record = Button(deps.wording.label(name, "button_record", context), OPEN_RECORD, str(view.id))
+    buttons = (record, *reminder_buttons(deps, name, context, f"audit:{view.id}", 2))
+    meta = audit_meta("audit.reminder", view)
+    return deps.wording.compose(name, context, buttons=buttons, meta=meta)
+
+
+def audit_escalated(
+    deps: Deps, view: AllocationView, manager: PersonRef, working_days: int
+) -> Message:
+    context = {
+        "name": first_name(manager.name),
+        "auditor_name": view.auditor.name,
+        "practitioner_name": view.practitioner.name,
+        "case_ref": view.case_ref,
+        "due": view.due_on,
+        "working_days": working_days,
+    }
+    meta = audit_meta("audit.escalated", view, manager=manager.staff_id)
+    return deps.wording.compose("audit_escalated", context, meta=meta)

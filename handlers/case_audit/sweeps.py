@@ -1,0 +1,304 @@
+"""The audit cycle's periodic sweeps: today's reminders, gathered, and escalations to managers.
+
+Reminders cover the checklist, the audit record, reflections not yet shared, moderations not
+yet saved and open actions; reflections and moderations stop after a few and never escalate.
+
+Both are plain `(deps, now) -> int` functions the scheduler calls from its periodic sweep. The
+database says what is due; the outbox keys make a repeated sweep change nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.case_audit import keys
+from handlers.case_audit.actions import action_escalated, action_reminder, source_of
+from handlers.case_audit.messages import (
+    action_activity,
+    audit_escalated,
+    audit_reminder,
+    checklist_reminder,
+    done_count,
+)
+from handlers.case_audit.moderation import moderation_due, moderation_reminder
+from handlers.case_audit.reflection import reflection_due, reflection_reminder, reflectors
+from handlers.core.calendar import Calendar
+from handlers.core.deps import Deps
+from handlers.core.recipients import dm
+from handlers.programme.schema import CaseAudit, ModerationRule, ReminderRule
+from handlers.reminders.digest import reminder_key, todays_reminder
+from handlers.reminders.nudge_days import (
+    asked_since,
+    is_reminder_day,
+    item_ids,
+    nudge_dates,
+    snoozes_ending,
+)
+from message_templates.model import Message
+from storage.case_audit import audits
+from storage.case_audit import followups as audit_followups
+from storage.case_audit import people as audit_people
+from storage.case_audit import requests as audit_requests
+from storage.case_audit.people import PersonRef
+from storage.outbox import enqueue, enqueue_many, known_keys
+
+
+class _Gathered:
+    """Each person's reminders for today, in the order found. Leavers hear nothing more: their
+    overdue audits and actions still reach their line manager through the escalations."""
+
+    def __init__(self) -> None:
+        self.people: dict[str, PersonRef] = {}
+        self.items: dict[str, list[Callable[[], Message]]] = {}
+
+    def add(self, person: PersonRef, compose: Callable[[], Message]) -> None:
+        """A reminder for the person, composed only if their message today is still to go."""
+        if not person.active:
+            return
+        self.people[person.staff_id] = person
+        self.items.setdefault(person.staff_id, []).append(compose)
+
+
+def _activities(deps: Deps) -> dict[str, CaseAudit]:
+    return {a.id: a for a in deps.programme.of_kind(CaseAudit)}
+
+
+@dataclass
+class _Day:
+    """One run of the reminder sweep: the day, the snoozes, and where reminders are gathered."""
+
+    deps: Deps
+    session: AsyncSession
+    today: dt.date
+    snoozes: dict[tuple[int, str], dt.date]
+    gathered: _Gathered
+    activities: dict[str, CaseAudit] = field(init=False)
+    woken: frozenset[str] = field(init=False)  # items whose snooze ended so that today nudges
+
+    def __post_init__(self) -> None:
+        self.activities = _activities(self.deps)
+        self.woken = frozenset(snoozes_ending(self.deps.calendar, self.snoozes, self.today))
+
+    @property
+    def calendar(self) -> Calendar:
+        return self.deps.calendar
+
+    def held(self, person_id: int, item: str) -> dt.date | None:
+        """The last day a snooze holds this person's reminders about `item`, if one does."""
+        return self.snoozes.get((person_id, item))
+
+    def woken_ids(self, *kinds: str) -> set[int]:
+        return item_ids(self.woken, *kinds)
+
+
+async def sweep_reminders(deps: Deps, now: dt.datetime) -> int:
+    """Queue each person's one reminder message for today; the number of messages queued."""
+    calendar = deps.calendar
+    today = calendar.local_date(now)
+    if not calendar.is_working_day(today):
+        return 0
+    gathered = _Gathered()
+    async with deps.sessions.begin() as session:
+        snoozes = await audit_people.snoozed_until(session, today - dt.timedelta(days=14))
+        day = _Day(deps, session, today, snoozes, gathered)
+        for reminders in (_audit_reminders, _reflection_reminders, _moderation_reminders,
+                          _action_reminders):  # fmt: skip
+            await reminders(day)
+        # the sweep runs every minute; after the day's first run everyone's message is queued
+        keys = {staff_id: reminder_key(staff_id, today) for staff_id in gathered.items}
+        queued = await known_keys(session, keys.values())
+        outgoing = [
+            todays_reminder(staff_id=staff_id, platform=deps.platform,
+                            items=[compose() for compose in items], calendar=calendar, now=now,
+                            away_until=gathered.people[staff_id].away_until)
+            for staff_id, items in gathered.items.items()
+            if keys[staff_id] not in queued
+        ]  # fmt: skip
+        return await enqueue_many(session, [o for o in outgoing if o is not None], now=now)
+
+
+async def _audit_reminders(day: _Day) -> None:
+    """Checklist nudges to the practitioner until it is complete (before the audit only);
+    record nudges to the auditor until the audit is recorded. Only audits due on a nudge day,
+    or whose snooze has just ended, are read."""
+    deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
+    activities = day.activities
+    rules: list[tuple[ReminderRule, bool]] = []
+    for a in activities.values():
+        rules += [(a.checklist_reminders, False), (a.record_reminders, True)]
+    earliest = await audits.earliest_due(session, ("allocated",))
+    due_in = nudge_dates(calendar, rules, today, earliest)
+    woken = day.woken_ids("audit", "checklist")
+    if not due_in and not woken:
+        return
+    found = await audits.allocations(session, statuses=("allocated",), due_in=due_in,
+                                     or_ids=woken)  # fmt: skip
+    for view in found:
+        activity = activities.get(view.activity)
+        if activity is None:
+            continue
+        worker, auditor = view.practitioner, view.auditor
+        unticked = done_count(view, activity) < len(activity.checklist)
+        held = day.held(worker.id, f"checklist:{view.id}")
+        rule = activity.checklist_reminders
+        if unticked and is_reminder_day(calendar, rule, view.due_on, today, held, after_due=False):
+            day.gathered.add(worker, partial(checklist_reminder, deps, view, activity))
+        held = day.held(auditor.id, f"audit:{view.id}")
+        if is_reminder_day(calendar, activity.record_reminders, view.due_on, today, held):
+            day.gathered.add(auditor, partial(audit_reminder, deps, view, today))
+
+
+async def _reflection_reminders(day: _Day) -> None:
+    """Nudges to each person asked to reflect who has saved nothing yet; never to a manager."""
+    deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
+    activities = day.activities
+    windows = [(a.reflection.due_working_days, a.reflection.reminders) for a in activities.values()]
+    recorded = await audit_requests.recorded_since(session, asked_since(calendar, today, windows))
+    woken = day.woken_ids("reflection")
+    due = {
+        allocation_id: {a.id: reflection_due(calendar, a, at) for a in activities.values()}
+        for allocation_id, at in recorded.items()
+        if calendar.local_date(at) < today  # asked today: the request itself is today's word
+    }
+    nudged = {
+        allocation_id
+        for allocation_id, dues in due.items()
+        if allocation_id in woken
+        or any(
+            is_reminder_day(calendar, activities[a].reflection.reminders, due_on, today)
+            for a, due_on in dues.items()
+        )
+    }
+    if not nudged:
+        return
+    answered = await audit_requests.reflected(session, nudged)
+    for view in await audits.allocations(session, ids=nudged):
+        activity = activities.get(view.activity)
+        if activity is None:
+            continue
+        rule = activity.reflection.reminders
+        for person in reflectors(view, activity):
+            if (view.id, person.id) in answered:
+                continue
+            held = day.held(person.id, f"reflection:{view.id}")
+            due_on = due[view.id][activity.id]
+            if is_reminder_day(calendar, rule, due_on, today, held):
+                message = partial(reflection_reminder, deps, view, person, due_on, today)
+                day.gathered.add(person, message)
+
+
+async def _moderation_reminders(day: _Day) -> None:
+    """Nudges to each moderator whose second look is not saved yet; they stop by themselves."""
+    deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
+    rules = {a.id: a.moderation for a in day.activities.values() if a.moderation}
+    windows = [(rule.due_working_days, rule.reminders) for rule in rules.values()]
+    if not windows:
+        return
+    since = asked_since(calendar, today, windows)
+    woken = day.woken_ids("moderation")
+    asked = [
+        m
+        for m in await audit_requests.open_moderations(session, since)
+        if calendar.local_date(m.requested_at) < today  # asked today: the request is today's word
+        and (
+            m.id in woken
+            or any(_moderation_nudges(calendar, r, m.requested_at, today) for r in rules.values())
+        )
+    ]
+    if not asked:
+        return
+    found = await audits.allocations(session, ids={m.allocation_id for m in asked})
+    views = {view.id: view for view in found}
+    for moderation in asked:
+        view = views.get(moderation.allocation_id)
+        rule = rules.get(view.activity) if view else None
+        if view is None or rule is None:
+            continue
+        due = moderation_due(calendar, rule, moderation.requested_at)
+        held = day.held(moderation.moderator.id, f"moderation:{moderation.id}")
+        if is_reminder_day(calendar, rule.reminders, due, today, held):
+            message = partial(moderation_reminder, deps, view, moderation, due, today)
+            day.gathered.add(moderation.moderator, message)
+
+
+def _moderation_nudges(
+    calendar: Calendar, rule: ModerationRule, asked: dt.datetime, today: dt.date
+) -> bool:
+    """Whether a moderation asked then, held by no snooze, is nudged today."""
+    return is_reminder_day(calendar, rule.reminders, moderation_due(calendar, rule, asked), today)
+
+
+async def _action_reminders(day: _Day) -> None:
+    deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
+    activity = action_activity(deps.programme)
+    rule = activity.reminders if activity else ReminderRule()
+    earliest = await audit_followups.earliest_open_action_due(session)
+    due_in = nudge_dates(calendar, [(rule, True)], today, earliest)
+    woken = day.woken_ids("action")
+    if not due_in and not woken:
+        return
+    open_actions = await audit_followups.open_actions(session, due_in=due_in, or_ids=woken)
+    refs = await audit_followups.action_case_refs(
+        session, {a.source_id for a, _ in open_actions if a.source == "audit"}
+    )
+    for action, owner in open_actions:
+        held = day.held(owner.id, f"action:{action.id}")
+        if is_reminder_day(calendar, rule, action.due_on, today, held):
+            message = partial(action_reminder, deps, action, owner, source_of(action, refs), today)
+            day.gathered.add(owner, message)
+
+
+async def sweep_escalations(deps: Deps, now: dt.datetime) -> int:
+    """Tell a line manager, privately and once per item, of an audit or action long overdue."""
+    calendar = deps.calendar
+    today = calendar.local_date(now)
+    sent = 0
+    async with deps.sessions.begin() as session:
+        for key, manager, message in await _escalations(deps, session, calendar, today):
+            sent += await enqueue(
+                session,
+                key=key,
+                recipient=dm(manager.staff_id),
+                platform=deps.platform,
+                message=message,
+                not_before=calendar.next_dm_time(now, manager.away_until),
+                now=now,
+            )
+    return sent
+
+
+async def _escalations(
+    deps: Deps, session: AsyncSession, calendar: Calendar, today: dt.date
+) -> list[tuple[str, PersonRef, Message]]:
+    activities = _activities(deps)
+    # only what is overdue and not yet escalated: a day's sweep reads the few new ones
+    views = await audits.allocations(session, statuses=("allocated",), due_before=today,
+                                     unsent="audit.escalated:")  # fmt: skip
+    actions = await audit_followups.open_actions(session, due_before=today,
+                                                 unsent="action.escalated:")  # fmt: skip
+    owners = {v.auditor.manager_id for v in views} | {o.manager_id for _, o in actions}
+    managers = await audit_people.people_by_id(session, {m for m in owners if m is not None})
+    found: list[tuple[str, PersonRef, Message]] = []
+    for view in views:
+        activity = activities.get(view.activity)
+        limit = activity.record_reminders.escalate_after_working_days if activity else None
+        over = calendar.working_days_between(view.due_on, today)
+        manager = managers.get(view.auditor.manager_id or 0)
+        if limit is not None and over >= limit and manager is not None:
+            message = audit_escalated(deps, view, manager, over)
+            found.append((keys.audit_escalated(view.id), manager, message))
+    tracked = action_activity(deps.programme)
+    limit = tracked.reminders.escalate_after_working_days if tracked else None
+    refs = await audit_followups.action_case_refs(session, {a.source_id for a, _ in actions})
+    for action, owner in actions:
+        over = calendar.working_days_between(action.due_on, today)
+        manager = managers.get(owner.manager_id or 0)
+        if limit is not None and over >= limit and manager is not None:
+            message = action_escalated(deps, action, owner, manager, source_of(action, refs), over)
+            found.append((keys.action_escalated(action.id), manager, message))
+    return found

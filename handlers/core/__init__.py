@@ -1,0 +1,1 @@
+"""What every capability uses: dependencies, the router, errors, working time and parsing."""

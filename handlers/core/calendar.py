@@ -1,0 +1,123 @@
+"""Working time: the council's zone, UK bank holidays, weekends, working hours and leave."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+from handlers.errors import UserError
+from handlers.programme.schema import Programme
+
+REGIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern_ireland": "NIR"}
+DEFAULT_HOURS = (dt.time(9, 0), dt.time(17, 0))
+_DAY = dt.timedelta(days=1)
+_A_MONDAY = dt.date(2001, 1, 1)
+
+
+def _weekdays_to(day: dt.date) -> int:
+    """Monday-to-Friday days from a fixed Monday up to and including `day` (negative before)."""
+    weeks, rest = divmod((day - _A_MONDAY).days + 1, 7)
+    return weeks * 5 + min(rest, 5)
+
+
+class Calendar:
+    """When qabot may DM people and how it counts working days; pure, no clock of its own."""
+
+    def __init__(
+        self,
+        *,
+        timezone: str = "Europe/London",
+        bank_holidays: str = "england",
+        working_hours: tuple[dt.time, dt.time] = DEFAULT_HOURS,
+    ) -> None:
+        if bank_holidays not in REGIONS:
+            raise UserError(
+                f"bank_holidays must be one of {', '.join(REGIONS)}, not {bank_holidays!r}"
+            )
+        if not working_hours[0] < working_hours[1]:
+            raise UserError("working_hours must start before they end, e.g. 09:00 to 17:00")
+        try:
+            self.zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise UserError(f"unknown time zone {timezone!r}") from error
+        self.day_start, self.day_end = working_hours
+        self._subdivision = REGIONS[bank_holidays]
+        self._years: dict[int, frozenset[dt.date]] = {}
+
+    @classmethod
+    def from_programme(cls, programme: Programme) -> Calendar:
+        return cls(
+            timezone=programme.timezone,
+            bank_holidays=programme.bank_holidays,
+            working_hours=programme.working_hours,
+        )
+
+    def is_bank_holiday(self, day: dt.date) -> bool:
+        if day.year not in self._years:
+            found = holidays.country_holidays("GB", subdiv=self._subdivision, years=day.year)
+            self._years[day.year] = frozenset(found.keys())
+        return day in self._years[day.year]
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return day.weekday() < 5 and not self.is_bank_holiday(day)
+
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """`day` itself if it is a working day, else the first working day after it."""
+        while not self.is_working_day(day):
+            day += dt.timedelta(days=1)
+        return day
+
+    def add_working_days(self, day: dt.date, n: int) -> dt.date:
+        """The date `n` working days after `day` (before it when `n` is negative)."""
+        step = dt.timedelta(days=1 if n >= 0 else -1)
+        remaining = abs(n)
+        while remaining:
+            day += step
+            if self.is_working_day(day):
+                remaining -= 1
+        return day
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after `start` up to and including `end`; negative when `end` is earlier.
+
+        The inverse of add_working_days: working_days_between(d, add_working_days(d, n)) == n.
+        Counted, not walked: weekdays by arithmetic, less the weekday bank holidays between.
+        """
+        if end < start:
+            # counted from `end` up to but excluding `start`, so the inverse holds going back
+            return -self.working_days_between(end - _DAY, start - _DAY)
+        return _weekdays_to(end) - _weekdays_to(start) - self._weekday_holidays(start, end)
+
+    def _weekday_holidays(self, after: dt.date, upto: dt.date) -> int:
+        """Bank holidays falling on a weekday, after `after` up to and including `upto`."""
+        found = 0
+        for year in range(after.year, upto.year + 1):
+            self.is_bank_holiday(dt.date(year, 1, 1))  # loads the year
+            found += sum(1 for d in self._years[year] if after < d <= upto and d.weekday() < 5)
+        return found
+
+    def local_date(self, at: dt.datetime) -> dt.date:
+        return at.astimezone(self.zone).date()
+
+    def day_starts_at(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, self.day_start, tzinfo=self.zone)
+
+    def next_dm_time(self, at: dt.datetime, away_until: dt.date | None = None) -> dt.datetime:
+        """`at` if it is inside working hours on a working day, else the next working-day start.
+
+        A person away until a date hears nothing before the working day after it.
+        """
+        if at.tzinfo is None:
+            raise ValueError("next_dm_time needs an aware datetime")
+        local = at.astimezone(self.zone)
+        day = local.date()
+        if away_until is not None and day <= away_until:
+            return self.day_starts_at(self.next_working_day(away_until + dt.timedelta(days=1)))
+        if self.is_working_day(day):
+            if local.time() < self.day_start:
+                return self.day_starts_at(day)
+            if local.time() < self.day_end:
+                return at
+        return self.day_starts_at(self.next_working_day(day + dt.timedelta(days=1)))

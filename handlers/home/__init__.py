@@ -1,0 +1,1 @@
+"""What anyone can ask qabot: welcome, help, my QA, and away or back."""

@@ -1,0 +1,146 @@
+"""First flows: welcome, help, "my QA", and "away until" / "back"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.case_audit.ids import OPEN_MODERATION, OPEN_REFLECTION
+from handlers.case_audit.moderation import moderation_due
+from handlers.case_audit.reflection import reflection_due
+from handlers.core.deps import Deps
+from handlers.errors import UserError
+from handlers.core.parsing import first_name, parse_date
+from handlers.core.recipients import person_of
+from handlers.core.router import Handler, Inbound, Reply, Selector
+from handlers.programme.schema import CaseAudit
+from message_templates.model import Button, Message
+from storage.case_audit.my_qa import QaItem, items_for, moderations_open, reflections_unanswered
+from storage.models import Person
+
+SHOW_HELP = "help.show"
+SHOW_MY_QA = "my_qa.show"
+COME_BACK = "away.back"
+# a recorded audit stays on My QA, with thanks, for a month after it was due; then it drops off
+RECORDED_SHOWN_FOR = dt.timedelta(days=31)
+
+
+class Basics:
+    """The commands every person has, whatever their role."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def routes(self) -> list[tuple[Selector, Handler]]:
+        return [
+            (("hello", ""), self.welcome),
+            (("command", "help"), self.help),
+            (("action", SHOW_HELP), self.help),
+            (("command", "my qa"), self.my_qa),
+            (("action", SHOW_MY_QA), self.my_qa),
+            (("command", "away"), self.away),
+            (("command", "back"), self.back),
+            (("action", COME_BACK), self.back),
+        ]
+
+    async def welcome(self, session: AsyncSession, event: Inbound) -> Reply:
+        """The first time qabot can reach a person it says hello, once."""
+        person = await person_of(session, event.staff_id)
+        if person.welcomed_at is not None:
+            return Reply()
+        person.welcomed_at = self.deps.clock.now()
+        buttons = (("button_my_qa", SHOW_MY_QA), ("button_help", SHOW_HELP))
+        return Reply(message=self._compose("welcome", person, buttons))
+
+    async def help(self, session: AsyncSession, event: Inbound) -> Reply:
+        person = await person_of(session, event.staff_id)
+        return Reply(message=self._compose("help", person, (("button_my_qa", SHOW_MY_QA),)))
+
+    async def my_qa(self, session: AsyncSession, event: Inbound) -> Reply:
+        """All on the person's plate, soonest first; each form waiting on them one click away."""
+        person = await person_of(session, event.staff_id)
+        asked = sorted(await self._asked(session, person.id), key=lambda pair: _soonest(pair[0]))
+        today = self.deps.calendar.local_date(self.deps.clock.now())
+        mine = await items_for(session, person.id, recorded_since=today - RECORDED_SHOWN_FOR)
+        items = sorted([*mine, *(i for i, _ in asked)], key=_soonest)
+        opens = tuple(button for _, button in asked)
+        return Reply(message=self._compose("my_qa", person, items=[asdict(i) for i in items],
+                                           made=opens))  # fmt: skip
+
+    async def _asked(self, session: AsyncSession, person_id: int) -> list[tuple[QaItem, Button]]:
+        """Reflections and moderations asked of the person and not yet answered, each with the
+        button that opens its form. Those of an activity the programme no longer has are left
+        out, as the reminder sweep leaves them out: qabot cannot say when they are due."""
+        activities = {a.id: a for a in self.deps.programme.of_kind(CaseAudit)}
+        calendar, label = self.deps.calendar, self.deps.wording.label
+        found: list[tuple[QaItem, Button]] = []
+        for r in await reflections_unanswered(session, person_id):
+            activity = activities.get(r.activity)
+            if activity is None or (r.as_auditor and not activity.reflection.auditor_reflects):
+                continue
+            due = reflection_due(calendar, activity, r.recorded_at)
+            text = label("my_qa", "button_reflect", {"case_ref": r.case_ref})
+            item = QaItem("reflection", due, r.case_ref, other=r.other)
+            found.append((item, Button(text, OPEN_REFLECTION, str(r.allocation_id))))
+        for m in await moderations_open(session, person_id):
+            rule = activities[m.activity].moderation if m.activity in activities else None
+            if rule is None:
+                continue
+            due = moderation_due(calendar, rule, m.requested_at)
+            text = label("my_qa", "button_moderate", {"case_ref": m.case_ref})
+            item = QaItem("moderation", due, m.case_ref, other=m.auditor, detail=m.grade)
+            found.append((item, Button(text, OPEN_MODERATION, str(m.moderation_id))))
+        return found
+
+    async def away(self, session: AsyncSession, event: Inbound) -> Reply:
+        person = await person_of(session, event.staff_id)
+        today = self.deps.calendar.local_date(self.deps.clock.now())
+        until = parse_away(event.text or event.value, today)
+        person.away_until = until
+        buttons = (("button_back", COME_BACK),)
+        return Reply(message=self._compose("away_set", person, buttons, until=until))
+
+    async def back(self, session: AsyncSession, event: Inbound) -> Reply:
+        person = await person_of(session, event.staff_id)
+        person.away_until = None
+        return Reply(message=self._compose("back", person, (("button_my_qa", SHOW_MY_QA),)))
+
+    async def unknown(self, session: AsyncSession, event: Inbound) -> Reply:
+        """Anything qabot does not recognise gets help, not a scolding."""
+        return await self.help(session, event)
+
+    def _compose(
+        self,
+        name: str,
+        person: Person,
+        buttons: tuple[tuple[str, str], ...] = (),
+        made: tuple[Button, ...] = (),
+        **extra: object,
+    ) -> Message:
+        """Wording from the template; each button's label from its `button_…` block, then any
+        buttons already made."""
+        context = {"name": first_name(person.name), "role": person.role, **extra}
+        wording = self.deps.wording
+        labelled = tuple(
+            Button(wording.label(name, block, context), action) for block, action in buttons
+        )
+        return wording.compose(name, context, buttons=labelled + made)
+
+
+def _soonest(item: QaItem) -> tuple[dt.date, str]:
+    return item.due_on, item.kind
+
+
+def parse_away(text: str, today: dt.date) -> dt.date:
+    """'away until 2027-01-04' or 'away until 04/01/2027': a date after today, within a year."""
+    words = [w for w in text.strip().split() if w.lower() not in ("away", "until")]
+    if len(words) != 1:
+        raise UserError("Tell me the day you're back, like: away until 04/01/2027")
+    until = parse_date(words[0])
+    if until is None:
+        raise UserError(f"I couldn't read {words[0]!r} as a date. Try: away until 04/01/2027")
+    if not today < until <= today + dt.timedelta(days=366):
+        raise UserError("The date you're back needs to be after today and within a year.")
+    return until

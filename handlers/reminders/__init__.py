@@ -1,0 +1,1 @@
+"""The one daily reminder message per person, gathered from every capability's due items."""
