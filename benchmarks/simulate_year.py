@@ -10,7 +10,6 @@ import asyncio
 import datetime as dt
 import time
 
-from bot.app import build_router, build_sweeps
 from handlers.programme.schema import load_programme
 from message_templates.wording import Wording
 from scheduler.simulation import (
@@ -18,7 +17,6 @@ from scheduler.simulation import (
     Council,
     Simulation,
     SimulationResult,
-    Wiring,
     load_council,
     scratch_database,
 )
@@ -32,10 +30,9 @@ BEHAVIOUR = Behaviour()  # the command's default: most on time, some late, a few
 
 async def _run() -> tuple[float, float, SimulationResult]:
     programme = load_programme("camden")
-    wiring = Wiring(router=build_router, sweeps=build_sweeps)
     started = time.perf_counter()
     async with scratch_database() as sessions:
-        simulation = Simulation(sessions, programme, wiring, START, seed=SEED,
+        simulation = Simulation(sessions, programme, START, seed=SEED,
                                 behaviour=BEHAVIOUR, wording=Wording())  # fmt: skip
         await load_council(sessions, Council(demo_people=PEOPLE), SEED, simulation.clock.now())
         loaded = time.perf_counter()

@@ -6,7 +6,6 @@ import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from functools import partial
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -17,15 +16,12 @@ from bot.sandbox.platform import SandboxPlatform
 from bot.sandbox.web import SandboxSite
 from bot.settings import Settings
 from bot.web import add_service_routes
-from handlers.case_audit.cycle import AuditCycle, allocate_due, sweep_escalations, sweep_reminders
-from handlers.case_audit.supervision import Supervision
+from handlers.capabilities import build_router, jobs
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
-from handlers.errors import UserError
-from handlers.core.housekeeping import purge_event_ids
 from handlers.core.inbound import handle_event
 from handlers.core.router import Inbound, Reply, Router
-from handlers.home.basics import Basics
+from handlers.errors import UserError
 from handlers.programme.schema import Programme, load_programme
 from message_templates.wording import Wording
 from scheduler.clock import Clock, SystemClock
@@ -115,17 +111,6 @@ def calendar_for(programme: Programme) -> Calendar:
     )
 
 
-def build_router(deps: Deps) -> Router:
-    basics = Basics(deps)
-    routes = [*basics.routes(), *AuditCycle(deps).routes(), *Supervision(deps).routes()]
-    return Router(
-        routes,
-        fallback=basics.unknown,
-        problem=lambda text: deps.wording.compose("user_error", {"problem": text}),
-        apology=lambda: deps.wording.compose("apology", {}),
-    )
-
-
 def build_platforms(settings: Settings) -> list[Platform]:
     """The platforms qabot delivers to; this version delivers to the sandbox only."""
     missing = [name for name in settings.platforms if name != "sandbox"]
@@ -138,13 +123,8 @@ def build_platforms(settings: Settings) -> list[Platform]:
 
 
 def build_sweeps(deps: Deps) -> Sweeps:
-    """What the periodic sweep does: allocate on the programme's cadence, remind, escalate."""
-    sweeps = Sweeps()
-    sweeps.register("allocate", partial(allocate_due, deps))
-    sweeps.register("reminders", partial(sweep_reminders, deps))
-    sweeps.register("escalations", partial(sweep_escalations, deps))
-    sweeps.register("housekeeping", partial(purge_event_ids, deps))
-    return sweeps
+    """What the periodic sweep does: every capability's jobs, as the simulation runs them too."""
+    return Sweeps(jobs(deps))
 
 
 async def start(qabot: Qabot) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,8 +29,10 @@ DISPATCH_JOB = "dispatcher"
 class Sweeps:
     """The due-items sweeps others register; each is idempotent, keyed by what it sends."""
 
-    def __init__(self) -> None:
+    def __init__(self, sweeps: Iterable[tuple[str, Sweep]] = ()) -> None:
         self._sweeps: dict[str, Sweep] = {}
+        for name, sweep in sweeps:
+            self.register(name, sweep)
 
     def register(self, name: str, sweep: Sweep) -> None:
         if name in self._sweeps:

@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import random
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +20,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 
+from handlers.capabilities import build_router, jobs
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
-from handlers.errors import UserError
 from handlers.core.inbound import handle_event
-from handlers.core.router import Inbound, Router
+from handlers.core.router import Inbound
+from handlers.errors import UserError
 from handlers.programme.schema import Programme
 from handlers.roster.demo import load_demo_council
 from handlers.roster.importer import CsvFile, import_roster
@@ -48,7 +49,6 @@ __all__ = [
     "Responded",
     "Simulation",
     "SimulationResult",
-    "Wiring",
     "load_council",
     "run_simulation",
     "scratch_database",
@@ -56,14 +56,6 @@ __all__ = [
 
 MAX_DAYS = 3 * 366
 MOSTLY_ON_TIME = Behaviour()
-
-
-@dataclass(frozen=True)
-class Wiring:
-    """How production builds its router and sweeps from Deps; bot/app.py passes its own."""
-
-    router: Callable[[Deps], Router]
-    sweeps: Callable[[Deps], Sweeps]
 
 
 @dataclass(frozen=True)
@@ -122,7 +114,6 @@ def check_range(start: dt.date, end: dt.date) -> None:
 
 async def run_simulation(
     programme: Programme,
-    wiring: Wiring,
     start: dt.date,
     end: dt.date,
     *,
@@ -134,7 +125,7 @@ async def run_simulation(
     """Simulate `start` to `end` (inclusive) on a fresh temporary database, then throw it away."""
     check_range(start, end)
     async with scratch_database() as sessions:
-        simulation = Simulation(sessions, programme, wiring, start, seed=seed, behaviour=behaviour,
+        simulation = Simulation(sessions, programme, start, seed=seed, behaviour=behaviour,
                                 wording=wording or Wording())  # fmt: skip
         await load_council(sessions, council, seed, simulation.clock.now())
         return await simulation.run(end)
@@ -180,7 +171,6 @@ class Simulation:
         self,
         sessions: Sessions,
         programme: Programme,
-        wiring: Wiring,
         start: dt.date,
         *,
         seed: int,
@@ -193,8 +183,8 @@ class Simulation:
         self.deps = Deps(sessions=sessions, wording=wording, clock=self.clock,
                          programme=programme, calendar=self.calendar, platform=SIMULATION,
                          qa_channel=programme.qa_channel)  # fmt: skip
-        self.router = wiring.router(self.deps)
-        self.sweeps = wiring.sweeps(self.deps)
+        self.router = build_router(self.deps)
+        self.sweeps = Sweeps(jobs(self.deps))
         policy = DispatchPolicy(qa_recipient=f"channel:{programme.qa_channel}",
                                 qa_platform=SIMULATION)  # fmt: skip
         # no limits for the recording platform, so the limiter never sleeps

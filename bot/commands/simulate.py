@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.app import build_router, build_sweeps
 from bot.settings import load_settings
-from handlers.errors import UserError
 from handlers.core.parsing import parse_date
+from handlers.errors import UserError
 from handlers.programme.schema import Programme, load_programme
 from handlers.roster.importer import CsvFile, RosterError
 from scheduler._simulation_output import FIELDS, counts_by_month
-from scheduler.simulation import Behaviour, Council, SimulationResult, Wiring, run_simulation
+from scheduler.simulation import Behaviour, Council, SimulationResult, run_simulation
 
 Number = TypeVar("Number", int, float)
 EXAMPLES_PER_TYPE = 3
@@ -65,11 +64,10 @@ class Request:
 
 def run_simulate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     request = parse_request(args, env)
-    wiring = Wiring(router=build_router, sweeps=build_sweeps)
     try:
         with _quiet(not getattr(args, "verbose", False)):
             result = asyncio.run(
-                run_simulation(request.programme, wiring, request.start, request.end,
+                run_simulation(request.programme, request.start, request.end,
                                council=request.council, seed=request.seed,
                                behaviour=request.behaviour)
             )  # fmt: skip

@@ -9,24 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.case_audit.ids import ACTION_DONE
 from handlers.case_audit.messages import reminder_buttons
 from handlers.core.deps import Deps
-from handlers.errors import UserError
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.router import Inbound, Reply
+from handlers.errors import UserError
 from message_templates.model import Button, Message
 from storage.case_audit import followups as audit_followups
 from storage.case_audit import people as audit_people
 from storage.case_audit.followups import OpenAction
 from storage.case_audit.people import PersonRef
-
-SNOOZABLE = ("checklist", "audit", "reflection", "moderation", "action")
-WHY_TYPES = (
-    "checklist.reminder",
-    "audit.reminder",
-    "reflection.reminder",
-    "moderation.reminder",
-    "action.reminder",
-)
-MAX_SNOOZE_WORKING_DAYS = 10
 
 
 def source_of(action: OpenAction, case_refs: dict[int, str]) -> str:
@@ -93,34 +83,3 @@ async def mark_done(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     context = {"name": first_name(owner.name), "description": action.description}
     meta = _meta("action.done", action, owner)
     return Reply(message=deps.wording.compose("action_done", context, meta=meta))
-
-
-async def snooze(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
-    """Hold one reminder for a few working days (value "<kind>:<id>:<working days>")."""
-    kind, _, rest = event.value.partition(":")
-    item_id, _, days_text = rest.partition(":")
-    if kind not in SNOOZABLE or not item_id.isdigit() or not days_text.isdigit():
-        raise UserError("I couldn't tell which reminder to snooze. Please use its button.")
-    days = min(max(int(days_text), 1), MAX_SNOOZE_WORKING_DAYS)
-    person = await audit_people.person_by_staff_id(session, event.staff_id)
-    if person is None:
-        raise UserError("I can't find you in the staff list. Your QA team can add you.")
-    calendar = deps.calendar
-    today = calendar.local_date(deps.clock.now())
-    until = calendar.add_working_days(calendar.next_working_day(today), days - 1)
-    await audit_people.set_snooze(session, person.id, f"{kind}:{item_id}", until)
-    context = {"name": first_name(person.name), "until": until}
-    meta = {"type": "reminder.snoozed", "item": f"{kind}:{item_id}", "until": until.isoformat()}
-    return Reply(message=deps.wording.compose("reminder_snoozed", context, meta=meta))
-
-
-async def why(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
-    """Explain a reminder: what it is about and how to quieten it."""
-    if event.value not in WHY_TYPES:
-        raise UserError("I couldn't tell which reminder that was. Type **help** to see what I do.")
-    person = await audit_people.person_by_staff_id(session, event.staff_id)
-    if person is None:
-        raise UserError("I can't find you in the staff list. Your QA team can add you.")
-    context = {"name": first_name(person.name), "type": event.value}
-    meta = {"type": "reminder.why", "about": event.value}
-    return Reply(message=deps.wording.compose("reminder_why", context, meta=meta))

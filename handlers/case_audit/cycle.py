@@ -1,7 +1,8 @@
 """The audit cycle end to end: allocation, checklist, record, reflection, moderation and actions.
 
 `AuditCycle(deps).routes()` gives the router every (selector, handler) pair of the cycle; the
-scheduler calls `allocate_due`, `sweep_reminders` and `sweep_escalations` as `(deps, now) -> int`.
+scheduler calls `allocate_due` and `sweep_escalations` as `(deps, now) -> int`;
+`CaseAuditReminders` is the cycle's part of the daily reminder digest.
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ from handlers.case_audit.ids import (
     RECORD,
     RECORD_MODERATION,
     SAVE_REFLECTION,
-    SNOOZE,
-    WHY,
 )
 from handlers.case_audit.moderation import agreement_rate, is_sampled, period_agreement_rate
 from handlers.case_audit.reflection import (
@@ -37,7 +36,7 @@ from handlers.case_audit.reflection import (
     read_reflections,
     reflections_for_supervision,
 )
-from handlers.case_audit.sweeps import sweep_escalations, sweep_reminders
+from handlers.case_audit.sweeps import CaseAuditReminders, sweep_escalations
 from handlers.core.deps import Deps
 from handlers.core.router import Handler, Inbound, Reply, Selector
 
@@ -50,9 +49,8 @@ __all__ = [
     "RECORD",
     "RECORD_MODERATION",
     "SAVE_REFLECTION",
-    "SNOOZE",
-    "WHY",
     "AuditCycle",
+    "CaseAuditReminders",
     "RoundResult",
     "agreement_rate",
     "allocate_due",
@@ -64,7 +62,6 @@ __all__ = [
     "reflections_for_supervision",
     "run_allocation",
     "sweep_escalations",
-    "sweep_reminders",
 ]
 
 
@@ -85,8 +82,6 @@ class AuditCycle:
             (("action", OPEN_MODERATION), self.open_moderation),
             (("form", RECORD_MODERATION), self.moderate),
             (("action", ACTION_DONE), self.action_done),
-            (("action", SNOOZE), self.snooze),
-            (("action", WHY), self.why),
         ]
 
     async def tick(self, session: AsyncSession, event: Inbound) -> Reply:
@@ -112,9 +107,3 @@ class AuditCycle:
 
     async def action_done(self, session: AsyncSession, event: Inbound) -> Reply:
         return await audit_actions.mark_done(self.deps, session, event)
-
-    async def snooze(self, session: AsyncSession, event: Inbound) -> Reply:
-        return await audit_actions.snooze(self.deps, session, event)
-
-    async def why(self, session: AsyncSession, event: Inbound) -> Reply:
-        return await audit_actions.why(self.deps, session, event)

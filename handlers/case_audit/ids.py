@@ -9,10 +9,10 @@ Values each action carries:
   per reflection prompt id.
 - OPEN_MODERATION / RECORD_MODERATION: value "<moderation_id>".
 - ACTION_DONE: value "<action_id>".
-- WHY: value = the reminder's type ("checklist.reminder", "audit.reminder", "reflection.reminder",
-  "moderation.reminder", "action.reminder").
-- SNOOZE: value "<item>:<working days>", item being "checklist:<id>", "audit:<id>",
-  "reflection:<allocation_id>", "moderation:<moderation_id>" or "action:<id>".
+
+Snooze and "why" on the audit cycle's reminders are the digest's (handlers/reminders/ids.py); the
+items it snoozes are "checklist:<id>", "audit:<id>", "reflection:<allocation_id>",
+"moderation:<moderation_id>" and "action:<id>".
 """
 
 CHECKLIST_TICK = "checklist.tick"
@@ -23,5 +23,3 @@ SAVE_REFLECTION = "reflection.save"
 OPEN_MODERATION = "moderation.open"
 RECORD_MODERATION = "moderation.record"
 ACTION_DONE = "action.done"
-SNOOZE = "audit.snooze"
-WHY = "audit.why"

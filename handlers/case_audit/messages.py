@@ -11,11 +11,12 @@ import functools
 from collections import Counter
 from typing import Any
 
-from handlers.case_audit.ids import CHECKLIST_TICK, OPEN_RECORD, RECORD, SNOOZE, WHY
+from handlers.case_audit.ids import CHECKLIST_TICK, OPEN_RECORD, RECORD
 from handlers.core.deps import Deps
-from handlers.errors import UserError
 from handlers.core.parsing import first_name
+from handlers.errors import UserError
 from handlers.programme.schema import ActionActivity, CaseAudit, Programme
+from handlers.reminders.ids import SNOOZE, WHY
 from message_templates.model import Button, ChecklistEntry, Choice, Fact, Form, FormField, Message
 from message_templates.wording import format_day
 from storage.case_audit.audits import AllocationView

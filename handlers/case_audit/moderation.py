@@ -18,10 +18,10 @@ from handlers.case_audit.ids import OPEN_MODERATION, RECORD_MODERATION
 from handlers.case_audit.messages import audit_meta, reminder_buttons
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
-from handlers.errors import UserError
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.recipients import dm
 from handlers.core.router import Inbound, Reply
+from handlers.errors import UserError
 from handlers.programme.schema import CaseAudit, ModerationRule
 from message_templates.model import Button, Choice, Fact, Form, FormField, Message
 from storage.case_audit import audits

@@ -17,10 +17,10 @@ from handlers.case_audit.ids import OPEN_REFLECTION, SAVE_REFLECTION
 from handlers.case_audit.messages import audit_meta, case_audit, reminder_buttons
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
-from handlers.errors import UserError
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.recipients import dm
 from handlers.core.router import Inbound, Reply
+from handlers.errors import UserError
 from handlers.programme.schema import CaseAudit, Permissions
 from message_templates.model import Button, Form, FormField, Message
 from storage.case_audit import audits, reflections

@@ -1,17 +1,15 @@
-"""The audit cycle's periodic sweeps: today's reminders, gathered, and escalations to managers.
+"""The audit cycle's nudges: its items in the daily digest, and escalations to managers.
 
 Reminders cover the checklist, the audit record, reflections not yet shared, moderations not
 yet saved and open actions; reflections and moderations stop after a few and never escalate.
-
-Both are plain `(deps, now) -> int` functions the scheduler calls from its periodic sweep. The
-database says what is due; the outbox keys make a repeated sweep change nothing.
+`CaseAuditReminders` offers them to the digest (handlers/reminders); `sweep_escalations` is a
+plain `(deps, now) -> int` job. The database says what is due; the outbox keys make a repeated
+sweep change nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,103 +29,47 @@ from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.core.recipients import dm
 from handlers.programme.schema import CaseAudit, ModerationRule, ReminderRule
-from handlers.reminders.digest import reminder_key, todays_reminder
-from handlers.reminders.nudge_days import (
-    asked_since,
-    is_reminder_day,
-    item_ids,
-    nudge_dates,
-    snoozes_ending,
-)
+from handlers.reminders.nudge_days import asked_since, is_reminder_day, nudge_dates
+from handlers.reminders.sources import ReminderDay
 from message_templates.model import Message
 from storage.case_audit import audits
 from storage.case_audit import followups as audit_followups
 from storage.case_audit import people as audit_people
 from storage.case_audit import requests as audit_requests
 from storage.case_audit.people import PersonRef
-from storage.outbox import enqueue, enqueue_many, known_keys
-
-
-class _Gathered:
-    """Each person's reminders for today, in the order found. Leavers hear nothing more: their
-    overdue audits and actions still reach their line manager through the escalations."""
-
-    def __init__(self) -> None:
-        self.people: dict[str, PersonRef] = {}
-        self.items: dict[str, list[Callable[[], Message]]] = {}
-
-    def add(self, person: PersonRef, compose: Callable[[], Message]) -> None:
-        """A reminder for the person, composed only if their message today is still to go."""
-        if not person.active:
-            return
-        self.people[person.staff_id] = person
-        self.items.setdefault(person.staff_id, []).append(compose)
+from storage.outbox import enqueue
 
 
 def _activities(deps: Deps) -> dict[str, CaseAudit]:
     return {a.id: a for a in deps.programme.of_kind(CaseAudit)}
 
 
-@dataclass
-class _Day:
-    """One run of the reminder sweep: the day, the snoozes, and where reminders are gathered."""
+class CaseAuditReminders:
+    """The case audit's items in the daily digest: checklists, audits to record, reflections
+    and moderations not yet saved, and open actions. Only items due a nudge today, or whose
+    snooze has just ended, are read."""
 
-    deps: Deps
-    session: AsyncSession
-    today: dt.date
-    snoozes: dict[tuple[int, str], dt.date]
-    gathered: _Gathered
-    activities: dict[str, CaseAudit] = field(init=False)
-    woken: frozenset[str] = field(init=False)  # items whose snooze ended so that today nudges
+    snoozable: tuple[str, ...] = ("checklist", "audit", "reflection", "moderation", "action")
+    why_types: tuple[str, ...] = (
+        "checklist.reminder",
+        "audit.reminder",
+        "reflection.reminder",
+        "moderation.reminder",
+        "action.reminder",
+    )
 
-    def __post_init__(self) -> None:
-        self.activities = _activities(self.deps)
-        self.woken = frozenset(snoozes_ending(self.deps.calendar, self.snoozes, self.today))
-
-    @property
-    def calendar(self) -> Calendar:
-        return self.deps.calendar
-
-    def held(self, person_id: int, item: str) -> dt.date | None:
-        """The last day a snooze holds this person's reminders about `item`, if one does."""
-        return self.snoozes.get((person_id, item))
-
-    def woken_ids(self, *kinds: str) -> set[int]:
-        return item_ids(self.woken, *kinds)
-
-
-async def sweep_reminders(deps: Deps, now: dt.datetime) -> int:
-    """Queue each person's one reminder message for today; the number of messages queued."""
-    calendar = deps.calendar
-    today = calendar.local_date(now)
-    if not calendar.is_working_day(today):
-        return 0
-    gathered = _Gathered()
-    async with deps.sessions.begin() as session:
-        snoozes = await audit_people.snoozed_until(session, today - dt.timedelta(days=14))
-        day = _Day(deps, session, today, snoozes, gathered)
+    async def due_today(self, day: ReminderDay) -> None:
+        activities = _activities(day.deps)
         for reminders in (_audit_reminders, _reflection_reminders, _moderation_reminders,
                           _action_reminders):  # fmt: skip
-            await reminders(day)
-        # the sweep runs every minute; after the day's first run everyone's message is queued
-        keys = {staff_id: reminder_key(staff_id, today) for staff_id in gathered.items}
-        queued = await known_keys(session, keys.values())
-        outgoing = [
-            todays_reminder(staff_id=staff_id, platform=deps.platform,
-                            items=[compose() for compose in items], calendar=calendar, now=now,
-                            away_until=gathered.people[staff_id].away_until)
-            for staff_id, items in gathered.items.items()
-            if keys[staff_id] not in queued
-        ]  # fmt: skip
-        return await enqueue_many(session, [o for o in outgoing if o is not None], now=now)
+            await reminders(day, activities)
 
 
-async def _audit_reminders(day: _Day) -> None:
+async def _audit_reminders(day: ReminderDay, activities: dict[str, CaseAudit]) -> None:
     """Checklist nudges to the practitioner until it is complete (before the audit only);
     record nudges to the auditor until the audit is recorded. Only audits due on a nudge day,
     or whose snooze has just ended, are read."""
     deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
-    activities = day.activities
     rules: list[tuple[ReminderRule, bool]] = []
     for a in activities.values():
         rules += [(a.checklist_reminders, False), (a.record_reminders, True)]
@@ -147,16 +89,15 @@ async def _audit_reminders(day: _Day) -> None:
         held = day.held(worker.id, f"checklist:{view.id}")
         rule = activity.checklist_reminders
         if unticked and is_reminder_day(calendar, rule, view.due_on, today, held, after_due=False):
-            day.gathered.add(worker, partial(checklist_reminder, deps, view, activity))
+            day.add(worker, partial(checklist_reminder, deps, view, activity))
         held = day.held(auditor.id, f"audit:{view.id}")
         if is_reminder_day(calendar, activity.record_reminders, view.due_on, today, held):
-            day.gathered.add(auditor, partial(audit_reminder, deps, view, today))
+            day.add(auditor, partial(audit_reminder, deps, view, today))
 
 
-async def _reflection_reminders(day: _Day) -> None:
+async def _reflection_reminders(day: ReminderDay, activities: dict[str, CaseAudit]) -> None:
     """Nudges to each person asked to reflect who has saved nothing yet; never to a manager."""
     deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
-    activities = day.activities
     windows = [(a.reflection.due_working_days, a.reflection.reminders) for a in activities.values()]
     recorded = await audit_requests.recorded_since(session, asked_since(calendar, today, windows))
     woken = day.woken_ids("reflection")
@@ -189,13 +130,13 @@ async def _reflection_reminders(day: _Day) -> None:
             due_on = due[view.id][activity.id]
             if is_reminder_day(calendar, rule, due_on, today, held):
                 message = partial(reflection_reminder, deps, view, person, due_on, today)
-                day.gathered.add(person, message)
+                day.add(person, message)
 
 
-async def _moderation_reminders(day: _Day) -> None:
+async def _moderation_reminders(day: ReminderDay, activities: dict[str, CaseAudit]) -> None:
     """Nudges to each moderator whose second look is not saved yet; they stop by themselves."""
     deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
-    rules = {a.id: a.moderation for a in day.activities.values() if a.moderation}
+    rules = {a.id: a.moderation for a in activities.values() if a.moderation}
     windows = [(rule.due_working_days, rule.reminders) for rule in rules.values()]
     if not windows:
         return
@@ -223,7 +164,7 @@ async def _moderation_reminders(day: _Day) -> None:
         held = day.held(moderation.moderator.id, f"moderation:{moderation.id}")
         if is_reminder_day(calendar, rule.reminders, due, today, held):
             message = partial(moderation_reminder, deps, view, moderation, due, today)
-            day.gathered.add(moderation.moderator, message)
+            day.add(moderation.moderator, message)
 
 
 def _moderation_nudges(
@@ -233,7 +174,7 @@ def _moderation_nudges(
     return is_reminder_day(calendar, rule.reminders, moderation_due(calendar, rule, asked), today)
 
 
-async def _action_reminders(day: _Day) -> None:
+async def _action_reminders(day: ReminderDay, activities: dict[str, CaseAudit]) -> None:
     deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
     activity = action_activity(deps.programme)
     rule = activity.reminders if activity else ReminderRule()
@@ -250,7 +191,7 @@ async def _action_reminders(day: _Day) -> None:
         held = day.held(owner.id, f"action:{action.id}")
         if is_reminder_day(calendar, rule, action.due_on, today, held):
             message = partial(action_reminder, deps, action, owner, source_of(action, refs), today)
-            day.gathered.add(owner, message)
+            day.add(owner, message)
 
 
 async def sweep_escalations(deps: Deps, now: dt.datetime) -> int:

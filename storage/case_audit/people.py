@@ -1,4 +1,4 @@
-"""People as the audit cycle names them, looked up in bulk, and the reminders they snoozed."""
+"""People as the audit cycle names them, looked up in bulk."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._core import run
-from storage.models import Person, Snooze
+from storage.models import Person
 
 
 @dataclass(frozen=True)
@@ -69,21 +69,3 @@ async def people_named(session: AsyncSession, name: str) -> list[PersonRef]:
     """Active people whose name is exactly this (ignoring case), to resolve an action's owner."""
     query = select(Person).where(func.lower(Person.name) == name.strip().lower(), Person.active)
     return [person_ref(p) for p in await session.scalars(query)]
-
-
-async def snoozed_until(session: AsyncSession, since: dt.date) -> dict[tuple[int, str], dt.date]:
-    """Each (person, item) snooze still holding on or ending after `since`, by its last day."""
-    query = select(Snooze.person_id, Snooze.item, Snooze.until).where(Snooze.until >= since)
-    rows = (await run(session, query)).all()
-    return {(row[0], row[1]): row[2] for row in rows}
-
-
-async def set_snooze(session: AsyncSession, person_id: int, item: str, until: dt.date) -> None:
-    """Hold reminders about `item` for this person up to and including `until`."""
-    found = await session.scalar(
-        select(Snooze).where(Snooze.person_id == person_id, Snooze.item == item)
-    )
-    if found is None:
-        session.add(Snooze(person_id=person_id, item=item, until=until))
-    else:
-        found.until = until

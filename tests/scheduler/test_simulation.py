@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import build_router, build_sweeps
 from handlers.case_audit.ids import ACTION_DONE, CHECKLIST_TICK, RECORD
 from handlers.core.calendar import Calendar
 from handlers.errors import UserError
@@ -27,14 +26,12 @@ from scheduler.simulation import (
     Delivery,
     RecordingPlatform,
     SimulationResult,
-    Wiring,
     run_simulation,
 )
 
 PROGRAMME = load_programme("default")
 CALENDAR = Calendar.from_programme(PROGRAMME)
 ZONE = ZoneInfo(PROGRAMME.timezone)
-WIRING = Wiring(router=build_router, sweeps=build_sweeps)
 START, END = dt.date(2027, 1, 1), dt.date(2027, 2, 12)  # January's audits are due on the 28th
 PEOPLE = 80
 MOSTLY_ON_TIME = Behaviour()
@@ -44,7 +41,7 @@ def simulate(
     behaviour: Behaviour = MOSTLY_ON_TIME, seed: int = 1, end: dt.date = END
 ) -> SimulationResult:
     return asyncio.run(
-        run_simulation(PROGRAMME, WIRING, START, end, council=Council(demo_people=PEOPLE),
+        run_simulation(PROGRAMME, START, end, council=Council(demo_people=PEOPLE),
                        seed=seed, behaviour=behaviour)
     )  # fmt: skip
 

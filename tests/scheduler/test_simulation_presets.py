@@ -12,13 +12,11 @@ import itertools
 from collections import Counter, defaultdict
 from typing import Any
 
-from bot.app import build_router, build_sweeps
 from handlers.programme.schema import load_programme
 from handlers.roster.demo import build_demo_council
-from scheduler.simulation import Behaviour, Council, Wiring, run_simulation
+from scheduler.simulation import Behaviour, Council, run_simulation
 
 YEAR = 2027
-WIRING = Wiring(router=build_router, sweeps=build_sweeps)
 ON_TIME = Behaviour(respond_rate=1.0, late_rate=0.0)
 SMALL, HARINGEY_SIZE = 80, 150  # Haringey's 50 a month needs enough auditor places
 
@@ -26,7 +24,7 @@ SMALL, HARINGEY_SIZE = 80, 150  # Haringey's 50 a month needs enough auditor pla
 def allocations(preset: str, people: int = SMALL) -> list[dict[str, Any]]:
     """The year's audit.allocated lines for audits due in the year."""
     result = asyncio.run(
-        run_simulation(load_programme(preset), WIRING, dt.date(YEAR, 1, 1),
+        run_simulation(load_programme(preset), dt.date(YEAR, 1, 1),
                        dt.date(YEAR, 12, 31), council=Council(demo_people=people),
                        behaviour=ON_TIME)
     )  # fmt: skip

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_router, build_sweeps
 from handlers.case_audit.ids import RECORD_MODERATION, SAVE_REFLECTION
 from handlers.programme.schema import CaseAudit, load_programme
 from scheduler._simulation_output import REMINDER_TYPES, spec_type
@@ -20,7 +19,6 @@ from scheduler.simulation import (
     Council,
     Delivery,
     SimulationResult,
-    Wiring,
     run_simulation,
 )
 
@@ -35,9 +33,8 @@ ANSWER = {"reflection.reminder": SAVE_REFLECTION, "moderation.reminder": RECORD_
 
 @pytest.fixture(scope="module")
 def result() -> SimulationResult:
-    wiring = Wiring(router=build_router, sweeps=build_sweeps)
     return asyncio.run(
-        run_simulation(PROGRAMME, wiring, START, END, council=Council(demo_people=80), seed=1,
+        run_simulation(PROGRAMME, START, END, council=Council(demo_people=80), seed=1,
                        behaviour=SOME_LATE_SOME_NEVER)
     )  # fmt: skip
 

@@ -9,20 +9,19 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from handlers.capabilities import build_router, reminder_sources
 from handlers.case_audit.cycle import (
     ACTION_DONE,
     CHECKLIST_TICK,
-    SNOOZE,
-    WHY,
-    AuditCycle,
     sweep_escalations,
-    sweep_reminders,
 )
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
-from handlers.core.router import Inbound, Reply, Router
+from handlers.core.router import Inbound, Reply
 from handlers.programme.schema import CaseAudit, load_programme
+from handlers.reminders.ids import SNOOZE, WHY
+from handlers.reminders.snooze import Reminders
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
 from storage import Sessions
@@ -30,6 +29,12 @@ from storage.case_audit import audits
 from storage.case_audit import people as audit_people
 from storage.models import Action, AuditRound, OutboxMessage, Person
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
+
+
+async def sweep_reminders(deps: Deps, now: dt.datetime) -> int:
+    """The daily digest as production runs it, with every capability's reminders."""
+    return await Reminders(deps, reminder_sources()).sweep(now)
+
 
 PROGRAMME = load_programme("default")
 AUDIT: CaseAudit = PROGRAMME.of_kind(CaseAudit)[0]
@@ -89,13 +94,7 @@ def kinds(message: OutboxMessage) -> list[str]:
 
 
 async def click(deps: Deps, staff_id: str, name: str, value: str, source_key: str = "") -> Reply:
-    cycle = AuditCycle(deps)
-    router = Router(
-        cycle.routes(),
-        fallback=cycle.tick,
-        problem=lambda text: deps.wording.compose("user_error", {"problem": text}),
-        apology=lambda: deps.wording.compose("apology", {}),
-    )
+    router = build_router(deps)
     event = Inbound(
         "sandbox", f"{staff_id}:{name}:{value}", staff_id, "action", name, value,
         source_key=source_key,

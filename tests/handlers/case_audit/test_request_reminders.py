@@ -9,23 +9,22 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from handlers.capabilities import build_router, reminder_sources
 from handlers.case_audit.cycle import (
     OPEN_MODERATION,
     OPEN_REFLECTION,
     RECORD,
     RECORD_MODERATION,
     SAVE_REFLECTION,
-    SNOOZE,
-    WHY,
-    AuditCycle,
     sweep_escalations,
-    sweep_reminders,
 )
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
-from handlers.core.router import EventKind, Inbound, Reply, Router
+from handlers.core.router import EventKind, Inbound, Reply
 from handlers.programme.schema import CaseAudit, Programme, load_programme
+from handlers.reminders.ids import SNOOZE, WHY
+from handlers.reminders.snooze import Reminders
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
 from storage import Sessions
@@ -33,6 +32,12 @@ from storage.case_audit import audits
 from storage.case_audit import people as audit_people
 from storage.models import AuditRound, Moderation, OutboxMessage
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
+
+
+async def sweep_reminders(deps: Deps, now: dt.datetime) -> int:
+    """The daily digest as production runs it, with every capability's reminders."""
+    return await Reminders(deps, reminder_sources()).sweep(now)
+
 
 PROGRAMME = load_programme("default")
 AUDIT: CaseAudit = PROGRAMME.of_kind(CaseAudit)[0]
@@ -109,10 +114,7 @@ async def moderation(deps: Deps) -> tuple[int, str]:
 async def send(
     deps: Deps, staff_id: str, kind: EventKind, name: str, value: str, **fields: str
 ) -> Reply:
-    cycle = AuditCycle(deps)
-    router = Router(cycle.routes(), fallback=cycle.tick,
-                    problem=lambda text: deps.wording.compose("user_error", {"problem": text}),
-                    apology=lambda: deps.wording.compose("apology", {}))  # fmt: skip
+    router = build_router(deps)
     event_id = f"{staff_id}:{name}:{value}:{deps.clock.now().isoformat()}"
     event = Inbound("sandbox", event_id, staff_id, kind, name, value, fields=tuple(fields.items()))
     reply = await handle_event(deps, router, event)

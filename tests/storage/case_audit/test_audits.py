@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from storage import Sessions
+from storage import Sessions, snoozes
 from storage.case_audit import allocation_inputs, audits
 from storage.case_audit import followups as audit_followups
 from storage.case_audit import people as audit_people
@@ -161,10 +161,10 @@ async def test_snoozes_are_kept_per_person_and_item(sessions: Sessions) -> None:
     async with sessions.begin() as session:
         person = await audit_people.person_by_staff_id(session, "P0")
         assert person is not None
-        await audit_people.set_snooze(session, person.id, "audit:1", dt.date(2027, 1, 5))
-        await audit_people.set_snooze(session, person.id, "audit:1", dt.date(2027, 1, 8))
+        await snoozes.set_snooze(session, person.id, "audit:1", dt.date(2027, 1, 5))
+        await snoozes.set_snooze(session, person.id, "audit:1", dt.date(2027, 1, 8))
     async with sessions() as session:
-        assert await audit_people.snoozed_until(session, dt.date(2027, 1, 1)) == {
+        assert await snoozes.snoozed_until(session, dt.date(2027, 1, 1)) == {
             (person.id, "audit:1"): dt.date(2027, 1, 8)
         }
-        assert await audit_people.snoozed_until(session, dt.date(2027, 1, 9)) == {}
+        assert await snoozes.snoozed_until(session, dt.date(2027, 1, 9)) == {}

@@ -1,0 +1,58 @@
+"""Every capability put together once: the router and the periodic jobs that `qabot run` and
+`qabot simulate` share, so the simulation runs exactly what production runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+from handlers.case_audit.cycle import (
+    AuditCycle,
+    CaseAuditReminders,
+    allocate_due,
+    sweep_escalations,
+)
+from handlers.case_audit.supervision import Supervision
+from handlers.core.deps import Deps
+from handlers.core.housekeeping import purge_event_ids
+from handlers.core.router import Router
+from handlers.home.basics import Basics
+from handlers.reminders.snooze import Reminders
+from handlers.reminders.sources import ReminderSource
+
+Job = Callable[[dt.datetime], Awaitable[int]]
+
+
+def reminder_sources() -> list[ReminderSource]:
+    """Each capability's part of the one daily reminder message."""
+    return [CaseAuditReminders()]
+
+
+def build_router(deps: Deps) -> Router:
+    """Every action, form and command qabot answers, each owned by one capability."""
+    basics = Basics(deps)
+    reminders = Reminders(deps, reminder_sources())
+    routes = [
+        *basics.routes(),
+        *reminders.routes(),
+        *AuditCycle(deps).routes(),
+        *Supervision(deps).routes(),
+    ]
+    return Router(
+        routes,
+        fallback=basics.unknown,
+        problem=lambda text: deps.wording.compose("user_error", {"problem": text}),
+        apology=lambda: deps.wording.compose("apology", {}),
+    )
+
+
+def jobs(deps: Deps) -> list[tuple[str, Job]]:
+    """What the periodic sweep runs, in order: allocate on the programme's cadence, the daily
+    reminder digest, escalations, housekeeping."""
+    return [
+        ("allocate", partial(allocate_due, deps)),
+        ("reminders", Reminders(deps, reminder_sources()).sweep),
+        ("escalations", partial(sweep_escalations, deps)),
+        ("housekeeping", partial(purge_event_ids, deps)),
+    ]

@@ -1,0 +1,67 @@
+"""Snooze and "why" for any reminder in the digest, whichever capability it comes from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.core.deps import Deps
+from handlers.core.parsing import first_name
+from handlers.core.router import Handler, Inbound, Reply, Selector
+from handlers.errors import UserError
+from handlers.reminders.ids import SNOOZE, WHY
+from handlers.reminders.sources import ReminderSource
+from handlers.reminders.sweep import sweep_reminders
+from storage import snoozes
+from storage.case_audit import people as audit_people
+
+MAX_SNOOZE_WORKING_DAYS = 10
+
+
+class Reminders:
+    """The digest's sources, its daily sweep, and the snooze and "why" buttons on every item."""
+
+    def __init__(self, deps: Deps, sources: Sequence[ReminderSource]) -> None:
+        self.deps = deps
+        self.sources = tuple(sources)
+        self.snoozable = frozenset(kind for s in self.sources for kind in s.snoozable)
+        self.why_types = frozenset(kind for s in self.sources for kind in s.why_types)
+
+    def routes(self) -> list[tuple[Selector, Handler]]:
+        return [(("action", SNOOZE), self.snooze), (("action", WHY), self.why)]
+
+    async def sweep(self, now: dt.datetime) -> int:
+        return await sweep_reminders(self.deps, self.sources, now)
+
+    async def snooze(self, session: AsyncSession, event: Inbound) -> Reply:
+        """Hold one reminder for a few working days (value "<kind>:<id>:<working days>")."""
+        kind, _, rest = event.value.partition(":")
+        item_id, _, days_text = rest.partition(":")
+        if kind not in self.snoozable or not item_id.isdigit() or not days_text.isdigit():
+            raise UserError("I couldn't tell which reminder to snooze. Please use its button.")
+        days = min(max(int(days_text), 1), MAX_SNOOZE_WORKING_DAYS)
+        person = await audit_people.person_by_staff_id(session, event.staff_id)
+        if person is None:
+            raise UserError("I can't find you in the staff list. Your QA team can add you.")
+        calendar = self.deps.calendar
+        today = calendar.local_date(self.deps.clock.now())
+        until = calendar.add_working_days(calendar.next_working_day(today), days - 1)
+        await snoozes.set_snooze(session, person.id, f"{kind}:{item_id}", until)
+        context = {"name": first_name(person.name), "until": until}
+        meta = {"type": "reminder.snoozed", "item": f"{kind}:{item_id}", "until": until.isoformat()}
+        return Reply(message=self.deps.wording.compose("reminder_snoozed", context, meta=meta))
+
+    async def why(self, session: AsyncSession, event: Inbound) -> Reply:
+        """Explain a reminder: what it is about and how to quieten it."""
+        if event.value not in self.why_types:
+            raise UserError(
+                "I couldn't tell which reminder that was. Type **help** to see what I do."
+            )
+        person = await audit_people.person_by_staff_id(session, event.staff_id)
+        if person is None:
+            raise UserError("I can't find you in the staff list. Your QA team can add you.")
+        context = {"name": first_name(person.name), "type": event.value}
+        meta = {"type": "reminder.why", "about": event.value}
+        return Reply(message=self.deps.wording.compose("reminder_why", context, meta=meta))

@@ -1,0 +1,42 @@
+"""The daily digest: every capability's reminders for a person gathered into one message a day.
+
+A plain `(now) -> int` job the scheduler calls every minute: the first run in a person's working
+day queues their one message; later runs find it queued (by its outbox key) and compose nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from handlers.core.deps import Deps
+from handlers.reminders.digest import reminder_key, todays_reminder
+from handlers.reminders.sources import ReminderDay, ReminderSource
+from storage import snoozes
+from storage.outbox import enqueue_many, known_keys
+
+SNOOZES_LOOK_BACK = dt.timedelta(days=14)
+
+
+async def sweep_reminders(deps: Deps, sources: Sequence[ReminderSource], now: dt.datetime) -> int:
+    """Queue each person's one reminder message for today; the number of messages queued."""
+    calendar = deps.calendar
+    today = calendar.local_date(now)
+    if not calendar.is_working_day(today):
+        return 0
+    async with deps.sessions.begin() as session:
+        held = await snoozes.snoozed_until(session, today - SNOOZES_LOOK_BACK)
+        day = ReminderDay(deps, session, today, held)
+        for source in sources:
+            await source.due_today(day)
+        gathered = day.gathered
+        keys = {staff_id: reminder_key(staff_id, today) for staff_id in gathered.items}
+        queued = await known_keys(session, keys.values())
+        outgoing = [
+            todays_reminder(staff_id=staff_id, platform=deps.platform,
+                            items=[compose() for compose in items], calendar=calendar, now=now,
+                            away_until=gathered.people[staff_id].away_until)
+            for staff_id, items in gathered.items.items()
+            if keys[staff_id] not in queued
+        ]  # fmt: skip
+        return await enqueue_many(session, [o for o in outgoing if o is not None], now=now)
