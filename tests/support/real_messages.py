@@ -44,9 +44,11 @@ from handlers.router import Inbound, Reply, Router
 from message_templates.model import Message
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
+from scheduler.dispatcher import parked_alert
 from storage import Sessions, audit_people, audits, make_engine, make_sessions, upgrade
 from storage.audits import AllocationView
 from storage.models import Action, Moderation, OutboxMessage
+from storage.outbox import Claimed
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
 START = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)  # a Monday, inside working hours
@@ -122,7 +124,9 @@ NAMES = (
     "action_escalated",
     "reminders.audit_reminder",
     "audit_escalated",
+    "parked_alert",
 )
+GATHERED = "reminders.action_reminder+action_reminder+reflection_reminder"
 
 
 @dataclass
@@ -357,6 +361,11 @@ async def _script(run: Run) -> None:
         await run.keep_queued(gathered_name)
         await sweep_escalations(deps, morning)
         await run.keep_queued(escalation_name)
+
+    # the dispatcher's word to the QA team when a message cannot be delivered
+    stuck = Claimed(1, "reminders:S06:2027-01-07", "person:S06", "sandbox", run.messages[GATHERED],
+                    attempts=8, revision=0, lease_until=run.clock.now())  # fmt: skip
+    run.keep("parked_alert", parked_alert(stuck))
 
 
 async def produce(database: Path) -> dict[str, Message]:
