@@ -13,6 +13,7 @@ import re
 
 from markupsafe import Markup, escape
 
+from bot._button_rows import button_rows
 from message_templates.markup import Bullets, Line, Span, parse
 from message_templates.model import CHECKLIST_FIELD, Button, FormField, Message
 
@@ -39,8 +40,7 @@ def to_html(
         parts.append(_checklist(message, prefix, post))
     if message.form is not None:
         parts.append(_form(message, prefix, post))
-    if message.buttons:
-        parts.append(_buttons(message.buttons, post))
+    parts += [_buttons(row, post) for row in button_rows(message)]
     if message.links:
         items = (
             Markup("<li>{}</li>").format(_link(link.label, link.url)) for link in message.links
@@ -201,7 +201,8 @@ def _control(field: FormField, attrs: Markup) -> Markup:
     )
 
 
-def _buttons(buttons: tuple[Button, ...], post: _Poster) -> Markup:
+def _buttons(buttons: list[Button], post: _Poster) -> Markup:
+    """One row of buttons (each gathered reminder's its own), each button its own little form."""
     forms = [
         Markup("{}{}</form>").format(
             post.open("button", b.action, b.value, "", kind="button"),

@@ -11,12 +11,13 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from bot._button_rows import button_rows, split
 from message_templates.markup import Bullets, Line, Span, parse
 from message_templates.model import CHECKLIST_FIELD, Button, FormField, Message
 
 Block = dict[str, Any]
 OPEN_FORM = "open_form:"
-MAX_MESSAGE_BLOCKS, MAX_MODAL_BLOCKS = 50, 100
+MAX_MESSAGE_BLOCKS, MAX_MODAL_BLOCKS, MAX_BUTTONS = 50, 100, 25
 SECTION_TEXT, FIELD_TEXT, HEADER_TEXT, BUTTON_TEXT = 3000, 2000, 150, 75
 OPTION_TEXT, OPTION_VALUE, MODAL_TITLE, FALLBACK_TEXT = 75, 150, 24, 4000
 _FORMATTING = "*_~`"
@@ -34,12 +35,12 @@ def to_blocks(message: Message) -> list[Block]:
     """The message as Block Kit blocks, at most 50."""
     blocks = _head(message)
     blocks += _checklist_blocks(message, modal=False)
-    buttons = list(message.buttons)
+    opener: tuple[Button, ...] = ()
     if message.form is not None:
         form = message.form
         label = form.open_label or form.submit_label
-        buttons.insert(0, Button(label, OPEN_FORM + form.action, form.value, "primary"))
-    blocks += _button_blocks(buttons)
+        opener = (Button(label, OPEN_FORM + form.action, form.value, "primary"),)
+    blocks += _button_blocks(button_rows(message, opener))
     return _fit(blocks + _tail(message), MAX_MESSAGE_BLOCKS)
 
 
@@ -48,7 +49,7 @@ def to_modal(message: Message, callback_id: str, private_metadata: str) -> dict[
     blocks = _head(message) + _checklist_blocks(message, modal=True)
     if message.form is not None:
         blocks += [_input_block(field) for field in message.form.fields]
-    blocks += _button_blocks(list(message.buttons)) + _tail(message)
+    blocks += _button_blocks(button_rows(message)) + _tail(message)
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": callback_id[:255],
@@ -185,16 +186,13 @@ def _checklist_blocks(message: Message, *, modal: bool) -> list[Block]:
     return blocks
 
 
-def _button_blocks(buttons: list[Button]) -> list[Block]:
-    """Actions blocks of up to 25 buttons, never two with the same action_id in one block."""
-    groups: list[list[Button]] = []
-    for button in buttons:
-        group = groups[-1] if groups else None
-        if group is None or len(group) == 25 or button.action in {b.action for b in group}:
-            groups.append([button])
-        else:
-            group.append(button)
-    return [{"type": "actions", "elements": [_button(b) for b in group]} for group in groups]
+def _button_blocks(rows: list[list[Button]]) -> list[Block]:
+    """An actions block for each row (each gathered reminder's buttons their own), of at most
+    25 buttons, never two with the same action_id in one block."""
+    return [
+        {"type": "actions", "elements": [_button(b) for b in row]}
+        for row in split(rows, MAX_BUTTONS)
+    ]
 
 
 def _button(button: Button) -> dict[str, Any]:

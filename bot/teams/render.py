@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot._button_rows import button_rows
 from message_templates.markup import Bullets, Line, Span, parse
 from message_templates.model import (
     CHECKLIST_FIELD,
@@ -24,6 +25,8 @@ Element = dict[str, Any]
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 _MARKDOWN = "\\*_[]`~"
+# Teams shows at most six actions in a row (its host config's maxActions) and drops the rest.
+MAX_ACTIONS = 6
 _STYLES = {"primary": "positive", "danger": "destructive"}
 _TRUE = ("true", "yes", "on", "1")
 
@@ -42,6 +45,20 @@ def to_adaptive_card(message: Message) -> dict[str, Any]:
     body = _words(message) + _checklist(message)
     if message.form is not None:
         body += _form(message.form)
+    links: list[Element] = [
+        {"type": "Action.OpenUrl", "title": link.label, "url": link.url} for link in message.links
+    ]
+    rows = [[_execute(b) for b in row] for row in button_rows(message)]
+    actions = [*(rows[0] if rows else []), *links]
+    if len(rows) > 1 or len(actions) > MAX_ACTIONS:
+        # each row its own set under the words (each gathered reminder's buttons their own)
+        rows = [
+            row[n : n + MAX_ACTIONS]
+            for row in [*rows, links]
+            for n in range(0, len(row), MAX_ACTIONS)
+        ]
+        body += [{"type": "ActionSet", "actions": row} for row in rows]
+        actions = []
     if message.footer:
         body += [_text(p, isSubtle=True, size="Small") for p in to_markdown(message.footer)]
     card: dict[str, Any] = {
@@ -52,9 +69,6 @@ def to_adaptive_card(message: Message) -> dict[str, Any]:
         "body": body,
         "msteams": {"width": "Full"},
     }
-    actions = [_execute(b) for b in message.buttons] + [
-        {"type": "Action.OpenUrl", "title": link.label, "url": link.url} for link in message.links
-    ]
     if actions:
         card["actions"] = actions
     return card

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from golden_files import check_golden
 from jsonschema import Draft6Validator
+from platform_checks import card_errors, card_validator, shared_reference, teams_problems
 
 from bot.teams.render import CARD_CONTENT_TYPE, ticked_items, to_adaptive_card, to_teams_activity
 from message_templates.catalog import SAMPLE_CONTEXTS, sample_message
@@ -17,27 +17,43 @@ from message_templates.model import Button, ChecklistEntry, Message
 from message_templates.wording import Wording
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "teams"
-# The schema ships with the team's shared references: QABOT_SHARED_DIR, or the folder beside
-# the repository (see STYLE.md).
-SHARED = Path(os.environ.get("QABOT_SHARED_DIR") or Path(__file__).parents[2].parent / "shared")
-SCHEMA_FILE = SHARED / "reference/teams/adaptive-cards/adaptive-card-1.5.schema.json"
 EVIL = "<script>alert(1)</script> & *bold* <@U123> [x](https://evil.example)"
 
 
 @pytest.fixture(scope="module")
 def validator() -> Draft6Validator:
-    if not SCHEMA_FILE.is_file():
-        pytest.skip(f"the Adaptive Card 1.5 schema is not at {SCHEMA_FILE}")
-    return Draft6Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    """The shared 1.5 schema: these tests skip without it, and fail without it under CI=true."""
+    return card_validator()
 
 
 def assert_valid(card: dict[str, Any], validator: Draft6Validator) -> None:
     """The 1.5 schema refuses Teams' own `msteams` key, so it is set aside first."""
     assert card["msteams"] == {"width": "Full"}
-    errors = [
-        e.message for e in validator.iter_errors({k: v for k, v in card.items() if k != "msteams"})
-    ]
-    assert errors == []
+    assert card_errors(card, validator) == []
+    assert teams_problems(card) == []
+
+
+def test_a_missing_schema_fails_under_ci_and_skips_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QABOT_SHARED_DIR", str(tmp_path))
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="missing"):
+        shared_reference("reference/teams/adaptive-cards/adaptive-card-1.5.schema.json")
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="missing"):
+        shared_reference("reference/teams/adaptive-cards/adaptive-card-1.5.schema.json")
+
+
+def test_more_buttons_than_teams_shows_go_in_rows_of_six(validator: Draft6Validator) -> None:
+    message = Message(
+        kind="t", text="x", buttons=tuple(Button(f"B{n}", f"b.{n}") for n in range(8))
+    )
+    card = to_adaptive_card(message)
+    assert_valid(card, validator)
+    assert "actions" not in card
+    sets = [e["actions"] for e in card["body"] if e["type"] == "ActionSet"]
+    assert [len(s) for s in sets] == [6, 2]
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLE_CONTEXTS))

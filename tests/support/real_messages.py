@@ -1,0 +1,399 @@
+"""Every message qabot's handlers really produce, from one run of the audit cycle (tests only).
+
+A small council on a fresh SQLite database and a fixed clock goes through a month: the
+allocation and its direct messages, the checklist, the audit record form and each way of filling
+it in wrongly, the reflections and the moderation with theirs, the daily reminders (each kind on
+its own and gathered several to a message), the escalations, help, My QA, away and back. Each
+message is taken from the handler's reply or from the outbox row it queued, under a name that
+says which step made it; the render tests draw every platform's output from these.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.app import build_router
+from handlers.audit_cycle import (
+    ACTION_DONE,
+    CHECKLIST_TICK,
+    OPEN_MODERATION,
+    OPEN_RECORD,
+    OPEN_REFLECTION,
+    RECORD,
+    RECORD_MODERATION,
+    SAVE_REFLECTION,
+    SNOOZE,
+    WHY,
+    run_allocation,
+    sweep_escalations,
+    sweep_reminders,
+)
+from handlers.calendar import Calendar
+from handlers.deps import Deps
+from handlers.inbound import handle_event
+from handlers.programme import CaseAudit, load_programme
+from handlers.router import Inbound, Reply, Router
+from message_templates.model import Message
+from message_templates.wording import Wording
+from scheduler.clock import VirtualClock
+from scheduler.dispatcher import parked_alert
+from storage import Sessions, audit_people, audits, make_engine, make_sessions, upgrade
+from storage.audits import AllocationView
+from storage.models import Action, Moderation, OutboxMessage
+from storage.outbox import Claimed
+from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
+
+START = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)  # a Monday, inside working hours
+PEOPLE = [
+    ("S01", "Helen Clarke", "head_of_service", "Leadership", None),
+    ("S02", "Sam Moss", "service_manager", "Leadership", "S01"),
+    ("S03", "Dana Hughes", "team_manager", "Team A", "S02"),
+    ("S04", "Marcus Reid", "team_manager", "Team B", "S02"),
+    ("S05", "Tom Okafor", "practitioner", "Team A", "S03"),
+    ("S06", "Leah Brown", "practitioner", "Team A", "S03"),
+    ("S07", "Priya Shah", "practitioner", "Team B", "S04"),
+    ("S08", "Ruth Adeyemi", "qa_manager", "QA", "S01"),
+    ("S09", "Ann Other", "practitioner", "Team B", "S04"),
+    ("S10", "Jo Park", "principal_social_worker", "QA", "S01"),
+]
+CASES = [
+    ("C-000101", "S05", "CP"),
+    ("C-000102", "S06", "CIN"),
+    ("C-000103", "S07", "CLA"),
+    ("C-000104", "S09", "CIN"),  # never recorded: reminded, then escalated
+]
+
+# The names `produce` gives, in the order made: a test checks the run makes exactly these, so a
+# new message (or one no longer made) shows up as a change to this list.
+NAMES = (
+    "welcome",
+    "help",
+    "help_for_unknown_text",
+    "my_qa_nothing_yet",
+    "away_set",
+    "away_unreadable_date",
+    "back",
+    "audit_allocated",
+    "audit_notified",
+    "audit_joined",
+    "audit_lead",
+    "allocation_summary",
+    "checklist_updated",
+    "checklist_tick_not_yours",
+    "audit_record_form",
+    "record_error_missing_answer",
+    "record_error_unknown_grade",
+    "record_error_unreadable_date",
+    "record_error_past_date",
+    "record_error_unknown_owner",
+    "audit_recorded",
+    "reflection_requested",
+    "moderation_requested",
+    "reflection_form",
+    "reflection_error_missing_answer",
+    "reflection_saved",
+    "reflection_form_with_answers",
+    "moderation_form",
+    "moderation_error_no_grade",
+    "moderation_saved",
+    "moderation_recorded",
+    "audit_recorded_good",
+    "audit_recorded_outstanding",
+    "my_qa_practitioner",
+    "my_qa_moderator",
+    "supervision_reflections",
+    "action_done",
+    "reminder_snoozed",
+    "reminder_why",
+    "apology",
+    "reminders.reflection_reminder",
+    "reminders.action_reminder+action_reminder+reflection_reminder",
+    "reminders.action_reminder",
+    "reminders.action_reminder+action_reminder",
+    "reminders.moderation_reminder",
+    "reminders.checklist_reminder",
+    "reminders.audit_reminder+moderation_reminder",
+    "action_escalated",
+    "reminders.audit_reminder",
+    "audit_escalated",
+    "parked_alert",
+)
+GATHERED = "reminders.action_reminder+action_reminder+reflection_reminder"
+
+
+@dataclass
+class Run:
+    """The run in progress: its dependencies, its router and the messages named so far."""
+
+    deps: Deps
+    router: Router
+    clock: VirtualClock
+    messages: dict[str, Message] = field(default_factory=dict)
+    seen_outbox: int = 0
+    events: int = 0
+
+    def keep(self, name: str, message: Message | None) -> Message:
+        assert message is not None, f"{name}: the handler said nothing"
+        assert name not in self.messages, f"{name} made twice"
+        self.messages[name] = message
+        return message
+
+    async def send(
+        self, staff_id: str, kind: str, name: str = "", value: str = "", *, text: str = "",
+        source_key: str = "", **fields: str,
+    ) -> Reply:  # fmt: skip
+        """One inbound event through the real router, as a platform edge would pass it on."""
+        self.events += 1
+        event = Inbound(
+            platform="sandbox", event_id=f"e{self.events}", staff_id=staff_id,
+            kind=kind,  # type: ignore[arg-type]
+            name=name, value=value, text=text, fields=tuple(fields.items()),
+            source_key=source_key,
+        )  # fmt: skip
+        reply = await handle_event(self.deps, self.router, event)
+        assert reply is not None
+        return reply
+
+    async def reply(self, keep_as: str, staff_id: str, kind: str, name: str = "",
+                    value: str = "", **kw: str) -> Message:  # fmt: skip
+        return self.keep(keep_as, (await self.send(staff_id, kind, name, value, **kw)).message)
+
+    async def problem(self, keep_as: str, staff_id: str, kind: str, name: str, value: str,
+                      **kw: str) -> Message:  # fmt: skip
+        message = await self.reply(keep_as, staff_id, kind, name, value, **kw)
+        assert message.kind == "user_error", (keep_as, message.kind)
+        return message
+
+    async def queued(self) -> list[OutboxMessage]:
+        """Outbox rows queued since the last look, oldest first."""
+        async with self.deps.sessions() as session:
+            found = list(
+                await session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.id > self.seen_outbox)
+                    .order_by(OutboxMessage.id)
+                )
+            )
+        if found:
+            self.seen_outbox = found[-1].id
+        return found
+
+    async def keep_queued(self, names: Callable[[OutboxMessage], str | None]) -> None:
+        """Keep the first queued message of each name `names` gives (None: not kept)."""
+        for row in await self.queued():
+            name = names(row)
+            if name is not None and name not in self.messages:
+                self.keep(name, Message.from_dict(row.payload))
+
+
+def by_type(row: OutboxMessage) -> str | None:
+    """Messages queued by a handler or sweep (replies are kept from the handler's answer)."""
+    return None if row.idempotency_key.startswith("reply:") else row.message_type
+
+
+def gathered_name(row: OutboxMessage) -> str | None:
+    """A day's reminder message is named by the kinds of reminder it gathers."""
+    if not row.idempotency_key.startswith("reminders:"):
+        return None
+    kinds = sorted(item["kind"] for item in row.payload["meta"]["items"])
+    return "reminders." + "+".join(kinds)
+
+
+def escalation_name(row: OutboxMessage) -> str | None:
+    return row.message_type if row.message_type.endswith("_escalated") else None
+
+
+async def _council(sessions: Sessions) -> None:
+    people = tuple(
+        PersonRecord(sid, name, f"{sid.lower()}@council.example", role, team, "Children", boss)
+        for sid, name, role, team, boss in PEOPLE
+    )
+    cases = tuple(CaseRecord(ref, worker, kind, dt.date(2026, 9, 1)) for ref, worker, kind in CASES)
+    async with sessions.begin() as session:
+        await apply_roster(session, Roster(people, cases), now=START, actor="test")
+
+
+def _programme() -> Any:
+    """The default programme, with a principal social worker joining one audit a round and a
+    lead auditor told who audits how many, so those messages are made too."""
+    programme = load_programme("default")
+    activities = [
+        a.model_copy(update={"joins_one_audit": ["principal_social_worker"],
+                             "lead_auditor_role": "service_manager"})
+        if isinstance(a, CaseAudit) else a
+        for a in programme.activities
+    ]  # fmt: skip
+    return programme.model_copy(update={"activities": activities})
+
+
+def answers(**extra: str) -> dict[str, str]:
+    return {"grade": "Good", "grade_reason": "A clear plan; the child's voice is recorded"} | extra
+
+
+async def _allocations(run: Run) -> list[AllocationView]:
+    async with run.deps.sessions() as session:
+        return await audits.allocations(session)
+
+
+async def _first_moderation(run: Run, recorded_for: int) -> Moderation:
+    async with run.deps.sessions() as session:
+        found = await session.scalars(select(Moderation).order_by(Moderation.id))
+        moderations = list(found)
+    assert len(moderations) >= recorded_for
+    return moderations[recorded_for - 1]
+
+
+async def _staff_id_of(run: Run, person_id: int) -> str:
+    async with run.deps.sessions() as session:
+        people = await audit_people.people_by_id(session, [person_id])
+    return people[person_id].staff_id
+
+
+async def _script(run: Run) -> None:
+    deps = run.deps
+    # first flows
+    await run.reply("welcome", "S05", "hello")
+    await run.reply("help", "S05", "text", text="help")
+    await run.reply("help_for_unknown_text", "S05", "text", text="what now?")
+    await run.reply("my_qa_nothing_yet", "S09", "text", text="my qa")
+    await run.reply("away_set", "S06", "text", text="away until 06/01/2027")
+    await run.problem("away_unreadable_date", "S06", "text", "", "", text="away until 31/02/2027")
+    await run.reply("back", "S06", "text", text="back")
+
+    # allocation: a DM to each auditor, practitioner, joiner and lead, and the QA team's summary
+    activity = deps.programme.of_kind(CaseAudit)[0]
+    async with deps.sessions.begin() as session:
+        await run_allocation(deps, session, activity, 2027, 1)
+    await run.keep_queued(by_type)
+    views = {v.practitioner.staff_id: v for v in await _allocations(run)}
+    tom, leah, priya = views["S05"], views["S06"], views["S07"]
+
+    # the checklist, ticked from the message it came in
+    notified = f"audit.notified:{tom.id}"
+    ticked = await run.send("S05", "action", CHECKLIST_TICK, f"{tom.id}:chronology",
+                            source_key=notified)  # fmt: skip
+    run.keep("checklist_updated", ticked.update)
+    await run.problem("checklist_tick_not_yours", tom.auditor.staff_id, "action",
+                      CHECKLIST_TICK, f"{tom.id}:plan")  # fmt: skip
+
+    # the audit record, and each way its form can be sent back
+    auditor = tom.auditor.staff_id
+    await run.reply("audit_record_form", auditor, "action", OPEN_RECORD, str(tom.id))
+    form = functools.partial(run.problem, staff_id=auditor, kind="form", name=RECORD,
+                             value=str(tom.id))  # fmt: skip
+    await form("record_error_missing_answer", grade="Good")
+    await form("record_error_unknown_grade", **answers(grade="Fine"))
+    await form("record_error_unreadable_date",
+               **answers(action_1="Update the chronology", action_1_due="31/02/2027"))  # fmt: skip
+    await form("record_error_past_date",
+               **answers(action_1="Update the chronology", action_1_due="2026-12-01"))  # fmt: skip
+    await form("record_error_unknown_owner",
+               **answers(action_1="Update the chronology", action_1_owner="Nobody Known",
+                         action_1_due="2027-02-12"))  # fmt: skip
+    inadequate = answers(
+        grade="Inadequate", strengths="Tom knows the family well", worries="Drift since October",
+        action_1="Update the chronology", action_1_due="2027-01-12",
+        action_2="Supervision on drift", action_2_owner=auditor, action_2_due="2027-02-12",
+    )  # fmt: skip
+    await run.reply("audit_recorded", auditor, "form", RECORD, str(tom.id), **inadequate)
+    await run.keep_queued(by_type)  # the reflection and moderation requests
+
+    # reflections: the form again from My QA, a missing answer, saved, then opened again
+    prompts = [p.id for p in activity.reflection.prompts]
+    mine = {p: f"My answer to {p}" for p in prompts}
+    await run.reply("reflection_form", "S05", "action", OPEN_REFLECTION, str(tom.id))
+    await run.problem("reflection_error_missing_answer", "S05", "form", SAVE_REFLECTION,
+                      str(tom.id), **{prompts[0]: mine[prompts[0]]})  # fmt: skip
+    await run.reply("reflection_saved", "S05", "form", SAVE_REFLECTION, str(tom.id), **mine)
+    await run.reply("reflection_form_with_answers", "S05", "action", OPEN_REFLECTION, str(tom.id))
+
+    # the moderation of the Inadequate audit: its form, a disagreement with no grade, saved
+    first = await _first_moderation(run, 1)
+    moderator = await _staff_id_of(run, first.moderator_id)
+    await run.reply("moderation_form", moderator, "action", OPEN_MODERATION, str(first.id))
+    await run.problem("moderation_error_no_grade", moderator, "form", RECORD_MODERATION,
+                      str(first.id), agree="no", comments="The evidence points lower")  # fmt: skip
+    await run.reply("moderation_saved", moderator, "form", RECORD_MODERATION, str(first.id),
+                    agree="no", grade="Requires improvement to be good",
+                    comments="The plan is there; drift is the worry")  # fmt: skip
+    await run.keep_queued(by_type)  # the moderation's outcome, to the auditor
+
+    # two more audits recorded: Leah's with two actions of her own, Priya's Outstanding (and so
+    # moderated, left open to be reminded of)
+    leah_actions = answers(action_1="Share the plan with school", action_1_due="2027-01-12",
+                           action_2="Book a review meeting", action_2_due="2027-01-12")  # fmt: skip
+    await run.reply("audit_recorded_good", leah.auditor.staff_id, "form", RECORD, str(leah.id),
+                    **leah_actions)  # fmt: skip
+    await run.reply("audit_recorded_outstanding", priya.auditor.staff_id, "form", RECORD,
+                    str(priya.id), **answers(grade="Outstanding"))  # fmt: skip
+    await run.queued()
+    second = await _first_moderation(run, 2)
+    await run.reply("my_qa_practitioner", "S06", "text", text="my qa")
+    await run.reply("my_qa_moderator", await _staff_id_of(run, second.moderator_id), "text",
+                    text="my qa")  # fmt: skip
+    await run.reply("supervision_reflections", "S03", "text", text="reflections")
+
+    # one of Tom's actions closed in a click; a reminder snoozed and explained
+    async with deps.sessions() as session:
+        actions = list(await session.scalars(select(Action).order_by(Action.id)))
+    await run.reply("action_done", auditor, "action", ACTION_DONE, str(actions[1].id))
+    await run.reply("reminder_snoozed", "S07", "action", SNOOZE, f"reflection:{priya.id}:2")
+    await run.reply("reminder_why", "S06", "action", WHY, "action.reminder")
+    failed = run.router.failed(Inbound("sandbox", "e-x", "S05", "text"), RuntimeError("a fault"))
+    run.keep("apology", failed.message)
+
+    # the month's sweeps, each working morning: every kind of day's reminder message, alone and
+    # gathered, and the escalations to managers
+    day = START.date()
+    while day < dt.date(2027, 3, 1):
+        day += dt.timedelta(days=1)
+        morning = dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC)
+        run.clock.set(morning)
+        await sweep_reminders(deps, morning)
+        await run.keep_queued(gathered_name)
+        await sweep_escalations(deps, morning)
+        await run.keep_queued(escalation_name)
+
+    # the dispatcher's word to the QA team when a message cannot be delivered
+    stuck = Claimed(1, "reminders:S06:2027-01-07", "person:S06", "sandbox", run.messages[GATHERED],
+                    attempts=8, revision=0, lease_until=run.clock.now())  # fmt: skip
+    run.keep("parked_alert", parked_alert(stuck))
+
+
+async def produce(database: Path) -> dict[str, Message]:
+    """Run the script on a fresh database at `database`; every message it made, by name."""
+    url = f"sqlite:///{database}"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        sessions = make_sessions(engine)
+        await _council(sessions)
+        programme = _programme()
+        clock = VirtualClock(START)
+        deps = Deps(
+            sessions=sessions,
+            wording=Wording(),
+            clock=clock,
+            programme=programme,
+            calendar=Calendar.from_programme(programme),
+            case_link="https://lcs.council.example/case/{case_ref}",
+        )
+        run = Run(deps, build_router(deps), clock)
+        await _script(run)
+        return run.messages
+    finally:
+        await engine.dispose()
+
+
+@functools.cache
+def real_messages(folder: Path) -> dict[str, Message]:
+    """The messages of one run, made once per test session (the folder holds its database)."""
+    return asyncio.run(produce(folder / "real-messages.db"))
