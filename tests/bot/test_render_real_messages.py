@@ -28,7 +28,7 @@ from real_messages import GATHERED, NAMES, real_messages
 from bot.sandbox.render import to_html
 from bot.slack.render import to_modal, to_slack_message
 from bot.teams.render import to_teams_activity
-from handlers.audit_ids import WHY
+from handlers.reminders.ids import WHY
 from message_templates.model import Message
 from message_templates.text import to_plain_text
 from message_templates.wording import Wording

@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.app import build_router
-from handlers.audit_cycle import (
+from handlers.capabilities import build_router, reminder_sources
+from handlers.case_audit.cycle import (
     ACTION_DONE,
     CHECKLIST_TICK,
     OPEN_MODERATION,
@@ -30,23 +30,24 @@ from handlers.audit_cycle import (
     RECORD,
     RECORD_MODERATION,
     SAVE_REFLECTION,
-    SNOOZE,
-    WHY,
     run_allocation,
     sweep_escalations,
-    sweep_reminders,
 )
-from handlers.calendar import Calendar
-from handlers.deps import Deps
-from handlers.inbound import handle_event
-from handlers.programme import CaseAudit, load_programme
-from handlers.router import Inbound, Reply, Router
+from handlers.core.calendar import Calendar
+from handlers.core.deps import Deps
+from handlers.core.inbound import handle_event
+from handlers.core.router import Inbound, Reply, Router
+from handlers.programme.schema import CaseAudit, load_programme
+from handlers.reminders.ids import SNOOZE, WHY
+from handlers.reminders.snooze import Reminders
 from message_templates.model import Message
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
 from scheduler.dispatcher import parked_alert
-from storage import Sessions, audit_people, audits, make_engine, make_sessions, upgrade
-from storage.audits import AllocationView
+from storage import Sessions, make_engine, make_sessions, upgrade
+from storage.case_audit import audits
+from storage.case_audit import people as audit_people
+from storage.case_audit.audits import AllocationView
 from storage.models import Action, Moderation, OutboxMessage
 from storage.outbox import Claimed
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
@@ -357,7 +358,7 @@ async def _script(run: Run) -> None:
         day += dt.timedelta(days=1)
         morning = dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC)
         run.clock.set(morning)
-        await sweep_reminders(deps, morning)
+        await Reminders(deps, reminder_sources()).sweep(morning)
         await run.keep_queued(gathered_name)
         await sweep_escalations(deps, morning)
         await run.keep_queued(escalation_name)
