@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from bot.app import Qabot, build, start, stop
+from bot.sandbox.clock import MovableClock
 from bot.settings import Settings, load_settings
 from handlers.demo import load_demo_council
 from handlers.errors import UserError
@@ -29,10 +30,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "loading a demo council into an empty database.",
     )
     run.add_argument("--no-demo", action="store_true", help="never load the demo council")
+    run.add_argument(
+        "--start",
+        metavar="WHEN",
+        help="start the sandbox's clock at WHEN, e.g. 2027-01-11 (08:00) or 2027-01-11T09:00, "
+        "UK time unless an offset is given; it runs on from there (QABOT_SANDBOX_START)",
+    )
     run.set_defaults(handler=run_server)
 
 
 def run_server(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if args.start is not None:
+        env = {**env, "QABOT_SANDBOX_START": args.start}
     settings = load_settings(env)
     upgrade(settings.database_url)
     asyncio.run(serve(settings, demo=not args.no_demo))
@@ -41,7 +50,8 @@ def run_server(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 async def serve(settings: Settings, *, demo: bool) -> None:
     """Serve until SIGINT or SIGTERM, then shut down cleanly."""
-    qabot = build(settings)
+    clock = MovableClock(start=settings.sandbox_start) if settings.sandbox_start else None
+    qabot = build(settings, clock)
     if demo and "sandbox" in settings.platforms:
         await _load_demo_if_empty(qabot)
     runner = web.AppRunner(qabot.web, handle_signals=False)
@@ -63,6 +73,9 @@ async def serve(settings: Settings, *, demo: bool) -> None:
         loop.add_signal_handler(sig, done.set)
     base = f"http://{settings.host}:{settings.port}"
     if "sandbox" in settings.platforms:
+        if settings.sandbox_start is not None:
+            local = settings.sandbox_start.astimezone(qabot.deps.calendar.zone)
+            print(f"qabot: the sandbox's clock starts at {local:%a %d %b %Y %H:%M}", flush=True)
         print(f"qabot: the sandbox is at {base}/sandbox", flush=True)
     print(f"qabot: serving {', '.join(settings.platforms)} at {base} (Ctrl-C stops)", flush=True)
     try:
