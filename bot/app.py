@@ -76,7 +76,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
     programme = load_programme(settings.programme)
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
-    clock = clock or (MovableClock() if "sandbox" in settings.platforms else SystemClock())
+    if clock is None:
+        sandbox = "sandbox" in settings.platforms
+        clock = MovableClock(start=settings.sandbox_start) if sandbox else SystemClock()
     wording = Wording(settings.templates_dir)
     platform = settings.platforms[0]
     deps = Deps(

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 PLATFORMS = ("sandbox", "slack", "teams")
+# A sandbox start with no offset is UK local time; a plain date starts at 08:00 that day.
+SANDBOX_ZONE = ZoneInfo("Europe/London")
+SANDBOX_MORNING = dt.time(8, 0)
 SECRET_NAMES = frozenset(
     {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "TEAMS_CLIENT_SECRET"}
 )
@@ -43,6 +48,7 @@ class Settings:
     teams_tenant_id: str | None = None
     teams_client_secret: str | None = field(default=None, repr=False)
     teams_certificate_path: Path | None = None
+    sandbox_start: dt.datetime | None = None
 
     @property
     def has_slack(self) -> bool:
@@ -92,6 +98,7 @@ def _read_values(env: Mapping[str, str], problems: list[str]) -> dict[str, objec
     values["teams_certificate_path"] = Path(cert) if cert else None
     _check_case_link(values["case_link"], problems)
     values["platforms"] = _read_platforms(env, values, problems)
+    values["sandbox_start"] = _read_sandbox_start(env, values["platforms"], problems)
     return values
 
 
@@ -121,6 +128,43 @@ def _read_dir(env: Mapping[str, str], name: str, problems: list[str]) -> Path | 
     if not path.is_dir():
         problems.append(f"{name} must name an existing folder; {raw!r} is not one")
     return path
+
+
+def parse_sandbox_start(raw: str) -> dt.datetime:
+    """`2027-01-11` (08:00 that day) or `2027-01-11T09:00`, UK local time unless an offset is given.
+
+    Returned in UTC; raises ValueError for anything else.
+    """
+    text = raw.strip()
+    if "T" not in text and " " not in text:
+        day = dt.date.fromisoformat(text)
+        return dt.datetime.combine(day, SANDBOX_MORNING, tzinfo=SANDBOX_ZONE).astimezone(dt.UTC)
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SANDBOX_ZONE)
+    return moment.astimezone(dt.UTC)
+
+
+def _read_sandbox_start(
+    env: Mapping[str, str], platforms: object, problems: list[str]
+) -> dt.datetime | None:
+    raw = _get(env, "QABOT_SANDBOX_START")
+    if raw is None:
+        return None
+    try:
+        start = parse_sandbox_start(raw)
+    except (ValueError, OverflowError):
+        problems.append(
+            "QABOT_SANDBOX_START (or --start) must be a date or date-time like 2027-01-11 "
+            f"or 2027-01-11T09:00, not {raw!r}"
+        )
+        return None
+    if platforms != ("sandbox",):
+        problems.append(
+            "QABOT_SANDBOX_START (or --start) moves the sandbox's clock only; "
+            "unset it, or set QABOT_PLATFORM=sandbox"
+        )
+    return start
 
 
 def _check_case_link(link: object, problems: list[str]) -> None:

@@ -29,10 +29,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "loading a demo council into an empty database.",
     )
     run.add_argument("--no-demo", action="store_true", help="never load the demo council")
+    run.add_argument(
+        "--start",
+        metavar="WHEN",
+        help="start the sandbox's clock at WHEN, e.g. 2027-01-11 (08:00) or 2027-01-11T09:00, "
+        "UK time unless an offset is given; it runs on from there (QABOT_SANDBOX_START)",
+    )
     run.set_defaults(handler=run_server)
 
 
 def run_server(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if args.start is not None:
+        env = {**env, "QABOT_SANDBOX_START": args.start}
     settings = load_settings(env)
     upgrade(settings.database_url)
     asyncio.run(serve(settings, demo=not args.no_demo))
@@ -63,6 +71,9 @@ async def serve(settings: Settings, *, demo: bool) -> None:
         loop.add_signal_handler(sig, done.set)
     base = f"http://{settings.host}:{settings.port}"
     if "sandbox" in settings.platforms:
+        if settings.sandbox_start is not None:
+            local = settings.sandbox_start.astimezone(qabot.deps.calendar.zone)
+            print(f"qabot: the sandbox's clock starts at {local:%a %d %b %Y %H:%M}", flush=True)
         print(f"qabot: the sandbox is at {base}/sandbox", flush=True)
     print(f"qabot: serving {', '.join(settings.platforms)} at {base} (Ctrl-C stops)", flush=True)
     try:

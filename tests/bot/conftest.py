@@ -12,6 +12,7 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import pinned
 import pytest
 from playwright.async_api import Browser, async_playwright
 
@@ -36,7 +37,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """`qabot run` on a fresh SQLite file, as `make run` starts it."""
+    """`qabot run` on a fresh SQLite file, as `make run` starts it, its clock at the pinned today.
+
+    The sandbox starts at 08:00 UK time on `pinned.today()` and runs on with real time.
+    """
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is missing; install Debian's chromium package")
@@ -48,6 +52,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         "QABOT_DATABASE_URL": f"sqlite:///{home / 'qabot.db'}",
         "QABOT_PORT": str(port),
         "QABOT_PLATFORM": "sandbox",
+        "QABOT_PROGRAMME": "default",
+        "QABOT_SANDBOX_START": pinned.today().isoformat(),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run"],

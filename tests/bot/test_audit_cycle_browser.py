@@ -1,14 +1,23 @@
-"""The whole audit cycle walked through in the sandbox in a real Chromium, as people would."""
+"""The whole audit cycle walked through in the sandbox in a real Chromium, as people would.
+
+The sandbox starts on the pinned today (`pinned.today()`), so the walk is the same on any date.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
+import pinned
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-pytestmark = pytest.mark.browser
+from handlers.core.calendar import Calendar
+from handlers.programme.schema import load_programme
+
+pytestmark = [pytest.mark.browser, pytest.mark.dated]
+CALENDAR = Calendar.from_programme(load_programme("default"))
 
 
 def query(db: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
@@ -24,14 +33,27 @@ async def _morning(page: Page) -> None:
     await page.get_by_role("button", name="Next working morning").click()
 
 
+def _shown(day: dt.date, at: dt.time) -> str:
+    """How the sandbox shows its time, to the minute."""
+    return f"{day:%a %d %b %Y}, {at:%H:%M}"
+
+
 async def test_allocation_checklist_record_reflection_moderation_and_action(
     server: tuple[str, Path], browser: Browser
 ) -> None:
     base, db = server
+    today = pinned.today()
     page = await browser.new_page()
     await page.goto(f"{base}/sandbox")
+    await expect(page.locator("#sandbox-time")).to_contain_text(f"{today:%a %d %b %Y}, 08:")
     await _morning(page)
+    # From 08:00 the next working morning is today's, unless today is a weekend or bank holiday.
+    morning = CALENDAR.next_working_day(today)
+    await expect(page.locator("#sandbox-time")).to_have_text(_shown(morning, CALENDAR.day_start))
 
+    # Every round made that morning is one whose window is still to close.
+    windows = query(db, "select window_start, window_end from audit_rounds")
+    assert windows and all(dt.date.fromisoformat(str(end)) >= morning for _, end in windows)
     allocation_id, auditor_pk, practitioner_pk = query(
         db, "select id, auditor_id, practitioner_id from allocations order by id limit 1"
     )[0]
@@ -58,11 +80,10 @@ async def test_allocation_checklist_record_reflection_moderation_and_action(
 
     # The auditor records the audit: grade, reason, strengths, worries and an action.
     await page.goto(f"{base}/sandbox/people/{auditor}")
-    await (
-        page.locator("[data-kind=audit_allocated]")
-        .get_by_role("button", name="Record the audit")
-        .click()
-    )
+    # Late in a month the auditor may hold this month's case and next month's: pick this one.
+    allocated = page.locator(f"[data-key='audit.allocated:{allocation_id}']")
+    await expect(allocated).to_have_attribute("data-kind", "audit_allocated")
+    await allocated.get_by_role("button", name="Record the audit").click()
     form = page.locator("[data-kind=audit_record_form]")
     await expect(form).to_contain_text("2 / 7")
     await form.get_by_label("Overall grade").select_option("Inadequate")
@@ -79,7 +100,8 @@ async def test_allocation_checklist_record_reflection_moderation_and_action(
 
     # The practitioner reflects on the audit.
     await page.goto(f"{base}/sandbox/people/{practitioner}")
-    reflection = page.locator("[data-kind=reflection_requested]")
+    reflection = page.locator(f"[data-key='reflection.requested:{allocation_id}:{practitioner}']")
+    await expect(reflection).to_have_attribute("data-kind", "reflection_requested")
     await reflection.get_by_label("What is working well?").fill("Our visits are regular.")
     await reflection.get_by_label("What are we worried about?").fill("The plan drifted.")
     await reflection.get_by_label("What needs to happen?").fill("A review this month.")
@@ -93,13 +115,10 @@ async def test_allocation_checklist_record_reflection_moderation_and_action(
     ]
 
     # Every Inadequate audit is moderated.
-    moderator_pk = query(db, "select moderator_id from moderations")[0][0]
+    moderation_id, moderator_pk = query(db, "select id, moderator_id from moderations")[0]
     await page.goto(f"{base}/sandbox/people/{staff_id_of(db, moderator_pk)}")
-    await (
-        page.locator("[data-kind=moderation_requested]")
-        .get_by_role("button", name="Moderate this audit")
-        .click()
-    )
+    requested = page.locator(f"[data-key='moderation.requested:{moderation_id}']")
+    await requested.get_by_role("button", name="Moderate this audit").click()
     moderation = page.locator("[data-kind=moderation_form]")
     await moderation.get_by_label("Do you agree with the grade?").select_option(index=1)
     await moderation.get_by_label("Comments for the auditor").fill("Agreed: the plan drifted.")

@@ -1,4 +1,7 @@
-"""A person uses the sandbox in a real Chromium: `qabot run` as a user starts it."""
+"""A person uses the sandbox in a real Chromium: `qabot run` as a user starts it.
+
+The sandbox starts on the pinned today (`pinned.today()`), so dates typed are relative to it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
+import pinned
 import pytest
 from playwright.async_api import Browser, Page, expect
 
@@ -33,6 +37,7 @@ async def _say(page: Page, text: str) -> None:
     await page.get_by_role("button", name="Send").click()
 
 
+@pytest.mark.dated
 async def test_pick_a_person_ask_for_help_and_go_away(
     server: tuple[str, Path], browser: Browser
 ) -> None:
@@ -51,7 +56,7 @@ async def test_pick_a_person_ask_for_help_and_go_away(
     await expect(page.locator("[data-kind=user_error]")).to_have_count(1)
     assert query(db, "select away_until from people where staff_id = ?", staff_id) == [(None,)]
 
-    back_on = dt.date.today() + dt.timedelta(days=14)
+    back_on = pinned.today() + dt.timedelta(days=14)
     await _say(page, f"away until {back_on:%d/%m/%Y}")
     await expect(page.locator("[data-kind=away_set]")).to_have_count(1)
     rows = query(db, "select away_until from people where staff_id = ?", staff_id)

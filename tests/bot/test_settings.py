@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,69 @@ def test_an_unreachable_database_is_one_line(
     err = capsys.readouterr().err
     assert err.startswith("qabot: cannot use the database (") and err.count("\n") == 1
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("raw", "utc"),
+    [
+        # a plain date is 08:00 UK time that day: GMT in winter, BST in summer
+        ("2027-01-11", dt.datetime(2027, 1, 11, 8, 0, tzinfo=dt.UTC)),
+        ("2027-07-12", dt.datetime(2027, 7, 12, 7, 0, tzinfo=dt.UTC)),
+        ("2027-01-11T09:30", dt.datetime(2027, 1, 11, 9, 30, tzinfo=dt.UTC)),
+        ("2027-06-01 09:00", dt.datetime(2027, 6, 1, 8, 0, tzinfo=dt.UTC)),
+        # an offset is taken as given
+        ("2027-06-01T09:00+00:00", dt.datetime(2027, 6, 1, 9, 0, tzinfo=dt.UTC)),
+        ("2027-01-11T09:00Z", dt.datetime(2027, 1, 11, 9, 0, tzinfo=dt.UTC)),
+        ("2027-01-11T09:00-05:00", dt.datetime(2027, 1, 11, 14, 0, tzinfo=dt.UTC)),
+    ],
+)
+def test_the_sandbox_start_is_uk_time_unless_an_offset_is_given(raw: str, utc: dt.datetime) -> None:
+    start = load_settings({"QABOT_SANDBOX_START": raw}, dotenv=None).sandbox_start
+    assert start == utc
+    assert start is not None and start.utcoffset() == dt.timedelta(0)
+
+
+def test_without_a_sandbox_start_the_sandbox_runs_on_real_time() -> None:
+    assert load_settings({"QABOT_SANDBOX_START": " "}, dotenv=None).sandbox_start is None
+
+
+@pytest.mark.parametrize("raw", ["next tuesday", "2027-13-01", "2027-01-11T25:00", "11/01/2027"])
+def test_a_bad_sandbox_start_is_listed_with_the_other_problems(raw: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"QABOT_SANDBOX_START": raw, "QABOT_PORT": "0"}, dotenv=None)
+    problems = raised.value.problems
+    assert len(problems) == 2, problems
+    assert problems[1] == (
+        "QABOT_SANDBOX_START (or --start) must be a date or date-time like 2027-01-11 "
+        f"or 2027-01-11T09:00, not {raw!r}"
+    )
+
+
+def test_a_sandbox_start_is_refused_outside_the_sandbox() -> None:
+    env = {
+        "QABOT_SANDBOX_START": "2027-01-11",
+        "QABOT_PLATFORM": "slack",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+    }
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env, dotenv=None)
+    assert raised.value.problems == [
+        "QABOT_SANDBOX_START (or --start) moves the sandbox's clock only; "
+        "unset it, or set QABOT_PLATFORM=sandbox"
+    ]
+
+
+def test_run_with_a_bad_start_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QABOT_SANDBOX_START", "2027-01-11")  # the flag wins over the setting
+    monkeypatch.setenv("QABOT_DATABASE_URL", f"sqlite:///{tmp_path / 'qabot.db'}")
+    assert main(["run", "--start", "January"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "qabot: QABOT_SANDBOX_START (or --start) must be a date or date-time like 2027-01-11 "
+        "or 2027-01-11T09:00, not 'January'\n"
+    )
+    assert not (tmp_path / "qabot.db").exists()
