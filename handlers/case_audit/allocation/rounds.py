@@ -12,7 +12,7 @@ import gc
 import logging
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -206,15 +206,9 @@ def _people(n: int, word: str) -> str:
 
 async def allocate_due(deps: Deps, now: dt.datetime) -> int:
     """Allocate every case audit whose window opens within LEAD_WORKING_DAYS; rounds made."""
-    calendar = deps.calendar
-    today = calendar.local_date(now)
-    due = [
-        (activity, year, month)
-        for activity in deps.programme.of_kind(CaseAudit)
-        for year, month in _this_and_next(today)
-        if is_allocation_period(activity, year, month)
-        and _window_open(activity, year, month, calendar, today)
-    ]
+    due = rounds_due(
+        deps.programme.of_kind(CaseAudit), deps.calendar, deps.calendar.local_date(now)
+    )
     if not due:
         return 0
     made = 0
@@ -226,6 +220,19 @@ async def allocate_due(deps: Deps, now: dt.datetime) -> int:
                 result = await run_allocation(deps, session, activity, year, month)
                 made += result.created
     return made
+
+
+def rounds_due(
+    activities: Iterable[CaseAudit], calendar: Calendar, today: dt.date
+) -> list[tuple[CaseAudit, int, int]]:
+    """The rounds (activity, year, month) whose window is open or opens within the notice."""
+    return [
+        (activity, year, month)
+        for activity in activities
+        for year, month in _this_and_next(today)
+        if is_allocation_period(activity, year, month)
+        and _window_open(activity, year, month, calendar, today)
+    ]
 
 
 def _window_open(

@@ -27,7 +27,11 @@ async def council(sessions: Sessions, workers: int) -> None:
         PersonRecord(f"P{n}", f"Worker {n}", f"p{n}@c.example", "practitioner", "A", "S", "M1")
         for n in range(workers)
     ]
-    cases = [CaseRecord(f"C-{n:06}", f"P{n}", "CIN", dt.date(2026, 1, 1)) for n in range(workers)]
+    themes = ("domestic abuse", "pre-birth")  # the first worker's open case has two themes
+    cases = [
+        CaseRecord(f"C-{n:06}", f"P{n}", "CIN", dt.date(2026, 1, 1), themes if n == 0 else ())
+        for n in range(workers)
+    ]
     cases += [
         CaseRecord(f"X-{n:06}", f"P{n}", "CP", dt.date(2025, 1, 1), ("neglect",), "closed")
         for n in range(workers)
@@ -93,7 +97,10 @@ async def test_inputs_are_plain_rows_of_open_cases_and_the_latest_audit(sessions
         workers, case_last = await allocation_inputs.load_history(session, "case_audit")
         other, _ = await allocation_inputs.load_history(session, "another_audit")
     assert staff["P1"].manager_staff_id == "M1" and staff["P1"].service == "S"
-    assert sorted(c.case_ref for c in cases) == ["C-000000", "C-000001"]
+    assert {c.case_ref: c.themes for c in cases} == {
+        "C-000000": ("domestic abuse", "pre-birth"),
+        "C-000001": (),
+    }
     assert workers == {"P0": dt.date(2026, 12, 28), "P1": dt.date(2026, 11, 28)}
     assert case_last["C-000001"] == dt.date(2026, 11, 28) and other == {}
 
