@@ -18,10 +18,11 @@ from handlers.case_audit.allocation.plan import AllocationPlan
 from handlers.case_audit.cycle import RoundResult, run_allocation
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
+from handlers.core.parsing import parse_date
 from handlers.errors import UserError
 from handlers.programme.schema import CaseAudit, Programme, load_programme
 from message_templates.wording import Wording
-from scheduler.clock import SystemClock
+from scheduler.clock import Clock, SystemClock, VirtualClock
 from storage import make_engine, make_sessions
 
 PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
@@ -37,6 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--dry-run", action="store_true", help="show the plan; write nothing")
     parser.add_argument("--explain", action="store_true", help="say why, pair by pair")
     parser.add_argument("--activity", metavar="ID", help="one case audit (default: every one)")
+    parser.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="allocate as on that day's working morning, e.g. to preview a round ahead "
+        "(default: now)",
+    )
     parser.set_defaults(handler=run_allocate)
 
 
@@ -87,7 +94,7 @@ async def _allocate(
     deps = Deps(
         sessions=sessions,
         wording=Wording(settings.templates_dir),
-        clock=SystemClock(),
+        clock=_clock(args.as_of, programme),
         programme=programme,
         calendar=Calendar.from_programme(programme),
         platform=settings.platforms[0],
@@ -105,6 +112,16 @@ async def _allocate(
     finally:
         await engine.dispose()
     return lines
+
+
+def _clock(as_of: str | None, programme: Programme) -> Clock:
+    """The machine's clock, or the working morning of --as-of."""
+    if as_of is None:
+        return SystemClock()
+    day = parse_date(as_of.strip())
+    if day is None:
+        raise UserError(f"--as-of must be a date like 2027-01-04 or 04/01/2027, not {as_of!r}")
+    return VirtualClock(Calendar.from_programme(programme).day_starts_at(day))
 
 
 def describe(result: RoundResult, *, explain: bool) -> list[str]:

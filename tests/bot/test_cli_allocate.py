@@ -58,7 +58,10 @@ def council(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def test_dry_run_explains_and_writes_nothing(
     council: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["allocate", "--period", "2027-01", "--dry-run", "--explain"]) == 0
+    assert (
+        main(["allocate", "--period", "2027-01", "--as-of", "2027-01-04", "--dry-run", "--explain"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "case_audit 2027-01: 1 audit (preview, nothing written)" in out
     assert "S01 audits C-000101 with S05" in out and "why: S05 never audited" in out
@@ -67,10 +70,15 @@ def test_dry_run_explains_and_writes_nothing(
 
 
 def test_a_second_run_changes_nothing(council: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["allocate", "--period", "2027-01"]) == 0
+    assert main(["allocate", "--period", "2027-01", "--as-of", "2027-01-04"]) == 0
     assert "1 audit (allocated)" in capsys.readouterr().out
     assert asyncio.run(_counts(council)) == (1, 3)
-    assert main(["allocate", "--period", "2027-01", "--activity", "case_audit"]) == 0
+    assert (
+        main(
+            ["allocate", "--period", "2027-01", "--as-of", "2027-01-04", "--activity", "case_audit"]
+        )
+        == 0
+    )
     assert "already allocated (1 audit); nothing changed" in capsys.readouterr().out
     assert asyncio.run(_counts(council)) == (1, 3)
 
@@ -81,6 +89,7 @@ def test_a_second_run_changes_nothing(council: str, capsys: pytest.CaptureFixtur
         (["--period", "2027-13"], "--period must be a month like 2027-01, not '2027-13'"),
         (["--period", "January"], "--period must be a month like 2027-01, not 'January'"),
         (["--period", "2027-01", "--activity", "nope"], "no case audit 'nope'"),
+        (["--period", "2027-01", "--as-of", "soon"], "--as-of must be a date like 2027-01-04"),
     ],
 )
 def test_a_bad_argument_is_one_line_and_exit_2(
