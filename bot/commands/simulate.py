@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 
 from bot.app import build_router, build_sweeps
 from bot.settings import load_settings
-from handlers.errors import UserError
 from handlers.core.parsing import parse_date
+from handlers.errors import UserError
 from handlers.programme.schema import Programme, load_programme
 from handlers.roster.importer import CsvFile, RosterError
 from scheduler._simulation_output import FIELDS, counts_by_month

@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.case_audit.ids import ACTION_DONE
 from handlers.case_audit.messages import reminder_buttons
 from handlers.core.deps import Deps
-from handlers.errors import UserError
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.router import Inbound, Reply
+from handlers.errors import UserError
 from message_templates.model import Button, Message
 from storage.case_audit import followups as audit_followups
 from storage.case_audit import people as audit_people

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.case_audit import keys
 from handlers.case_audit.messages import case_audit, checklist_updated
 from handlers.core.deps import Deps
-from handlers.errors import UserError
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.router import Inbound, Reply
+from handlers.errors import UserError
 from message_templates.model import CHECKLIST_FIELD
 from storage.case_audit import audits
 from storage.outbox import update_in_place

@@ -13,8 +13,8 @@ from typing import Any
 
 from handlers.case_audit.ids import CHECKLIST_TICK, OPEN_RECORD, RECORD, SNOOZE, WHY
 from handlers.core.deps import Deps
-from handlers.errors import UserError
 from handlers.core.parsing import first_name
+from handlers.errors import UserError
 from handlers.programme.schema import ActionActivity, CaseAudit, Programme
 from message_templates.model import Button, ChecklistEntry, Choice, Fact, Form, FormField, Message
 from message_templates.wording import format_day

@@ -16,9 +16,9 @@ from handlers.case_audit.messages import ACTIONS_ON_FORM, action_activity, case_
 from handlers.case_audit.moderation import request_moderation
 from handlers.case_audit.reflection import request_reflections
 from handlers.core.deps import Deps
-from handlers.errors import UserError
 from handlers.core.parsing import first_name, parse_date, parse_id
 from handlers.core.router import Inbound, Reply
+from handlers.errors import UserError
 from message_templates.model import Message
 from storage.case_audit import audits
 from storage.case_audit import people as audit_people

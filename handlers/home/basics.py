@@ -11,10 +11,10 @@ from handlers.case_audit.ids import OPEN_MODERATION, OPEN_REFLECTION
 from handlers.case_audit.moderation import moderation_due
 from handlers.case_audit.reflection import reflection_due
 from handlers.core.deps import Deps
-from handlers.errors import UserError
 from handlers.core.parsing import first_name, parse_date
 from handlers.core.recipients import person_of
 from handlers.core.router import Handler, Inbound, Reply, Selector
+from handlers.errors import UserError
 from handlers.programme.schema import CaseAudit
 from message_templates.model import Button, Message
 from storage.case_audit.my_qa import QaItem, items_for, moderations_open, reflections_unanswered

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from handlers.core.deps import Deps
-from handlers.errors import UserError
 from handlers.core.inbound import handle_event
 from handlers.core.router import Inbound, Reply, Router
+from handlers.errors import UserError
 from handlers.home.basics import Basics, parse_away
 from handlers.programme.schema import load_programme
 from message_templates.wording import Wording
