@@ -22,9 +22,9 @@ from sqlalchemy import event
 
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
-from handlers.errors import UserError
 from handlers.core.inbound import handle_event
 from handlers.core.router import Inbound, Router
+from handlers.errors import UserError
 from handlers.programme.schema import Programme
 from handlers.roster.demo import load_demo_council
 from handlers.roster.importer import CsvFile, import_roster
@@ -191,7 +191,7 @@ class Simulation:
         self.clock = VirtualClock(self.calendar.day_starts_at(start))
         self.platform = RecordingPlatform(self.clock)
         self.deps = Deps(sessions=sessions, wording=wording, clock=self.clock,
-                         programme=programme, calendar=self.calendar, platform=SIMULATION,
+                         programme=programme, calendar=self.calendar, platforms=(SIMULATION,),
                          qa_channel=programme.qa_channel)  # fmt: skip
         self.router = wiring.router(self.deps)
         self.sweeps = wiring.sweeps(self.deps)

@@ -90,7 +90,7 @@ async def _allocate(
         clock=SystemClock(),
         programme=programme,
         calendar=Calendar.from_programme(programme),
-        platform=settings.platforms[0],
+        platforms=settings.platforms,
         case_link=settings.case_link,
         qa_channel=programme.qa_channel,
     )

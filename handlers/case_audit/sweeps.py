@@ -28,6 +28,7 @@ from handlers.case_audit.messages import (
 from handlers.case_audit.moderation import moderation_due, moderation_reminder
 from handlers.case_audit.reflection import reflection_due, reflection_reminder, reflectors
 from handlers.core.calendar import Calendar
+from handlers.core.delivery import enqueue, enqueue_many
 from handlers.core.deps import Deps
 from handlers.core.recipients import dm
 from handlers.programme.schema import CaseAudit, ModerationRule, ReminderRule
@@ -45,7 +46,7 @@ from storage.case_audit import followups as audit_followups
 from storage.case_audit import people as audit_people
 from storage.case_audit import requests as audit_requests
 from storage.case_audit.people import PersonRef
-from storage.outbox import enqueue, enqueue_many, known_keys
+from storage.outbox import known_keys
 
 
 class _Gathered:
@@ -113,13 +114,13 @@ async def sweep_reminders(deps: Deps, now: dt.datetime) -> int:
         keys = {staff_id: reminder_key(staff_id, today) for staff_id in gathered.items}
         queued = await known_keys(session, keys.values())
         outgoing = [
-            todays_reminder(staff_id=staff_id, platform=deps.platform,
+            todays_reminder(staff_id=staff_id,
                             items=[compose() for compose in items], calendar=calendar, now=now,
                             away_until=gathered.people[staff_id].away_until)
             for staff_id, items in gathered.items.items()
             if keys[staff_id] not in queued
         ]  # fmt: skip
-        return await enqueue_many(session, [o for o in outgoing if o is not None], now=now)
+        return await enqueue_many(deps, session, [o for o in outgoing if o is not None], now=now)
 
 
 async def _audit_reminders(day: _Day) -> None:
@@ -261,10 +262,10 @@ async def sweep_escalations(deps: Deps, now: dt.datetime) -> int:
     async with deps.sessions.begin() as session:
         for key, manager, message in await _escalations(deps, session, calendar, today):
             sent += await enqueue(
+                deps,
                 session,
                 key=key,
                 recipient=dm(manager.staff_id),
-                platform=deps.platform,
                 message=message,
                 not_before=calendar.next_dm_time(now, manager.away_until),
                 now=now,
