@@ -1,7 +1,8 @@
 """Allocation through the database (SPEC §9): 10,000 practitioners, 1,500 auditors, 60,000 cases.
 
 Times make_plan (load + allocate) and run_allocation (also store + enqueue, with the commit) on
-SQLite and on the machine's PostgreSQL, after one earlier round so history is not empty.
+SQLite and on the machine's PostgreSQL, after one earlier round so history is not empty. The
+council runs Slack and Teams side by side, so each message's platform is looked up as well.
 """
 
 from __future__ import annotations
@@ -62,7 +63,11 @@ class _Council:
         staff_id = f"S{len(self.people) + 1:05d}"
         fte = 1.0 if self.rng.random() < 0.85 else self.rng.choice((0.5, 0.6, 0.8))
         email = f"{staff_id.lower()}@council.example"
-        record = PersonRecord(staff_id, f"Staff {staff_id}", email, role, team, service, manager)
+        # half the council on Slack, half on Teams: each DM's platform is looked up
+        on_slack = len(self.people) % 2 == 1
+        record = PersonRecord(staff_id, f"Staff {staff_id}", email, role, team, service, manager,
+                              slack_user_id=f"U{staff_id}" if on_slack else None,
+                              teams_user_id=None if on_slack else staff_id)  # fmt: skip
         self.people.append(record if fte == 1.0 else _with_fte(record, fte))
         return staff_id
 
@@ -129,7 +134,8 @@ class Figure:
 def _deps(sessions: Sessions, preset: str, now: dt.datetime) -> tuple[Deps, CaseAudit]:
     programme = load_programme(preset)
     calendar = Calendar.from_programme(programme)
-    deps = Deps(sessions, Wording(), VirtualClock(now), programme, calendar)
+    deps = Deps(sessions, Wording(), VirtualClock(now), programme, calendar,
+                platforms=("slack", "teams"))  # fmt: skip
     return deps, programme.of_kind(CaseAudit)[0]
 
 

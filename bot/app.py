@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -80,19 +81,20 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
         sandbox = "sandbox" in settings.platforms
         clock = MovableClock(start=settings.sandbox_start) if sandbox else SystemClock()
     wording = Wording(settings.templates_dir)
-    platform = settings.platforms[0]
     deps = Deps(
         sessions=sessions,
         wording=wording,
         clock=clock,
         programme=programme,
         calendar=calendar_for(programme),
-        platform=platform,
+        platforms=settings.platforms,
         case_link=settings.case_link,
         qa_channel=programme.qa_channel,
     )
     router = build_router(deps)
-    policy = DispatchPolicy(qa_recipient=f"channel:{programme.qa_channel}", qa_platform=platform)
+    # a parked message is reported in the QA team's channel on the first configured platform
+    qa_platform = settings.platforms[0]
+    policy = DispatchPolicy(qa_recipient=f"channel:{programme.qa_channel}", qa_platform=qa_platform)
     dispatcher = Dispatcher(sessions, build_platforms(settings), clock=clock, policy=policy)
     sweeps = build_sweeps(deps)
     app = web.Application(client_max_size=256 * 1024)
@@ -113,15 +115,20 @@ def calendar_for(programme: Programme) -> Calendar:
     )
 
 
+# The platform edges qabot can deliver through, by name; Slack and Teams are still to come.
+EDGES: dict[str, Callable[[Settings], Platform]] = {"sandbox": lambda _: SandboxPlatform()}
+
+
 def build_platforms(settings: Settings) -> list[Platform]:
-    """The platforms qabot delivers to; this version delivers to the sandbox only."""
-    missing = [name for name in settings.platforms if name != "sandbox"]
+    """One edge per configured platform, in the configured order, for the dispatcher to send
+    each outbox row through the edge its platform names."""
+    missing = [name for name in settings.platforms if name not in EDGES]
     if missing:
         raise UserError(
             f"this version of qabot cannot deliver to {' or '.join(missing)} yet; "
             "set QABOT_PLATFORM=sandbox to try it locally"
         )
-    return [SandboxPlatform()]
+    return [EDGES[name](settings) for name in settings.platforms]
 
 
 def build_sweeps(deps: Deps) -> Sweeps:

@@ -181,7 +181,7 @@ class Simulation:
         self.clock = VirtualClock(self.calendar.day_starts_at(start))
         self.platform = RecordingPlatform(self.clock)
         self.deps = Deps(sessions=sessions, wording=wording, clock=self.clock,
-                         programme=programme, calendar=self.calendar, platform=SIMULATION,
+                         programme=programme, calendar=self.calendar, platforms=(SIMULATION,),
                          qa_channel=programme.qa_channel)  # fmt: skip
         self.router = build_router(self.deps)
         self.sweeps = Sweeps(jobs(self.deps))

@@ -1,4 +1,4 @@
-"""What a person or channel has been sent on one platform, as the sandbox shows it."""
+"""What a person or channel has been sent, on every platform, as the sandbox shows it."""
 
 from __future__ import annotations
 
@@ -19,17 +19,15 @@ class Delivered:
     payload: dict[str, Any]
     sent_at: dt.datetime
     updated: bool
+    platform: str
 
 
-async def delivered_to(
-    session: AsyncSession, recipient: str, platform: str, limit: int = 50
-) -> list[Delivered]:
-    """The newest messages delivered to `recipient`, oldest first."""
+async def delivered_to(session: AsyncSession, recipient: str, limit: int = 50) -> list[Delivered]:
+    """The newest messages delivered to `recipient` on any platform, oldest first."""
     rows = await session.scalars(
         select(OutboxMessage)
         .where(
             OutboxMessage.recipient == recipient,
-            OutboxMessage.platform == platform,
             OutboxMessage.platform_message_id.is_not(None),
             OutboxMessage.replaces_key.is_(None),
         )
@@ -37,18 +35,24 @@ async def delivered_to(
         .limit(limit)
     )
     found = [
-        Delivered(r.idempotency_key, r.message_type, r.payload, r.sent_at or r.created_at, False)
+        Delivered(
+            r.idempotency_key,
+            r.message_type,
+            r.payload,
+            r.sent_at or r.created_at,
+            updated=False,
+            platform=r.platform,
+        )
         for r in rows
     ]
     return list(reversed(found))
 
 
-async def waiting_for(session: AsyncSession, recipient: str, platform: str) -> int:
-    """How many messages are queued for `recipient` and not yet sent."""
+async def waiting_for(session: AsyncSession, recipient: str) -> int:
+    """How many messages are queued for `recipient` on any platform and not yet sent."""
     count = await session.scalar(
         select(func.count()).where(
             OutboxMessage.recipient == recipient,
-            OutboxMessage.platform == platform,
             OutboxMessage.status == "pending",
             OutboxMessage.platform_message_id.is_(None),
         )
@@ -56,10 +60,9 @@ async def waiting_for(session: AsyncSession, recipient: str, platform: str) -> i
     return int(count or 0)
 
 
-async def channels_posted(session: AsyncSession, platform: str) -> list[str]:
+async def channels_posted(session: AsyncSession) -> list[str]:
+    """The channel roles anything was queued for, on any platform."""
     rows = await session.scalars(
-        select(OutboxMessage.recipient)
-        .distinct()
-        .where(OutboxMessage.platform == platform, OutboxMessage.recipient.like("channel:%"))
+        select(OutboxMessage.recipient).distinct().where(OutboxMessage.recipient.like("channel:%"))
     )
     return sorted(r.removeprefix("channel:") for r in rows)

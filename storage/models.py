@@ -344,6 +344,18 @@ class ConversationRef(Base):
     updated_at: Mapped[dt.datetime]
 
 
+class ChannelBinding(Base):
+    """The real channel a programme's channel role posts to on one platform."""
+
+    __tablename__ = "channel_bindings"
+    __table_args__ = (UniqueConstraint("platform", "role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(100))
+    channel_id: Mapped[str] = mapped_column(String(200))
+    bound_at: Mapped[dt.datetime]
+
+
 class Snooze(Base):
     __tablename__ = "snoozes"
     __table_args__ = (UniqueConstraint("person_id", "item"),)

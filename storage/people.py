@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any, cast
 
@@ -11,6 +11,7 @@ from sqlalchemy import Select, Table, bindparam, func, insert, or_, select, upda
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage._core import run
 from storage.models import AuditLogEntry, Base, Case, Person, Service, Team
 
 
@@ -327,3 +328,30 @@ async def count_people(session: AsyncSession, *, active_only: bool = False) -> i
     if active_only:
         query = query.where(Person.active)
     return int((await session.execute(query)).scalar_one())
+
+
+# The platforms on which qabot reaches a person by a user id from the roster; any other
+# platform (the sandbox, a simulation) knows everyone by their staff id.
+PLATFORM_USER_IDS = {"slack": Person.slack_user_id, "teams": Person.teams_user_id}
+LOOKUP_CHUNK = 5000  # staff ids per query: well inside SQLite's limit on bound values
+
+
+async def known_on(
+    session: AsyncSession, staff_ids: Collection[str], platforms: Collection[str]
+) -> dict[str, set[str]]:
+    """Which of `platforms` (of those with user ids) know each of these people: one query per
+    few thousand people. People with none of those ids are left out."""
+    columns = [(p, PLATFORM_USER_IDS[p]) for p in platforms if p in PLATFORM_USER_IDS]
+    if not staff_ids or not columns:
+        return {}
+    query = select(Person.staff_id, *(column for _, column in columns)).where(
+        Person.staff_id.in_(bindparam("staff_ids", expanding=True)),
+        or_(*(column.is_not(None) for _, column in columns)),
+    )
+    wanted = list(staff_ids)
+    found: dict[str, set[str]] = {}
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        chunk = {"staff_ids": wanted[start : start + LOOKUP_CHUNK]}
+        for staff_id, *ids in await run(session, query, chunk):
+            found[staff_id] = {p for (p, _), user_id in zip(columns, ids, strict=True) if user_id}
+    return found

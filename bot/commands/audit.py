@@ -97,7 +97,7 @@ async def _allocate(
         clock=_clock(args.as_of, programme),
         programme=programme,
         calendar=Calendar.from_programme(programme),
-        platform=settings.platforms[0],
+        platforms=settings.platforms,
         case_link=settings.case_link,
         qa_channel=programme.qa_channel,
     )

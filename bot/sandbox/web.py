@@ -23,6 +23,7 @@ from storage.people import StaffMember, person_by_staff_id, search_people
 HERE = Path(__file__).parent
 PLATFORM = "sandbox"
 MAX_FIELD = 5000
+PLATFORM_LABELS = {"slack": "Slack", "teams": "Teams"}
 ROLE_LABELS = {"cp_chair": "CP chair", "iro": "IRO", "qa_officer": "QA officer"}
 
 Handle = Callable[[Inbound], Awaitable[object]]
@@ -68,7 +69,7 @@ class SandboxSite:
         query = request.query.get("q", "").strip()[:100]
         async with self.sessions() as session:
             found = await search_people(session, query, 50)
-            channels = await channels_posted(session, PLATFORM)
+            channels = await channels_posted(session)
         people = [self._person_view(p) for p in found]
         return self._page("people.html", query=query, people=people, channels=channels)
 
@@ -79,8 +80,8 @@ class SandboxSite:
         )
         recipient = f"person:{person.staff_id}"
         async with self.sessions() as session:
-            sent = await delivered_to(session, recipient, PLATFORM)
-            pending = await waiting_for(session, recipient, PLATFORM)
+            sent = await delivered_to(session, recipient)
+            pending = await waiting_for(session, recipient)
         target = f"/sandbox/people/{person.staff_id}/act"
         messages = [self._message_view(d, target) for d in sent]
         return self._page(
@@ -127,7 +128,7 @@ class SandboxSite:
     async def channel(self, request: web.Request) -> web.Response:
         name = request.match_info["channel"]
         async with self.sessions() as session:
-            sent = await delivered_to(session, f"channel:{name}", PLATFORM)
+            sent = await delivered_to(session, f"channel:{name}")
         messages = [self._message_view(d, "") for d in sent]
         return self._page(
             "channel.html", channel=name, messages=messages, back=f"/sandbox/channels/{name}"
@@ -183,6 +184,10 @@ class SandboxSite:
             "when": _when(local),
             "html": html,
             "updated": delivered.updated,
+            # a message that went to Slack or Teams is shown too, labelled with where it went
+            "platform": PLATFORM_LABELS.get(delivered.platform, delivered.platform)
+            if delivered.platform != PLATFORM
+            else "",
         }
 
     def _person_view(self, person: StaffMember) -> dict[str, str]:

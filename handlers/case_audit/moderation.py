@@ -17,6 +17,7 @@ from handlers.case_audit import keys
 from handlers.case_audit.ids import OPEN_MODERATION, RECORD_MODERATION
 from handlers.case_audit.messages import audit_meta, reminder_buttons
 from handlers.core.calendar import Calendar
+from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.recipients import dm
@@ -33,7 +34,6 @@ from storage.case_audit.followups import ModeratorStanding
 from storage.case_audit.people import PersonRef
 from storage.case_audit.records import ModerationRow, RecordRef
 from storage.case_audit.requests import OpenModeration
-from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -129,10 +129,10 @@ async def request_moderation(
     moderation_id = await audit_records.add_moderation(session, record.id, moderator.id, now)
     due = moderation_due(calendar, rule, now)
     await enqueue(
+        deps,
         session,
         key=keys.moderation_requested(moderation_id),
         recipient=dm(moderator.staff_id),
-        platform=deps.platform,
         message=_requested(deps, view, record.grade, moderator, moderation_id, due),
         not_before=calendar.next_dm_time(now, moderator.away_until),
         now=now,
@@ -263,10 +263,10 @@ async def record_moderation(deps: Deps, session: AsyncSession, event: Inbound) -
     }
     meta = audit_meta("moderation.recorded", view, agreed=agrees)
     await enqueue(
+        deps,
         session,
         key=keys.moderation_recorded(row.id),
         recipient=dm(view.auditor.staff_id),
-        platform=deps.platform,
         message=deps.wording.compose("moderation_recorded", context, meta=meta),
         not_before=deps.calendar.next_dm_time(now, view.auditor.away_until),
         now=now,

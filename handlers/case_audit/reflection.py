@@ -16,6 +16,7 @@ from handlers.case_audit import keys
 from handlers.case_audit.ids import OPEN_REFLECTION, SAVE_REFLECTION
 from handlers.case_audit.messages import audit_meta, case_audit, reminder_buttons
 from handlers.core.calendar import Calendar
+from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.recipients import dm
@@ -29,7 +30,6 @@ from storage.case_audit import requests as audit_requests
 from storage.case_audit.audits import AllocationView
 from storage.case_audit.people import PersonRef
 from storage.models import AuditLogEntry
-from storage.outbox import enqueue
 
 QA_TEAM = Permissions().qa_team
 
@@ -122,10 +122,10 @@ async def request_reflections(
     sent = 0
     for person in reflectors(view, activity):
         sent += await enqueue(
+            deps,
             session,
             key=keys.reflection_requested(view.id, person.staff_id),
             recipient=dm(person.staff_id),
-            platform=deps.platform,
             message=reflection_form(deps, view, activity, person, due),
             not_before=calendar.next_dm_time(now, person.away_until),
             now=now,

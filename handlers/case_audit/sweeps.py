@@ -26,6 +26,7 @@ from handlers.case_audit.messages import (
 from handlers.case_audit.moderation import moderation_due, moderation_reminder
 from handlers.case_audit.reflection import reflection_due, reflection_reminder, reflectors
 from handlers.core.calendar import Calendar
+from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
 from handlers.core.recipients import dm
 from handlers.programme.schema import CaseAudit, ModerationRule, ReminderRule
@@ -37,7 +38,6 @@ from storage.case_audit import followups as audit_followups
 from storage.case_audit import people as audit_people
 from storage.case_audit import requests as audit_requests
 from storage.case_audit.people import PersonRef
-from storage.outbox import enqueue
 
 
 def _activities(deps: Deps) -> dict[str, CaseAudit]:
@@ -202,10 +202,10 @@ async def sweep_escalations(deps: Deps, now: dt.datetime) -> int:
     async with deps.sessions.begin() as session:
         for key, manager, message in await _escalations(deps, session, calendar, today):
             sent += await enqueue(
+                deps,
                 session,
                 key=key,
                 recipient=dm(manager.staff_id),
-                platform=deps.platform,
                 message=message,
                 not_before=calendar.next_dm_time(now, manager.away_until),
                 now=now,

@@ -32,7 +32,8 @@ class Deps:
     clock: Clock
     programme: Programme
     calendar: Calendar = field(default_factory=Calendar)
-    platform: str = "sandbox"
+    # the configured platforms in order; handlers/core/delivery.py picks among them
+    platforms: tuple[str, ...] = ("sandbox",)
     case_link: str | None = None
     qa_channel: str = "qa-team"
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from handlers.core.calendar import Calendar
+from handlers.core.delivery import Draft
 from message_templates.model import Button, Message
-from storage.outbox import Outgoing
 
 
 def reminder_key(staff_id: str, day: dt.date) -> str:
@@ -53,12 +53,11 @@ def _fields(message: Message) -> dict[str, Any]:
 def todays_reminder(
     *,
     staff_id: str,
-    platform: str,
     items: Sequence[Message],
     calendar: Calendar,
     now: dt.datetime,
     away_until: dt.date | None = None,
-) -> Outgoing | None:
+) -> Draft | None:
     """Today's one reminder message for a person, to queue; None if held.
 
     Outside their working hours (nights, weekends, holidays, leave) nothing is queued: the sweep
@@ -66,10 +65,9 @@ def todays_reminder(
     """
     if not items or calendar.next_dm_time(now, away_until) != now:
         return None
-    return Outgoing(
+    return Draft(
         key=reminder_key(staff_id, calendar.local_date(now)),
         recipient=f"person:{staff_id}",
-        platform=platform,
         message=gather(items),
         not_before=now,
     )

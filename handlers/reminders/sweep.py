@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from handlers.core.delivery import enqueue_many
 from handlers.core.deps import Deps
 from handlers.reminders.digest import reminder_key, todays_reminder
 from handlers.reminders.sources import ReminderDay, ReminderSource
 from storage import snoozes
-from storage.outbox import enqueue_many, known_keys
+from storage.outbox import known_keys
 
 SNOOZES_LOOK_BACK = dt.timedelta(days=14)
 
@@ -33,10 +34,10 @@ async def sweep_reminders(deps: Deps, sources: Sequence[ReminderSource], now: dt
         keys = {staff_id: reminder_key(staff_id, today) for staff_id in gathered.items}
         queued = await known_keys(session, keys.values())
         outgoing = [
-            todays_reminder(staff_id=staff_id, platform=deps.platform,
+            todays_reminder(staff_id=staff_id,
                             items=[compose() for compose in items], calendar=calendar, now=now,
                             away_until=gathered.people[staff_id].away_until)
             for staff_id, items in gathered.items.items()
             if keys[staff_id] not in queued
         ]  # fmt: skip
-        return await enqueue_many(session, [o for o in outgoing if o is not None], now=now)
+        return await enqueue_many(deps, session, [o for o in outgoing if o is not None], now=now)

@@ -19,6 +19,7 @@ from storage.people import (
     active_people,
     apply_roster,
     count_people,
+    known_on,
     known_people,
     person_by_staff_id,
     search_people,
@@ -184,3 +185,22 @@ async def test_known_people_and_search(sessions: Sessions) -> None:
     assert [p.staff_id for p in practitioners] == ["S3"]
     assert [p.staff_id for p in everyone] == ["S3", "S4"]
     assert wildcard == []
+
+
+async def test_known_on_finds_each_persons_platforms_in_one_lookup(sessions: Sessions) -> None:
+    roster = replace(PEOPLE, "S3", teams_user_id="29:amara")
+    roster = replace(roster, "S4", slack_user_id="U04", teams_user_id="29:jamie")
+    await apply(sessions, Roster(roster, ()))
+    async with sessions() as session:
+        everyone = {"S1", "S2", "S3", "S4", "S9"}
+        assert await known_on(session, everyone, ("slack", "teams")) == {
+            "S2": {"slack"},
+            "S3": {"teams"},
+            "S4": {"slack", "teams"},
+        }
+        assert await known_on(session, everyone, ("teams", "sandbox")) == {
+            "S3": {"teams"},
+            "S4": {"teams"},
+        }
+        assert await known_on(session, everyone, ("sandbox",)) == {}
+        assert await known_on(session, set(), ("slack",)) == {}

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.case_audit import keys
 from handlers.case_audit.allocation.plan import AllocationPlan
 from handlers.case_audit.messages import allocated, joined, led, notified
+from handlers.core.delivery import Draft, enqueue_many
 from handlers.core.deps import Deps
 from handlers.core.recipients import dm
 from handlers.programme.schema import CaseAudit
@@ -19,7 +20,6 @@ from storage.case_audit import audits
 from storage.case_audit import people as audit_people
 from storage.case_audit.audits import AllocationView
 from storage.case_audit.people import PersonRef
-from storage.outbox import Outgoing, enqueue_many
 
 
 async def announce(
@@ -43,7 +43,7 @@ async def announce(
     ]
     outgoing += await _joins(deps, session, activity, views, plan, now)
     outgoing += await _leads(deps, session, activity, views, plan, now)
-    return await enqueue_many(session, outgoing, now=now)
+    return await enqueue_many(deps, session, outgoing, now=now)
 
 
 async def _leads(
@@ -53,7 +53,7 @@ async def _leads(
     views: list[AllocationView],
     plan: AllocationPlan,
     now: dt.datetime,
-) -> list[Outgoing]:
+) -> list[Draft]:
     """Each service's lead auditor hears who audits how many in their service this round."""
     lead_of_case = {pair.case_ref: pair.lead_id for pair in plan.pairs}
     period = f"{month_names.month_name[plan.month]} {plan.year}"
@@ -70,15 +70,12 @@ async def _leads(
     return found
 
 
-def _direct(
-    deps: Deps, key: str, person: PersonRef, message: Message, now: dt.datetime
-) -> Outgoing:
+def _direct(deps: Deps, key: str, person: PersonRef, message: Message, now: dt.datetime) -> Draft:
     """A DM to queue, held until the person's next working hours (allocations are not reminders,
     but still never arrive at night or while someone is away)."""
-    return Outgoing(
+    return Draft(
         key=key,
         recipient=dm(person.staff_id),
-        platform=deps.platform,
         message=message,
         not_before=deps.calendar.next_dm_time(now, person.away_until),
     )
@@ -91,7 +88,7 @@ async def _joins(
     views: list[AllocationView],
     plan: AllocationPlan,
     now: dt.datetime,
-) -> list[Outgoing]:
+) -> list[Draft]:
     """Whoever joins one audit (Shropshire's principal social worker) hears which and when."""
     by_case = {view.case_ref: view for view in views}
     people = await audit_people.people_by_staff_id(session, {join.staff_id for join in plan.joins})

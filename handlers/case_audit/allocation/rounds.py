@@ -30,12 +30,12 @@ from handlers.case_audit.allocation.plan import (
     window_for,
 )
 from handlers.core.calendar import Calendar
+from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
 from handlers.programme.schema import CaseAudit
 from message_templates.model import Message
 from storage.case_audit import allocation_inputs, audits
 from storage.models import AuditRound
-from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
 # The scheduler allocates a period this many working days before its window opens.
@@ -94,10 +94,10 @@ async def run_allocation(
     count = await audits.add_allocations(session, new.id, rows, due_on=plan.window[1], now=now)
     sent = await announce(deps, session, activity, new.id, plan, now)
     sent += await enqueue(
+        deps,
         session,
         key=keys.summary(activity.id, period),
         recipient=f"channel:{deps.qa_channel}",
-        platform=deps.platform,
         message=summary(deps, activity, plan, dry_run=False),
         not_before=deps.calendar.next_dm_time(now),
         now=now,

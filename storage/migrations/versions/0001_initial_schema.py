@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 02:18:31.904504
+Create Date: 2026-11-27 05:38:16.933176
 """
 
 from collections.abc import Sequence
@@ -33,6 +33,16 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_log_at"), ["at"], unique=False)
 
+    op.create_table(
+        "channel_bindings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("role", sa.String(length=100), nullable=False),
+        sa.Column("channel_id", sa.String(length=200), nullable=False),
+        sa.Column("bound_at", storage.models.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_channel_bindings")),
+        sa.UniqueConstraint("platform", "role", name=op.f("uq_channel_bindings_platform")),
+    )
     op.create_table(
         "conversation_refs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -516,6 +526,7 @@ def downgrade() -> None:
     op.drop_table("outbox")
     op.drop_table("inbound_events")
     op.drop_table("conversation_refs")
+    op.drop_table("channel_bindings")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_at"))
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.core.calendar import Calendar
+from handlers.core.delivery import addressed
 from handlers.reminders.digest import gather, reminder_key, todays_reminder
 from message_templates.model import Button, Fact, Message
 from storage import Sessions
@@ -61,12 +62,13 @@ def test_nothing_to_gather_is_a_mistake() -> None:
 
 
 async def _remind(sessions: Sessions, now: dt.datetime, away: dt.date | None = None) -> bool:
-    outgoing = todays_reminder(staff_id="S0101", platform="sandbox", items=[CHECKLIST, AUDIT],
+    outgoing = todays_reminder(staff_id="S0101", items=[CHECKLIST, AUDIT],
                                calendar=CALENDAR, now=now, away_until=away)  # fmt: skip
     if outgoing is None:
         return False
     async with sessions.begin() as session:
-        return await enqueue_many(session, [outgoing], now=now) == 1
+        return await enqueue_many(session, await addressed(session, ("sandbox",), [outgoing]),
+                                  now=now) == 1  # fmt: skip
 
 
 async def test_at_most_one_reminder_message_a_working_day(sqlite_sessions: Sessions) -> None:

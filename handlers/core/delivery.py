@@ -1,0 +1,163 @@
+"""Where each outgoing message goes: the one place that picks a platform for it.
+
+A person (`person:<staff_id>`) is reached on the first configured platform that knows them:
+Slack by their Slack user id, Teams by their Teams user id, and a platform without user ids
+(the sandbox, a simulation) knows everyone. If none does, the first configured platform's edge
+looks them up by email.
+
+A channel post (`channel:<role>`) goes to the channel bound to that role on each configured
+platform, one outbox row per platform; the sandbox has every role. A role unbound on a platform
+is not posted there. The first configured platform's copy keeps the message's own key and each
+other platform's copy is keyed `<key>@<platform>`, so the keys stay the same however bindings
+change: binding a role later and queuing the post again sends only the missing copies.
+
+A reply to an inbound event goes back on the platform the event came from (handlers/core/
+inbound.py), whoever sent it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.core.deps import Deps
+from message_templates.model import Message
+from storage import channels, people
+from storage.outbox import Outgoing
+from storage.outbox import enqueue_many as store_many
+
+log = logging.getLogger(__name__)
+
+PERSON = "person:"
+CHANNEL = "channel:"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message to queue, before delivery decides which platform (or platforms) it goes to."""
+
+    key: str
+    recipient: str
+    message: Message
+    not_before: dt.datetime
+
+
+async def enqueue(
+    deps: Deps,
+    session: AsyncSession,
+    *,
+    key: str,
+    recipient: str,
+    message: Message,
+    not_before: dt.datetime,
+    now: dt.datetime | None = None,
+) -> int:
+    """Queue one message where it belongs; how many outbox rows were new (a channel post may
+    make one per platform; 0 if it was queued before)."""
+    return await enqueue_many(deps, session, [Draft(key, recipient, message, not_before)], now=now)
+
+
+async def enqueue_many(
+    deps: Deps, session: AsyncSession, drafts: Sequence[Draft], *, now: dt.datetime | None = None
+) -> int:
+    """Queue many messages, each where it belongs, looking people and channels up once for the
+    lot; how many outbox rows were new."""
+    return await store_many(session, await addressed(session, deps.platforms, drafts), now=now)
+
+
+async def addressed(
+    session: AsyncSession, platforms: Sequence[str], drafts: Sequence[Draft]
+) -> list[Outgoing]:
+    """The outbox rows for these messages on `platforms` (the configured ones, in order)."""
+    if not platforms:
+        raise ValueError("qabot needs at least one platform to deliver to")
+    staff_ids = {d.recipient.removeprefix(PERSON) for d in drafts if d.recipient.startswith(PERSON)}
+    roles = {d.recipient.removeprefix(CHANNEL) for d in drafts if d.recipient.startswith(CHANNEL)}
+    known = await people.known_on(session, staff_ids, _asked(platforms))
+    bound = await channels.bound_on(session, roles) if roles and _bindable(platforms) else {}
+    outgoing: list[Outgoing] = []
+    for draft in drafts:
+        if draft.recipient.startswith(CHANNEL):
+            role = draft.recipient.removeprefix(CHANNEL)
+            copies = channel_copies(draft.key, platforms, bound.get(role, set()))
+            for platform, key in copies:
+                outgoing.append(_outgoing(draft, platform, key))
+            if len(copies) < len(platforms):
+                _log_unbound(draft, role, platforms, copies)
+        else:
+            staff_id = draft.recipient.removeprefix(PERSON)
+            platform = person_platform(platforms, known.get(staff_id, set()))
+            outgoing.append(_outgoing(draft, platform, draft.key))
+    return outgoing
+
+
+def person_platform(platforms: Sequence[str], known_on: Collection[str]) -> str:
+    """The first of `platforms` that knows the person (by a user id in `known_on`, or a
+    platform without user ids); else the first platform, whose edge looks them up by email."""
+    for platform in platforms:
+        if _knows_everyone(platform) or platform in known_on:
+            return platform
+    return platforms[0]
+
+
+def channel_copies(
+    key: str, platforms: Sequence[str], bound_on: Collection[str]
+) -> list[tuple[str, str]]:
+    """(platform, key) for each platform a channel post goes to: each one where its role is
+    bound (every role on a platform without bindings); the first platform keeps the key."""
+    return [
+        (platform, key if index == 0 else f"{key}@{platform}")
+        for index, platform in enumerate(platforms)
+        if _knows_everyone(platform) or platform in bound_on
+    ]
+
+
+def _knows_everyone(platform: str) -> bool:
+    """The sandbox and a simulation reach everyone by staff id and have every channel."""
+    return platform not in people.PLATFORM_USER_IDS
+
+
+def _asked(platforms: Sequence[str]) -> list[str]:
+    """The platforms worth asking the database about: those before the first (if any) that
+    knows everyone, and only if the choice could fall on more than one platform."""
+    ahead = list(_until_everyone(platforms))
+    return ahead if len(platforms) > 1 else []
+
+
+def _until_everyone(platforms: Sequence[str]) -> Iterator[str]:
+    for platform in platforms:
+        if _knows_everyone(platform):
+            return
+        yield platform
+
+
+def _bindable(platforms: Sequence[str]) -> bool:
+    return any(not _knows_everyone(platform) for platform in platforms)
+
+
+def _outgoing(draft: Draft, platform: str, key: str) -> Outgoing:
+    return Outgoing(
+        key=key,
+        recipient=draft.recipient,
+        platform=platform,
+        message=draft.message,
+        not_before=draft.not_before,
+    )
+
+
+def _log_unbound(
+    draft: Draft, role: str, platforms: Sequence[str], copies: list[tuple[str, str]]
+) -> None:
+    posted = {platform for platform, _ in copies}
+    for platform in platforms:
+        if platform not in posted:
+            log.info(
+                "no %s channel bound for role %s: %s not posted there",
+                platform,
+                role,
+                draft.key,
+            )
