@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from message_templates.model import Message
 from scheduler.clock import VirtualClock
-from scheduler.dispatcher import Dispatcher, DispatchPolicy, PlatformError
+from scheduler.dispatcher import Dispatcher, DispatchPolicy, PlatformError, SendResult
 from scheduler.ratelimit import RateLimiter
 from storage import Sessions
 from storage.models import OutboxMessage
@@ -191,6 +191,32 @@ async def test_an_in_place_update_uses_the_stored_message_id(sessions: Sessions)
     await dispatcher.run_once(T0)
     assert platform.updated == [("person:S0012", "D-person:S0012", "m1", progress)]
     assert len(platform.sent) == 1
+
+
+class TickedWhileSending(RecordingPlatform):
+    """A checklist tick lands while the platform is still taking the message."""
+
+    def __init__(self, sessions: Sessions, tick: Message) -> None:
+        super().__init__()
+        self.sessions, self.tick = sessions, tick
+
+    async def send(self, recipient: str, message: Message) -> SendResult:
+        async with self.sessions.begin() as session:
+            assert await update_in_place(session, "checklist:7", self.tick, T0)
+        return await super().send(recipient, message)
+
+
+async def test_a_tick_during_the_send_goes_out_as_an_update(sessions: Sessions) -> None:
+    tick = Message(kind="checklist", text="1 of 5 done")
+    platform, clock = TickedWhileSending(sessions, tick), VirtualClock(T0)
+    dispatcher = make(sessions, platform, clock)
+    await put(sessions, "checklist:7")
+    await dispatcher.run_once(T0)
+    assert [m.meta["key"] for _, m in platform.sent] == ["checklist:7"]
+    assert (await rows(sessions))["checklist:7"].status == "pending"
+    await dispatcher.run_once(T0)
+    assert platform.updated == [("person:S0012", "D-person:S0012", "m1", tick)]
+    assert (await rows(sessions))["checklist:7"].status == "sent"
 
 
 async def test_sends_to_one_conversation_are_spaced_by_the_limiter(sessions: Sessions) -> None:
