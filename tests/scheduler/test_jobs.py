@@ -1,8 +1,7 @@
-"""The scheduler's jobs: one misfire policy, an idempotent sweep, the dispatcher loop."""
+"""The scheduler's jobs: one misfire policy, an idempotent sweep, draining the outbox."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import pytest
@@ -12,7 +11,6 @@ from message_templates.model import Message
 from scheduler.clock import VirtualClock
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import (
-    DISPATCH_JOB,
     JOB_DEFAULTS,
     SWEEP_JOB,
     Sweeps,
@@ -85,16 +83,13 @@ async def test_drain_outbox_delivers_everything_due(sqlite_sessions: Sessions) -
     assert len(platform.sent) == 1
 
 
-async def test_every_job_shares_the_one_misfire_policy(sqlite_sessions: Sessions) -> None:
+async def test_every_job_shares_the_one_misfire_policy() -> None:
     clock = VirtualClock(T0)
-    dispatcher = Dispatcher(sqlite_sessions, [RecordingPlatform()], clock=clock)
-    scheduler = build_scheduler(
-        clock=clock, sweeps=Sweeps(), dispatcher=dispatcher, stop=asyncio.Event()
-    )
+    scheduler = build_scheduler(clock=clock, sweeps=Sweeps())
     scheduler.start(paused=True)
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {SWEEP_JOB, DISPATCH_JOB}
+        assert set(jobs) == {SWEEP_JOB}
         for job in jobs.values():
             assert (job.coalesce, job.misfire_grace_time, job.max_instances) == (True, None, 1)
         assert jobs[SWEEP_JOB].next_run_time == T0  # the first sweep catches up at start
