@@ -49,10 +49,8 @@ class Sweeps:
         for name, sweep in self._sweeps.items():
             try:
                 total += await sweep(now)
-            except Exception as error:
-                logger.error(
-                    "sweep %s failed at %s: %s", name, now.isoformat(), type(error).__name__
-                )
+            except Exception:
+                logger.exception("sweep %s failed at %s", name, now.isoformat())
         return total
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -96,7 +97,28 @@ def make_engine(url: str) -> AsyncEngine:
     """
     if url.startswith(("sqlite:", "sqlite+")):
         return sqlite_setup(create_async_engine(async_url(url), hide_parameters=True))
-    return create_async_engine(async_url(url), pool_pre_ping=True, hide_parameters=True)
+    engine = create_async_engine(async_url(url), pool_pre_ping=True, hide_parameters=True)
+    event.listen(engine.sync_engine, "handle_error", _without_detail)
+    return engine
+
+
+def _without_detail(context: ExceptionContext) -> None:
+    """Keep PostgreSQL's primary error message and drop its DETAIL, which can quote the
+    values written ("Failing row contains (…)", "Key (…)=(…) already exists").
+
+    The driver's exception keeps its class and diagnostics (`diag`), so nothing that tells
+    errors apart changes; only the text shown in tracebacks and logs is shortened.
+    """
+    original = context.original_exception
+    diag = getattr(original, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    if not isinstance(primary, str) or not primary:
+        return
+    original.args = (primary,)
+    wrapped = context.sqlalchemy_exception
+    if wrapped is not None:
+        kind = type(original)
+        wrapped.args = (f"({kind.__module__}.{kind.__name__}) {primary}",)
 
 
 def make_private_engine(path: Path) -> AsyncEngine:
