@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from storage._sqlite_private import private_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+logger = logging.getLogger(__name__)
 
 
 class Sessions(async_sessionmaker[AsyncSession]):
@@ -130,7 +132,24 @@ def make_private_engine(path: Path) -> AsyncEngine:
 def sqlite_setup(engine: AsyncEngine) -> AsyncEngine:
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    event.listen(engine.sync_engine.pool, "invalidate", _sqlite_release)
     return engine
+
+
+def _sqlite_release(dbapi_connection: Any, _record: object, _error: object) -> None:
+    """Roll back a connection SQLAlchemy is about to throw away, e.g. because a request was
+    cancelled in the middle of a statement.
+
+    Closing it is not enough: the cancelled statement is still referenced (by the traceback
+    the cancellation carries), so SQLite keeps the connection, and its write lock, until that
+    is garbage collected; meanwhile every other writer finds the database locked.
+    """
+    if dbapi_connection is None:
+        return
+    try:
+        dbapi_connection.rollback()
+    except Exception:  # it is being closed anyway; the rollback only frees the lock sooner
+        logger.debug("rollback before closing an invalidated connection failed", exc_info=True)
 
 
 def _sqlite_begin(connection: Any) -> None:
