@@ -6,7 +6,6 @@ plain `meta` its handler set, whitelisted field by field.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -132,7 +131,3 @@ def counts_by_month(lines: Iterable[Mapping[str, Any]]) -> dict[str, Counter[str
     for line in lines:
         counts[line["type"]][month_of(line)] += 1
     return dict(counts)
-
-
-def local_day(line: Mapping[str, Any]) -> dt.date:
-    return dt.datetime.fromisoformat(line["at"]).date()

@@ -21,6 +21,7 @@ from storage.outbox import Claimed, Receipt, claim_due, enqueue, mark_parked, ma
 logger = logging.getLogger(__name__)
 
 PARKED_ALERT = "parked_alert"
+ERROR_TEXT = 300  # characters of a failure's text kept on its row: enough to diagnose it
 
 
 @dataclass(frozen=True)
@@ -34,16 +35,33 @@ class SendResult:
 class PlatformError(Exception):
     """A failed send: `retry_after` for a 429, `permanent` when retrying cannot help.
 
-    `reason` is logged and stored: a platform error code, never message content.
+    `reason` is short and shown to the QA team if the message is parked: a platform error code
+    or an exception's class, never message content. `detail`, stored on the row and logged,
+    is the fuller text to diagnose it by (the reason itself unless given).
     """
 
     def __init__(
-        self, reason: str, *, retry_after: float | None = None, permanent: bool = False
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        detail: str | None = None,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.permanent = permanent
+        self.detail = detail or reason
+
+    @classmethod
+    def unexpected(cls, error: Exception) -> PlatformError:
+        """Any other failure, retried like a timeout: its class, and its text to diagnose it."""
+        name = type(error).__name__
+        text = f"{name}: {error}" if str(error) else name
+        if len(text) > ERROR_TEXT:
+            text = text[: ERROR_TEXT - 1] + "…"
+        return cls(name, detail=text)
 
 
 class Platform(Protocol):
@@ -118,7 +136,7 @@ class Dispatcher:
         )
         for outcome in outcomes:
             if isinstance(outcome, Exception):  # its rows come back when their lease ends
-                logger.error("a conversation's deliveries failed: %s", type(outcome).__name__)
+                logger.error("a conversation's deliveries failed", exc_info=outcome)
             elif isinstance(outcome, BaseException):
                 raise outcome
         return len(claimed)
@@ -128,8 +146,8 @@ class Dispatcher:
         while not stop.is_set():
             try:
                 handled = await self.run_once(self._clock.now())
-            except Exception as error:  # the database may be briefly away; keep going
-                logger.error("dispatch pass failed: %s", type(error).__name__)
+            except Exception:  # the database may be briefly away; keep going
+                logger.exception("dispatch pass failed")
                 handled = 0
             if handled == 0:
                 await self._rest(stop)
@@ -180,45 +198,50 @@ class Dispatcher:
                 result = await platform.send(row.recipient, row.message)
                 message_id, conversation = result.message_id, result.conversation
         except PlatformError as error:
-            await self._failed(row, error)
+            await self._failed(row, error, error)
             return
         except Exception as error:  # an unknown failure is retried like a timeout
-            await self._failed(row, PlatformError(type(error).__name__))
+            await self._failed(row, PlatformError.unexpected(error), error)
             return
         try:
             await self._receipts.record(Receipt(row, message_id, conversation))
-        except Exception as error:  # delivered but unrecorded: it goes again once the lease ends
-            logger.error("delivered %s but could not record it: %s", row.key, type(error).__name__)
+        except Exception:  # delivered but unrecorded: it goes again once the lease ends
+            logger.exception("delivered %s but could not record it", row.key)
             return
         logger.info("delivered %s (attempt %d)", row.key, row.attempts)
 
-    async def _failed(self, row: Claimed, error: PlatformError) -> None:
+    async def _failed(self, row: Claimed, error: PlatformError, cause: Exception) -> None:
+        """Retry later or park; `cause` is what was raised, logged with its traceback."""
         now = self._clock.now()
         if error.retry_after is not None:
             self._limiter.hold(row.platform, row.recipient, error.retry_after)
             later = now + dt.timedelta(seconds=error.retry_after)
             async with self._sessions.begin() as session:
                 await mark_retry(
-                    session, row, next_at=later, error=error.reason, count_attempt=False
+                    session, row, next_at=later, error=error.detail, count_attempt=False
                 )
             logger.warning("rate limited on %s; retry after %.1fs", row.key, error.retry_after)
             raise _RateLimited(error.retry_after)
         if error.permanent or row.attempts >= self._policy.max_attempts:
-            await self._park(row, error.reason, now)
+            await self._park(row, error, now, cause)
             return
         later = now + dt.timedelta(seconds=self._backoff(row.attempts))
         async with self._sessions.begin() as session:
-            await mark_retry(session, row, next_at=later, error=error.reason)
-        logger.warning("attempt %d of %s failed: %s", row.attempts, row.key, error.reason)
+            await mark_retry(session, row, next_at=later, error=error.detail)
+        logger.warning(
+            "attempt %d of %s failed: %s", row.attempts, row.key, error.detail, exc_info=cause
+        )
 
     def _backoff(self, attempts: int) -> float:
         """Exponential, capped, with jitter so many failed rows do not retry in step."""
         ceiling = min(self._policy.backoff_cap, self._policy.backoff_base * 2.0 ** (attempts - 1))
         return ceiling * self._rng.uniform(0.5, 1.0)
 
-    async def _park(self, row: Claimed, reason: str, now: dt.datetime) -> None:
+    async def _park(
+        self, row: Claimed, error: PlatformError, now: dt.datetime, cause: Exception
+    ) -> None:
         async with self._sessions.begin() as session:
-            if not await mark_parked(session, row, error=reason):
+            if not await mark_parked(session, row, error=error.detail):
                 return
             if row.message.kind != PARKED_ALERT:
                 await enqueue(
@@ -226,23 +249,26 @@ class Dispatcher:
                     key=f"parked:{row.id}",
                     recipient=self._policy.qa_recipient,
                     platform=self._policy.qa_platform or row.platform,
-                    message=parked_alert(row),
+                    message=parked_alert(row, error.reason),
                     not_before=now,
                     now=now,
                 )
-        logger.error("parked %s after %d attempts: %s", row.key, row.attempts, reason)
+        logger.error(
+            "parked %s after %d attempts: %s", row.key, row.attempts, error.detail, exc_info=cause
+        )
 
 
-def parked_alert(row: Claimed) -> Message:
-    """Tells the QA team a message is stuck: its kind and key only, never its content."""
+def parked_alert(row: Claimed, reason: str) -> Message:
+    """Tells the QA team a message is stuck: its kind, key and the error's code or class only,
+    never its content (the row keeps the error's full text)."""
     text = (
         f"qabot stopped trying to deliver a {row.message.kind} message ({row.key}) "
-        f"after {row.attempts} attempts. It is kept in the outbox, not lost."
+        f"after {row.attempts} attempts ({reason}). It is kept in the outbox, not lost."
     )
     return Message(
         kind=PARKED_ALERT,
         title="A message could not be delivered",
         text=text,
         fallback=text,
-        meta={"key": row.key, "message_kind": row.message.kind},
+        meta={"key": row.key, "message_kind": row.message.kind, "reason": reason},
     )

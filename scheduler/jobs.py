@@ -1,8 +1,11 @@
-"""APScheduler jobs: the due-items sweep and the dispatcher loop, with one misfire policy."""
+"""APScheduler jobs: the due-items sweep, with one misfire policy.
+
+The dispatcher is not a job: it runs as a task of its own for the life of the process (see
+`Dispatcher.run_forever`), woken when something is enqueued.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -23,7 +26,6 @@ Sweep = Callable[[dt.datetime], Awaitable[int]]
 # skip a monthly job missed during an outage; with no limit and coalescing it runs once.
 JOB_DEFAULTS: dict[str, Any] = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
 SWEEP_JOB = "sweep_due"
-DISPATCH_JOB = "dispatcher"
 
 
 class Sweeps:
@@ -49,10 +51,8 @@ class Sweeps:
         for name, sweep in self._sweeps.items():
             try:
                 total += await sweep(now)
-            except Exception as error:
-                logger.error(
-                    "sweep %s failed at %s: %s", name, now.isoformat(), type(error).__name__
-                )
+            except Exception:
+                logger.exception("sweep %s failed at %s", name, now.isoformat())
         return total
 
 
@@ -69,21 +69,14 @@ async def drain_outbox(dispatcher: Dispatcher, clock: Clock) -> int:
     return total
 
 
-async def run_dispatcher(dispatcher: Dispatcher, stop: asyncio.Event) -> None:
-    """The dispatcher loop job: runs for the life of the scheduler."""
-    await dispatcher.run_forever(stop)
-
-
 def build_scheduler(
     *,
     clock: Clock,
     sweeps: Sweeps,
-    dispatcher: Dispatcher | None = None,
-    stop: asyncio.Event | None = None,
     timezone: str = "Europe/London",
     sweep_every: dt.timedelta = dt.timedelta(minutes=1),
 ) -> AsyncIOScheduler:
-    """A scheduler with the sweep (first run at start, to catch up) and the dispatcher loop."""
+    """A scheduler with the sweep, whose first run is at start, to catch up."""
     zone = ZoneInfo(timezone)
     scheduler = AsyncIOScheduler(timezone=zone, job_defaults=dict(JOB_DEFAULTS))
     scheduler.add_job(
@@ -93,12 +86,4 @@ def build_scheduler(
         id=SWEEP_JOB,
         next_run_time=clock.now(),
     )
-    if dispatcher is not None:
-        scheduler.add_job(
-            run_dispatcher,
-            "date",
-            args=[dispatcher, stop or asyncio.Event()],
-            id=DISPATCH_JOB,
-            run_date=clock.now(),
-        )
     return scheduler

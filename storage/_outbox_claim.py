@@ -122,10 +122,10 @@ async def _replaced_refs(session: AsyncSession, keys: list[str]) -> dict[str, Se
             OutboxMessage.platform_message_id.is_not(None),
         )
     )
-    return {row.idempotency_key: sent_ref(row) for row in result.scalars()}
+    return {row.idempotency_key: _sent_ref(row) for row in result.scalars()}
 
 
-def sent_ref(row: OutboxMessage | Row[Any]) -> SentRef:
+def _sent_ref(row: OutboxMessage | Row[Any]) -> SentRef:
     assert row.platform_message_id is not None
     return SentRef(row.platform, row.platform_conversation, row.platform_message_id)
 
@@ -133,7 +133,7 @@ def sent_ref(row: OutboxMessage | Row[Any]) -> SentRef:
 def _claimed(row: Row[Any], replaced: dict[str, SentRef]) -> Claimed:
     target: SentRef | None = None
     if row.platform_message_id is not None:
-        target = sent_ref(row)
+        target = _sent_ref(row)
     elif row.replaces_key in replaced:
         target = replaced[row.replaces_key]
     assert row.lease_until is not None

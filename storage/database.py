@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from storage._sqlite_private import private_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+logger = logging.getLogger(__name__)
 
 
 class Sessions(async_sessionmaker[AsyncSession]):
@@ -96,7 +99,28 @@ def make_engine(url: str) -> AsyncEngine:
     """
     if url.startswith(("sqlite:", "sqlite+")):
         return sqlite_setup(create_async_engine(async_url(url), hide_parameters=True))
-    return create_async_engine(async_url(url), pool_pre_ping=True, hide_parameters=True)
+    engine = create_async_engine(async_url(url), pool_pre_ping=True, hide_parameters=True)
+    event.listen(engine.sync_engine, "handle_error", _without_detail)
+    return engine
+
+
+def _without_detail(context: ExceptionContext) -> None:
+    """Keep PostgreSQL's primary error message and drop its DETAIL, which can quote the
+    values written ("Failing row contains (…)", "Key (…)=(…) already exists").
+
+    The driver's exception keeps its class and diagnostics (`diag`), so nothing that tells
+    errors apart changes; only the text shown in tracebacks and logs is shortened.
+    """
+    original = context.original_exception
+    diag = getattr(original, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    if not isinstance(primary, str) or not primary:
+        return
+    original.args = (primary,)
+    wrapped = context.sqlalchemy_exception
+    if wrapped is not None:
+        kind = type(original)
+        wrapped.args = (f"({kind.__module__}.{kind.__name__}) {primary}",)
 
 
 def make_private_engine(path: Path) -> AsyncEngine:
@@ -108,7 +132,24 @@ def make_private_engine(path: Path) -> AsyncEngine:
 def sqlite_setup(engine: AsyncEngine) -> AsyncEngine:
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    event.listen(engine.sync_engine.pool, "invalidate", _sqlite_release)
     return engine
+
+
+def _sqlite_release(dbapi_connection: Any, _record: object, _error: object) -> None:
+    """Roll back a connection SQLAlchemy is about to throw away, e.g. because a request was
+    cancelled in the middle of a statement.
+
+    Closing it is not enough: the cancelled statement is still referenced (by the traceback
+    the cancellation carries), so SQLite keeps the connection, and its write lock, until that
+    is garbage collected; meanwhile every other writer finds the database locked.
+    """
+    if dbapi_connection is None:
+        return
+    try:
+        dbapi_connection.rollback()
+    except Exception:  # it is being closed anyway; the rollback only frees the lock sooner
+        logger.debug("rollback before closing an invalidated connection failed", exc_info=True)
 
 
 def _sqlite_begin(connection: Any) -> None:

@@ -18,10 +18,8 @@ from storage._outbox_claim import (
     SENDING,
     SENT,
     Claimed,
-    SentRef,
     claim_due,
     outbox_table,
-    sent_ref,
 )
 from storage.models import OutboxMessage
 
@@ -33,18 +31,14 @@ __all__ = [
     "Claimed",
     "Outgoing",
     "Receipt",
-    "SentRef",
     "claim_due",
     "enqueue",
     "enqueue_many",
     "known_keys",
     "mark_parked",
     "mark_retry",
-    "mark_sent",
     "mark_sent_many",
     "never_sent",
-    "release",
-    "sent_message_ref",
     "update_in_place",
 ]
 
@@ -153,30 +147,6 @@ async def _record(session: AsyncSession, claimed: Claimed, **values: Any) -> boo
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
 
-async def mark_sent(
-    session: AsyncSession,
-    claimed: Claimed,
-    *,
-    now: dt.datetime,
-    message_id: str,
-    conversation: str | None,
-) -> bool:
-    """Record delivery; content updated meanwhile stays pending, as an update of this message."""
-    newer = OutboxMessage.revision != claimed.revision
-    return await _record(
-        session,
-        claimed,
-        status=case((newer, PENDING), else_=SENT),
-        attempts=case((newer, 0), else_=OutboxMessage.attempts),
-        next_attempt_at=now,
-        lease_until=None,
-        platform_message_id=message_id,
-        platform_conversation=conversation,
-        last_error=None,
-        sent_at=now,
-    )
-
-
 @dataclass(frozen=True)
 class Receipt:
     """A delivery to record: the claimed row and where the platform put it."""
@@ -189,7 +159,12 @@ class Receipt:
 async def mark_sent_many(
     session: AsyncSession, receipts: Sequence[Receipt], *, now: dt.datetime
 ) -> None:
-    """Record many deliveries in one statement; rows whose lease was lost are left alone."""
+    """Record many deliveries in one statement; rows whose lease was lost are left alone.
+
+    A row whose content was updated while it was in flight (`update_in_place` moved its
+    revision on) is not marked sent: it goes back to pending, due at once, as an update of
+    the platform message just delivered, so the newer content still goes out.
+    """
     if not receipts:
         return
     parameters = [
@@ -253,11 +228,6 @@ async def mark_retry(
     )
 
 
-async def release(session: AsyncSession, claimed: Claimed, *, now: dt.datetime) -> bool:
-    """Hand back a row this dispatcher claimed but did not try, as if never claimed."""
-    return await mark_retry(session, claimed, next_at=now, error="", count_attempt=False)
-
-
 async def mark_parked(session: AsyncSession, claimed: Claimed, *, error: str) -> bool:
     """Stop trying: the row is kept for the QA team to see, never dropped."""
     return await _record(session, claimed, status=PARKED, lease_until=None, last_error=error[:500])
@@ -297,14 +267,3 @@ def _update_in_place() -> Any:
 
 
 _UPDATE_IN_PLACE = _update_in_place()
-
-
-async def sent_message_ref(session: AsyncSession, key: str) -> SentRef | None:
-    """Where the message stored under `key` was delivered, once it has been."""
-    row = await session.scalar(
-        select(OutboxMessage).where(
-            OutboxMessage.idempotency_key == key,
-            OutboxMessage.platform_message_id.is_not(None),
-        )
-    )
-    return sent_ref(row) if row is not None else None

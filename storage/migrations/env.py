@@ -14,7 +14,7 @@ if context.is_offline_mode():
     with context.begin_transaction():
         context.run_migrations()
 else:
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)  # as the app's engines: no values in errors
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from message_templates.model import Message
 from scheduler.clock import VirtualClock
-from scheduler.dispatcher import Dispatcher, DispatchPolicy, PlatformError
+from scheduler.dispatcher import Dispatcher, DispatchPolicy, PlatformError, SendResult
 from scheduler.ratelimit import RateLimiter
 from storage import Sessions
 from storage.models import OutboxMessage
@@ -125,7 +125,11 @@ async def test_after_n_failures_the_row_is_parked_and_the_qa_team_told(
     await dispatcher.run_once(clock.now())
     ((recipient, alert),) = platform.sent
     assert recipient == "channel:qa-team" and alert.kind == "parked_alert"
-    assert alert.meta == {"key": "allocation:1", "message_kind": "audit_allocated"}
+    assert alert.meta == {
+        "key": "allocation:1",
+        "message_kind": "audit_allocated",
+        "reason": "timeout after 30.0s",
+    }
     assert "C-000123" not in str(alert.to_dict())
     assert "allocation:1" in caplog.text and BODY not in caplog.text
     assert await dispatcher.run_once(clock.now() + dt.timedelta(days=30)) == 0
@@ -140,6 +144,33 @@ async def test_a_permanent_error_parks_at_once(sessions: Sessions) -> None:
     await dispatcher.run_once(T0)
     assert (await rows(sessions))["post:1"].last_error == "channel_not_found"
     assert [r for r, _ in platform.sent] == ["channel:qa-leads"]
+
+
+class SlackApiError(Exception):
+    """What a platform's client library raises, its response in its text."""
+
+
+async def test_a_parked_row_keeps_the_errors_text_and_the_log_its_traceback(
+    sessions: Sessions, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = "The request to the Slack API failed. The server responded with: "
+    failure = SlackApiError(response + "{'ok': False, 'error': 'ratelimited'}" + " ." * 400)
+    platform, clock = RecordingPlatform(failures=[failure]), VirtualClock(T0)
+    dispatcher = make(sessions, platform, clock, max_attempts=1)
+    await put(sessions, "allocation:1")
+    with caplog.at_level(logging.WARNING, logger="scheduler.dispatcher"):
+        await dispatcher.run_once(T0)
+    error = (await rows(sessions))["allocation:1"].last_error
+    assert error is not None and error.startswith("SlackApiError: " + response)
+    assert "'error': 'ratelimited'" in error and len(error) <= 300  # not the whole of it
+    (parked,) = [r for r in caplog.records if r.message.startswith("parked allocation:1")]
+    assert parked.exc_info is not None and parked.exc_info[1] is failure
+    assert "Traceback" in caplog.text and "ratelimited" in caplog.text
+    assert BODY not in caplog.text and "C-000123" not in caplog.text
+    await dispatcher.run_once(T0)
+    ((_, alert),) = platform.sent
+    assert alert.meta["reason"] == "SlackApiError" and "(SlackApiError)" in alert.text
+    assert response not in alert.text  # the QA team sees the class; the row keeps the text
 
 
 async def test_a_failing_alert_is_not_alerted_about(sessions: Sessions) -> None:
@@ -191,6 +222,32 @@ async def test_an_in_place_update_uses_the_stored_message_id(sessions: Sessions)
     await dispatcher.run_once(T0)
     assert platform.updated == [("person:S0012", "D-person:S0012", "m1", progress)]
     assert len(platform.sent) == 1
+
+
+class TickedWhileSending(RecordingPlatform):
+    """A checklist tick lands while the platform is still taking the message."""
+
+    def __init__(self, sessions: Sessions, tick: Message) -> None:
+        super().__init__()
+        self.sessions, self.tick = sessions, tick
+
+    async def send(self, recipient: str, message: Message) -> SendResult:
+        async with self.sessions.begin() as session:
+            assert await update_in_place(session, "checklist:7", self.tick, T0)
+        return await super().send(recipient, message)
+
+
+async def test_a_tick_during_the_send_goes_out_as_an_update(sessions: Sessions) -> None:
+    tick = Message(kind="checklist", text="1 of 5 done")
+    platform, clock = TickedWhileSending(sessions, tick), VirtualClock(T0)
+    dispatcher = make(sessions, platform, clock)
+    await put(sessions, "checklist:7")
+    await dispatcher.run_once(T0)
+    assert [m.meta["key"] for _, m in platform.sent] == ["checklist:7"]
+    assert (await rows(sessions))["checklist:7"].status == "pending"
+    await dispatcher.run_once(T0)
+    assert platform.updated == [("person:S0012", "D-person:S0012", "m1", tick)]
+    assert (await rows(sessions))["checklist:7"].status == "sent"
 
 
 async def test_sends_to_one_conversation_are_spaced_by_the_limiter(sessions: Sessions) -> None:

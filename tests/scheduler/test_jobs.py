@@ -1,18 +1,18 @@
-"""The scheduler's jobs: one misfire policy, an idempotent sweep, the dispatcher loop."""
+"""The scheduler's jobs: one misfire policy, an idempotent sweep, draining the outbox."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import logging
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from message_templates.model import Message
 from scheduler.clock import VirtualClock
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import (
-    DISPATCH_JOB,
     JOB_DEFAULTS,
     SWEEP_JOB,
     Sweeps,
@@ -21,7 +21,8 @@ from scheduler.jobs import (
     sweep_due,
 )
 from storage import Sessions
-from storage.models import OutboxMessage
+from storage._core import run
+from storage.models import OutboxMessage, Reflection
 from storage.outbox import enqueue
 from tests.scheduler.fakes import RecordingPlatform
 
@@ -85,16 +86,13 @@ async def test_drain_outbox_delivers_everything_due(sqlite_sessions: Sessions) -
     assert len(platform.sent) == 1
 
 
-async def test_every_job_shares_the_one_misfire_policy(sqlite_sessions: Sessions) -> None:
+async def test_every_job_shares_the_one_misfire_policy() -> None:
     clock = VirtualClock(T0)
-    dispatcher = Dispatcher(sqlite_sessions, [RecordingPlatform()], clock=clock)
-    scheduler = build_scheduler(
-        clock=clock, sweeps=Sweeps(), dispatcher=dispatcher, stop=asyncio.Event()
-    )
+    scheduler = build_scheduler(clock=clock, sweeps=Sweeps())
     scheduler.start(paused=True)
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {SWEEP_JOB, DISPATCH_JOB}
+        assert set(jobs) == {SWEEP_JOB}
         for job in jobs.values():
             assert (job.coalesce, job.misfire_grace_time, job.max_instances) == (True, None, 1)
         assert jobs[SWEEP_JOB].next_run_time == T0  # the first sweep catches up at start
@@ -102,3 +100,33 @@ async def test_every_job_shares_the_one_misfire_policy(sqlite_sessions: Sessions
     finally:
         scheduler.shutdown(wait=False)
     assert JOB_DEFAULTS["misfire_grace_time"] is None
+
+
+WORDS = "We worried about the home visit notes"
+
+
+async def test_a_failed_sweep_is_logged_with_its_traceback_but_not_what_it_wrote(
+    sessions: Sessions, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database refuses a row (here a reflection missing its audit): the log names the
+    sweep and keeps the traceback, but neither the statement's values nor PostgreSQL's DETAIL,
+    which would quote the failing row."""
+
+    async def broken(now: dt.datetime) -> int:
+        async with sessions.begin() as session:
+            await run(session, insert(Reflection), {
+                "allocation_id": None, "person_id": None, "prompt": "worried", "answer": WORDS,
+                "created_at": now, "updated_at": now,
+            })  # fmt: skip
+        return 1
+
+    sweeps = Sweeps()
+    sweeps.register("reflections", broken)
+    with caplog.at_level(logging.ERROR, logger="scheduler.jobs"):
+        assert await sweeps.run(T0) == 0
+    (record,) = caplog.records
+    assert record.exc_info is not None and isinstance(record.exc_info[1], IntegrityError)
+    assert "sweep reflections failed" in caplog.text and "Traceback" in caplog.text
+    assert "allocation_id" in caplog.text  # still says what went wrong
+    assert "hidden due to hide_parameters" in caplog.text
+    assert WORDS not in caplog.text and "Failing row" not in caplog.text

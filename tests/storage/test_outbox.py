@@ -11,15 +11,15 @@ from message_templates.model import Message
 from storage import Sessions
 from storage.models import OutboxMessage
 from storage.outbox import (
+    Claimed,
     Outgoing,
+    Receipt,
     claim_due,
     enqueue,
     enqueue_many,
     mark_parked,
     mark_retry,
-    mark_sent,
-    release,
-    sent_message_ref,
+    mark_sent_many,
     update_in_place,
 )
 
@@ -38,6 +38,15 @@ async def _enqueue(sessions: Sessions, key: str, at: dt.datetime = T0, **extra: 
             not_before=at,
             **extra,
         )
+
+
+async def _sent(sessions: Sessions, *deliveries: tuple[Claimed, str], at: dt.datetime = T0) -> None:
+    """Record deliveries the way the dispatcher does: all together, in one statement."""
+    receipts = [
+        Receipt(claimed, message_id, f"D-{message_id}") for claimed, message_id in deliveries
+    ]
+    async with sessions.begin() as session:
+        await mark_sent_many(session, receipts, now=at)
 
 
 async def _status(sessions: Sessions, key: str) -> OutboxMessage:
@@ -80,15 +89,19 @@ async def test_an_expired_lease_is_claimed_again(sessions: Sessions) -> None:
     async with sessions.begin() as session:
         (again,) = await claim_due(session, now=T0 + LEASE, limit=10, lease=LEASE)
     assert again.key == "a" and again.attempts == 2
-    async with sessions.begin() as session:
-        # the crashed holder's outcome no longer counts
-        assert not await mark_sent(session, crashed, now=T0, message_id="x", conversation=None)
-        assert await mark_sent(session, again, now=T0, message_id="m1", conversation="D1")
+    await _sent(sessions, (crashed, "x"))  # the crashed holder's outcome no longer counts
     row = await _status(sessions, "a")
-    assert (row.status, row.platform_message_id) == ("sent", "m1")
+    assert (row.status, row.platform_message_id) == ("sending", None)
+    await _sent(sessions, (again, "m1"))
+    row = await _status(sessions, "a")
+    assert (row.status, row.platform_message_id, row.platform_conversation) == (
+        "sent",
+        "m1",
+        "D-m1",
+    )
 
 
-async def test_retry_waits_and_release_gives_the_attempt_back(sessions: Sessions) -> None:
+async def test_retry_waits_and_a_rate_limit_gives_the_attempt_back(sessions: Sessions) -> None:
     await _enqueue(sessions, "a")
     async with sessions.begin() as session:
         (claimed,) = await claim_due(session, now=T0, limit=10, lease=LEASE)
@@ -98,7 +111,7 @@ async def test_retry_waits_and_release_gives_the_attempt_back(sessions: Sessions
     async with sessions.begin() as session:
         assert await claim_due(session, now=T0, limit=10, lease=LEASE) == []
         (claimed,) = await claim_due(session, now=T0 + LEASE, limit=10, lease=LEASE)
-        await release(session, claimed, now=T0)
+        await mark_retry(session, claimed, next_at=T0, error="ratelimited", count_attempt=False)
     assert (await _status(sessions, "a")).attempts == 1
 
 
@@ -117,37 +130,57 @@ async def test_update_in_place_requeues_a_sent_message_against_its_id(sessions: 
     await _enqueue(sessions, "checklist:7")
     async with sessions.begin() as session:
         (claimed,) = await claim_due(session, now=T0, limit=10, lease=LEASE)
-        await mark_sent(session, claimed, now=T0, message_id="ts1", conversation="D1")
+    await _sent(sessions, (claimed, "ts1"))
     later = T0 + dt.timedelta(minutes=5)
     async with sessions.begin() as session:
         assert await update_in_place(
             session, "checklist:7", Message(kind="checklist", text="2/5"), later
         )
         (update,) = await claim_due(session, now=later, limit=10, lease=LEASE)
-    assert (update.target_id, update.target_conversation) == ("ts1", "D1")
+    assert (update.target_id, update.target_conversation) == ("ts1", "D-ts1")
     assert update.message.text == "2/5" and update.attempts == 1
-    async with sessions() as session:
-        ref = await sent_message_ref(session, "checklist:7")
-    assert ref is not None and (ref.message_id, ref.conversation) == ("ts1", "D1")
 
 
-async def test_an_update_during_a_send_is_delivered_afterwards(sessions: Sessions) -> None:
+async def test_a_tick_while_its_message_is_in_flight_is_never_lost(sessions: Sessions) -> None:
+    """The checklist is claimed and on its way when a tick updates it in place: recording the
+    delivery (with others, in one statement) leaves the tick pending, as an update of the
+    message just sent, and it goes out; the untouched message beside it is simply sent."""
     await _enqueue(sessions, "checklist:7")
+    await _enqueue(sessions, "allocation:1")
     async with sessions.begin() as session:
-        (in_flight,) = await claim_due(session, now=T0, limit=10, lease=LEASE)
+        in_flight = {c.key: c for c in await claim_due(session, now=T0, limit=10, lease=LEASE)}
+    ticked = Message(kind="checklist", text="1/5")
     async with sessions.begin() as session:
-        await update_in_place(session, "checklist:7", Message(kind="checklist", text="1/5"), T0)
+        assert await update_in_place(session, "checklist:7", ticked, T0)
+    assert (await _status(sessions, "checklist:7")).status == "sending"  # still in flight
+    later = T0 + dt.timedelta(seconds=3)
+    await _sent(
+        sessions, (in_flight["checklist:7"], "ts1"), (in_flight["allocation:1"], "ts2"), at=later
+    )
+
+    checklist = await _status(sessions, "checklist:7")
+    assert (checklist.status, checklist.attempts, checklist.revision) == ("pending", 0, 1)
+    assert (checklist.platform_message_id, checklist.next_attempt_at) == ("ts1", later)
+    assert (await _status(sessions, "allocation:1")).status == "sent"
     async with sessions.begin() as session:
-        await mark_sent(session, in_flight, now=T0, message_id="ts1", conversation="D1")
-        (update,) = await claim_due(session, now=T0, limit=10, lease=LEASE)
-    assert update.target_id == "ts1" and update.message.text == "1/5"
+        (update,) = await claim_due(session, now=later, limit=10, lease=LEASE)
+    assert (update.key, update.target_id, update.target_conversation) == (
+        "checklist:7",
+        "ts1",
+        "D-ts1",
+    )
+    assert update.message == ticked and update.revision == 1
+    await _sent(sessions, (update, "ts1"), at=later)
+    assert (await _status(sessions, "checklist:7")).status == "sent"
+    async with sessions.begin() as session:
+        assert await claim_due(session, now=later + LEASE, limit=10, lease=LEASE) == []
 
 
 async def test_a_replacement_targets_the_sent_message_it_replaces(sessions: Sessions) -> None:
     await _enqueue(sessions, "digest:1")
     async with sessions.begin() as session:
         (claimed,) = await claim_due(session, now=T0, limit=10, lease=LEASE)
-        await mark_sent(session, claimed, now=T0, message_id="ts9", conversation="C1")
+    await _sent(sessions, (claimed, "ts9"))
     await _enqueue(sessions, "digest:1:v2", replaces_key="digest:1")
     await _enqueue(sessions, "other", replaces_key="never-sent")
     async with sessions.begin() as session:
@@ -156,9 +189,8 @@ async def test_a_replacement_targets_the_sent_message_it_replaces(sessions: Sess
     assert targets == {"digest:1:v2": "ts9", "other": None}
 
 
-async def test_unknown_keys_have_no_ref_and_cannot_be_updated(sessions: Sessions) -> None:
+async def test_unknown_keys_cannot_be_updated(sessions: Sessions) -> None:
     async with sessions.begin() as session:
-        assert await sent_message_ref(session, "nope") is None
         assert not await update_in_place(session, "nope", Message(kind="x"), T0)
 
 

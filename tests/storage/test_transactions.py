@@ -3,10 +3,11 @@ and either way the session is closed and its connection back in the pool."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
 from storage import Sessions
@@ -60,3 +61,43 @@ async def test_a_failed_commit_is_raised_and_leaves_nothing(sessions: Sessions) 
     assert await _events(sessions) == ["taken"]
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(InboundEvent)) == 1
+
+
+@pytest.mark.parametrize("moment", ["before_cursor_execute", "commit"])
+async def test_a_request_cancelled_mid_transaction_returns_its_connection(
+    sessions: Sessions, moment: str
+) -> None:
+    """A request's task is cancelled while its statement (or its commit) is with the driver:
+    the connection goes back to the pool, nothing is left checked out, and the engine goes on
+    working. A cancelled statement's work is not committed."""
+    engine = sessions.kw["bind"].sync_engine
+    async with sessions.begin() as session:
+        await first_time(session, "slack", "before", T0)
+    checked_in = engine.pool.checkedin()
+    reached = asyncio.Event()
+
+    def arrived(*_: object) -> None:
+        reached.set()
+
+    async def request() -> None:
+        async with sessions.begin() as session:
+            await first_time(session, "slack", "cancelled", T0)
+
+    event.listen(engine, moment, arrived)
+    try:
+        task = asyncio.create_task(request())
+        await reached.wait()  # the task is now awaiting the driver
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    finally:
+        event.remove(engine, moment, arrived)
+    assert engine.pool.checkedout() == 0
+    assert engine.pool.checkedin() == checked_in
+    async with sessions.begin() as session:
+        await first_time(session, "slack", "after", T0)
+    found = await _events(sessions)
+    assert found in (["after", "before"], ["after", "before", "cancelled"])
+    if moment == "before_cursor_execute":
+        assert found == ["after", "before"]
+    assert engine.pool.checkedout() == 0

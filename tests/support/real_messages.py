@@ -366,7 +366,7 @@ async def _script(run: Run) -> None:
     # the dispatcher's word to the QA team when a message cannot be delivered
     stuck = Claimed(1, "reminders:S06:2027-01-07", "person:S06", "sandbox", run.messages[GATHERED],
                     attempts=8, revision=0, lease_until=run.clock.now())  # fmt: skip
-    run.keep("parked_alert", parked_alert(stuck))
+    run.keep("parked_alert", parked_alert(stuck, "ratelimited"))
 
 
 async def produce(database: Path) -> dict[str, Message]:
