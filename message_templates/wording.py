@@ -20,8 +20,8 @@ from jinja2 import (
     nodes,
     pass_context,
 )
-from jinja2.runtime import Context
 from jinja2.exceptions import TemplateNotFound
+from jinja2.runtime import Context
 
 from message_templates.markup import escape, to_plain
 from message_templates.model import Message
