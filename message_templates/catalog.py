@@ -11,9 +11,10 @@ from typing import Any
 
 from message_templates._sample_structure import structure_for
 from message_templates.model import Message
-from message_templates.wording import Wording
+from message_templates.wording import TODAY, Wording
 
 _DUE = dt.date(2027, 1, 15)
+SAMPLE_TODAY = dt.date(2027, 1, 11)  # the samples are written on it: days in 2027 show no year
 _CASE_URL = "https://lcs.council.example/case/C-000123"
 
 SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
@@ -62,6 +63,14 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "away_set": {"name": "Priya", "role": "practitioner", "until": "2027-01-25"},
     "back": {"name": "Priya", "role": "practitioner"},
     "apology": {},
+    "not_caught": {
+        "name": "Priya",
+        "role": "practitioner",
+        "said": "unknown",
+        "limit": 2000,
+        "suggestions": ["away", "my qa", "back"],
+        "away_example": "25/01/2027",
+    },
     "user_error": {"problem": "I couldn't read '31/02/2027' as a date. Try: away until 04/01/2027"},
     "audit_allocated": {
         "name": "Dana",
@@ -302,7 +311,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
 
 def sample_message(wording: Wording, name: str) -> Message:
     """The sample `name` message, with the structure a handler would give it."""
-    context = SAMPLE_CONTEXTS[name]
+    context = {TODAY: SAMPLE_TODAY, **SAMPLE_CONTEXTS[name]}
     return wording.compose(name, context, **structure_for(wording, name, context))
 
 

@@ -11,8 +11,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template, nodes
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    nodes,
+    pass_context,
+)
 from jinja2.exceptions import TemplateNotFound
+from jinja2.runtime import Context
 
 from message_templates.markup import escape, to_plain
 from message_templates.model import Message
@@ -20,6 +29,7 @@ from message_templates.model import Message
 SHIPPED_DIR = Path(__file__).parent / "wording"
 SUFFIX = ".j2"
 LABELS_KEPT = 4096
+TODAY = "today"  # the context's local date, which decides whether a day shows its year
 _MISSING = object()  # a name the context lacks, which still fails as rendering does
 _STRUCTURE = frozenset(
     {
@@ -56,7 +66,8 @@ class Wording:
             # templates are read once per process: a council's change shows after a restart
             auto_reload=False,
         )
-        self._env.filters["day"] = format_day
+        self._env.filters["day"] = _day_filter
+        self._env.filters["role"] = role_label
         self._labels: dict[tuple[str, str, tuple[tuple[str, Any], ...]], str] = {}
         self._names: dict[tuple[str, str], tuple[str, ...]] = {}
 
@@ -113,13 +124,15 @@ class Wording:
             self._template(name)  # the same errors as rendering for an unknown name
             source, _, _ = self._env.loader.get_source(self._env, name + SUFFIX)  # type: ignore[union-attr]
             tree = self._env.parse(source)
+            parts = [part for part in tree.find_all(nodes.Block) if part.name == block]
             reads = {
                 node.name
-                for part in tree.find_all(nodes.Block)
-                if part.name == block
+                for part in parts
                 for node in part.find_all(nodes.Name)
                 if node.ctx == "load"
             }
+            # a day is written against today (the year shows when it is another year)
+            reads.add(TODAY)
             found = self._names[(name, block)] = tuple(sorted(reads))
         return found
 
@@ -157,20 +170,67 @@ class _Raw(str):
     """Text made by the wording layer itself (a formatted day), placed without escaping."""
 
 
-def _finalize(value: Any) -> Any:
+@pass_context
+def _finalize(context: Context, value: Any) -> Any:
     if isinstance(value, _Raw):
         return str(value)
     if isinstance(value, (dt.date, dt.datetime)):
-        return format_day(value)
+        return format_day(value, _today_of(context))
     return escape(str(value))
 
 
-def format_day(value: dt.date | dt.datetime | str) -> str:
-    """A date as people say it in the UK: "Friday 15 January"; ISO strings are accepted."""
+@pass_context
+def _day_filter(context: Context, value: dt.date | dt.datetime | str) -> str:
+    return format_day(value, _today_of(context))
+
+
+def _today_of(context: Context) -> dt.date | None:
+    today = context.get(TODAY)
+    return today if isinstance(today, dt.date) else None
+
+
+def format_day(value: dt.date | dt.datetime | str, today: dt.date | None = None) -> str:
+    """A date as people say it in the UK: "Friday 15 January", with its year when that is not
+    `today`'s year ("Monday 3 January 2028"), or always when today is not known.
+    ISO strings are accepted."""
     day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
     if isinstance(day, dt.datetime):
         day = day.date()
-    return _Raw(f"{day:%A} {day.day} {day:%B}")
+    year = "" if today is not None and day.year == today.year else f" {day.year}"
+    return _Raw(f"{day:%A} {day.day} {day:%B}{year}")
+
+
+# How councils write each role, at the start of a line; role_words gives it mid-sentence.
+ROLE_LABELS = {
+    "practitioner": "Practitioner",
+    "senior_practitioner": "Senior practitioner",
+    "advanced_practitioner": "Advanced practitioner",
+    "team_manager": "Team manager",
+    "deputy_team_manager": "Deputy team manager",
+    "service_manager": "Service manager",
+    "head_of_service": "Head of service",
+    "iro": "IRO",
+    "cp_chair": "CP chair",
+    "principal_social_worker": "Principal social worker",
+    "qa_officer": "QA officer",
+    "qa_manager": "QA manager",
+    "director": "Director",
+    "asye": "ASYE",
+    "other": "Staff member",
+}
+
+
+def role_label(role: str) -> str:
+    """A role id as a label: "qa_manager" -> "QA manager", "iro" -> "IRO"."""
+    found = ROLE_LABELS.get(role)
+    return found if found is not None else role.replace("_", " ").strip().capitalize()
+
+
+def role_words(role: str) -> str:
+    """A role mid-sentence: "team manager", "QA manager", "IRO"."""
+    label = role_label(role)
+    first = label.split(" ", 1)[0]
+    return label if first.isupper() else label[:1].lower() + label[1:]
 
 
 def _tidy(text: str) -> str:

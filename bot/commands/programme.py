@@ -23,9 +23,8 @@ from handlers.programme.schema import (
     preset_names,
     resolve,
 )
+from message_templates.wording import role_words
 
-_ROLE_WORDS = {"iro": "IRO", "cp_chair": "CP chair", "qa_manager": "QA manager"}
-_ROLE_WORDS |= {"qa_officer": "QA officer", "principal_social_worker": "principal social worker"}
 _KIND_WORDS = {"case_audit": "case audit", "practice_week": "practice week"}
 _WEEKDAYS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday"}
 _WEEKDAYS |= {"fri": "Friday"}
@@ -121,7 +120,7 @@ def _counts(programme: Programme) -> str:
 
 
 def _role(role: str) -> str:
-    return _ROLE_WORDS.get(role, role.replace("_", " "))
+    return role_words(role)
 
 
 def _roles(roles: object) -> str:

@@ -93,7 +93,7 @@ def allocated(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
         Fact(label("fact_case"), view.case_ref),
         Fact(label("fact_type"), view.case_type),
         Fact(label("fact_practitioner"), view.practitioner.name),
-        Fact(label("fact_due"), format_day(view.due_on)),
+        Fact(label("fact_due"), format_day(view.due_on, deps.today())),
     )
     record = Button(label("button_record"), OPEN_RECORD, str(view.id), "primary")
     meta = audit_meta("audit.allocated", view)
@@ -111,7 +111,7 @@ def joined(deps: Deps, view: AllocationView, activity: CaseAudit, joiner: str) -
     facts = (
         Fact(label("fact_case"), view.case_ref),
         Fact(label("fact_auditor"), view.auditor.name),
-        Fact(label("fact_due"), format_day(view.due_on)),
+        Fact(label("fact_due"), format_day(view.due_on, deps.today())),
     )
     return deps.wording.compose(name, context, facts=facts, meta=audit_meta("audit.joined", view))
 

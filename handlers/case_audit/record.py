@@ -147,18 +147,27 @@ async def _action(
 async def _owner(
     session: AsyncSession, text: str, view: AllocationView, n: int, labels: dict[str, str]
 ) -> PersonRef:
-    """The practitioner by default; otherwise a staff id or the exact name of one active person."""
+    """The practitioner by default; otherwise a staff id or the name of one active person.
+    A name several people share is answered with each of them, by team and staff id."""
     wanted = text.strip()
     for person in (view.practitioner, view.auditor):
         if not wanted or wanted.lower() in (person.name.lower(), person.staff_id.lower()):
             return person
     found = await audit_people.person_by_staff_id(session, wanted)
+    if found is None and wanted.upper() != wanted:
+        found = await audit_people.person_by_staff_id(session, wanted.upper())
     named = [found] if found is not None else await audit_people.people_named(session, wanted)
-    if len(named) != 1:
-        problem = "matches more than one person" if named else "isn't anyone I know"
+    where = f"“{labels['action_owner']}” for action {n}"
+    if not named:
         raise UserError(
-            f"“{labels['action_owner']}” for action {n} ({wanted!r}) {problem}: "
-            "use their staff id. Nothing has been saved yet."
+            f"{where} ({wanted!r}) isn't anyone I know: check the name, or put their staff id. "
+            "Nothing has been saved yet."
+        )
+    if len(named) > 1:
+        who = "; ".join(f"{p.name}, staff id {p.staff_id}" for p in named)
+        raise UserError(
+            f"{where} ({wanted!r}) could be {len(named)} people: {who}. "
+            "Put the staff id of the one you mean. Nothing has been saved yet."
         )
     return named[0]
 

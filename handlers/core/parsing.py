@@ -6,6 +6,13 @@ import datetime as dt
 
 from handlers.errors import UserError
 
+# The longest message qabot reads from a person on any platform; longer gets a kind "too long".
+MAX_TEXT = 2000
+
+
+def too_long(text: str) -> bool:
+    return len(text) > MAX_TEXT
+
 
 def first_name(name: str) -> str:
     """The name a message greets someone by."""

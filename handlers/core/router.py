@@ -9,6 +9,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.core.parsing import too_long
 from handlers.errors import UserError
 from message_templates.model import Message
 
@@ -49,7 +50,8 @@ Selector = tuple[EventKind, str]
 
 
 class Router:
-    """One list of (selector, handler) pairs; free text is matched by its first words."""
+    """One list of (selector, handler) pairs; free text is matched by its first words, and
+    blank or over-long text goes to the fallback."""
 
     def __init__(
         self,
@@ -70,6 +72,8 @@ class Router:
 
     def find(self, event: Inbound) -> Handler:
         if event.kind == "text":
+            if too_long(event.text):
+                return self._fallback  # read no further than the limit, whatever it starts with
             return self._routes.get(("command", command_name(event.text)), self._fallback)
         return self._routes.get((event.kind, event.name), self._fallback)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
+from difflib import SequenceMatcher
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,7 +12,7 @@ from handlers.case_audit.ids import OPEN_MODERATION, OPEN_REFLECTION
 from handlers.case_audit.moderation import moderation_due
 from handlers.case_audit.reflection import reflection_due
 from handlers.core.deps import Deps
-from handlers.core.parsing import first_name, parse_date
+from handlers.core.parsing import MAX_TEXT, first_name, parse_date, too_long
 from handlers.core.recipients import person_of
 from handlers.core.router import Handler, Inbound, Reply, Selector
 from handlers.errors import UserError
@@ -23,6 +24,12 @@ from storage.models import Person
 SHOW_HELP = "help.show"
 SHOW_MY_QA = "my_qa.show"
 COME_BACK = "away.back"
+# what "I didn't catch that" may suggest, in the order it prefers on a tie
+COMMANDS = ("my qa", "away", "back", "reflections", "help")
+SUPERVISES = frozenset({"team_manager", "deputy_team_manager", "service_manager",
+                        "head_of_service", "director", "principal_social_worker"})  # fmt: skip
+CLOSE_ENOUGH = 0.6
+AWAY_EXAMPLE = dt.timedelta(days=14)
 # a recorded audit stays on My QA, with thanks, for a month after it was due; then it drops off
 RECORDED_SHOWN_FOR = dt.timedelta(days=31)
 
@@ -108,8 +115,21 @@ class Basics:
         return Reply(message=self._compose("back", person, (("button_my_qa", SHOW_MY_QA),)))
 
     async def unknown(self, session: AsyncSession, event: Inbound) -> Reply:
-        """Anything qabot does not recognise gets help, not a scolding."""
-        return await self.help(session, event)
+        """Words qabot does not recognise get "I didn't catch that" and the likeliest commands;
+        a blank or over-long message gets a kind line saying so; anything else gets help."""
+        if event.kind not in ("text", "command"):
+            return await self.help(session, event)
+        person = await person_of(session, event.staff_id)
+        typed = event.text if event.kind == "text" else event.name
+        said = "too_long" if too_long(typed) else "blank" if not typed.strip() else "unknown"
+        commands = [c for c in COMMANDS if c != "reflections" or person.role in SUPERVISES]
+        today = self.deps.calendar.local_date(self.deps.clock.now())
+        suggestions = likeliest(typed if said == "unknown" else "", commands)
+        example = f"{today + AWAY_EXAMPLE:%d/%m/%Y}"
+        buttons = (("button_help", SHOW_HELP),)
+        message = self._compose("not_caught", person, buttons, said=said, limit=MAX_TEXT,
+                                suggestions=suggestions, away_example=example)  # fmt: skip
+        return Reply(message=message)
 
     def _compose(
         self,
@@ -127,6 +147,21 @@ class Basics:
             Button(wording.label(name, block, context), action) for block, action in buttons
         )
         return wording.compose(name, context, buttons=labelled + made)
+
+
+def likeliest(typed: str, commands: list[str], most: int = 3) -> list[str]:
+    """Two or three of `commands`, the likeliest meant by `typed` first: those that read most
+    like its first words; "my qa" and "help" make up the number when nothing is close."""
+    words = typed.strip().lower().split()
+    tried = [" ".join(words[:n]).lstrip("/") for n in (1, 2) if len(words) >= n]
+
+    def score(command: str) -> float:
+        return max((SequenceMatcher(None, t, command).ratio() for t in tried), default=0.0)
+
+    ranked = sorted(commands, key=score, reverse=True)
+    close = [c for c in ranked if score(c) >= CLOSE_ENOUGH][:most]
+    fill = [c for c in ("my qa", "help") if c in commands and c not in close]
+    return (close + fill)[: max(len(close), 2)]
 
 
 def _soonest(item: QaItem) -> tuple[dt.date, str]:

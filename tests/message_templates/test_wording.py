@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 from jinja2 import UndefinedError
 
+from handlers.programme.base import ROLES
 from message_templates.catalog import SAMPLE_CONTEXTS, sample_message, sample_messages
 from message_templates.model import Button, Fact
-from message_templates.wording import SHIPPED_DIR, Wording, WordingError, format_day
+from message_templates.wording import (
+    ROLE_LABELS,
+    SHIPPED_DIR,
+    Wording,
+    WordingError,
+    format_day,
+    role_label,
+    role_words,
+)
 
 EXPECTED = {
     "welcome", "help", "my_qa", "away_set", "back", "apology", "user_error",
@@ -105,7 +115,74 @@ def test_checklist_submit_label_comes_from_the_template() -> None:
 
 
 def test_days_read_as_people_say_them() -> None:
-    assert format_day("2027-01-15") == "Friday 15 January"
+    assert format_day("2027-01-15", dt.date(2027, 1, 11)) == "Friday 15 January"
+    assert format_day(dt.datetime(2027, 1, 15, 9, tzinfo=dt.UTC), dt.date(2027, 1, 11)) == (
+        "Friday 15 January"
+    )
+
+
+def test_a_day_in_another_year_shows_its_year_on_both_sides_of_a_year_end() -> None:
+    new_years_eve, new_years_day = dt.date(2027, 12, 31), dt.date(2028, 1, 1)
+    assert format_day("2028-01-04", new_years_eve) == "Tuesday 4 January 2028"
+    assert format_day("2027-12-20", new_years_eve) == "Monday 20 December"
+    assert format_day("2027-12-20", new_years_day) == "Monday 20 December 2027"
+    assert format_day("2028-01-04", new_years_day) == "Tuesday 4 January"
+
+
+def test_a_day_without_a_known_today_shows_its_year() -> None:
+    assert format_day("2027-11-27") == "Saturday 27 November 2027"
+
+
+def test_templates_write_days_against_the_today_they_are_given() -> None:
+    wording = Wording()
+    context = {"name": "Priya", "role": "practitioner", "until": dt.date(2027, 11, 27)}
+    this_year = wording.compose("away_set", {**context, "today": dt.date(2027, 3, 1)})
+    last_year = wording.compose("away_set", {**context, "today": dt.date(2026, 12, 30)})
+    assert "**Saturday 27 November**." in this_year.text
+    assert "**Saturday 27 November 2027**." in last_year.text
+    assert last_year.fallback == "Reminders paused until Saturday 27 November 2027."
+
+
+def test_a_day_placed_without_the_filter_is_written_against_today_too(tmp_path: Path) -> None:
+    (tmp_path / "back.j2").write_text(
+        "{% block title %}{% endblock %}{% block text %}Back on {{ until }}{% endblock %}"
+    )
+    wording = Wording(tmp_path)
+    until = dt.date(2028, 1, 4)
+    assert wording.compose("back", {"until": until, "today": dt.date(2028, 1, 1)}).text == (
+        "Back on Tuesday 4 January"
+    )
+    assert wording.compose("back", {"until": until, "today": dt.date(2027, 12, 31)}).text == (
+        "Back on Tuesday 4 January 2028"
+    )
+
+
+def test_a_remembered_label_with_a_day_follows_today(tmp_path: Path) -> None:
+    (tmp_path / "back.j2").write_text(
+        "{% block title %}{% endblock %}{% block button_back %}Back {{ until | day }}{% endblock %}"
+    )
+    wording = Wording(tmp_path)
+    until = dt.date(2028, 1, 4)
+    assert wording.label("back", "button_back", {"until": until, "today": until}) == (
+        "Back Tuesday 4 January"
+    )
+    assert wording.label(
+        "back", "button_back", {"until": until, "today": dt.date(2027, 12, 31)}
+    ) == ("Back Tuesday 4 January 2028")
+
+
+def test_roles_read_as_councils_write_them() -> None:
+    assert [role_label(r) for r in ("qa_manager", "team_manager", "iro", "cp_chair")] == [
+        "QA manager", "Team manager", "IRO", "CP chair"
+    ]  # fmt: skip
+    assert role_label("principal_social_worker") == "Principal social worker"
+    assert role_label("asye") == "ASYE"
+    assert role_label("something_new") == "Something new"
+    assert [role_words(r) for r in ("team_manager", "qa_officer", "iro")] == [
+        "team manager", "QA officer", "IRO"
+    ]  # fmt: skip
+    for role in ROLES:
+        assert role_label(role) in ROLE_LABELS.values()
 
 
 def test_samples_round_trip_through_plain_data() -> None:

@@ -77,7 +77,9 @@ CASES = [
 NAMES = (
     "welcome",
     "help",
-    "help_for_unknown_text",
+    "not_caught",
+    "not_caught_blank",
+    "not_caught_too_long",
     "my_qa_nothing_yet",
     "away_set",
     "away_unreadable_date",
@@ -263,7 +265,9 @@ async def _script(run: Run) -> None:
     # first flows
     await run.reply("welcome", "S05", "hello")
     await run.reply("help", "S05", "text", text="help")
-    await run.reply("help_for_unknown_text", "S05", "text", text="what now?")
+    await run.reply("not_caught", "S05", "text", text="hlep")
+    await run.reply("not_caught_blank", "S05", "text", text="  ")
+    await run.reply("not_caught_too_long", "S05", "text", text="help " * 500)
     await run.reply("my_qa_nothing_yet", "S09", "text", text="my qa")
     await run.reply("away_set", "S06", "text", text="away until 06/01/2027")
     await run.problem("away_unreadable_date", "S06", "text", "", "", text="away until 31/02/2027")

@@ -48,7 +48,9 @@ from storage.models import (
     ChecklistTick,
     Moderation,
     OutboxMessage,
+    Person,
     Reflection,
+    Team,
 )
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
@@ -304,6 +306,77 @@ async def test_good_actions_are_not_flagged(deps: Deps) -> None:
     form = answers(action_1="Share the plan with school", action_1_due="2027-02-12")
     await send(deps, view.auditor.staff_id, "form", RECORD, str(view.id), **form)
     assert [a.flagged for a in await rows(deps, Action)] == [False]
+
+
+async def add_namesakes(deps: Deps, *people: tuple[str, str, str]) -> None:
+    """More staff (staff id, name, team), in no role the audit cycle allocates."""
+    async with deps.sessions.begin() as session:
+        teams = {t.name: t for t in await session.scalars(select(Team))}
+        for staff_id, name, team in people:
+            email = f"{staff_id.lower()}@council.example"
+            session.add(Person(staff_id=staff_id, name=name, email=email, role="other",
+                               team=teams[team]))  # fmt: skip
+
+
+async def test_an_owner_whose_name_is_shared_is_asked_for_by_staff_id(deps: Deps) -> None:
+    view = (await allocate(deps))[0]
+    await add_namesakes(deps, ("S11", "Jo Bell", "Team B"), ("S10", "Jo Bell", "Team A"))
+    form = answers(action_1="Update the chronology", action_1_due="2027-02-12")
+    reply = await send(deps, view.auditor.staff_id, "form", RECORD, str(view.id),
+                       **form, action_1_owner="jo bell")  # fmt: skip
+    problem(reply)
+    assert reply.message is not None
+    assert "could be 2 people: Jo Bell (Team A), staff id S10; Jo Bell (Team B), staff id S11" in (
+        reply.message.fallback
+    )
+    assert await rows(deps, Action) == []
+    by_team = await send(deps, view.auditor.staff_id, "form", RECORD, str(view.id),
+                         **form, action_1_owner="Jo Bell (Team B)")  # fmt: skip
+    assert by_team.message is not None and by_team.message.kind == "audit_recorded"
+    assert [a.owner_id for a in await rows(deps, Action)] == [await person_id(deps, "S11")]
+
+
+async def test_an_owner_may_be_given_by_staff_id_in_any_case(deps: Deps) -> None:
+    view = (await allocate(deps))[0]
+    await add_namesakes(deps, ("S10", "Jo Bell", "Team A"), ("S11", "Jo Bell", "Team B"))
+    form = answers(action_1="Update the chronology", action_1_due="2027-02-12")
+    reply = await send(deps, view.auditor.staff_id, "form", RECORD, str(view.id),
+                       **form, action_1_owner="s10")  # fmt: skip
+    assert reply.message is not None and reply.message.kind == "audit_recorded"
+    assert [a.owner_id for a in await rows(deps, Action)] == [await person_id(deps, "S10")]
+
+
+async def test_an_unknown_owner_is_told_to_check_the_name_or_give_a_staff_id(deps: Deps) -> None:
+    view = (await allocate(deps))[0]
+    form = answers(action_1="Update the chronology", action_1_due="2027-02-12")
+    reply = await send(deps, view.auditor.staff_id, "form", RECORD, str(view.id),
+                       **form, action_1_owner="Nobody Known")  # fmt: skip
+    assert "isn't anyone I know: check the name, or put their staff id" in problem(reply)
+
+
+async def test_people_sharing_a_name_are_told_apart_by_team_then_staff_id(deps: Deps) -> None:
+    await add_namesakes(deps, ("S10", "Tom Okafor", "Team B"), ("S12", "Ann Other", "Team B"))
+    async with deps.sessions() as session:
+        found = await audit_people.people_by_staff_id(session, ["S05", "S10", "S09", "S12", "S06"])
+    assert {k: p.name for k, p in found.items()} == {
+        "S05": "Tom Okafor (Team A)",
+        "S10": "Tom Okafor (Team B)",
+        "S09": "Ann Other (Team B, S09)",
+        "S12": "Ann Other (Team B, S12)",
+        "S06": "Leah Brown",
+    }
+    views = await allocate(deps)
+    [tom] = [v.practitioner for v in views if v.practitioner.staff_id == "S05"]
+    assert tom.name == "Tom Okafor (Team A)"
+    reply = await send(deps, views[0].auditor.staff_id, "action", OPEN_RECORD, str(views[0].id))
+    assert reply.message is not None and reply.message.title.startswith("Record audit")
+
+
+async def person_id(deps: Deps, staff_id: str) -> int:
+    async with deps.sessions() as session:
+        found = await audit_people.person_by_staff_id(session, staff_id)
+    assert found is not None
+    return found.id
 
 
 # Reflection

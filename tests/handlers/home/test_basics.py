@@ -9,10 +9,12 @@ from sqlalchemy import select
 
 from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
+from handlers.core.parsing import MAX_TEXT
 from handlers.core.router import Inbound, Reply, Router
 from handlers.errors import UserError
-from handlers.home.basics import Basics, parse_away
+from handlers.home.basics import Basics, likeliest, parse_away
 from handlers.programme.schema import load_programme
+from message_templates.model import Message
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
 from storage import Sessions
@@ -23,6 +25,22 @@ NOW = dt.datetime(2027, 1, 11, 10, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 async def deps(sessions: Sessions) -> Deps:
+    return await _deps_on(sessions, NOW)
+
+
+async def _deps_on(sessions: Sessions, now: dt.datetime, *, fresh: bool = True) -> Deps:
+    """Deps whose clock reads `now`; a fresh database is given its two people first."""
+    if fresh:
+        await _add_people(sessions)
+    return Deps(
+        sessions=sessions,
+        wording=Wording(),
+        clock=VirtualClock(now),
+        programme=load_programme("default"),
+    )
+
+
+async def _add_people(sessions: Sessions) -> None:
     async with sessions.begin() as session:
         service = Service(name="Assessment")
         team = Team(name="Assessment 1", service=service)
@@ -45,12 +63,6 @@ async def deps(sessions: Sessions) -> Deps:
                 active=False,
             )
         )
-    return Deps(
-        sessions=sessions,
-        wording=Wording(),
-        clock=VirtualClock(NOW),
-        programme=load_programme("default"),
-    )
 
 
 def _router(deps: Deps, *extra: tuple[tuple[str, str], object]) -> Router:
@@ -157,8 +169,52 @@ def test_away_dates_are_iso_or_uk_only() -> None:
             parse_away(text, today)
 
 
-async def test_unknown_text_gets_help_not_a_scolding(deps: Deps) -> None:
-    reply = await handle_event(deps, _router(deps), _event("e8", text="what is this"))
+async def _said(deps: Deps, text: str, event_id: str = "e8") -> Message:
+    reply = await handle_event(deps, _router(deps), _event(event_id, text=text))
     assert reply is not None and reply.message is not None
-    assert reply.message.kind == "help"
-    assert [b.action for b in reply.message.buttons] == ["my_qa.show"]
+    return reply.message
+
+
+async def test_unknown_words_are_not_caught_and_the_likeliest_commands_offered(deps: Deps) -> None:
+    message = await _said(deps, "awya until 25/01/2027")
+    assert message.kind == "not_caught"
+    assert "I didn't catch that" in message.text
+    lines = [line for line in message.text.splitlines() if line.startswith("- ")]
+    assert lines[0].startswith("- **away until 25/01/2027**")  # two weeks on from today
+    assert 2 <= len(lines) <= 3
+    assert "reflections" not in message.text  # a practitioner has no team's reflections to read
+    assert [b.action for b in message.buttons] == ["help.show"]
+
+
+async def test_a_blank_message_gets_a_kind_line(deps: Deps) -> None:
+    message = await _said(deps, "   ")
+    assert message.kind == "not_caught"
+    assert "That message was empty, Sam" in message.text
+
+
+async def test_an_over_long_message_is_not_read_whatever_it_starts_with(deps: Deps) -> None:
+    at_limit = await _said(deps, "help" + " " * (MAX_TEXT - 4), "e9")
+    assert at_limit.kind == "help"
+    message = await _said(deps, "away until 25/01/2027 " + "x" * MAX_TEXT, "e10")
+    assert message.kind == "not_caught"
+    assert "too long for me to read" in message.text and "2,000 characters" in message.text
+    assert (await _person(deps)).away_until is None
+
+
+def test_the_likeliest_commands_read_most_like_what_was_typed() -> None:
+    commands = ["my qa", "away", "back", "reflections", "help"]
+    assert likeliest("hlep", commands) == ["help", "my qa"]
+    assert likeliest("bakc", commands)[0] == "back"
+    assert likeliest("reflection", commands)[0] == "reflections"
+    assert likeliest("my q", commands)[0] == "my qa"
+    assert likeliest("what is this", commands) == ["my qa", "help"]
+
+
+async def test_away_in_another_year_is_confirmed_with_its_year(sessions: Sessions) -> None:
+    """Either side of a year end: a day next year shows its year, a day this year does not."""
+    deps = await _deps_on(sessions, dt.datetime(2027, 12, 30, 10, tzinfo=dt.UTC))
+    message = await _said(deps, "away until 04/01/2028")
+    assert "**Tuesday 4 January 2028**" in message.text
+    deps = await _deps_on(sessions, dt.datetime(2028, 1, 3, 10, tzinfo=dt.UTC), fresh=False)
+    message = await _said(deps, "away until 04/01/2028", "e11")
+    assert "**Tuesday 4 January**." in message.text
