@@ -212,6 +212,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "case_ref": "C-000123",
         "practitioner_name": "Tom Okafor",
         "auditor_name": "Marcus Reid",
+        "recorded_on": dt.date(2027, 1, 11),
         "actions": [
             {"description": "Update the chronology", "owner": "Tom Okafor"}
             | {"due": dt.date(2027, 1, 22)},
@@ -224,6 +225,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "audit_inadequate_qa": {
         "service": "Children in Need",
         "activity_name": "Monthly case audit",
+        "recorded_on": dt.date(2027, 1, 11),
         "manager_told": True,
     },
     "action_done": {"name": "Tom", "description": "Update the chronology with the school's report"},

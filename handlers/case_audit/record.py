@@ -212,6 +212,7 @@ async def tell_of_inadequate(
     context = {
         "service": service,
         "activity_name": activity.title,
+        "recorded_on": deps.calendar.local_date(now),
         "manager_told": manager is not None,
     }
     await enqueue(
@@ -250,6 +251,7 @@ def _inadequate_to_manager(
         "case_ref": view.case_ref,
         "practitioner_name": view.practitioner.name,
         "auditor_name": view.auditor.name,
+        "recorded_on": deps.calendar.local_date(deps.clock.now()),
         "actions": [
             {"description": a.description, "owner": a.owner.name, "due": a.due_on} for a in actions
         ],

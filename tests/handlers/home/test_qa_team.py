@@ -119,7 +119,10 @@ async def test_an_inadequate_grade_tells_the_line_manager_and_the_qa_channel(dep
     assert "- Update the chronology (Tom Okafor, by Tuesday 26 January)" in text
     [to_channel] = await outbox(deps, "audit_inadequate_qa")
     assert to_channel.recipient == "channel:qa-team" and to_channel.next_attempt_at == RECORDED
-    assert "An audit in **Children in Need**" in to_channel.payload["text"]
+    assert (
+        "An audit in **Children in Need** (Case file audit with the worker) was graded "
+        "Inadequate on Monday 11 January." in to_channel.payload["text"]
+    )
     shown = json.dumps(to_channel.payload)
     for private in ("C-000101", "Tom", "Okafor", "Marcus", "Dana", "chronology"):
         assert private not in shown
