@@ -59,6 +59,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                 "detail": "Update the chronology with the school's report",
             },
         ],
+        "team": None,  # only the QA team's My QA has this part
     },
     "away_set": {"name": "Priya", "role": "practitioner", "until": "2027-01-25"},
     "back": {"name": "Priya", "role": "practitioner"},
@@ -213,6 +214,28 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "source": "the audit of C-000123",
         "due": dt.date(2027, 2, 12),
         "working_days": 10,
+    },
+    "audit_inadequate": {
+        "name": "Dana",
+        "activity_name": "Monthly case audit",
+        "case_ref": "C-000123",
+        "practitioner_name": "Tom Okafor",
+        "auditor_name": "Marcus Reid",
+        "recorded_on": dt.date(2027, 1, 11),
+        "actions": [
+            {"description": "Update the chronology", "owner": "Tom Okafor"}
+            | {"due": dt.date(2027, 1, 22)},
+            {"description": "Supervision on drift", "owner": "Dana Hughes"}
+            | {"due": dt.date(2027, 2, 12)},
+        ],
+        "moderated": True,
+        "case_url": _CASE_URL,
+    },
+    "audit_inadequate_qa": {
+        "service": "Children in Need",
+        "activity_name": "Monthly case audit",
+        "recorded_on": dt.date(2027, 1, 11),
+        "manager_told": True,
     },
     "action_done": {"name": "Tom", "description": "Update the chronology with the school's report"},
     "observation_due": {

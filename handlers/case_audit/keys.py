@@ -55,3 +55,13 @@ def moderation_requested(moderation_id: int) -> str:
 def moderation_recorded(moderation_id: int) -> str:
     """The auditor's word that their audit was moderated."""
     return f"moderation.recorded:{moderation_id}"
+
+
+def inadequate_to_manager(allocation_id: int) -> str:
+    """The worker's line manager's word that an audit of their case was graded Inadequate."""
+    return f"audit.inadequate.manager:{allocation_id}"
+
+
+def inadequate_to_qa_team(allocation_id: int) -> str:
+    """The QA team channel's word that an audit was graded Inadequate (no case data)."""
+    return f"audit.inadequate.qa_team:{allocation_id}"

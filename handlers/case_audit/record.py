@@ -12,21 +12,28 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.case_audit import keys
 from handlers.case_audit.messages import ACTIONS_ON_FORM, action_activity, case_audit, record_form
 from handlers.case_audit.moderation import request_moderation
 from handlers.case_audit.reflection import request_reflections
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_date, parse_id
+from handlers.core.recipients import dm
 from handlers.core.router import Inbound, Reply
 from handlers.errors import UserError
+from handlers.programme.schema import CaseAudit
 from message_templates.model import Message
 from storage.case_audit import audits
 from storage.case_audit import people as audit_people
 from storage.case_audit import records as audit_records
 from storage.case_audit.audits import AllocationView
 from storage.case_audit.people import PersonRef
+from storage.case_audit.qa_view import service_of
+from storage.outbox import enqueue
 
 FORM = "audit_record_form"
+# The grade the worker's line manager and the QA team hear about the same day it is recorded.
+INADEQUATE = "Inadequate"
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,10 @@ async def submit_record(deps: Deps, session: AsyncSession, event: Inbound) -> Re
         for a in actions if a is not None
     ])  # fmt: skip
     await request_reflections(deps, session, view, activity, now)
-    await request_moderation(deps, session, view, activity, record, now)
+    moderated = await request_moderation(deps, session, view, activity, record, now)
+    if grade == INADEQUATE:
+        raised = [a for a in actions if a is not None]
+        await tell_of_inadequate(deps, session, view, activity, raised, moderated is not None)
     return Reply(message=_recorded(deps, view, grade, sum(a is not None for a in actions)))
 
 
@@ -182,3 +192,80 @@ def _recorded(deps: Deps, view: AllocationView, grade: str, actions: int) -> Mes
     }
     meta = {"type": "audit.recorded", "allocation_id": view.id, "grade": grade}
     return deps.wording.compose("audit_recorded", context, meta=meta)
+
+
+async def tell_of_inadequate(
+    deps: Deps,
+    session: AsyncSession,
+    view: AllocationView,
+    activity: CaseAudit,
+    actions: list[NewAction],
+    moderated: bool,
+) -> None:
+    """The worker's line manager hears in a DM (the case, the auditor, the actions, what
+    happens next); the QA team's channel hears only that an audit in a service was graded
+    Inadequate, with no case reference and no names (SPEC §7)."""
+    now = deps.clock.now()
+    service = await service_of(session, view.practitioner.id)
+    manager = await _line_manager(session, view)
+    if manager is not None:
+        await enqueue(
+            session,
+            key=keys.inadequate_to_manager(view.id),
+            recipient=dm(manager.staff_id),
+            platform=deps.platform,
+            message=_inadequate_to_manager(deps, view, activity, manager, actions, moderated),
+            not_before=deps.calendar.next_dm_time(now, manager.away_until),
+            now=now,
+        )
+    context = {
+        "service": service,
+        "activity_name": activity.title,
+        "recorded_on": deps.calendar.local_date(now),
+        "manager_told": manager is not None,
+    }
+    await enqueue(
+        session,
+        key=keys.inadequate_to_qa_team(view.id),
+        recipient=f"channel:{deps.qa_channel}",
+        platform=deps.platform,
+        message=deps.wording.compose(
+            "audit_inadequate_qa", context, meta={"type": "audit.inadequate.qa_team"}
+        ),
+        not_before=deps.calendar.next_dm_time(now),
+        now=now,
+    )
+
+
+async def _line_manager(session: AsyncSession, view: AllocationView) -> PersonRef | None:
+    """The worker's active line manager, unless they are the auditor who has just recorded it."""
+    manager_id = view.practitioner.manager_id
+    if manager_id is None or manager_id == view.auditor.id:
+        return None
+    manager = (await audit_people.people_by_id(session, [manager_id])).get(manager_id)
+    return manager if manager is not None and manager.active else None
+
+
+def _inadequate_to_manager(
+    deps: Deps,
+    view: AllocationView,
+    activity: CaseAudit,
+    manager: PersonRef,
+    actions: list[NewAction],
+    moderated: bool,
+) -> Message:
+    context = {
+        "name": first_name(manager.name),
+        "activity_name": activity.title,
+        "case_ref": view.case_ref,
+        "practitioner_name": view.practitioner.name,
+        "auditor_name": view.auditor.name,
+        "recorded_on": deps.calendar.local_date(deps.clock.now()),
+        "actions": [
+            {"description": a.description, "owner": a.owner.name, "due": a.due_on} for a in actions
+        ],
+        "moderated": moderated,
+        "case_url": deps.case_url(view.case_ref),
+    }
+    meta = {"type": "audit.inadequate", "allocation_id": view.id}
+    return deps.wording.compose("audit_inadequate", context, meta=meta)

@@ -16,6 +16,7 @@ from handlers.core.parsing import MAX_TEXT, first_name, parse_date, too_long
 from handlers.core.recipients import person_of
 from handlers.core.router import Handler, Inbound, Reply, Selector
 from handlers.errors import UserError
+from handlers.home.qa_team import is_qa_team, team_view
 from handlers.programme.schema import CaseAudit
 from message_templates.model import Button, Message
 from storage.case_audit.my_qa import QaItem, items_for, moderations_open, reflections_unanswered
@@ -73,8 +74,13 @@ class Basics:
         mine = await items_for(session, person.id, recorded_since=today - RECORDED_SHOWN_FOR)
         items = sorted([*mine, *(i for i, _ in asked)], key=_soonest)
         opens = tuple(button for _, button in asked)
+        team = (
+            await team_view(self.deps, session, today)
+            if is_qa_team(self.deps, person.role)
+            else None
+        )
         return Reply(message=self._compose("my_qa", person, items=[asdict(i) for i in items],
-                                           made=opens))  # fmt: skip
+                                           made=opens, team=team))  # fmt: skip
 
     async def _asked(self, session: AsyncSession, person_id: int) -> list[tuple[QaItem, Button]]:
         """Reflections and moderations asked of the person and not yet answered, each with the

@@ -30,9 +30,14 @@ EXPECTED = {
     "moderation_recorded", "action_reminder", "action_escalated", "action_done",
     "observation_due", "observation_overdue", "observation_escalated", "observation_form",
     "practice_week_posted", "practice_week_reminder", "broadcast_posted", "digest",
-    "parked_alert", "allocation_summary",
+    "parked_alert", "allocation_summary", "audit_inadequate", "audit_inadequate_qa",
 }  # fmt: skip
-CHANNEL_MESSAGES = ("practice_week_posted", "broadcast_posted", "parked_alert")
+CHANNEL_MESSAGES = (
+    "practice_week_posted",
+    "broadcast_posted",
+    "parked_alert",
+    "audit_inadequate_qa",
+)
 CASE_REF = re.compile(r"C-\d{6}")
 
 

@@ -3,9 +3,10 @@
 A small council on a fresh SQLite database and a fixed clock goes through a month: the
 allocation and its direct messages, the checklist, the audit record form and each way of filling
 it in wrongly, the reflections and the moderation with theirs, the daily reminders (each kind on
-its own and gathered several to a message), the escalations, help, My QA, away and back. Each
-message is taken from the handler's reply or from the outbox row it queued, under a name that
-says which step made it; the render tests draw every platform's output from these.
+its own and gathered several to a message), the escalations, the word about an Inadequate
+grade, help, My QA (the QA team's too), away and back. Each message is taken from the handler's
+reply or from the outbox row it queued, under a name that says which step made it; the render
+tests draw every platform's output from these.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from storage.case_audit import audits
 from storage.case_audit import people as audit_people
 from storage.case_audit.audits import AllocationView
 from storage.models import Action, Moderation, OutboxMessage
-from storage.outbox import Claimed
+from storage.outbox import PARKED, Claimed
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
 START = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)  # a Monday, inside working hours
@@ -100,6 +101,8 @@ NAMES = (
     "audit_recorded",
     "reflection_requested",
     "moderation_requested",
+    "audit_inadequate",
+    "audit_inadequate_qa",
     "reflection_form",
     "reflection_error_missing_answer",
     "reflection_saved",
@@ -126,10 +129,13 @@ NAMES = (
     "reminders.audit_reminder+moderation_reminder",
     "action_escalated",
     "reminders.audit_reminder",
+    "my_qa_qa_team",
     "audit_escalated",
     "parked_alert",
 )
 GATHERED = "reminders.action_reminder+action_reminder+reflection_reminder"
+# The day after the audits were due: the QA manager's My QA shows one still not recorded.
+QA_VIEW_DAY = dt.date(2027, 1, 29)
 
 
 @dataclass
@@ -309,7 +315,8 @@ async def _script(run: Run) -> None:
         action_2="Supervision on drift", action_2_owner=auditor, action_2_due="2027-02-12",
     )  # fmt: skip
     await run.reply("audit_recorded", auditor, "form", RECORD, str(tom.id), **inadequate)
-    await run.keep_queued(by_type)  # the reflection and moderation requests
+    await run.keep_queued(by_type)  # the reflection and moderation requests, and for an
+    # Inadequate grade the word to the worker's line manager and to the QA team's channel
 
     # reflections: the form again from My QA, a missing answer, saved, then opened again
     prompts = [p.id for p in activity.reflection.prompts]
@@ -366,11 +373,26 @@ async def _script(run: Run) -> None:
         await run.keep_queued(gathered_name)
         await sweep_escalations(deps, morning)
         await run.keep_queued(escalation_name)
+        if day == QA_VIEW_DAY:
+            await _qa_team_view(run)
 
     # the dispatcher's word to the QA team when a message cannot be delivered
     stuck = Claimed(1, "reminders:S06:2027-01-07", "person:S06", "sandbox", run.messages[GATHERED],
                     attempts=8, revision=0, lease_until=run.clock.now())  # fmt: skip
     run.keep("parked_alert", parked_alert(stuck, "ratelimited"))
+
+
+async def _qa_team_view(run: Run) -> None:
+    """The QA manager's My QA, with one message parked as the dispatcher leaves one it gave up
+    on: Ann's checklist, so she is also someone qabot cannot reach."""
+    async with run.deps.sessions.begin() as session:
+        row = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.recipient == "person:S09",
+                                        OutboxMessage.message_type == "audit_notified")
+        )  # fmt: skip
+        assert row is not None
+        row.status, row.attempts, row.last_error = PARKED, 8, "user_not_found"
+    await run.reply("my_qa_qa_team", "S08", "text", text="my qa")
 
 
 async def produce(database: Path) -> dict[str, Message]:

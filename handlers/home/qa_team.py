@@ -1,0 +1,60 @@
+"""The QA team's part of My QA: this month's audits by service, Inadequate audits and their open
+actions, and what qabot could not deliver. Only the programme's QA-team roles see it.
+
+Everything comes from a few grouped queries (storage/case_audit/qa_view.py), never one per audit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.case_audit.record import INADEQUATE
+from handlers.core.deps import Deps
+from storage.case_audit import qa_view
+from storage.case_audit.qa_view import ServicePeriod
+
+# a DM must stay readable: the lists show the latest few, and say how many there are in all
+INADEQUATE_SHOWN = 10
+PARKED_SHOWN = 5
+UNREACHED_SHOWN = 10
+
+
+def is_qa_team(deps: Deps, role: str) -> bool:
+    return role in deps.programme.permissions.qa_team
+
+
+async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[str, Any]:
+    """The template's `team` context: plain data, in the order the message reads."""
+    period = f"{today:%Y-%m}"
+    services = await qa_view.services_in_period(session, period, today)
+    graded, graded_total = await qa_view.graded_audits(
+        session, INADEQUATE, period, limit=INADEQUATE_SHOWN
+    )
+    parked, parked_total = await qa_view.parked_messages(session, limit=PARKED_SHOWN)
+    unreached, unreached_total = await qa_view.unreached_people(session, limit=UNREACHED_SHOWN)
+    return {
+        "month": f"{today:%B %Y}",
+        "services": [_service(s, deps.programme.grades) for s in services],
+        "grade": INADEQUATE,
+        "graded": [
+            {**asdict(a), "recorded_on": deps.calendar.local_date(a.recorded_at)} for a in graded
+        ],
+        "graded_total": graded_total,
+        "parked": [{"recipient": p.recipient, "message_type": p.message_type} for p in parked],
+        "parked_total": parked_total,
+        "unreached": [asdict(u) for u in unreached],
+        "unreached_total": unreached_total,
+    }
+
+
+def _service(found: ServicePeriod, grades: list[str]) -> dict[str, Any]:
+    """One service's row, its grades in the programme's order (any no longer in it last)."""
+    order = [g for g in grades if g in found.grades] + sorted(set(found.grades) - set(grades))
+    return {
+        **asdict(found),
+        "grades": [{"grade": g, "count": found.grades[g]} for g in order],
+    }
