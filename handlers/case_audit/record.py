@@ -16,6 +16,7 @@ from handlers.case_audit import keys
 from handlers.case_audit.messages import ACTIONS_ON_FORM, action_activity, case_audit, record_form
 from handlers.case_audit.moderation import request_moderation
 from handlers.case_audit.reflection import request_reflections
+from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_date, parse_id
 from handlers.core.recipients import dm
@@ -29,7 +30,6 @@ from storage.case_audit import records as audit_records
 from storage.case_audit.audits import AllocationView
 from storage.case_audit.people import PersonRef
 from storage.case_audit.qa_view import service_of
-from storage.outbox import enqueue
 
 FORM = "audit_record_form"
 # The grade the worker's line manager and the QA team hear about the same day it is recorded.
@@ -210,10 +210,10 @@ async def tell_of_inadequate(
     manager = await _line_manager(session, view)
     if manager is not None:
         await enqueue(
+            deps,
             session,
             key=keys.inadequate_to_manager(view.id),
             recipient=dm(manager.staff_id),
-            platform=deps.platform,
             message=_inadequate_to_manager(deps, view, activity, manager, actions, moderated),
             not_before=deps.calendar.next_dm_time(now, manager.away_until),
             now=now,
@@ -225,10 +225,10 @@ async def tell_of_inadequate(
         "manager_told": manager is not None,
     }
     await enqueue(
+        deps,
         session,
         key=keys.inadequate_to_qa_team(view.id),
         recipient=f"channel:{deps.qa_channel}",
-        platform=deps.platform,
         message=deps.wording.compose(
             "audit_inadequate_qa", context, meta={"type": "audit.inadequate.qa_team"}
         ),
