@@ -159,15 +159,6 @@ def _moderation_requested(w: Wording, name: str, ctx: Context) -> dict[str, Any]
     }
 
 
-def _digest(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
-    return {
-        "buttons": (
-            _button(w, name, "button_my_qa", ctx, "my_qa.show", style="primary"),
-            _button(w, name, "button_snooze", ctx, "digest.snooze", value="2027-01-11"),
-        )
-    }
-
-
 def _my_qa(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
     """A button for each form waiting on the person, as the handler adds them."""
     waiting = {"reflection": ("button_reflect", "reflection.open", "812"),
@@ -204,7 +195,6 @@ BUILDERS: dict[str, Builder] = {
     "observation_overdue": _reminder("record", "31", "observation.overdue"),
     "observation_form": _observation_form,
     "broadcast_posted": _one_button("button_ack", "broadcast.ack", "19", "primary"),
-    "digest": _digest,
     "parked_alert": _one_button("button_retry", "outbox.retry", "4182"),
     "allocation_summary": _one_button("button_send", "allocation.send", "2027-01", "primary"),
 }

@@ -266,16 +266,14 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "digest": {
         "name": "Dana",
-        "items": [
-            {"type": "audit.reminder", "case_ref": "C-000123", "other": "Tom Okafor"}
-            | {"due": _DUE, "detail": ""},
-            {"type": "moderation.requested", "case_ref": "C-000789", "other": "Sue Lin"}
-            | {"due": dt.date(2027, 1, 22), "detail": ""},
-            {"type": "observation.due", "case_ref": "", "other": "Leah Brown"}
-            | {"due": dt.date(2027, 3, 1), "detail": ""},
-            {"type": "action.reminder", "case_ref": "", "other": ""}
-            | {"due": dt.date(2027, 2, 12), "detail": "Share the audit themes at team meeting"},
+        "morning": True,
+        "count": 4,
+        "titles": [
+            "Your audit of C-000123",
+            "A second look at C-000789",
+            "An action from the audit of C-000456",
         ],
+        "more": 0,
     },
     "parked_alert": {
         "outbox_id": 4182,

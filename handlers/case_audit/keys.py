@@ -6,6 +6,8 @@ message is found again by its key to be updated in place.
 
 from __future__ import annotations
 
+import datetime as dt
+
 
 def allocated(allocation_id: int) -> str:
     """The auditor's allocation DM."""
@@ -55,3 +57,8 @@ def moderation_requested(moderation_id: int) -> str:
 def moderation_recorded(moderation_id: int) -> str:
     """The auditor's word that their audit was moderated."""
     return f"moderation.recorded:{moderation_id}"
+
+
+def escalation_asked(item: str, day: dt.date) -> str:
+    """A manager's "ask them" word to the person about one item, at most once a day."""
+    return f"escalation.asked:{item}:{day.isoformat()}"
