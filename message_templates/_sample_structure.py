@@ -159,6 +159,22 @@ def _moderation_requested(w: Wording, name: str, ctx: Context) -> dict[str, Any]
     }
 
 
+def _escalated(item: str, kind: str) -> Builder:
+    """A manager's buttons on an escalation, as handlers/case_audit/escalations.py adds them."""
+
+    def build(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+        return {
+            "buttons": (
+                _button(w, name, "button_ask", ctx, "escalation.ask", value=item, style="primary"),
+                _button(w, name, "button_extend", ctx, "escalation.extend", value=item),
+                _button(w, name, "button_take", ctx, "escalation.take", value=item),
+                _button(w, name, "button_why", ctx, "reminder.why", value=kind),
+            )
+        }
+
+    return build
+
+
 def _my_qa(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
     """A button for each form waiting on the person, as the handler adds them."""
     waiting = {"reflection": ("button_reflect", "reflection.open", "812"),
@@ -182,7 +198,9 @@ BUILDERS: dict[str, Builder] = {
     "checklist_updated": _checklist,
     "checklist_reminder": _checklist,
     "audit_reminder": _reminder("record", "812", "audit.reminder"),
-    "audit_escalated": _one_button("button_reallocate", "audit.reallocate", "812"),
+    "audit_escalated": _escalated("audit:812", "audit.escalated"),
+    "action_escalated": _escalated("action:205", "action.escalated"),
+    "escalation_asked": _one_button("button_record", "audit.open_record", "812", "primary"),
     "audit_record_form": _audit_form,
     "reflection_requested": _reflection_form,
     "reflection_form": _reflection_form,

@@ -205,6 +205,19 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "due": dt.date(2027, 2, 12),
         "working_days": 10,
     },
+    "escalation_asked": {
+        "name": "Tom",
+        "manager_name": "Marcus Reid",
+        "about": "the audit of C-000123",
+        "due": dt.date(2027, 2, 12),
+    },
+    "escalation_answered": {
+        "name": "Marcus",
+        "outcome": "extended",
+        "person_name": "Tom Okafor",
+        "about": "the audit of C-000123",
+        "due": dt.date(2027, 2, 19),
+    },
     "action_done": {"name": "Tom", "description": "Update the chronology with the school's report"},
     "observation_due": {
         "name": "Marcus",

@@ -166,14 +166,14 @@ async def test_a_nudge_shares_the_days_one_message_with_other_reminders(deps: De
         [row] = await session.scalars(
             select(OutboxMessage).where(OutboxMessage.idempotency_key == "reminders:S05:2027-01-21")
         )
-    buttons = [(b["action"], b["value"]) for b in row.payload["buttons"]]
+    buttons = [(b["action"], b["value"]) for s in row.payload["sections"] for b in s["buttons"]]
     allocation = str(await allocation_id(deps))
     assert (OPEN_REFLECTION, allocation) in buttons and (
         SNOOZE,
         f"reflection:{allocation}:2",
     ) in buttons
     assert (WHY, "reflection.reminder") in buttons
-    assert "C-000101" in row.payload["text"] and row.recipient == "person:S05"
+    assert "C-000101" in row.payload["sections"][0]["text"] and row.recipient == "person:S05"
     meta = row.payload["meta"]["items"][0]["meta"]
     assert (meta["type"], meta["due"]) == ("reflection.reminder", "2027-01-18")
 
