@@ -9,9 +9,9 @@ from functools import partial
 
 from handlers.case_audit.cycle import (
     AuditCycle,
+    CaseAuditEscalations,
     CaseAuditReminders,
     allocate_due,
-    sweep_escalations,
 )
 from handlers.case_audit.supervision import Supervision
 from handlers.core.deps import Deps
@@ -25,8 +25,8 @@ Job = Callable[[dt.datetime], Awaitable[int]]
 
 
 def reminder_sources() -> list[ReminderSource]:
-    """Each capability's part of the one daily reminder message."""
-    return [CaseAuditReminders()]
+    """Each capability's part of the one daily nudge message: reminders, then escalations."""
+    return [CaseAuditReminders(), CaseAuditEscalations()]
 
 
 def build_router(deps: Deps) -> Router:
@@ -49,10 +49,9 @@ def build_router(deps: Deps) -> Router:
 
 def jobs(deps: Deps) -> list[tuple[str, Job]]:
     """What the periodic sweep runs, in order: allocate on the programme's cadence, the daily
-    reminder digest, escalations, housekeeping."""
+    nudge message (reminders and escalations gathered), housekeeping."""
     return [
         ("allocate", partial(allocate_due, deps)),
         ("reminders", Reminders(deps, reminder_sources()).sweep),
-        ("escalations", partial(sweep_escalations, deps)),
         ("housekeeping", partial(purge_event_ids, deps)),
     ]

@@ -159,13 +159,20 @@ def _moderation_requested(w: Wording, name: str, ctx: Context) -> dict[str, Any]
     }
 
 
-def _digest(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
-    return {
-        "buttons": (
-            _button(w, name, "button_my_qa", ctx, "my_qa.show", style="primary"),
-            _button(w, name, "button_snooze", ctx, "digest.snooze", value="2027-01-11"),
-        )
-    }
+def _escalated(item: str, kind: str) -> Builder:
+    """A manager's buttons on an escalation, as handlers/case_audit/escalations.py adds them."""
+
+    def build(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+        return {
+            "buttons": (
+                _button(w, name, "button_ask", ctx, "escalation.ask", value=item, style="primary"),
+                _button(w, name, "button_extend", ctx, "escalation.extend", value=item),
+                _button(w, name, "button_take", ctx, "escalation.take", value=item),
+                _button(w, name, "button_why", ctx, "reminder.why", value=kind),
+            )
+        }
+
+    return build
 
 
 def _my_qa(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
@@ -191,7 +198,9 @@ BUILDERS: dict[str, Builder] = {
     "checklist_updated": _checklist,
     "checklist_reminder": _checklist,
     "audit_reminder": _reminder("record", "812", "audit.reminder"),
-    "audit_escalated": _one_button("button_reallocate", "audit.reallocate", "812"),
+    "audit_escalated": _escalated("audit:812", "audit.escalated"),
+    "action_escalated": _escalated("action:205", "action.escalated"),
+    "escalation_asked": _one_button("button_record", "audit.open_record", "812", "primary"),
     "audit_record_form": _audit_form,
     "reflection_requested": _reflection_form,
     "reflection_form": _reflection_form,
@@ -204,7 +213,6 @@ BUILDERS: dict[str, Builder] = {
     "observation_overdue": _reminder("record", "31", "observation.overdue"),
     "observation_form": _observation_form,
     "broadcast_posted": _one_button("button_ack", "broadcast.ack", "19", "primary"),
-    "digest": _digest,
     "parked_alert": _one_button("button_retry", "outbox.retry", "4182"),
     "allocation_summary": _one_button("button_send", "allocation.send", "2027-01", "primary"),
 }

@@ -237,6 +237,19 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "recorded_on": dt.date(2027, 1, 11),
         "manager_told": True,
     },
+    "escalation_asked": {
+        "name": "Tom",
+        "manager_name": "Marcus Reid",
+        "about": "the audit of C-000123",
+        "due": dt.date(2027, 2, 12),
+    },
+    "escalation_answered": {
+        "name": "Marcus",
+        "outcome": "extended",
+        "person_name": "Tom Okafor",
+        "about": "the audit of C-000123",
+        "due": dt.date(2027, 2, 19),
+    },
     "action_done": {"name": "Tom", "description": "Update the chronology with the school's report"},
     "observation_due": {
         "name": "Marcus",
@@ -298,16 +311,14 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "digest": {
         "name": "Dana",
-        "items": [
-            {"type": "audit.reminder", "case_ref": "C-000123", "other": "Tom Okafor"}
-            | {"due": _DUE, "detail": ""},
-            {"type": "moderation.requested", "case_ref": "C-000789", "other": "Sue Lin"}
-            | {"due": dt.date(2027, 1, 22), "detail": ""},
-            {"type": "observation.due", "case_ref": "", "other": "Leah Brown"}
-            | {"due": dt.date(2027, 3, 1), "detail": ""},
-            {"type": "action.reminder", "case_ref": "", "other": ""}
-            | {"due": dt.date(2027, 2, 12), "detail": "Share the audit themes at team meeting"},
+        "morning": True,
+        "count": 4,
+        "titles": [
+            "Your audit of C-000123",
+            "A second look at C-000789",
+            "An action from the audit of C-000456",
         ],
+        "more": 0,
     },
     "parked_alert": {
         "outbox_id": 4182,

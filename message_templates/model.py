@@ -76,6 +76,34 @@ class Form:
 
 
 @dataclass(frozen=True)
+class Section:
+    """One item of a gathered message (a day's reminders): its own heading, words, facts,
+    checklist and buttons, shown apart from the others so each can be acted on in place."""
+
+    title: str = ""
+    text: str = ""
+    facts: tuple[Fact, ...] = ()
+    checklist: tuple[ChecklistEntry, ...] = ()
+    checklist_action: str = ""
+    checklist_value: str = ""
+    checklist_submit: str = ""
+    buttons: tuple[Button, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Section:
+        return cls(
+            title=data.get("title", ""),
+            text=data.get("text", ""),
+            facts=tuple(Fact(**f) for f in data.get("facts", ())),
+            checklist=tuple(ChecklistEntry(**c) for c in data.get("checklist", ())),
+            checklist_action=data.get("checklist_action", ""),
+            checklist_value=data.get("checklist_value", ""),
+            checklist_submit=data.get("checklist_submit", ""),
+            buttons=tuple(Button(**b) for b in data.get("buttons", ())),
+        )
+
+
+@dataclass(frozen=True)
 class Message:
     """What qabot says: wording comes from a template, structure from the handler."""
 
@@ -90,14 +118,34 @@ class Message:
     buttons: tuple[Button, ...] = ()
     links: tuple[Link, ...] = ()
     form: Form | None = None
+    # A gathered message's items, each shown under its own heading after the words above.
+    sections: tuple[Section, ...] = ()
     footer: str = ""
     fallback: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for the outbox row (lists for tuples, as JSON stores them)."""
+        """Plain data for the outbox row (lists for tuples, as JSON stores them); a message
+        with no sections stores none, as before sections existed."""
         plain: dict[str, Any] = _plain(self)
+        if not self.sections:
+            del plain["sections"]
         return plain
+
+    def section(self) -> Section:
+        """This message as one section of a gathered message."""
+        return Section(self.title, self.text, self.facts, self.checklist, self.checklist_action,
+                       self.checklist_value, self.checklist_submit, self.buttons)  # fmt: skip
+
+    def with_section(self, section: Section) -> Message:
+        """A message showing only `section`: how a renderer draws each section with the same
+        parts it draws a whole message with."""
+        return Message(kind=self.kind, title=section.title, text=section.text,
+                       facts=section.facts, checklist=section.checklist,
+                       checklist_action=section.checklist_action,
+                       checklist_value=section.checklist_value,
+                       checklist_submit=section.checklist_submit,
+                       buttons=section.buttons)  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Message:
@@ -114,6 +162,7 @@ class Message:
             buttons=tuple(Button(**b) for b in data.get("buttons", ())),
             links=tuple(Link(**link) for link in data.get("links", ())),
             form=_form_from_dict(form) if form else None,
+            sections=tuple(Section.from_dict(x) for x in data.get("sections", ())),
             footer=data.get("footer", ""),
             fallback=data.get("fallback", ""),
             meta=dict(data.get("meta", {})),

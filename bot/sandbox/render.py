@@ -30,17 +30,15 @@ def to_html(
         parts.append(Markup('<h3 class="title">{}</h3>').format(message.title))
     parts.append(to_html_text(message.text))
     if message.facts:
-        rows = (
-            Markup("<div><dt>{}</dt><dd>{}</dd></div>").format(f.label, f.value)
-            for f in message.facts
-        )
-        parts.append(Markup('<dl class="facts">{}</dl>').format(Markup("").join(rows)))
+        parts.append(_facts(message))
     post = _Poster(form_target, source_key, event_id)
     if message.checklist:
         parts.append(_checklist(message, prefix, post))
     if message.form is not None:
         parts.append(_form(message, prefix, post))
-    parts += [_buttons(row, post) for row in button_rows(message)]
+    parts += [_buttons(row, post) for row in button_rows(message.buttons)]
+    for n, section in enumerate(message.sections):
+        parts.append(_section(message.with_section(section), f"{prefix}-s{n}", post))
     if message.links:
         items = (
             Markup("<li>{}</li>").format(_link(link.label, link.url)) for link in message.links
@@ -50,6 +48,28 @@ def to_html(
         parts.append(Markup('<div class="footer">{}</div>').format(to_html_text(message.footer)))
     parts.append(Markup("</div>"))
     return Markup("\n").join(part for part in parts if part)
+
+
+def _section(part: Message, prefix: str, post: _Poster) -> Markup:
+    """One item of a gathered message, with its own heading, checklist and buttons."""
+    parts = [Markup('<section class="qa-section" id="{}">').format(prefix)]
+    if part.title:
+        parts.append(Markup('<h4 class="title">{}</h4>').format(part.title))
+    parts.append(to_html_text(part.text))
+    if part.facts:
+        parts.append(_facts(part))
+    if part.checklist:
+        parts.append(_checklist(part, prefix, post))
+    parts += [_buttons(row, post) for row in button_rows(part.buttons)]
+    parts.append(Markup("</section>"))
+    return Markup("\n").join(p for p in parts if p)
+
+
+def _facts(message: Message) -> Markup:
+    rows = (
+        Markup("<div><dt>{}</dt><dd>{}</dd></div>").format(f.label, f.value) for f in message.facts
+    )
+    return Markup('<dl class="facts">{}</dl>').format(Markup("").join(rows))
 
 
 def to_html_text(text: str) -> Markup:
@@ -202,7 +222,7 @@ def _control(field: FormField, attrs: Markup) -> Markup:
 
 
 def _buttons(buttons: list[Button], post: _Poster) -> Markup:
-    """One row of buttons (each gathered reminder's its own), each button its own little form."""
+    """One row of buttons, each button its own little form."""
     forms = [
         Markup("{}{}</form>").format(
             post.open("button", b.action, b.value, "", kind="button"),

@@ -32,7 +32,8 @@ def to_slack_message(message: Message) -> dict[str, Any]:
 
 
 def to_blocks(message: Message) -> list[Block]:
-    """The message as Block Kit blocks, at most 50."""
+    """The message as Block Kit blocks, at most 50: a gathered message's sections each under
+    a divider, with a header, words, facts, checklist and their own actions."""
     blocks = _head(message)
     blocks += _checklist_blocks(message, modal=False)
     opener: tuple[Button, ...] = ()
@@ -40,7 +41,14 @@ def to_blocks(message: Message) -> list[Block]:
         form = message.form
         label = form.open_label or form.submit_label
         opener = (Button(label, OPEN_FORM + form.action, form.value, "primary"),)
-    blocks += _button_blocks(button_rows(message, opener))
+    blocks += _button_blocks(button_rows([*opener, *message.buttons]))
+    for section in message.sections:
+        part = message.with_section(section)
+        blocks.append({"type": "divider"})
+        blocks += _head(part) + _checklist_blocks(part, modal=False)
+        blocks += _button_blocks(button_rows(section.buttons))
+    if message.sections and (message.links or message.footer):
+        blocks.append({"type": "divider"})
     return _fit(blocks + _tail(message), MAX_MESSAGE_BLOCKS)
 
 
@@ -49,7 +57,7 @@ def to_modal(message: Message, callback_id: str, private_metadata: str) -> dict[
     blocks = _head(message) + _checklist_blocks(message, modal=True)
     if message.form is not None:
         blocks += [_input_block(field) for field in message.form.fields]
-    blocks += _button_blocks(button_rows(message)) + _tail(message)
+    blocks += _button_blocks(button_rows(message.buttons)) + _tail(message)
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": callback_id[:255],
@@ -187,8 +195,8 @@ def _checklist_blocks(message: Message, *, modal: bool) -> list[Block]:
 
 
 def _button_blocks(rows: list[list[Button]]) -> list[Block]:
-    """An actions block for each row (each gathered reminder's buttons their own), of at most
-    25 buttons, never two with the same action_id in one block."""
+    """An actions block for each row, of at most 25 buttons, never two with the same action_id
+    in one block."""
     return [
         {"type": "actions", "elements": [_button(b) for b in row]}
         for row in split(rows, MAX_BUTTONS)

@@ -19,6 +19,7 @@ from message_templates.model import (
     Form,
     FormField,
     Message,
+    Section,
 )
 
 Element = dict[str, Any]
@@ -41,23 +42,20 @@ def to_teams_activity(message: Message) -> dict[str, Any]:
 
 
 def to_adaptive_card(message: Message) -> dict[str, Any]:
-    """The message as an Adaptive Card 1.5, full width in Teams."""
+    """The message as an Adaptive Card 1.5, full width in Teams: a gathered message's sections
+    each a Container with its own ActionSet."""
     body = _words(message) + _checklist(message)
     if message.form is not None:
         body += _form(message.form)
     links: list[Element] = [
         {"type": "Action.OpenUrl", "title": link.label, "url": link.url} for link in message.links
     ]
-    rows = [[_execute(b) for b in row] for row in button_rows(message)]
+    body += [_section(message, section) for section in message.sections]
+    rows = [[_execute(b) for b in row] for row in button_rows(message.buttons)]
     actions = [*(rows[0] if rows else []), *links]
     if len(rows) > 1 or len(actions) > MAX_ACTIONS:
-        # each row its own set under the words (each gathered reminder's buttons their own)
-        rows = [
-            row[n : n + MAX_ACTIONS]
-            for row in [*rows, links]
-            for n in range(0, len(row), MAX_ACTIONS)
-        ]
-        body += [{"type": "ActionSet", "actions": row} for row in rows]
+        # each row its own set under the words
+        body += _action_sets([*rows, links])
         actions = []
     if message.footer:
         body += [_text(p, isSubtle=True, size="Small") for p in to_markdown(message.footer)]
@@ -72,6 +70,23 @@ def to_adaptive_card(message: Message) -> dict[str, Any]:
     if actions:
         card["actions"] = actions
     return card
+
+
+def _section(message: Message, section: Section) -> Element:
+    """One item of a gathered message: its words, checklist and buttons in one container."""
+    part = message.with_section(section)
+    rows = [[_execute(b) for b in row] for row in button_rows(section.buttons)]
+    items = _words(part, heading="Default") + _checklist(part) + _action_sets(rows)
+    return {"type": "Container", "separator": True, "spacing": "Large", "items": items}
+
+
+def _action_sets(rows: list[list[Element]]) -> list[Element]:
+    """An ActionSet per row, none with more actions than Teams shows."""
+    return [
+        {"type": "ActionSet", "actions": row[n : n + MAX_ACTIONS]}
+        for row in rows
+        for n in range(0, len(row), MAX_ACTIONS)
+    ]
 
 
 def ticked_items(data: Mapping[str, Any]) -> list[str]:
@@ -117,11 +132,11 @@ def _text(text: str, **style: Any) -> Element:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
-def _words(message: Message) -> list[Element]:
+def _words(message: Message, heading: str = "Medium") -> list[Element]:
     body: list[Element] = []
     if message.title:
         title = literal(message.title)
-        body.append(_text(title, size="Medium", weight="Bolder", style="heading"))
+        body.append(_text(title, size=heading, weight="Bolder", style="heading"))
     body += [_text(paragraph) for paragraph in to_markdown(message.text)]
     if message.facts:
         facts = [{"title": literal(f.label), "value": literal(f.value)} for f in message.facts]

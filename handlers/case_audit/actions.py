@@ -1,4 +1,4 @@
-"""Closing the loop: actions from audits, their reminders and escalations; snoozing reminders."""
+"""Closing the loop: actions from audits and their reminders (escalations: escalations.py)."""
 
 from __future__ import annotations
 
@@ -51,21 +51,6 @@ def action_reminder(
     buttons = (done, *reminder_buttons(deps, name, context, f"action:{action.id}", 5))
     meta = _meta("action.reminder", action, owner)
     return deps.wording.compose(name, context, buttons=buttons, meta=meta)
-
-
-def action_escalated(
-    deps: Deps, action: OpenAction, owner: PersonRef, manager: PersonRef, source: str, days: int
-) -> Message:
-    context = {
-        "name": first_name(manager.name),
-        "owner_name": owner.name,
-        "description": action.description,
-        "source": source,
-        "due": action.due_on,
-        "working_days": days,
-    }
-    meta = _meta("action.escalated", action, owner, manager=manager.staff_id)
-    return deps.wording.compose("action_escalated", context, meta=meta)
 
 
 async def mark_done(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:

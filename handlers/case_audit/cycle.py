@@ -1,8 +1,8 @@
 """The audit cycle end to end: allocation, checklist, record, reflection, moderation and actions.
 
 `AuditCycle(deps).routes()` gives the router every (selector, handler) pair of the cycle; the
-scheduler calls `allocate_due` and `sweep_escalations` as `(deps, now) -> int`;
-`CaseAuditReminders` is the cycle's part of the daily reminder digest.
+scheduler calls `allocate_due` as `(deps, now) -> int`; `CaseAuditReminders` and
+`CaseAuditEscalations` are the cycle's part of the daily message (reminders and escalations).
 """
 
 from __future__ import annotations
@@ -20,9 +20,13 @@ from handlers.case_audit.allocation.rounds import (
     make_plan,
     run_allocation,
 )
+from handlers.case_audit.escalations import CaseAuditEscalations, Escalations
 from handlers.case_audit.ids import (
     ACTION_DONE,
     CHECKLIST_TICK,
+    ESCALATION_ASK,
+    ESCALATION_EXTEND,
+    ESCALATION_TAKE,
     OPEN_MODERATION,
     OPEN_RECORD,
     OPEN_REFLECTION,
@@ -36,13 +40,16 @@ from handlers.case_audit.reflection import (
     read_reflections,
     reflections_for_supervision,
 )
-from handlers.case_audit.sweeps import CaseAuditReminders, sweep_escalations
+from handlers.case_audit.sweeps import CaseAuditReminders
 from handlers.core.deps import Deps
 from handlers.core.router import Handler, Inbound, Reply, Selector
 
 __all__ = [
     "ACTION_DONE",
     "CHECKLIST_TICK",
+    "ESCALATION_ASK",
+    "ESCALATION_EXTEND",
+    "ESCALATION_TAKE",
     "OPEN_MODERATION",
     "OPEN_RECORD",
     "OPEN_REFLECTION",
@@ -50,6 +57,7 @@ __all__ = [
     "RECORD_MODERATION",
     "SAVE_REFLECTION",
     "AuditCycle",
+    "CaseAuditEscalations",
     "CaseAuditReminders",
     "RoundResult",
     "agreement_rate",
@@ -61,7 +69,6 @@ __all__ = [
     "read_reflections",
     "reflections_for_supervision",
     "run_allocation",
-    "sweep_escalations",
 ]
 
 
@@ -82,6 +89,7 @@ class AuditCycle:
             (("action", OPEN_MODERATION), self.open_moderation),
             (("form", RECORD_MODERATION), self.moderate),
             (("action", ACTION_DONE), self.action_done),
+            *Escalations(self.deps).routes(),
         ]
 
     async def tick(self, session: AsyncSession, event: Inbound) -> Reply:

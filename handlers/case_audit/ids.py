@@ -9,6 +9,9 @@ Values each action carries:
   per reflection prompt id.
 - OPEN_MODERATION / RECORD_MODERATION: value "<moderation_id>".
 - ACTION_DONE: value "<action_id>".
+- ESCALATION_ASK / ESCALATION_EXTEND / ESCALATION_TAKE: value "audit:<allocation_id>" or
+  "action:<action_id>", an item escalated to the manager who taps it: send the person a gentle
+  word, move the due date on a week of working days, or take it on (no more escalation).
 
 Snooze and "why" on the audit cycle's reminders are the digest's (handlers/reminders/ids.py); the
 items it snoozes are "checklist:<id>", "audit:<id>", "reflection:<allocation_id>",
@@ -23,3 +26,6 @@ SAVE_REFLECTION = "reflection.save"
 OPEN_MODERATION = "moderation.open"
 RECORD_MODERATION = "moderation.record"
 ACTION_DONE = "action.done"
+ESCALATION_ASK = "escalation.ask"
+ESCALATION_EXTEND = "escalation.extend"
+ESCALATION_TAKE = "escalation.take"

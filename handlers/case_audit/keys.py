@@ -6,6 +6,8 @@ message is found again by its key to be updated in place.
 
 from __future__ import annotations
 
+import datetime as dt
+
 
 def allocated(allocation_id: int) -> str:
     """The auditor's allocation DM."""
@@ -65,3 +67,8 @@ def inadequate_to_manager(allocation_id: int) -> str:
 def inadequate_to_qa_team(allocation_id: int) -> str:
     """The QA team channel's word that an audit was graded Inadequate (no case data)."""
     return f"audit.inadequate.qa_team:{allocation_id}"
+
+
+def escalation_asked(item: str, day: dt.date) -> str:
+    """A manager's "ask them" word to the person about one item, at most once a day."""
+    return f"escalation.asked:{item}:{day.isoformat()}"

@@ -240,18 +240,3 @@ def audit_reminder(deps: Deps, view: AllocationView, today: dt.date) -> Message:
     buttons = (record, *reminder_buttons(deps, name, context, f"audit:{view.id}", 2))
     meta = audit_meta("audit.reminder", view)
     return deps.wording.compose(name, context, buttons=buttons, meta=meta)
-
-
-def audit_escalated(
-    deps: Deps, view: AllocationView, manager: PersonRef, working_days: int
-) -> Message:
-    context = {
-        "name": first_name(manager.name),
-        "auditor_name": view.auditor.name,
-        "practitioner_name": view.practitioner.name,
-        "case_ref": view.case_ref,
-        "due": view.due_on,
-        "working_days": working_days,
-    }
-    meta = audit_meta("audit.escalated", view, manager=manager.staff_id)
-    return deps.wording.compose("audit_escalated", context, meta=meta)

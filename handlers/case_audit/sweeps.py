@@ -1,10 +1,11 @@
-"""The audit cycle's nudges: its items in the daily digest, and escalations to managers.
+"""The audit cycle's nudges: its items in the daily digest.
 
 Reminders cover the checklist, the audit record, reflections not yet shared, moderations not
 yet saved and open actions; reflections and moderations stop after a few and never escalate.
-`CaseAuditReminders` offers them to the digest (handlers/reminders); `sweep_escalations` is a
-plain `(deps, now) -> int` job. The database says what is due; the outbox keys make a repeated
-sweep change nothing.
+`CaseAuditReminders` offers them to the digest (handlers/reminders), and so does
+`CaseAuditEscalations` (handlers/case_audit/escalations.py) for what a manager hears about: both
+land in each person's one message of the day. The database says what is due; the outbox key of
+that message makes a repeated sweep change nothing.
 """
 
 from __future__ import annotations
@@ -12,13 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from functools import partial
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from handlers.case_audit import keys
-from handlers.case_audit.actions import action_escalated, action_reminder, source_of
+from handlers.case_audit.actions import action_reminder, source_of
 from handlers.case_audit.messages import (
     action_activity,
-    audit_escalated,
     audit_reminder,
     checklist_reminder,
     done_count,
@@ -26,18 +23,13 @@ from handlers.case_audit.messages import (
 from handlers.case_audit.moderation import moderation_due, moderation_reminder
 from handlers.case_audit.reflection import reflection_due, reflection_reminder, reflectors
 from handlers.core.calendar import Calendar
-from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
-from handlers.core.recipients import dm
 from handlers.programme.schema import CaseAudit, ModerationRule, ReminderRule
 from handlers.reminders.nudge_days import asked_since, is_reminder_day, nudge_dates
 from handlers.reminders.sources import ReminderDay
-from message_templates.model import Message
 from storage.case_audit import audits
 from storage.case_audit import followups as audit_followups
-from storage.case_audit import people as audit_people
 from storage.case_audit import requests as audit_requests
-from storage.case_audit.people import PersonRef
 
 
 def _activities(deps: Deps) -> dict[str, CaseAudit]:
@@ -192,54 +184,3 @@ async def _action_reminders(day: ReminderDay, activities: dict[str, CaseAudit]) 
         if is_reminder_day(calendar, rule, action.due_on, today, held):
             message = partial(action_reminder, deps, action, owner, source_of(action, refs), today)
             day.add(owner, message)
-
-
-async def sweep_escalations(deps: Deps, now: dt.datetime) -> int:
-    """Tell a line manager, privately and once per item, of an audit or action long overdue."""
-    calendar = deps.calendar
-    today = calendar.local_date(now)
-    sent = 0
-    async with deps.sessions.begin() as session:
-        for key, manager, message in await _escalations(deps, session, calendar, today):
-            sent += await enqueue(
-                deps,
-                session,
-                key=key,
-                recipient=dm(manager.staff_id),
-                message=message,
-                not_before=calendar.next_dm_time(now, manager.away_until),
-                now=now,
-            )
-    return sent
-
-
-async def _escalations(
-    deps: Deps, session: AsyncSession, calendar: Calendar, today: dt.date
-) -> list[tuple[str, PersonRef, Message]]:
-    activities = _activities(deps)
-    # only what is overdue and not yet escalated: a day's sweep reads the few new ones
-    views = await audits.allocations(session, statuses=("allocated",), due_before=today,
-                                     unsent="audit.escalated:")  # fmt: skip
-    actions = await audit_followups.open_actions(session, due_before=today,
-                                                 unsent="action.escalated:")  # fmt: skip
-    owners = {v.auditor.manager_id for v in views} | {o.manager_id for _, o in actions}
-    managers = await audit_people.people_by_id(session, {m for m in owners if m is not None})
-    found: list[tuple[str, PersonRef, Message]] = []
-    for view in views:
-        activity = activities.get(view.activity)
-        limit = activity.record_reminders.escalate_after_working_days if activity else None
-        over = calendar.working_days_between(view.due_on, today)
-        manager = managers.get(view.auditor.manager_id or 0)
-        if limit is not None and over >= limit and manager is not None:
-            message = audit_escalated(deps, view, manager, over)
-            found.append((keys.audit_escalated(view.id), manager, message))
-    tracked = action_activity(deps.programme)
-    limit = tracked.reminders.escalate_after_working_days if tracked else None
-    refs = await audit_followups.action_case_refs(session, {a.source_id for a, _ in actions})
-    for action, owner in actions:
-        over = calendar.working_days_between(action.due_on, today)
-        manager = managers.get(owner.manager_id or 0)
-        if limit is not None and over >= limit and manager is not None:
-            message = action_escalated(deps, action, owner, manager, source_of(action, refs), over)
-            found.append((keys.action_escalated(action.id), manager, message))
-    return found

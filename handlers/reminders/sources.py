@@ -1,14 +1,14 @@
 """What a capability offers the daily digest: the reminders due for each person today.
 
-Every capability with nudges (case audits today; observations, practice weeks and broadcasts
-next) implements `ReminderSource`. The sweep asks each source once a working day, with one
-`ReminderDay` they share, and gathers everything into one message per person.
+Every capability with nudges (case audits and their escalations today; observations, practice
+weeks and broadcasts next) implements `ReminderSource`. The sweep asks each source once a working
+day, with one `ReminderDay` they share, and gathers everything into one message per person.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -32,18 +32,30 @@ class ReminderSource(Protocol):
         ...
 
 
+OnQueued = Callable[[], Awaitable[None]]
+
+
 class Gathered:
-    """Each person's reminders for today, in the order found. Leavers hear nothing more."""
+    """Each person's reminders for today, in the order found. Leavers hear nothing more.
+
+    An item may come with `on_queued`, run in the sweep's transaction only once the person's
+    message carrying it is queued (an escalation records that it was made, say).
+    """
 
     def __init__(self) -> None:
         self.people: dict[str, PersonRef] = {}
         self.items: dict[str, list[Callable[[], Message]]] = {}
+        self.on_queued: dict[str, list[OnQueued]] = {}
 
-    def add(self, person: PersonRef, compose: Callable[[], Message]) -> None:
+    def add(
+        self, person: PersonRef, compose: Callable[[], Message], on_queued: OnQueued | None = None
+    ) -> None:
         if not person.active:
             return
         self.people[person.staff_id] = person
         self.items.setdefault(person.staff_id, []).append(compose)
+        if on_queued is not None:
+            self.on_queued.setdefault(person.staff_id, []).append(on_queued)
 
 
 @dataclass
@@ -71,6 +83,8 @@ class ReminderDay:
     def woken_ids(self, *kinds: str) -> set[int]:
         return item_ids(self.woken, *kinds)
 
-    def add(self, person: PersonRef, compose: Callable[[], Message]) -> None:
-        """A reminder for the person today."""
-        self.gathered.add(person, compose)
+    def add(
+        self, person: PersonRef, compose: Callable[[], Message], on_queued: OnQueued | None = None
+    ) -> None:
+        """A reminder (or an escalation) for the person today."""
+        self.gathered.add(person, compose, on_queued)

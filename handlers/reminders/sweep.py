@@ -1,4 +1,5 @@
-"""The daily digest: every capability's reminders for a person gathered into one message a day.
+"""The daily digest: every capability's reminders and escalations for a person gathered into one
+message a day.
 
 A plain `(now) -> int` job the scheduler calls every minute: the first run in a person's working
 day queues their one message; later runs find it queued (by its outbox key) and compose nothing.
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 
 from handlers.core.delivery import enqueue_many
 from handlers.core.deps import Deps
+from handlers.core.parsing import first_name
 from handlers.reminders.digest import reminder_key, todays_reminder
 from handlers.reminders.sources import ReminderDay, ReminderSource
 from storage import snoozes
@@ -20,7 +22,7 @@ SNOOZES_LOOK_BACK = dt.timedelta(days=14)
 
 
 async def sweep_reminders(deps: Deps, sources: Sequence[ReminderSource], now: dt.datetime) -> int:
-    """Queue each person's one reminder message for today; the number of messages queued."""
+    """Queue each person's one nudge message for today; the number of messages queued."""
     calendar = deps.calendar
     today = calendar.local_date(now)
     if not calendar.is_working_day(today):
@@ -33,11 +35,18 @@ async def sweep_reminders(deps: Deps, sources: Sequence[ReminderSource], now: dt
         gathered = day.gathered
         keys = {staff_id: reminder_key(staff_id, today) for staff_id in gathered.items}
         queued = await known_keys(session, keys.values())
-        outgoing = [
-            todays_reminder(staff_id=staff_id,
-                            items=[compose() for compose in items], calendar=calendar, now=now,
-                            away_until=gathered.people[staff_id].away_until)
-            for staff_id, items in gathered.items.items()
-            if keys[staff_id] not in queued
-        ]  # fmt: skip
-        return await enqueue_many(deps, session, [o for o in outgoing if o is not None], now=now)
+        outgoing = []
+        for staff_id, items in gathered.items.items():
+            if keys[staff_id] in queued:
+                continue
+            person = gathered.people[staff_id]
+            message = todays_reminder(staff_id=staff_id, name=first_name(person.name),
+                                      items=[compose() for compose in items],
+                                      wording=deps.wording, calendar=calendar, now=now,
+                                      away_until=person.away_until)  # fmt: skip
+            if message is None:
+                continue
+            outgoing.append(message)
+            for on_queued in gathered.on_queued.get(staff_id, ()):
+                await on_queued()
+        return await enqueue_many(deps, session, outgoing, now=now)

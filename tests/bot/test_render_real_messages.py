@@ -68,7 +68,8 @@ def test_every_template_a_handler_composes_is_in_the_run(real: dict[str, Message
 
 def test_the_gathered_reminders_hold_several_items(real: dict[str, Message]) -> None:
     gathered = real[GATHERED]
-    assert len(gathered.meta["items"]) == 3 and len(gathered.buttons) == 9
+    assert len(gathered.meta["items"]) == 3 and len(gathered.sections) == 3
+    assert not gathered.buttons and sum(len(s.buttons) for s in gathered.sections) == 8
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -124,16 +125,20 @@ def test_golden_files_are_all_in_use() -> None:
     assert found <= wanted, sorted(found - wanted)
 
 
-def test_each_gathered_reminder_has_its_own_row_of_buttons(real: dict[str, Message]) -> None:
+def test_each_gathered_item_has_its_own_section_and_buttons(real: dict[str, Message]) -> None:
     gathered = [m for m in real.values() if len(m.meta.get("items", [])) > 1]
     assert len(gathered) >= 3
     for message in gathered:
         items = len(message.meta["items"])
-        blocks = [b for b in to_slack_message(message)["blocks"] if b["type"] == "actions"]
-        assert len(blocks) == items
-        assert all(b["elements"][-1]["action_id"] == WHY for b in blocks)
+        kinds = len({item["kind"] for item in message.meta["items"]})
+        blocks = to_slack_message(message)["blocks"]
+        actions = [b for b in blocks if b["type"] == "actions"]
+        assert len(actions) == items and sum(b["type"] == "divider" for b in blocks) >= items
+        whys = [e for b in actions for e in b["elements"] if e["action_id"] == WHY]
+        assert len(whys) == kinds  # "why" once for each kind of item
         card = to_teams_activity(message)["attachments"][0]["content"]
-        sets = [e for e in card["body"] if e["type"] == "ActionSet"]
-        assert [s["actions"][-1]["verb"] for s in sets] == [WHY] * items
+        containers = [e for e in card["body"] if e["type"] == "Container"]
+        assert len(containers) == items
+        assert all(c["items"][-1]["type"] == "ActionSet" for c in containers)
         page = Page(str(to_html(message, form_target=TARGET)))
-        assert len([d for d in page.all("div") if d.get("class") == "actions"]) == items
+        assert len([d for d in page.all("section") if d.get("class") == "qa-section"]) == items

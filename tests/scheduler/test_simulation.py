@@ -111,14 +111,35 @@ def test_direct_messages_only_in_working_hours(mostly: SimulationResult) -> None
         assert dt.time(9) <= local.time() < dt.time(17), delivery
 
 
-def test_at_most_one_reminder_message_a_person_a_working_day(silent: SimulationResult) -> None:
+NUDGES = REMINDER_TYPES | {"audit.escalated", "action.escalated"}
+
+
+def test_at_most_one_nudge_message_a_person_a_working_day(silent: SimulationResult) -> None:
+    """Reminders and escalations together: one message a person a working day at most."""
     seen: set[tuple[str, dt.date]] = set()
-    reminders = [d for d in silent.messages() if spec_type(d.kind) in REMINDER_TYPES]
-    assert reminders
-    for delivery in reminders:
+    nudges = [d for d in silent.messages() if spec_type(d.kind) in NUDGES]
+    assert any(spec_type(d.kind).endswith(".escalated") for d in nudges)  # type: ignore[union-attr]
+    for delivery in nudges:
         key = (delivery.recipient, delivery.at.astimezone(ZONE).date())
-        assert key not in seen, f"two reminder messages to {key}"
+        assert key not in seen, f"two nudge messages to {key}"
         seen.add(key)
+
+
+def test_a_manager_hears_only_after_a_delivered_reminder_and_a_working_day(
+    silent: SimulationResult,
+) -> None:
+    reminded: dict[str, dt.date] = {}
+    escalations = 0
+    for delivery in silent.messages():
+        day = delivery.at.astimezone(ZONE).date()
+        for kind, meta in items(delivery):
+            if kind == "audit.reminder":
+                reminded.setdefault(str(meta["allocation_id"]), day)
+            if kind == "audit.escalated":
+                escalations += 1
+                first = reminded[str(meta["allocation_id"])]
+                assert CALENDAR.next_working_day(first + dt.timedelta(days=1)) < day
+    assert escalations
 
 
 def test_non_responders_are_reminded_then_escalated_to_their_line_manager(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 from typing import Any
 
 from preset_year import YEAR, year_of_rounds
@@ -25,18 +26,36 @@ ON_TIME = Behaviour(respond_rate=1.0, late_rate=0.0)
 PRESET, ACTIVITY, PEOPLE = "hammersmith-fulham", "monthly_audit", 80
 
 
-def allocations(preset: str, people: int) -> list[dict[str, Any]]:
-    """The year's audit.allocated lines for audits due in the year."""
+NUDGES = {"checklist.reminder", "audit.reminder", "reflection.reminder", "moderation.reminder",
+          "action.reminder", "audit.escalated", "action.escalated"}  # fmt: skip
+
+
+@functools.cache
+def year_lines(preset: str, people: int) -> tuple[dict[str, Any], ...]:
+    """Every line of the simulated year, run once for the tests that read it."""
     result = asyncio.run(
         run_simulation(load_programme(preset), dt.date(YEAR, 1, 1),
                        dt.date(YEAR, 12, 31), council=Council(demo_people=people),
                        behaviour=ON_TIME)
     )  # fmt: skip
+    return tuple(result.lines())
+
+
+def allocations(preset: str, people: int) -> list[dict[str, Any]]:
+    """The year's audit.allocated lines for audits due in the year."""
     return [
         line
-        for line in result.lines()
+        for line in year_lines(preset, people)
         if line["type"] == "audit.allocated" and line["due"].startswith(f"{YEAR}-")
     ]
+
+
+def test_a_year_sends_no_one_more_than_one_nudge_message_a_working_day() -> None:
+    """Reminders and escalations together, from every capability (SPEC noise budget)."""
+    nudges = [line for line in year_lines(PRESET, PEOPLE) if line["type"] in NUDGES]
+    assert nudges
+    days = [(line["recipient"], line["at"][:10]) for line in nudges]
+    assert len(days) == len(set(days))
 
 
 def test_hammersmith_fulham_year_audits_monthly_in_the_second_week_as_the_rules_say() -> None:

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from handlers.capabilities import build_router, reminder_sources
 from handlers.case_audit.cycle import (
     ACTION_DONE,
     CHECKLIST_TICK,
+    ESCALATION_ASK,
     OPEN_MODERATION,
     OPEN_RECORD,
     OPEN_REFLECTION,
@@ -32,7 +33,6 @@ from handlers.case_audit.cycle import (
     RECORD_MODERATION,
     SAVE_REFLECTION,
     run_allocation,
-    sweep_escalations,
 )
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
@@ -127,10 +127,12 @@ NAMES = (
     "reminders.moderation_reminder",
     "reminders.checklist_reminder",
     "reminders.audit_reminder+moderation_reminder",
-    "action_escalated",
+    "reminders.action_escalated+action_escalated+action_escalated",
     "reminders.audit_reminder",
     "my_qa_qa_team",
-    "audit_escalated",
+    "reminders.audit_escalated",
+    "escalation_answered",
+    "escalation_asked",
     "parked_alert",
 )
 GATHERED = "reminders.action_reminder+action_reminder+reflection_reminder"
@@ -216,8 +218,14 @@ def gathered_name(row: OutboxMessage) -> str | None:
     return "reminders." + "+".join(kinds)
 
 
-def escalation_name(row: OutboxMessage) -> str | None:
-    return row.message_type if row.message_type.endswith("_escalated") else None
+async def _delivered(deps: Deps) -> None:
+    """The dispatcher's part: each queued message sent at its time (escalations wait for it)."""
+    async with deps.sessions.begin() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "pending")
+            .values(status="sent", sent_at=OutboxMessage.next_attempt_at)
+        )
 
 
 async def _council(sessions: Sessions) -> None:
@@ -371,10 +379,16 @@ async def _script(run: Run) -> None:
         run.clock.set(morning)
         await Reminders(deps, reminder_sources()).sweep(morning)
         await run.keep_queued(gathered_name)
-        await sweep_escalations(deps, morning)
-        await run.keep_queued(escalation_name)
+        await _delivered(deps)
         if day == QA_VIEW_DAY:
             await _qa_team_view(run)
+
+    # the manager asks after the audit raised with them: their answer, and the person's word
+    escalated = run.messages["reminders.audit_escalated"]
+    manager, item = escalated.meta["manager"], escalated.buttons[0].value
+    await run.reply("escalation_answered", manager, "action", ESCALATION_ASK, item)
+    await run.keep_queued(lambda row: "escalation_asked" if row.message_type == "escalation_asked"
+                          else None)  # fmt: skip
 
     # the dispatcher's word to the QA team when a message cannot be delivered
     stuck = Claimed(1, "reminders:S06:2027-01-07", "person:S06", "sandbox", run.messages[GATHERED],

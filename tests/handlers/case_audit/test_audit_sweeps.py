@@ -13,7 +13,9 @@ from handlers.capabilities import build_router, reminder_sources
 from handlers.case_audit.cycle import (
     ACTION_DONE,
     CHECKLIST_TICK,
-    sweep_escalations,
+    ESCALATION_ASK,
+    ESCALATION_EXTEND,
+    ESCALATION_TAKE,
 )
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
@@ -104,6 +106,32 @@ async def click(deps: Deps, staff_id: str, name: str, value: str, source_key: st
     return reply
 
 
+async def deliver(deps: Deps) -> None:
+    """What the dispatcher does with each message queued: sends it at its time."""
+    async with deps.sessions.begin() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "pending")
+            .values(status="sent", sent_at=OutboxMessage.next_attempt_at)
+        )
+
+
+async def every_working_day(deps: Deps, first: dt.date, last: dt.date) -> None:
+    """The daily sweep each working day, each day's messages delivered."""
+    day = first
+    while day <= last:
+        if deps.calendar.is_working_day(day):
+            await sweep_reminders(deps, at(day.day, day.month))
+            await deliver(deps)
+        day += dt.timedelta(days=1)
+
+
+def sections(message: OutboxMessage) -> list[str]:
+    """The heading of each item of a message: its sections, or its title when it has one item."""
+    found = [s["title"] for s in message.payload.get("sections", [])]
+    return found or [message.payload["title"]]
+
+
 async def set_column(deps: Deps, staff_id: str, **values: Any) -> None:
     async with deps.sessions.begin() as session:
         await session.execute(update(Person).where(Person.staff_id == staff_id).values(**values))
@@ -140,13 +168,13 @@ async def test_later_sweeps_the_same_day_compose_nothing_already_queued(deps: De
     # S05's checklist and action, each auditor's audit, S07's checklist: four people, five items
     assert sorted(wording.composed) == sorted(["checklist_reminder", "action_reminder",
                                                "audit_reminder", "checklist_reminder",
-                                               "audit_reminder"])  # fmt: skip
+                                               "audit_reminder", "digest"])  # fmt: skip
     wording.composed.clear()
     assert await sweep_reminders(counted, at(25).replace(hour=11)) == 0
     assert wording.composed == []
     assert await sweep_reminders(counted, at(26)) == 0  # not a nudge day: nothing to compose
     assert await sweep_reminders(counted, at(27)) == 4  # a working day before: all again
-    assert len(wording.composed) == 5
+    assert len(wording.composed) == 6  # and the digest's greeting for S05's two items
 
 
 async def test_reminders_come_only_on_their_days_and_stop_once_the_checklist_is_done(
@@ -174,9 +202,9 @@ async def test_a_leaver_hears_nothing_more_but_their_overdue_audit_still_escalat
     assert await sweep_reminders(deps, at(25)) == 3
     assert not any(key.startswith("reminders:S05") for key in await outbox(deps))
     await set_column(deps, "S04", active=False)  # an auditor who left before recording
-    assert await sweep_escalations(deps, at(4, 2)) == 2
-    escalated = [k for k in await outbox(deps) if k.startswith("audit.escalated")]
-    assert len(escalated) == 2
+    await every_working_day(deps, dt.date(2027, 1, 26), dt.date(2027, 2, 4))
+    manager = (await outbox(deps))["reminders:S02:2027-02-04"]
+    assert kinds(manager) == ["audit_escalated", "audit_escalated"]
 
 
 async def test_a_snoozed_reminder_waits_then_comes_the_next_working_day(deps: Deps) -> None:
@@ -191,17 +219,77 @@ async def test_a_snoozed_reminder_waits_then_comes_the_next_working_day(deps: De
     assert kinds((await outbox(deps))["reminders:S04:2027-01-26"]) == ["audit_reminder"]
 
 
-async def test_overdue_audits_and_actions_escalate_once_to_the_line_manager(deps: Deps) -> None:
-    assert await sweep_escalations(deps, at(3, 2)) == 0  # four working days overdue
-    assert await sweep_escalations(deps, at(4, 2)) == 2
+async def test_a_manager_hears_of_several_overdue_items_in_their_one_message(deps: Deps) -> None:
+    await every_working_day(deps, dt.date(2027, 1, 25), dt.date(2027, 2, 3))
+    assert not any(k.startswith("reminders:S02") for k in await outbox(deps))  # four days over
+    await every_working_day(deps, dt.date(2027, 2, 4), dt.date(2027, 2, 4))
     sent = await outbox(deps)
-    escalated = {k: m for k, m in sent.items() if k.startswith("audit.escalated")}
-    assert {m.recipient for m in escalated.values()} == {"person:S02"}  # both auditors' manager
-    assert {m.message_type for m in escalated.values()} == {"audit_escalated"}
-    assert await sweep_escalations(deps, at(4, 2)) == 0
-    assert await sweep_escalations(deps, at(11, 2)) == 1  # the action, ten working days over
-    [action] = [m for k, m in (await outbox(deps)).items() if k.startswith("action.escalated")]
-    assert action.recipient == "person:S03" and action.payload["meta"]["owner"] == "S05"
+    [message] = [m for k, m in sent.items() if k.startswith("reminders:S02")]
+    assert message.idempotency_key == "reminders:S02:2027-02-04"  # both auditors' manager
+    assert kinds(message) == ["audit_escalated", "audit_escalated"]
+    assert sections(message) == [
+        "Marcus Reid's audit of C-000101",
+        "Dana Hughes's audit of C-000103",
+    ]
+    actions = [[b["action"] for b in s["buttons"]] for s in message.payload["sections"]]
+    assert actions[0] == [ESCALATION_ASK, ESCALATION_EXTEND, ESCALATION_TAKE, WHY]
+    assert actions[1] == [ESCALATION_ASK, ESCALATION_EXTEND, ESCALATION_TAKE]  # why: once
+    assert not message.payload["text"].count("Hi Sam")
+    await every_working_day(deps, dt.date(2027, 2, 5), dt.date(2027, 2, 10))
+    assert not any(k.startswith("reminders:S02:2027-02-1") for k in await outbox(deps))
+    await every_working_day(deps, dt.date(2027, 2, 11), dt.date(2027, 2, 11))
+    [action] = [m for k, m in (await outbox(deps)).items() if k == "reminders:S03:2027-02-11"]
+    assert kinds(action)[-1] == "action_escalated"  # ten working days over, beside Dana's own
+    assert action.payload["meta"]["items"][-1]["meta"]["owner"] == "S05"
+
+
+async def test_no_manager_hears_before_the_person_was_reminded_and_had_a_day(deps: Deps) -> None:
+    await set_column(deps, "S04", away_until=dt.date(2027, 2, 3))  # away: no reminder reaches him
+    await every_working_day(deps, dt.date(2027, 1, 25), dt.date(2027, 2, 4))
+    sent = await outbox(deps)
+    assert sections(sent["reminders:S02:2027-02-04"]) == ["Dana Hughes's audit of C-000103"]
+    assert "reminders:S04:2027-02-04" in sent  # Marcus is back and reminded on Thursday 4th
+    await every_working_day(deps, dt.date(2027, 2, 5), dt.date(2027, 2, 5))
+    assert "reminders:S02:2027-02-05" not in await outbox(deps)  # Friday: his day to act
+    await every_working_day(deps, dt.date(2027, 2, 8), dt.date(2027, 2, 8))
+    assert sections((await outbox(deps))["reminders:S02:2027-02-08"]) == [
+        "Marcus Reid's audit of C-000101"
+    ]
+
+
+async def test_a_queued_reminder_not_yet_delivered_does_not_count(deps: Deps) -> None:
+    await every_working_day(deps, dt.date(2027, 1, 25), dt.date(2027, 1, 29))
+    async with deps.sessions.begin() as session:  # nothing delivered since the due date
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.idempotency_key.startswith("reminders:"))
+            .values(status="pending")
+        )  # fmt: skip
+    await sweep_reminders(deps, at(4, 2))
+    assert "reminders:S02:2027-02-04" not in await outbox(deps)
+
+
+async def test_the_managers_buttons_ask_extend_and_take(deps: Deps) -> None:
+    await every_working_day(deps, dt.date(2027, 1, 25), dt.date(2027, 2, 4))
+    message = (await outbox(deps))["reminders:S02:2027-02-04"]
+    second, first = (s["buttons"][0]["value"] for s in message.payload["sections"])
+    refused = await click(deps, "S03", ESCALATION_ASK, first)  # not Dana's manager
+    assert refused.message is not None and refused.message.kind == "user_error"
+    deps.clock.set(at(4, 2))  # type: ignore[attr-defined]
+    asked = await click(deps, "S02", ESCALATION_ASK, first)
+    assert asked.message is not None and "let Dana Hughes know" in asked.message.text
+    [word] = [m for k, m in (await outbox(deps)).items() if k.startswith("escalation.asked")]
+    assert word.recipient == "person:S03" and "Sam Moss asked" in word.payload["text"]
+    extended = await click(deps, "S02", ESCALATION_EXTEND, first)
+    assert extended.message is not None and "Thursday 11 February" in extended.message.text
+    taken = await click(deps, "S02", ESCALATION_TAKE, second)
+    assert taken.message is not None and "with you now" in taken.message.text
+    async with deps.sessions() as session:
+        due = {v.auditor.staff_id: v.due_on for v in await audits.allocations(session)}
+    assert due == {"S03": dt.date(2027, 2, 11), "S04": DUE}
+    # Dana is reminded of the new date; Marcus's audit, taken on, is never raised again
+    await every_working_day(deps, dt.date(2027, 2, 5), dt.date(2027, 3, 5))
+    later = [m for k, m in (await outbox(deps)).items() if k.startswith("reminders:S02")]
+    assert [sections(m) for m in later[1:]] == [["Dana Hughes's audit of C-000103"]]
 
 
 async def test_the_owner_closes_an_action_in_one_click(deps: Deps) -> None:
@@ -220,8 +308,8 @@ async def test_the_owner_closes_an_action_in_one_click(deps: Deps) -> None:
 async def test_every_reminder_can_be_acted_on_snoozed_or_explained(deps: Deps) -> None:
     await sweep_reminders(deps, at(25))
     gathered = (await outbox(deps))["reminders:S05:2027-01-25"]
-    actions = [b["action"] for b in gathered.payload["buttons"]]
-    assert actions.count(WHY) == 2 and actions.count(SNOOZE) == 2 and ACTION_DONE in actions
+    actions = [[b["action"] for b in s["buttons"]] for s in gathered.payload["sections"]]
+    assert actions == [[SNOOZE, WHY], [ACTION_DONE, SNOOZE, WHY]]  # two kinds: "why" for each
     reply = await click(deps, "S05", WHY, "checklist.reminder")
     assert reply.message is not None and reply.message.kind == "reminder_why"
     assert "checklist" in reply.message.text

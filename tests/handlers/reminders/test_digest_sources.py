@@ -81,7 +81,7 @@ async def test_a_second_capabilitys_item_joins_the_audit_reminder_in_one_message
     assert await reminders(deps).sweep(at(25)) == 4  # the same four people, no fifth message
     [message] = await reminder_messages(deps, "S04")
     assert kinds(message) == ["audit_reminder", "observation_reminder"]
-    actions = [(b["action"], b["value"]) for b in message.payload["buttons"]]
+    actions = [(b["action"], b["value"]) for s in message.payload["sections"] for b in s["buttons"]]
     assert (SNOOZE, f"observation:{OBSERVATION_ID}:2") in actions
     assert (WHY, "observation.reminder") in actions
     assert await reminders(deps).sweep(at(25).replace(hour=15)) == 0  # one message a day
