@@ -72,6 +72,16 @@ class Teams:
         text = await response.text()
         return response.status, json.loads(text) if text else None
 
+    async def install_tom(self) -> None:
+        """Tom installs qabot; the connector knows his email in another case than the roster."""
+        self.connector.members["29:1AbCdEfGhIjKlMnOpQrStUvWxYz"] = {
+            "id": "29:1AbCdEfGhIjKlMnOpQrStUvWxYz",
+            "email": "Tom.Okafor@Council.Example",
+            "userPrincipalName": "tom.okafor@council.example",
+        }
+        status, _ = await self.post(self.activity("install"))
+        assert status == 200
+
     async def counts(self) -> tuple[int, int, int]:
         """Inbound events, outbox rows and conversation references: a refusal changes none."""
         async with self.qabot.deps.sessions() as session:

@@ -15,3 +15,12 @@ async def teams(
 ) -> AsyncIterator[Teams]:
     async for harness in running(migrated_sqlite_url, tmp_path, monkeypatch):
         yield harness
+
+
+@pytest.fixture
+async def teams_on_each_database(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Teams]:
+    """The same, on SQLite and on PostgreSQL."""
+    async for harness in running(database_url, tmp_path, monkeypatch):
+        yield harness

@@ -10,16 +10,13 @@ from storage.models import Person
 
 
 async def installed(teams: Teams) -> None:
-    teams.connector.members["29:1AbCdEfGhIjKlMnOpQrStUvWxYz"] = {
-        "id": "29:1AbCdEfGhIjKlMnOpQrStUvWxYz",
-        "email": "Tom.Okafor@Council.Example",
-        "userPrincipalName": "tom.okafor@council.example",
-    }
-    status, _ = await teams.post(teams.activity("install"))
-    assert status == 200
+    await teams.install_tom()
 
 
-async def test_install_matches_by_email_keeps_the_aad_id_and_welcomes_once(teams: Teams) -> None:
+async def test_install_matches_by_email_keeps_the_aad_id_and_welcomes_once(
+    teams_on_each_database: Teams,
+) -> None:
+    teams = teams_on_each_database
     await installed(teams)
     status, _ = await teams.post(teams.activity("install", id="f:install-again"))
     assert status == 200
@@ -67,8 +64,9 @@ async def test_a_text_command_with_the_mention_stripped_is_answered(teams: Teams
 
 
 async def test_a_card_action_is_answered_with_the_card_and_a_retry_changes_nothing(
-    teams: Teams,
+    teams_on_each_database: Teams,
 ) -> None:
+    teams = teams_on_each_database
     await installed(teams)
     welcome = teams.connector.sent()[0]
     assert welcome.body is not None
