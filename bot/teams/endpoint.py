@@ -61,10 +61,10 @@ class TeamsEndpoint:
         if (request.content_length or 0) > MAX_BODY:
             return _refuse(413, "refused: body too large")
         try:
-            body = await request.content.read(MAX_BODY + 1)
+            body = await _read_at_most(request, MAX_BODY)
         except (OSError, ValueError):
             return _refuse(400, "refused: body unreadable")
-        if len(body) > MAX_BODY:
+        if body is None:
             return _refuse(413, "refused: body too large")
         try:
             incoming = parse_activity(body)
@@ -122,6 +122,18 @@ class TeamsEndpoint:
             return None
         async with self.platform.sessions() as session:
             return await staff_id_of(session, incoming.from_aad_id)
+
+
+async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
+    """The whole body, or None once it passes `limit` (a chunked body has no length up front)."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _refuse(status: int, reason: str) -> web.Response:

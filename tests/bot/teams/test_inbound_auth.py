@@ -97,3 +97,10 @@ async def test_an_unknown_key_id_refetches_the_keys_at_most_once(teams: Teams) -
         status, _ = await teams.post(_message(teams), teams.token(key=new_rsa(), kid="rotated"))
         assert status == 401
     assert teams.keys.fetches == fetched  # within minutes of the last fetch: no refetch
+
+
+async def test_a_large_activity_within_the_limit_arrives_whole(teams: Teams) -> None:
+    """Read in several chunks, still one activity (not refused as malformed)."""
+    padding = {"padding": "x" * 100_000}
+    status, _ = await teams.post(teams.activity("message", channelData=padding))
+    assert status == 200
