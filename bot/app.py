@@ -16,6 +16,7 @@ from bot.sandbox.clock import MovableClock
 from bot.sandbox.platform import SandboxPlatform
 from bot.sandbox.web import SandboxSite
 from bot.settings import Settings
+from bot.teams import TeamsEndpoint, TeamsPlatform
 from bot.web import add_service_routes
 from handlers.capabilities import build_router, jobs
 from handlers.core.calendar import Calendar
@@ -28,7 +29,7 @@ from message_templates.wording import Wording
 from scheduler.clock import Clock, SystemClock
 from scheduler.dispatcher import Dispatcher, DispatchPolicy, Platform
 from scheduler.jobs import Sweeps, build_scheduler, drain_outbox
-from storage import make_engine, make_sessions
+from storage import Sessions, make_engine, make_sessions
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
     # a parked message is reported in the QA team's channel on the first configured platform
     qa_platform = settings.platforms[0]
     policy = DispatchPolicy(qa_recipient=f"channel:{programme.qa_channel}", qa_platform=qa_platform)
-    dispatcher = Dispatcher(sessions, build_platforms(settings), clock=clock, policy=policy)
+    platforms = build_platforms(settings, sessions)
+    dispatcher = Dispatcher(sessions, platforms, clock=clock, policy=policy)
     sweeps = build_sweeps(deps)
     app = web.Application(client_max_size=256 * 1024)
     qabot = Qabot(
@@ -104,6 +106,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
     add_service_routes(app, sessions)
     if "sandbox" in settings.platforms:
         SandboxSite(sessions, qabot.handle, qabot, programme.timezone).add_routes(app)
+    for platform in platforms:
+        if isinstance(platform, TeamsPlatform):  # POST /api/messages, the one JWT-checked route
+            TeamsEndpoint(platform, qabot.handle, clock).add_routes(app)
     return qabot
 
 
@@ -115,11 +120,14 @@ def calendar_for(programme: Programme) -> Calendar:
     )
 
 
-# The platform edges qabot can deliver through, by name; Slack and Teams are still to come.
-EDGES: dict[str, Callable[[Settings], Platform]] = {"sandbox": lambda _: SandboxPlatform()}
+# The platform edges qabot can deliver through, by name; Slack is still to come.
+EDGES: dict[str, Callable[[Settings, Sessions], Platform]] = {
+    "sandbox": lambda _settings, _sessions: SandboxPlatform(),
+    "teams": TeamsPlatform,
+}
 
 
-def build_platforms(settings: Settings) -> list[Platform]:
+def build_platforms(settings: Settings, sessions: Sessions) -> list[Platform]:
     """One edge per configured platform, in the configured order, for the dispatcher to send
     each outbox row through the edge its platform names."""
     missing = [name for name in settings.platforms if name not in EDGES]
@@ -128,7 +136,7 @@ def build_platforms(settings: Settings) -> list[Platform]:
             f"this version of qabot cannot deliver to {' or '.join(missing)} yet; "
             "set QABOT_PLATFORM=sandbox to try it locally"
         )
-    return [EDGES[name](settings) for name in settings.platforms]
+    return [EDGES[name](settings, sessions) for name in settings.platforms]
 
 
 def build_sweeps(deps: Deps) -> Sweeps:

@@ -16,6 +16,11 @@ PLATFORMS = ("sandbox", "slack", "teams")
 # A sandbox start with no offset is UK local time; a plain date starts at 08:00 that day.
 SANDBOX_ZONE = ZoneInfo("Europe/London")
 SANDBOX_MORNING = dt.time(8, 0)
+# Microsoft's public cloud: where the Bot Connector's signing keys are published, where msal
+# asks for tokens, and the hosts a Teams activity's serviceUrl may name.
+TEAMS_OPENID_METADATA = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+TEAMS_AUTHORITY_HOST = "https://login.microsoftonline.com"
+TEAMS_CONNECTOR_HOSTS = ("smba.trafficmanager.net",)
 SECRET_NAMES = frozenset(
     {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "TEAMS_CLIENT_SECRET"}
 )
@@ -48,6 +53,9 @@ class Settings:
     teams_tenant_id: str | None = None
     teams_client_secret: str | None = field(default=None, repr=False)
     teams_certificate_path: Path | None = None
+    teams_openid_metadata_url: str = TEAMS_OPENID_METADATA
+    teams_authority_host: str = TEAMS_AUTHORITY_HOST
+    teams_connector_hosts: tuple[str, ...] = TEAMS_CONNECTOR_HOSTS
     sandbox_start: dt.datetime | None = None
 
     @property
@@ -94,12 +102,33 @@ def _read_values(env: Mapping[str, str], problems: list[str]) -> dict[str, objec
     _check_database_url(str(values["database_url"]), problems)
     values["port"] = _read_port(env, problems)
     values["templates_dir"] = _read_dir(env, "QABOT_TEMPLATES_DIR", problems)
-    cert = _get(env, "TEAMS_CERTIFICATE_PATH")
-    values["teams_certificate_path"] = Path(cert) if cert else None
+    _read_teams(env, values, problems)
     _check_case_link(values["case_link"], problems)
     values["platforms"] = _read_platforms(env, values, problems)
     values["sandbox_start"] = _read_sandbox_start(env, values["platforms"], problems)
     return values
+
+
+def _read_teams(env: Mapping[str, str], values: dict[str, object], problems: list[str]) -> None:
+    """The Teams certificate, and Microsoft's endpoints (overridable for other clouds and tests)."""
+    cert = _get(env, "TEAMS_CERTIFICATE") or _get(env, "TEAMS_CERTIFICATE_PATH")
+    values["teams_certificate_path"] = Path(cert) if cert else None
+    if cert and not Path(cert).is_file():
+        problems.append(f"TEAMS_CERTIFICATE must name a PEM file; {cert!r} is not a file")
+    metadata = _get(env, "TEAMS_OPENID_METADATA_URL") or TEAMS_OPENID_METADATA
+    authority = _get(env, "TEAMS_AUTHORITY_HOST") or TEAMS_AUTHORITY_HOST
+    if not metadata.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        problems.append(f"TEAMS_OPENID_METADATA_URL must be an https:// URL, not {metadata!r}")
+    if not authority.startswith("https://"):
+        problems.append("TEAMS_AUTHORITY_HOST must be an https:// URL (msal refuses others)")
+    values["teams_openid_metadata_url"] = metadata
+    values["teams_authority_host"] = authority.rstrip("/")
+    hosts = _get(env, "TEAMS_CONNECTOR_HOSTS")
+    values["teams_connector_hosts"] = (
+        tuple(h.strip().lower() for h in hosts.split(",") if h.strip())
+        if hosts
+        else TEAMS_CONNECTOR_HOSTS
+    )
 
 
 def _check_database_url(url: str, problems: list[str]) -> None:
@@ -194,7 +223,7 @@ def _read_platforms(
         _require(values, problems, "teams", ("teams_app_id", "TEAMS_APP_ID"))
         _require(values, problems, "teams", ("teams_tenant_id", "TEAMS_TENANT_ID"))
         if not values["teams_client_secret"] and not values["teams_certificate_path"]:
-            problems.append("teams needs TEAMS_CLIENT_SECRET or TEAMS_CERTIFICATE_PATH")
+            problems.append("teams needs TEAMS_CLIENT_SECRET or TEAMS_CERTIFICATE (a PEM file)")
     return names
 
 

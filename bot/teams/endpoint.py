@@ -1,0 +1,141 @@
+"""POST /api/messages: the only route under the Bot Connector's JWT check.
+
+Order of checks: the bearer token (401), the body's size (413), the activity's shape (400), then
+the token's `serviceurl` against the activity's and the connector host allow-list (401). A
+refusal logs its reason only, never the body or the token. Then the activity is translated and
+handed to qabot: a message as text, a card action as an action or form (answered with the
+refreshed card), an install by storing the conversation and greeting the person.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from bot.teams.activity import Incoming, Malformed, card_action, message_text, parse_activity
+from bot.teams.auth import Refused, SigningKeys, TokenCheck
+from bot.teams.install import Installs
+from bot.teams.platform import TeamsPlatform, teams_card
+from bot.teams.references import staff_id_of
+from bot.teams.render import CARD_CONTENT_TYPE
+from handlers.core.router import Inbound, Reply
+from scheduler.clock import Clock
+from scheduler.dispatcher import PlatformError
+
+log = logging.getLogger(__name__)
+
+ROUTE = "/api/messages"
+MAX_BODY = 128 * 1024  # Teams activities are a few kilobytes; a card submission well under this
+Handle = Callable[[Inbound], Awaitable[Reply | None]]
+UNKNOWN_PERSON = "I can't find you in the staff list. Your QA team can add you."
+ACKNOWLEDGED = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message"}
+
+
+class TeamsEndpoint:
+    """Checks, translates and routes each activity Teams posts."""
+
+    def __init__(self, platform: TeamsPlatform, handle: Handle, clock: Clock) -> None:
+        settings = platform.settings
+        assert settings.teams_app_id
+        keys = SigningKeys(settings.teams_openid_metadata_url)
+        self.check = TokenCheck(keys, settings.teams_app_id, clock)
+        self.platform = platform
+        self.handle = handle
+        self.installs = Installs(platform, handle, clock)
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post(ROUTE, self.messages)
+        app.on_cleanup.append(self._close)
+
+    async def _close(self, _: web.Application) -> None:
+        await self.platform.connector.close()
+
+    async def messages(self, request: web.Request) -> web.StreamResponse:
+        try:
+            verified = await self.check.verify(request.headers.get("Authorization"))
+        except Refused as refused:
+            return _refuse(401, f"refused: {refused}")
+        if (request.content_length or 0) > MAX_BODY:
+            return _refuse(413, "refused: body too large")
+        try:
+            body = await _read_at_most(request, MAX_BODY)
+        except (OSError, ValueError):
+            return _refuse(400, "refused: body unreadable")
+        if body is None:
+            return _refuse(413, "refused: body too large")
+        try:
+            incoming = parse_activity(body)
+        except Malformed as malformed:
+            return _refuse(400, f"refused: {malformed}")
+        try:
+            verified.check_activity(incoming.channel_id, incoming.service_url)
+            if not self.platform.connector.is_allowed(incoming.service_url):
+                raise Refused("service URL is not a Teams connector")
+        except Refused as refused:
+            return _refuse(401, f"refused: {refused}")
+        return await self._route(incoming)
+
+    async def _route(self, incoming: Incoming) -> web.StreamResponse:
+        try:
+            if incoming.type == "message" and incoming.is_personal:
+                await self._message(incoming)
+            elif incoming.type == "invoke" and incoming.name == "adaptiveCard/action":
+                return web.json_response(await self._card_action(incoming))
+            elif incoming.type in ("conversationUpdate", "installationUpdate"):
+                await self.installs.update(incoming)
+        except Malformed as malformed:
+            return _refuse(400, f"refused: {malformed}")
+        except PlatformError as error:
+            log.warning("teams activity %s: could not answer: %s", incoming.id, error.reason)
+        return web.Response(status=200)
+
+    async def _message(self, incoming: Incoming) -> None:
+        staff_id = await self._staff_id(incoming)
+        if staff_id is None:
+            await self.installs.say(incoming, UNKNOWN_PERSON)
+            return
+        text = message_text(incoming)
+        event = Inbound(
+            platform="teams", event_id=incoming.id, staff_id=staff_id, kind="text", text=text
+        )
+        await self.handle(event)
+
+    async def _card_action(self, incoming: Incoming) -> dict[str, Any]:
+        """Handle the action; answer with the card as it now stands (a retried invoke included)."""
+        staff_id = await self._staff_id(incoming)
+        if staff_id is None:
+            return {"statusCode": 200, "type": ACKNOWLEDGED["type"], "value": UNKNOWN_PERSON}
+        source = await self.platform.sent_message(incoming.reply_to_id)
+        event = card_action(incoming, staff_id, source[0] if source else "")
+        reply = await self.handle(event)
+        current = await self.platform.sent_message(incoming.reply_to_id)
+        card = current[1] if current else (reply.update if reply else None)
+        if card is None:
+            return {**ACKNOWLEDGED, "value": "Done."}
+        return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": teams_card(card)}
+
+    async def _staff_id(self, incoming: Incoming) -> str | None:
+        if not incoming.from_aad_id:
+            return None
+        async with self.platform.sessions() as session:
+            return await staff_id_of(session, incoming.from_aad_id)
+
+
+async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
+    """The whole body, or None once it passes `limit` (a chunked body has no length up front)."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _refuse(status: int, reason: str) -> web.Response:
+    log.warning("teams request %s", reason)
+    return web.json_response({"error": reason.removeprefix("refused: ")}, status=status)
