@@ -16,6 +16,7 @@ from bot.sandbox.clock import MovableClock
 from bot.sandbox.platform import SandboxPlatform
 from bot.sandbox.web import SandboxSite
 from bot.settings import Settings
+from bot.slack import Slack, SlackEdge
 from bot.web import add_service_routes
 from handlers.capabilities import build_router, jobs
 from handlers.core.calendar import Calendar
@@ -46,6 +47,7 @@ class Qabot:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     scheduler: AsyncIOScheduler | None = None
     delivery: asyncio.Task[None] | None = None
+    slack: SlackEdge | None = None
 
     def now(self) -> dt.datetime:
         return self.deps.clock.now()
@@ -95,7 +97,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
     # a parked message is reported in the QA team's channel on the first configured platform
     qa_platform = settings.platforms[0]
     policy = DispatchPolicy(qa_recipient=f"channel:{programme.qa_channel}", qa_platform=qa_platform)
-    dispatcher = Dispatcher(sessions, build_platforms(settings), clock=clock, policy=policy)
+    dispatcher = Dispatcher(sessions, build_platforms(settings, deps), clock=clock, policy=policy)
     sweeps = build_sweeps(deps)
     app = web.Application(client_max_size=256 * 1024)
     qabot = Qabot(
@@ -104,7 +106,22 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
     add_service_routes(app, sessions)
     if "sandbox" in settings.platforms:
         SandboxSite(sessions, qabot.handle, qabot, programme.timezone).add_routes(app)
+    if "slack" in settings.platforms:
+        qabot.slack = slack_edge(settings, qabot)
+        qabot.slack.add_routes(app)
     return qabot
+
+
+def slack_edge(settings: Settings, qabot: Qabot) -> SlackEdge:
+    """POST /slack/events: each event handled in the database, then delivered at once."""
+
+    async def route(event: Inbound) -> Reply | None:
+        return await handle_event(qabot.deps, qabot.router, event)
+
+    async def deliver() -> None:
+        await qabot.dispatcher.run_once(qabot.deps.clock.now())
+
+    return Slack(settings, qabot.deps.sessions, qabot.deps.clock).edge(route, deliver)
 
 
 def calendar_for(programme: Programme) -> Calendar:
@@ -115,11 +132,14 @@ def calendar_for(programme: Programme) -> Calendar:
     )
 
 
-# The platform edges qabot can deliver through, by name; Slack and Teams are still to come.
-EDGES: dict[str, Callable[[Settings], Platform]] = {"sandbox": lambda _: SandboxPlatform()}
+# The platform edges qabot can deliver through, by name; Teams is still to come.
+EDGES: dict[str, Callable[[Settings, Deps], Platform]] = {
+    "sandbox": lambda _settings, _deps: SandboxPlatform(),
+    "slack": lambda settings, deps: Slack(settings, deps.sessions, deps.clock).platform,
+}
 
 
-def build_platforms(settings: Settings) -> list[Platform]:
+def build_platforms(settings: Settings, deps: Deps) -> list[Platform]:
     """One edge per configured platform, in the configured order, for the dispatcher to send
     each outbox row through the edge its platform names."""
     missing = [name for name in settings.platforms if name not in EDGES]
@@ -128,7 +148,7 @@ def build_platforms(settings: Settings) -> list[Platform]:
             f"this version of qabot cannot deliver to {' or '.join(missing)} yet; "
             "set QABOT_PLATFORM=sandbox to try it locally"
         )
-    return [EDGES[name](settings) for name in settings.platforms]
+    return [EDGES[name](settings, deps) for name in settings.platforms]
 
 
 def build_sweeps(deps: Deps) -> Sweeps:

@@ -190,12 +190,20 @@ def _read_platforms(
         _require(values, problems, "slack", ("slack_bot_token", "SLACK_BOT_TOKEN"))
         if not values["slack_app_token"]:
             _require(values, problems, "slack", ("slack_signing_secret", "SLACK_SIGNING_SECRET"))
+        _check_slack_api_url(values["slack_api_url"], problems)
     if "teams" in names:
         _require(values, problems, "teams", ("teams_app_id", "TEAMS_APP_ID"))
         _require(values, problems, "teams", ("teams_tenant_id", "TEAMS_TENANT_ID"))
         if not values["teams_client_secret"] and not values["teams_certificate_path"]:
             problems.append("teams needs TEAMS_CLIENT_SECRET or TEAMS_CERTIFICATE_PATH")
     return names
+
+
+def _check_slack_api_url(url: object, problems: list[str]) -> None:
+    if isinstance(url, str) and not url.startswith(("https://", "http://")):
+        problems.append(
+            "QABOT_SLACK_API_URL must be the Web API's base URL, e.g. https://slack-gov.com/api/"
+        )
 
 
 def _require(
