@@ -98,6 +98,7 @@ def _read_values(env: Mapping[str, str], problems: list[str]) -> dict[str, objec
     values["teams_certificate_path"] = Path(cert) if cert else None
     _check_case_link(values["case_link"], problems)
     values["platforms"] = _read_platforms(env, values, problems)
+    _check_socket_mode(values, problems)
     values["sandbox_start"] = _read_sandbox_start(env, values["platforms"], problems)
     return values
 
@@ -197,6 +198,17 @@ def _read_platforms(
         if not values["teams_client_secret"] and not values["teams_certificate_path"]:
             problems.append("teams needs TEAMS_CLIENT_SECRET or TEAMS_CERTIFICATE_PATH")
     return names
+
+
+def _check_socket_mode(values: dict[str, object], problems: list[str]) -> None:
+    """Socket Mode is still to come: with only SLACK_APP_TOKEN, Slack could not reach qabot."""
+    platforms = values["platforms"]
+    slack = isinstance(platforms, tuple) and "slack" in platforms
+    if slack and values["slack_app_token"] and not values["slack_signing_secret"]:
+        problems.append(
+            "Slack's Socket Mode (SLACK_APP_TOKEN) is still to come: set SLACK_SIGNING_SECRET "
+            "and give Slack qabot's https address ending /slack/events"
+        )
 
 
 def _check_slack_api_url(url: object, problems: list[str]) -> None:
