@@ -16,6 +16,7 @@ from bot.sandbox.clock import MovableClock
 from bot.sandbox.platform import SandboxPlatform
 from bot.sandbox.web import SandboxSite
 from bot.settings import Settings
+from bot.slack import Slack, SlackEdge
 from bot.teams import TeamsEndpoint, TeamsPlatform
 from bot.web import add_service_routes
 from handlers.capabilities import build_router, jobs
@@ -29,7 +30,7 @@ from message_templates.wording import Wording
 from scheduler.clock import Clock, SystemClock
 from scheduler.dispatcher import Dispatcher, DispatchPolicy, Platform
 from scheduler.jobs import Sweeps, build_scheduler, drain_outbox
-from storage import Sessions, make_engine, make_sessions
+from storage import make_engine, make_sessions
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class Qabot:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     scheduler: AsyncIOScheduler | None = None
     delivery: asyncio.Task[None] | None = None
+    slack: SlackEdge | None = None
 
     def now(self) -> dt.datetime:
         return self.deps.clock.now()
@@ -96,7 +98,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
     # a parked message is reported in the QA team's channel on the first configured platform
     qa_platform = settings.platforms[0]
     policy = DispatchPolicy(qa_recipient=f"channel:{programme.qa_channel}", qa_platform=qa_platform)
-    platforms = build_platforms(settings, sessions)
+    platforms = build_platforms(settings, deps)
     dispatcher = Dispatcher(sessions, platforms, clock=clock, policy=policy)
     sweeps = build_sweeps(deps)
     app = web.Application(client_max_size=256 * 1024)
@@ -109,7 +111,22 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
     for platform in platforms:
         if isinstance(platform, TeamsPlatform):  # POST /api/messages, the one JWT-checked route
             TeamsEndpoint(platform, qabot.handle, clock).add_routes(app)
+    if "slack" in settings.platforms:
+        qabot.slack = slack_edge(settings, qabot)
+        qabot.slack.add_routes(app)
     return qabot
+
+
+def slack_edge(settings: Settings, qabot: Qabot) -> SlackEdge:
+    """POST /slack/events: each event handled in the database, then delivered at once."""
+
+    async def route(event: Inbound) -> Reply | None:
+        return await handle_event(qabot.deps, qabot.router, event)
+
+    async def deliver() -> None:
+        await qabot.dispatcher.run_once(qabot.deps.clock.now())
+
+    return Slack(settings, qabot.deps.sessions, qabot.deps.clock).edge(route, deliver)
 
 
 def calendar_for(programme: Programme) -> Calendar:
@@ -120,14 +137,15 @@ def calendar_for(programme: Programme) -> Calendar:
     )
 
 
-# The platform edges qabot can deliver through, by name; Slack is still to come.
-EDGES: dict[str, Callable[[Settings, Sessions], Platform]] = {
-    "sandbox": lambda _settings, _sessions: SandboxPlatform(),
-    "teams": TeamsPlatform,
+# The platform edges qabot can deliver through, by name.
+EDGES: dict[str, Callable[[Settings, Deps], Platform]] = {
+    "sandbox": lambda _settings, _deps: SandboxPlatform(),
+    "slack": lambda settings, deps: Slack(settings, deps.sessions, deps.clock).platform,
+    "teams": lambda settings, deps: TeamsPlatform(settings, deps.sessions),
 }
 
 
-def build_platforms(settings: Settings, sessions: Sessions) -> list[Platform]:
+def build_platforms(settings: Settings, deps: Deps) -> list[Platform]:
     """One edge per configured platform, in the configured order, for the dispatcher to send
     each outbox row through the edge its platform names."""
     missing = [name for name in settings.platforms if name not in EDGES]
@@ -136,7 +154,7 @@ def build_platforms(settings: Settings, sessions: Sessions) -> list[Platform]:
             f"this version of qabot cannot deliver to {' or '.join(missing)} yet; "
             "set QABOT_PLATFORM=sandbox to try it locally"
         )
-    return [EDGES[name](settings, sessions) for name in settings.platforms]
+    return [EDGES[name](settings, deps) for name in settings.platforms]
 
 
 def build_sweeps(deps: Deps) -> Sweeps:

@@ -105,6 +105,7 @@ def _read_values(env: Mapping[str, str], problems: list[str]) -> dict[str, objec
     _read_teams(env, values, problems)
     _check_case_link(values["case_link"], problems)
     values["platforms"] = _read_platforms(env, values, problems)
+    _check_socket_mode(values, problems)
     values["sandbox_start"] = _read_sandbox_start(env, values["platforms"], problems)
     return values
 
@@ -219,12 +220,31 @@ def _read_platforms(
         _require(values, problems, "slack", ("slack_bot_token", "SLACK_BOT_TOKEN"))
         if not values["slack_app_token"]:
             _require(values, problems, "slack", ("slack_signing_secret", "SLACK_SIGNING_SECRET"))
+        _check_slack_api_url(values["slack_api_url"], problems)
     if "teams" in names:
         _require(values, problems, "teams", ("teams_app_id", "TEAMS_APP_ID"))
         _require(values, problems, "teams", ("teams_tenant_id", "TEAMS_TENANT_ID"))
         if not values["teams_client_secret"] and not values["teams_certificate_path"]:
             problems.append("teams needs TEAMS_CLIENT_SECRET or TEAMS_CERTIFICATE (a PEM file)")
     return names
+
+
+def _check_socket_mode(values: dict[str, object], problems: list[str]) -> None:
+    """Socket Mode is still to come: with only SLACK_APP_TOKEN, Slack could not reach qabot."""
+    platforms = values["platforms"]
+    slack = isinstance(platforms, tuple) and "slack" in platforms
+    if slack and values["slack_app_token"] and not values["slack_signing_secret"]:
+        problems.append(
+            "Slack's Socket Mode (SLACK_APP_TOKEN) is still to come: set SLACK_SIGNING_SECRET "
+            "and give Slack qabot's https address ending /slack/events"
+        )
+
+
+def _check_slack_api_url(url: object, problems: list[str]) -> None:
+    if isinstance(url, str) and not url.startswith(("https://", "http://")):
+        problems.append(
+            "QABOT_SLACK_API_URL must be the Web API's base URL, e.g. https://slack-gov.com/api/"
+        )
 
 
 def _require(

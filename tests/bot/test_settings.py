@@ -20,7 +20,7 @@ def test_defaults_run_the_sandbox_on_sqlite() -> None:
 
 
 def test_the_platform_follows_the_credentials() -> None:
-    slack = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}
+    slack = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
     assert load_settings(slack, dotenv=None).platforms == ("slack",)
     teams = {"TEAMS_APP_ID": "a", "TEAMS_TENANT_ID": "t", "TEAMS_CLIENT_SECRET": "s"}
     assert load_settings(teams, dotenv=None).platforms == ("teams",)
@@ -53,10 +53,10 @@ def test_every_problem_is_listed_at_once() -> None:
 
 def test_secrets_stay_out_of_repr() -> None:
     settings = load_settings(
-        {"SLACK_BOT_TOKEN": "xoxb-secret", "SLACK_APP_TOKEN": "xapp-s"}, dotenv=None
+        {"SLACK_BOT_TOKEN": "xoxb-secret", "SLACK_SIGNING_SECRET": "shh-s"}, dotenv=None
     )
     assert "xoxb-secret" not in repr(settings)
-    assert "xapp-s" not in repr(settings)
+    assert "shh-s" not in repr(settings)
 
 
 def test_dotenv_fills_what_the_environment_lacks(tmp_path: Path) -> None:
@@ -131,7 +131,7 @@ def test_a_sandbox_start_is_refused_outside_the_sandbox() -> None:
         "QABOT_SANDBOX_START": "2027-01-11",
         "QABOT_PLATFORM": "slack",
         "SLACK_BOT_TOKEN": "xoxb-1",
-        "SLACK_APP_TOKEN": "xapp-1",
+        "SLACK_SIGNING_SECRET": "s",
     }
     with pytest.raises(SettingsError) as raised:
         load_settings(env, dotenv=None)
@@ -154,3 +154,23 @@ def test_run_with_a_bad_start_is_one_line_and_exit_2(
         "or 2027-01-11T09:00, not 'January'\n"
     )
     assert not (tmp_path / "qabot.db").exists()
+
+
+def test_slack_needs_its_signing_secret_and_a_web_api_url_that_is_one() -> None:
+    env = {
+        "QABOT_PLATFORM": "slack",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "QABOT_SLACK_API_URL": "slack-gov.com/api",
+    }
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env, dotenv=None)
+    problems = raised.value.problems
+    assert any("QABOT_SLACK_API_URL" in p for p in problems)
+    assert any("Socket Mode" in p and "SLACK_SIGNING_SECRET" in p for p in problems)
+    ready = {
+        **env,
+        "SLACK_SIGNING_SECRET": "s",
+        "QABOT_SLACK_API_URL": "https://slack-gov.com/api/",
+    }
+    assert load_settings(ready, dotenv=None).slack_api_url == "https://slack-gov.com/api/"

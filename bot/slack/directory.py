@@ -1,0 +1,104 @@
+"""Who is who in the Slack workspace: a person's user id and DM channel, found once and kept.
+
+A person is matched by the `slack_user_id` on the roster or, failing that, by their email
+(`users.lookupByEmail`); the id found is written back to the roster. The DM channel from
+`conversations.open` is kept as a conversation reference, so it survives a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from scheduler.clock import Clock
+from storage import Sessions
+from storage import platform_refs as refs
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+
+
+class NotFound(Exception):
+    """Nobody in the workspace (or on the roster) matches: retrying will not help."""
+
+
+class Directory:
+    """Finds people and their DM channels, caching what it finds for the life of the process."""
+
+    def __init__(self, client: AsyncWebClient, sessions: Sessions, clock: Clock) -> None:
+        self._client = client
+        self._sessions = sessions
+        self._clock = clock
+        self._user_ids: dict[str, str] = {}
+        self._staff_ids: dict[str, str] = {}
+        self._dms: dict[str, str] = {}
+
+    async def dm_channel(self, staff_id: str) -> str:
+        """The DM channel with this person, opened once and kept."""
+        if staff_id in self._dms:
+            return self._dms[staff_id]
+        address = f"person:{staff_id}"
+        async with self._sessions() as session:
+            kept = await refs.conversation(session, PLATFORM, address)
+        if kept is None or not kept.get("channel"):
+            user_id = await self.user_id(staff_id)
+            opened = await self._client.conversations_open(users=user_id)
+            kept = {"channel": str(opened["channel"]["id"]), "user": user_id}
+            async with self._sessions.begin() as session:
+                await refs.keep_conversation(session, PLATFORM, address, kept, self._clock.now())
+        self._dms[staff_id] = str(kept["channel"])
+        return self._dms[staff_id]
+
+    async def user_id(self, staff_id: str) -> str:
+        """This person's Slack user id: from the roster, or looked up by email and kept."""
+        if staff_id in self._user_ids:
+            return self._user_ids[staff_id]
+        async with self._sessions() as session:
+            person = await refs.someone(session, PLATFORM, staff_id)
+        if person is None or not person.active:
+            raise NotFound("not_on_roster")
+        user_id = person.user_id or await self._lookup(person.email)
+        if not person.user_id:
+            async with self._sessions.begin() as session:
+                await refs.remember_user_id(session, PLATFORM, staff_id, user_id)
+        self._user_ids[staff_id] = user_id
+        return user_id
+
+    async def _lookup(self, email: str) -> str:
+        try:
+            found = await self._client.users_lookupByEmail(email=email)
+        except SlackApiError as error:
+            if error.response.get("error") == "users_not_found":
+                raise NotFound("users_not_found") from None
+            raise
+        return str(found["user"]["id"])
+
+    async def staff_id(self, user_id: str) -> str | None:
+        """The staff id of the person behind a Slack user id, matched by id or by email."""
+        if user_id in self._staff_ids:
+            return self._staff_ids[user_id]
+        async with self._sessions() as session:
+            staff_id = await refs.staff_id_of(session, PLATFORM, user_id)
+        if staff_id is None:
+            staff_id = await self._match_by_email(user_id)
+        if staff_id is not None:
+            self._staff_ids[user_id] = staff_id
+        return staff_id
+
+    async def _match_by_email(self, user_id: str) -> str | None:
+        try:
+            info = await self._client.users_info(user=user_id)
+        except SlackApiError as error:
+            log.warning("users.info failed: %s", error.response.get("error"))
+            return None
+        email = str(info["user"].get("profile", {}).get("email") or "")
+        if not email:
+            return None
+        async with self._sessions.begin() as session:
+            staff_id = await refs.staff_id_by_email(session, email)
+            if staff_id is not None:
+                await refs.remember_user_id(session, PLATFORM, staff_id, user_id)
+        return staff_id

@@ -1,0 +1,54 @@
+"""The Slack app manifest a council pastes into "Create an app from a manifest"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack.edge import PATH
+
+BOT_SCOPES = (
+    "chat:write",  # DMs and channel posts, and updating them in place
+    "commands",  # /qa
+    "im:history",  # reading what a person says to qabot in its DM
+    "im:write",  # opening a DM with a person (conversations.open)
+    "users:read",  # users.info: who clicked
+    "users:read.email",  # matching people to the roster by email
+    "channels:read",  # checking a bound channel
+)
+
+
+def manifest(url: str, name: str = "qabot") -> dict[str, Any]:
+    """The manifest for qabot served at `url` (e.g. https://qabot.council.example)."""
+    endpoint = url.rstrip("/") + PATH
+    return {
+        "display_information": {
+            "name": name,
+            "description": "Your council's quality assurance framework, in Slack.",
+            "background_color": "#1d4f91",
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": False,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": False,
+            },
+            "bot_user": {"display_name": name, "always_online": True},
+            "slash_commands": [
+                {
+                    "command": "/qa",
+                    "url": endpoint,
+                    "description": "Your QA: what's due, away and back, help",
+                    "usage_hint": "help | my qa | away until DATE | back",
+                    "should_escape": False,
+                }
+            ],
+        },
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "settings": {
+            "event_subscriptions": {"request_url": endpoint, "bot_events": ["message.im"]},
+            "interactivity": {"is_enabled": True, "request_url": endpoint},
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": False,
+            "token_rotation_enabled": False,
+        },
+    }

@@ -1,0 +1,96 @@
+"""Delivery to Slack through the real slack_sdk client and the Web API stand-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from slack_api_standin import Failure
+from slack_council import PEOPLE, QA_CHANNEL, Council, VirtualTime, allocate, start_qabot
+from sqlalchemy import select
+
+from message_templates.model import Message
+from storage.models import ConversationRef, OutboxMessage, Person
+
+
+async def rows(council: Council) -> list[OutboxMessage]:
+    async with council.qabot.deps.sessions() as session:
+        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+async def test_allocation_dms_each_person_and_posts_the_summary_in_the_bound_channel(
+    council: Council,
+) -> None:
+    await allocate(council)
+    sent = await rows(council)
+    assert sent and {r.status for r in sent} == {"sent"}
+    posts = council.slack.called("chat.postMessage")
+    assert len(posts) == len(sent)
+    for post in posts:
+        assert post["text"] and post["blocks"], "text is always set with blocks"
+    summary = next(r for r in sent if r.recipient == "channel:qa-team")
+    assert summary.platform_conversation == QA_CHANNEL
+    assert not any("C-0001" in str(p) for p in posts if p["channel"] == QA_CHANNEL)
+    dms = {r.platform_conversation for r in sent if r.recipient.startswith("person:")}
+    assert all(channel and channel.startswith("D") for channel in dms)
+
+
+async def test_people_are_found_by_email_once_and_their_dm_kept(council: Council) -> None:
+    await allocate(council)
+    looked_up = [c["email"] for c in council.slack.called("users.lookupByEmail")]
+    assert len(looked_up) == len(set(looked_up))
+    assert all(email.split("@")[0].upper() in {p[0] for p in PEOPLE if p[5] is None}
+               for email in looked_up)  # fmt: skip
+    opened = [c["users"] for c in council.slack.called("conversations.open")]
+    assert len(opened) == len(set(opened))
+    async with council.qabot.deps.sessions() as session:
+        found = dict((await session.execute(select(Person.staff_id, Person.slack_user_id))).all())
+        kept = list(await session.scalars(select(ConversationRef)))
+    assert all(found[e.split("@")[0].upper()] == f"U1{e.split('@')[0].upper()}" for e in looked_up)
+    assert {r.address for r in kept} == {f"person:{u.removeprefix('U1').removeprefix('U0')}"
+                                         for u in opened}  # fmt: skip
+
+
+async def test_a_restarted_qabot_reuses_the_kept_dm(
+    council: Council, migrated_sqlite_url: str
+) -> None:
+    await allocate(council)
+    opened = len(council.slack.called("conversations.open"))
+    looked_up = len(council.slack.called("users.lookupByEmail"))
+    again = await start_qabot(migrated_sqlite_url, council.slack, VirtualTime())
+    person = next(r for r in await rows(council) if r.recipient.startswith("person:"))
+    platform = again.dispatcher._platforms["slack"]
+    result = await platform.send(person.recipient, Message(kind="note", text="Hello"))
+    assert result.conversation == person.platform_conversation
+    assert len(council.slack.called("conversations.open")) == opened
+    assert len(council.slack.called("users.lookupByEmail")) == looked_up
+    await again.engine.dispose()
+
+
+async def test_messages_to_one_person_are_paced_a_second_apart(council: Council) -> None:
+    await allocate(council)
+    per_channel: dict[str, int] = {}
+    for post in council.slack.called("chat.postMessage"):
+        per_channel[post["channel"]] = per_channel.get(post["channel"], 0) + 1
+    extra = sum(n - 1 for n in per_channel.values())
+    assert sum(council.time.slept) >= extra * 1.0 - 1e-9
+
+
+async def test_a_429_waits_out_retry_after_without_counting_an_attempt(council: Council) -> None:
+    council.slack.fail_next("chat.postMessage", Failure(status=429, retry_after=30))
+    await allocate(council)
+    waiting = [r for r in await rows(council) if r.status == "pending"]
+    assert len(waiting) >= 1
+    limited = next(r for r in waiting if r.last_error == "slack_rate_limited")
+    expected = council.clock.now() + dt.timedelta(seconds=30)
+    assert limited.next_attempt_at.replace(tzinfo=dt.UTC) == expected
+    assert limited.attempts == 0
+
+
+async def test_someone_slack_does_not_know_is_parked_and_reported_once(council: Council) -> None:
+    council.slack.users.pop("s05@council.example")
+    await allocate(council)
+    parked = [r for r in await rows(council) if r.status == "parked"]
+    assert parked and all(r.recipient == "person:S05" for r in parked)
+    assert all(r.last_error == "slack_person_not_found:users_not_found" for r in parked)
+    alerts = [r for r in await rows(council) if r.message_type == "parked_alert"]
+    assert len(alerts) == len(parked) and {a.recipient for a in alerts} == {"channel:qa-team"}

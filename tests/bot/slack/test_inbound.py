@@ -1,0 +1,221 @@
+"""Slack's requests through the real /slack/events endpoint, signed as Slack signs them."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from slack_council import PEOPLE, Council, allocate, reference
+from slack_signing import as_command, as_json, signed_headers
+from sqlalchemy import func, select
+
+from handlers.case_audit.ids import CHECKLIST_TICK, OPEN_RECORD
+from storage.models import AuditRecord, ChecklistTick, InboundEvent, OutboxMessage
+
+
+async def count(council: Council, model: type[Any]) -> int:
+    async with council.qabot.deps.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def sent_row(council: Council, key_prefix: str, staff_id: str = "") -> OutboxMessage:
+    query = select(OutboxMessage).where(OutboxMessage.idempotency_key.startswith(key_prefix))
+    if staff_id:
+        query = query.where(OutboxMessage.recipient == f"person:{staff_id}")
+    async with council.qabot.deps.sessions() as session:
+        found = await session.scalar(query.order_by(OutboxMessage.id.desc()).limit(1))
+    assert found is not None and found.platform_message_id is not None
+    return found
+
+
+def clicked(row: OutboxMessage, user_id: str, action: dict[str, Any]) -> dict[str, Any]:
+    """Slack's block_actions payload for a click on the message `row` was delivered as."""
+    body = reference("bolt__test_block_actions__body.json")
+    body["user"]["id"] = user_id
+    body["container"] = {
+        "type": "message",
+        "message_ts": row.platform_message_id,
+        "channel_id": row.platform_conversation,
+        "is_ephemeral": False,
+    }
+    body["channel"] = {"id": row.platform_conversation, "name": "directmessage"}
+    body["actions"] = [{"action_ts": "1800000100.000001", **action}]
+    return body
+
+
+def dm(text: str, user_id: str, event_id: str) -> dict[str, Any]:
+    body = reference("bolt__test_message__message_body.json")
+    body["event"].update(text=text, user=user_id, channel="D0S06", channel_type="im", blocks=[])
+    body["event_id"] = event_id
+    return body
+
+
+# Security
+
+
+async def test_a_forged_or_stale_or_odd_request_gets_401_and_changes_nothing(
+    council: Council,
+) -> None:
+    body, content_type = as_json(dm("help", "U0S06", "Ev0001"))
+    now = int(council.clock.now().timestamp())
+    forged = signed_headers(body, now, secret="not-the-secret")
+    stale = signed_headers(body, now - 301)
+    odd = {**signed_headers(body, now), "X-Slack-Request-Timestamp": "soon"}
+    for headers in (forged, stale, odd, {}):
+        response = await council.http.post(
+            "/slack/events", data=body, headers={"Content-Type": content_type, **headers}
+        )
+        assert response.status == 401
+    assert council.slack.calls == []
+    assert await count(council, InboundEvent) == 0
+
+
+async def test_a_body_over_a_megabyte_is_refused(council: Council) -> None:
+    body = "x" * (1024 * 1024 + 1)
+    response = await council.http.post(
+        "/slack/events",
+        data=io.BytesIO(body.encode()),
+        headers={"Content-Type": "text/plain", **signed_headers(body, 0)},
+    )
+    assert response.status == 413
+    assert await count(council, InboundEvent) == 0
+
+
+async def test_url_verification_is_answered(council: Council) -> None:
+    body = reference("bolt__test_events_url_verification__event_body.json")
+    response = await council.post(*as_json(body))
+    assert response.status == 200
+    assert (await response.json())["challenge"] == body["challenge"]
+
+
+# Words
+
+
+async def test_a_dm_is_answered_once_however_often_slack_retries_it(council: Council) -> None:
+    body = as_json(dm("help", "U0S06", "Ev0002"))
+    assert (await council.post(*body)).status == 200
+    retried = await council.post(*body, **{"X-Slack-Retry-Num": "1"})
+    assert retried.status == 200
+    replies = [c for c in council.slack.called("chat.postMessage") if c["channel"] == "D0S06"]
+    assert len(replies) == 1 and replies[0]["blocks"]
+    assert await count(council, InboundEvent) == 1
+
+
+async def test_qa_slash_command_replies_in_the_persons_dm(council: Council) -> None:
+    fields = reference("bolt__test_slash_command__slash_command_body.parsed.json")
+    fields.update(command="/qa", text="my qa", user_id="U0S06", trigger_id="111.222.cmd")
+    response = await council.post(*as_command(fields))
+    assert response.status == 200
+    replies = [c for c in council.slack.called("chat.postMessage") if c["channel"] == "D0S06"]
+    assert len(replies) == 1
+
+
+async def test_someone_not_on_the_roster_is_told_so(council: Council) -> None:
+    fields = reference("bolt__test_slash_command__slash_command_body.parsed.json")
+    fields.update(command="/qa", text="help", user_id="U9STRANGER", trigger_id="111.222.who")
+    response = await council.post(*as_command(fields))
+    assert "roster" in (await response.text())
+    assert await count(council, InboundEvent) == 0
+
+
+# Interactivity
+
+
+async def test_ticking_the_checklist_updates_the_message_in_place(council: Council) -> None:
+    await allocate(council)
+    notified = await sent_row(council, "audit.notified:", "S06")
+    blocks = next(
+        c["blocks"] for c in council.slack.called("chat.postMessage")
+        if c["channel"] == notified.platform_conversation and "checkboxes" in json.dumps(c)
+    )  # fmt: skip
+    boxes = next(b for b in blocks if b["type"] == "actions" and "block_id" in b)
+    first = boxes["elements"][0]["options"][0]
+    action = {
+        "type": "checkboxes",
+        "action_id": CHECKLIST_TICK,
+        "block_id": boxes["block_id"],
+        "selected_options": [first],
+    }
+    response = await council.interact(clicked(notified, "U0S06", action))
+    assert response.status == 200
+    assert await count(council, ChecklistTick) == 1
+    updates = council.slack.called("chat.update")
+    assert [(u["channel"], u["ts"]) for u in updates] == [
+        (notified.platform_conversation, notified.platform_message_id)
+    ]
+    assert '"initial_options"' in json.dumps(updates[0]["blocks"])
+
+
+async def test_the_audit_record_form_opens_as_a_modal_and_checks_its_fields(
+    council: Council,
+) -> None:
+    await allocate(council)
+    allocated = await sent_row(council, "audit.allocated:")
+    auditor = allocated.recipient.removeprefix("person:")
+    auditor_user = user_id_of(auditor)
+    button = {"type": "button", "action_id": OPEN_RECORD, "value": allocated.idempotency_key
+              .split(":")[1], "block_id": "b"}  # fmt: skip
+    await council.interact(clicked(allocated, auditor_user, button))
+    form_row = await sent_row(council, "reply:slack:", auditor)
+    form_post = council.slack.called("chat.postMessage")[-1]
+    opener = next(
+        e for b in form_post["blocks"] if b["type"] == "actions"
+        for e in b["elements"] if e["action_id"].startswith("open_form:")
+    )  # fmt: skip
+    await council.interact(clicked(form_row, auditor_user, {**opener, "type": "button"}))
+    (opened,) = council.slack.called("views.open")
+    view = json.loads(opened["view"]) if isinstance(opened["view"], str) else opened["view"]
+    assert view["callback_id"] == "audit.record" and view["type"] == "modal"
+
+    blank = await council.interact(submission(view, auditor_user, {}))
+    problems = await blank.json()
+    assert problems["response_action"] == "errors" and "grade" in problems["errors"]
+    assert await count(council, AuditRecord) == 0
+
+    grade = first_choice(view, "grade")
+    saved = await council.interact(
+        submission(view, auditor_user, {"grade": grade, "grade_reason": "Clear, child-led plan."})
+    )
+    assert saved.status == 200 and not (await saved.text())
+    assert await count(council, AuditRecord) == 1
+
+
+def first_choice(view: dict[str, Any], field: str) -> str:
+    block = next(b for b in view["blocks"] if b.get("block_id") == field)
+    return str(block["element"]["options"][0]["value"])
+
+
+def user_id_of(staff_id: str) -> str:
+    """The Slack user id the stand-in workspace knows this person by."""
+    on_roster = next(p[5] for p in PEOPLE if p[0] == staff_id)
+    return on_roster or f"U1{staff_id}"
+
+
+def submission(view: dict[str, Any], user_id: str, answers: dict[str, str]) -> dict[str, Any]:
+    """Slack's view_submission for the modal `view` with these answers typed in."""
+    body = reference("bolt__test_view_submission__body.json")
+    body["user"]["id"] = user_id
+    values: dict[str, Any] = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        answer = answers.get(block["block_id"], "")
+        state: dict[str, Any] = {"type": element["type"]}
+        if element["type"] == "static_select":
+            state["selected_option"] = {"value": answer} if answer else None
+        elif element["type"] == "datepicker":
+            state["selected_date"] = answer or element.get("initial_date")
+        elif element["type"] == "checkboxes":
+            state["selected_options"] = []
+        else:
+            state["value"] = answer or element.get("initial_value")
+        values[block["block_id"]] = {element["action_id"]: state}
+    body["view"].update(
+        callback_id=view["callback_id"],
+        private_metadata=view["private_metadata"],
+        blocks=view["blocks"],
+        state={"values": values},
+    )
+    return body

@@ -1,0 +1,30 @@
+"""`qabot manifest slack` prints a manifest Slack accepts, pointing at /slack/events."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.cli import main
+
+
+def test_the_manifest_points_every_request_at_the_endpoint(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["manifest", "slack", "--url", "https://qabot.council.example/"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    endpoint = "https://qabot.council.example/slack/events"
+    settings = printed["settings"]
+    assert settings["event_subscriptions"]["request_url"] == endpoint
+    assert settings["interactivity"] == {"is_enabled": True, "request_url": endpoint}
+    assert printed["features"]["slash_commands"][0]["url"] == endpoint
+    assert printed["features"]["slash_commands"][0]["command"] == "/qa"
+    assert "message.im" in settings["event_subscriptions"]["bot_events"]
+    scopes = set(printed["oauth_config"]["scopes"]["bot"])
+    assert {"chat:write", "im:write", "users:read.email", "commands"} <= scopes
+
+
+def test_the_manifest_needs_an_https_url(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["manifest", "slack", "--url", "http://localhost:8765"]) == 2
+    assert "https://" in capsys.readouterr().err
