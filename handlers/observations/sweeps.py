@@ -44,9 +44,7 @@ async def tracking(
     recorded = await records.observed_dates(session)
     since = await staff.tracking_since(session)
     start = deps.calendar.local_date(since) if since is not None else today
-    # someone never observed is due once qabot has had time to give the heads-up
-    first_due = start + dt.timedelta(days=max(a.nudge_before_days for a in found))
-    return track(deps.calendar, found, people, recorded, today, first_due), people
+    return track(deps.calendar, found, people, recorded, today, start), people
 
 
 def ref(person: Staff) -> PersonRef:

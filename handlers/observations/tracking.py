@@ -14,6 +14,7 @@ from typing import Literal
 
 from handlers.core.calendar import Calendar
 from handlers.observations.cadence import (
+    add_months,
     applies,
     due_asye,
     due_every,
@@ -27,6 +28,9 @@ from handlers.programme.schema import ObservationActivity, ObservationGroup
 from storage.observations.records import Recorded
 from storage.observations.staff import Staff
 
+# Someone with no observation on record is due one within a quarter of qabot having the staff
+# list (sooner if their cadence is shorter): soon, but not everyone on the first day.
+FIRST_OBSERVATION_MONTHS = 3
 Reason = Literal["left", "away", "no observer", "per observer"]
 
 
@@ -94,7 +98,7 @@ def due_on(
     group: ObservationGroup,
     worker: Staff,
     recorded: Recorded,
-    first_due: dt.date,
+    tracking_since: dt.date,
 ) -> tuple[dt.date, int | None] | None:
     """The next due date for one worker in one group (and which ASYE observation it is); None
     when the ASYE year's observations are all recorded."""
@@ -107,7 +111,8 @@ def due_on(
         return due, which_asye(group.at_months, worker.asye_start, due)
     assert group.every_months is not None
     last = last_observed(activity.id, group, worker, recorded, activity.groups)
-    return due_every(group.every_months, last, first_due), None
+    first = add_months(tracking_since, min(FIRST_OBSERVATION_MONTHS, group.every_months))
+    return due_every(group.every_months, last, first), None
 
 
 def track(
@@ -116,7 +121,7 @@ def track(
     people: Mapping[int, Staff],
     recorded: Recorded,
     today: dt.date,
-    first_due: dt.date,
+    tracking_since: dt.date,
 ) -> Tracking:
     """Every observation the programme asks for today, and everyone it does not run for."""
     result = Tracking([], [])
@@ -126,7 +131,7 @@ def track(
                 result.reported.append(Reported(activity.id, group.name, "per observer"))
                 continue
             for worker in people.values():
-                _one(calendar, activity, group, worker, people, recorded, today, first_due,
+                _one(calendar, activity, group, worker, people, recorded, today, tracking_since,
                      result)  # fmt: skip
     return result
 
@@ -139,7 +144,7 @@ def _one(
     people: Mapping[int, Staff],
     recorded: Recorded,
     today: dt.date,
-    first_due: dt.date,
+    tracking_since: dt.date,
     result: Tracking,
 ) -> None:
     if not applies(group, worker.role, worker.asye_start, today):
@@ -153,7 +158,7 @@ def _one(
     if observer is None:
         result.reported.append(Reported(activity.id, group.name, "no observer", worker))
         return
-    found = due_on(activity, group, worker, recorded, first_due)
+    found = due_on(activity, group, worker, recorded, tracking_since)
     if found is None:
         return
     due, number = found
