@@ -204,6 +204,7 @@ BUILDERS: dict[str, Builder] = {
     "moderation_form": _moderation_form,
     "action_reminder": _reminder("done", "205", "action.reminder"),
     "observation_due": _reminder("record", "31", "observation.due"),
+    "observation_escalated": _one_button("button_why", "reminder.why", "observation.escalated"),
     "observation_overdue": _reminder("record", "31", "observation.overdue"),
     "observation_form": _observation_form,
     "broadcast_posted": _one_button("button_ack", "broadcast.ack", "19", "primary"),

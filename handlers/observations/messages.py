@@ -20,6 +20,7 @@ from message_templates.model import Button, Choice, Form, FormField, Message
 from storage.observations.staff import Staff
 
 WHY_TYPE = "observation.reminder"
+WHY_ESCALATED = "observation.escalated"
 SNOOZE_WORKING_DAYS = 5
 SETTINGS = ("home_visit", "cp_conference", "la_review", "network_meeting", "court", "supervision",
             "other")  # fmt: skip
@@ -81,7 +82,10 @@ def escalated(deps: Deps, tracked: Tracked, manager: Staff, today: dt.date) -> M
         "working_days": working_days_over(deps.calendar, tracked.due, today),
     }
     message_meta = meta("observation.escalated", tracked, manager=manager.staff_id)
-    return deps.wording.compose("observation_escalated", context, meta=message_meta)
+    why = Button(deps.wording.label("observation_escalated", "button_why", context), WHY,
+                 WHY_ESCALATED)  # fmt: skip
+    return deps.wording.compose("observation_escalated", context, buttons=(why,),
+                                meta=message_meta)  # fmt: skip
 
 
 def form(deps: Deps, tracked: Tracked, observer: Staff, today: dt.date) -> Message:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.core.deps import Deps
 from handlers.observations import messages
 from handlers.observations.cadence import escalates_today, nudge_stage, up_from
-from handlers.observations.messages import WHY_TYPE
+from handlers.observations.messages import WHY_ESCALATED, WHY_TYPE
 from handlers.observations.tracking import Tracking, track
 from handlers.programme.schema import ObservationActivity
 from handlers.reminders.sources import ReminderDay
@@ -56,7 +56,7 @@ class ObservationReminders:
     """Observations in the daily digest: nudges to the observer, escalations above them."""
 
     snoozable: tuple[str, ...] = ("observation",)
-    why_types: tuple[str, ...] = (WHY_TYPE,)
+    why_types: tuple[str, ...] = (WHY_TYPE, WHY_ESCALATED)
 
     async def due_today(self, day: ReminderDay) -> None:
         deps, calendar, today = day.deps, day.calendar, day.today
