@@ -70,7 +70,6 @@ FIELDS = (
     "case_ref",
     "due",
     "manager",
-    "observer",
     "moderator",
     "owner",
     "period",

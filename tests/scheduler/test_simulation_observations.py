@@ -49,17 +49,23 @@ def test_a_year_has_observation_nudges_escalations_and_records(year: SimulationR
 
 
 def test_nudges_go_to_a_manager_and_escalations_above_the_observer(year: SimulationResult) -> None:
+    nudged: dict[tuple[str, str], set[str]] = {}
+    escalated: list[tuple[str, tuple[str, str]]] = []
     for line, item in observation_items(year.lines()):
         assert not line["recipient"].startswith("channel:")
+        about = (item["practitioner"], item["due"])
         if item["type"] in ("observation.due", "observation.overdue"):
-            assert (
-                line["recipient"] == item["observer"] or line["recipient"] != item["practitioner"]
-            )
+            assert line["recipient"] != item["practitioner"]
+            nudged.setdefault(about, set()).add(line["recipient"])
         if item["type"] == "observation.escalated":
-            assert line["recipient"] == item["manager"]
-            assert line["recipient"] not in (item["observer"], item["practitioner"])
+            assert line["recipient"] == item["manager"] != item["practitioner"]
+            escalated.append((line["recipient"], about))
         if item["type"] == "observation.recorded":
             assert line["recipient"] == item["practitioner"]
+    assert escalated
+    for manager, about in escalated:
+        assert about in nudged, "the observer was nudged before their manager heard"
+        assert manager not in nudged[about]
 
 
 def test_no_one_gets_two_nudge_messages_a_day(year: SimulationResult) -> None:
