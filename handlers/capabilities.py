@@ -18,6 +18,8 @@ from handlers.core.deps import Deps
 from handlers.core.housekeeping import purge_event_ids
 from handlers.core.router import Router
 from handlers.home.basics import Basics
+from handlers.observations.record import Observations
+from handlers.observations.sweeps import ObservationReminders
 from handlers.reminders.snooze import Reminders
 from handlers.reminders.sources import ReminderSource
 
@@ -26,7 +28,7 @@ Job = Callable[[dt.datetime], Awaitable[int]]
 
 def reminder_sources() -> list[ReminderSource]:
     """Each capability's part of the one daily nudge message: reminders, then escalations."""
-    return [CaseAuditReminders(), CaseAuditEscalations()]
+    return [CaseAuditReminders(), ObservationReminders(), CaseAuditEscalations()]
 
 
 def build_router(deps: Deps) -> Router:
@@ -38,6 +40,7 @@ def build_router(deps: Deps) -> Router:
         *reminders.routes(),
         *AuditCycle(deps).routes(),
         *Supervision(deps).routes(),
+        *Observations(deps).routes(),
     ]
     return Router(
         routes,

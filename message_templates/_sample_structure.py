@@ -131,17 +131,20 @@ def _moderation_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
 
 def _observation_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
     label = _labeller(w, name, ctx)
-    settings = tuple(
-        Choice(label(f"choice_{key}"), key) for key in ("home_visit", "meeting", "other")
-    )
+    places = ("home_visit", "cp_conference", "la_review", "network_meeting", "court",
+              "supervision", "other")  # fmt: skip
+    settings = tuple(Choice(label(f"choice_{key}"), key) for key in places)
+    consent = tuple(Choice(label(f"choice_{key}"), key) for key in ("yes", "no", "na"))
     fields = (
-        FormField("observed_on", label("field_observed_on"), "date", True),
+        FormField("observed_on", label("field_observed_on"), "date", True, value="2027-02-24"),
         FormField("setting", label("field_setting"), "select", True, settings),
-        FormField("consent", label("field_consent"), "checkbox", True, hint=label("hint_consent")),
-        FormField("strengths", label("field_strengths"), "textarea", True),
-        FormField("development", label("field_development"), "textarea"),
-    )
-    form = Form("observation.record", label("button_submit"), fields, "31", label("button_open"))
+        FormField("consent", label("field_consent"), "select", True, consent,
+                  hint=label("hint_consent")),
+        FormField("note", label("field_note"), "textarea", hint=label("hint_note"),
+                  max_length=500),
+    )  # fmt: skip
+    value = "staff_observation:experienced:31"
+    form = Form("observation.record", label("button_submit"), fields, value, label("button_open"))
     return {"form": form}
 
 
@@ -210,6 +213,7 @@ BUILDERS: dict[str, Builder] = {
     "moderation_form": _moderation_form,
     "action_reminder": _reminder("done", "205", "action.reminder"),
     "observation_due": _reminder("record", "31", "observation.due"),
+    "observation_escalated": _one_button("button_why", "reminder.why", "observation.escalated"),
     "observation_overdue": _reminder("record", "31", "observation.overdue"),
     "observation_form": _observation_form,
     "broadcast_posted": _one_button("button_ack", "broadcast.ack", "19", "primary"),

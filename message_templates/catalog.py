@@ -256,6 +256,9 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "practitioner_name": "Leah Brown",
         "due": dt.date(2027, 3, 1),
         "is_asye": True,
+        "asye_number": 2,
+        "asye_total": 3,
+        "family_consent": True,
     },
     "observation_overdue": {
         "name": "Marcus",
@@ -271,7 +274,25 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "due": dt.date(2027, 3, 1),
         "working_days": 10,
     },
-    "observation_form": {"name": "Marcus", "practitioner_name": "Leah Brown"},
+    "observation_form": {
+        "name": "Marcus",
+        "practitioner_name": "Leah Brown",
+        "family_consent": True,
+    },
+    "observation_saved": {
+        "name": "Marcus",
+        "practitioner_name": "Leah Brown",
+        "observed_on": dt.date(2027, 2, 24),
+        "next_due": dt.date(2027, 8, 2),
+    },
+    "observation_recorded": {
+        "name": "Leah",
+        "observer_name": "Marcus Reid",
+        "observed_on": dt.date(2027, 2, 24),
+        "note": "Warm, clear conversation with the family about the plan.",
+        "asye_number": 2,
+        "asye_total": 3,
+    },
     "practice_week_posted": {
         "week_name": "Getting Closer to Practice week",
         "starts_on": "2027-03-08",

@@ -19,6 +19,8 @@ from handlers.case_audit.ids import (
     SAVE_REFLECTION,
 )
 from handlers.core.router import EventKind, Inbound
+from handlers.observations.ids import OPEN_RECORD as OPEN_OBSERVATION
+from handlers.observations.ids import RECORD as RECORD_OBSERVATION
 from message_templates.model import CHECKLIST_FIELD, Form
 from scheduler._simulation_people import Planned, rng_for
 from scheduler._simulation_platform import SIMULATION
@@ -42,7 +44,16 @@ ANSWERS = (
 COMMENTS = ("Agree with the evidence as recorded.", "The grade reflects the file well.")
 ACTION_SHARE = 0.4
 AGREE_SHARE = 0.85
-TWO_STEP = {"record": (OPEN_RECORD, RECORD), "moderation": (OPEN_MODERATION, RECORD_MODERATION)}
+OBSERVED = (
+    ("home_visit", "Warm, clear conversation with the family about the plan."),
+    ("network_meeting", "Kept the meeting focused on the child's experience."),
+    ("supervision", "Reflective and curious about what is changing for the child."),
+)
+TWO_STEP = {
+    "record": (OPEN_RECORD, RECORD),
+    "moderation": (OPEN_MODERATION, RECORD_MODERATION),
+    "observation": (OPEN_OBSERVATION, RECORD_OBSERVATION),
+}
 
 
 def grade_weights(grades: Sequence[str]) -> list[int]:
@@ -89,6 +100,10 @@ def submission(
         }
         if rng.random() < ACTION_SHARE and "action_1" in values:
             values["action_1"] = rng.choice(ACTIONS)
+    elif planned.task == "observation":
+        setting, note = rng.choice(OBSERVED)
+        consent = "na" if setting == "supervision" else "yes"
+        values |= {"setting": setting, "consent": consent, "note": note}
     else:
         agrees = rng.random() < AGREE_SHARE
         values |= {"agree": "yes" if agrees else "no", "comments": rng.choice(COMMENTS)}

@@ -48,6 +48,8 @@ TYPES: Mapping[str, str | None] = {
     "moderation_form": None,
     "moderation_saved": None,
     "observation_form": None,
+    "observation_saved": None,
+    "observation_recorded": "observation.recorded",
     "action_done": None,
     "escalation_answered": None,
     "reminder_snoozed": None,
@@ -80,6 +82,9 @@ REMINDER_TYPES = frozenset(
         "reflection.reminder",
         "moderation.reminder",
         "action.reminder",
+        "observation.due",
+        "observation.overdue",
+        "observation.escalated",  # an item of the manager's digest, not a message of its own
     }
 )
 

@@ -20,7 +20,7 @@ from handlers.errors import UserError
 from message_templates.model import Message
 from scheduler._simulation_platform import Delivery
 
-Task = Literal["checklist", "record", "reflection", "moderation", "action"]
+Task = Literal["checklist", "record", "reflection", "moderation", "action", "observation"]
 Outcome = Literal["on_time", "late", "never"]
 # Working days after the message (on time) or after the due date (late), per task.
 ON_TIME: dict[Task, tuple[int, int]] = {
@@ -29,6 +29,7 @@ ON_TIME: dict[Task, tuple[int, int]] = {
     "reflection": (1, 3),
     "moderation": (1, 8),
     "action": (1, 3),
+    "observation": (1, 8),
 }
 LATE: dict[Task, tuple[int, int]] = {
     "checklist": (1, 4),
@@ -36,6 +37,7 @@ LATE: dict[Task, tuple[int, int]] = {
     "reflection": (1, 8),
     "moderation": (3, 12),
     "action": (1, 8),
+    "observation": (2, 12),
 }
 # People deal with qabot in a few sittings a day, at these shares of their working day; a form
 # opened in a sitting is submitted FORM_SHARE of the day later.
@@ -100,7 +102,7 @@ class People:
         self._behaviour = behaviour
         self._calendar = calendar
         self._queue: list[Planned] = []
-        self._decided: set[tuple[str, Task, str]] = set()
+        self._decided: set[tuple[str, Task, str, dt.date | None]] = set()
         self.outcomes: dict[Outcome, int] = {"on_time": 0, "late": 0, "never": 0}
         today = dt.date(2000, 1, 1)
         self.working_day = dt.datetime.combine(today, calendar.day_end) - dt.datetime.combine(
@@ -133,10 +135,13 @@ class People:
         due: dt.date | None,
         details: tuple[str, ...],
     ) -> None:
-        if (staff_id, task, ref) in self._decided:
+        # an observation falls due again (the next ASYE month, next year): each due date is a task
+        again = due if task == "observation" else None
+        if (staff_id, task, ref, again) in self._decided:
             return
-        self._decided.add((staff_id, task, ref))
-        rng = rng_for(self._seed, staff_id, task, ref)
+        self._decided.add((staff_id, task, ref, again))
+        parts = (ref, again.isoformat()) if again is not None else (ref,)
+        rng = rng_for(self._seed, staff_id, task, *parts)
         outcome = self._behaviour.outcome(rng.random())
         self.outcomes[outcome] += 1
         if outcome == "never":
@@ -179,8 +184,18 @@ def _tasks(message: Message) -> list[tuple[Task, str, dt.date | None, tuple[str,
             if b.action == OPEN_MODERATION
         ]
     items = meta.get("items", [])
-    return [
+    found: list[tuple[Task, str, dt.date | None, tuple[str, ...]]] = [
         ("action", str(item["meta"]["action_id"]), _due(item["meta"]), ())
         for item in items
         if item.get("kind") == "action_reminder" and "action_id" in item.get("meta", {})
     ]
+    # observers record an observation from its nudge's button (the button carries which one)
+    found += [
+        ("observation", str(item["meta"]["value"]), _due(item["meta"]), ())
+        for item in items
+        if item.get("kind") in OBSERVATION_NUDGES and "value" in item.get("meta", {})
+    ]
+    return found
+
+
+OBSERVATION_NUDGES = frozenset({"observation_due", "observation_overdue"})

@@ -214,20 +214,22 @@ class Moderation(Base):
 
 
 class Observation(Base):
-    """An observation of a practitioner's practice by their manager."""
+    """A recorded observation of someone's practice: who observed whom, when, with what consent.
+
+    Kept minimal: the note is a line or two, never a case record, and never a child's name.
+    """
 
     __tablename__ = "observations"
     id: Mapped[int] = mapped_column(primary_key=True)
     activity: Mapped[str] = mapped_column(String(64))
-    practitioner_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    observer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     group: Mapped[str] = mapped_column(String(32))
-    sequence: Mapped[int] = mapped_column(Integer, default=1)
-    due_on: Mapped[dt.date] = mapped_column(Date)
-    planned_on: Mapped[dt.date | None] = mapped_column(Date)
-    completed_on: Mapped[dt.date | None] = mapped_column(Date)
-    family_consent: Mapped[bool | None] = mapped_column(Boolean)
-    setting: Mapped[str] = mapped_column(String(100), default="")
+    observed_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    observer_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    observed_on: Mapped[dt.date] = mapped_column(Date)
+    setting: Mapped[str] = mapped_column(String(32), default="")
+    family_consent: Mapped[str] = mapped_column(String(8))  # "yes", "no" or "na"
+    note: Mapped[str] = mapped_column(String(500), default="")
+    recorded_at: Mapped[dt.datetime]
 
 
 class PracticeWeek(Base):

@@ -18,7 +18,6 @@ from storage.models import (
     Case,
     ChecklistTick,
     Moderation,
-    Observation,
     Person,
     Reflection,
 )
@@ -67,10 +66,10 @@ async def items_for(
     session: AsyncSession, person_id: int, *, recorded_since: dt.date
 ) -> list[QaItem]:
     """Open audits (as auditor or practitioner) and those recorded that were due on or after
-    `recorded_since`, observations and actions, soonest first."""
+    `recorded_since`, and actions, soonest first. (Observations are not stored ahead: their
+    due dates come from the cadence in handlers/observations.)"""
     items = [
         *await _audits(session, person_id, recorded_since),
-        *await _observations(session, person_id),
         *await _actions(session, person_id),
     ]
     return sorted(items, key=lambda item: (item.due_on, item.kind))
@@ -113,26 +112,6 @@ def _audit_detail(status: str, as_auditor: bool, ticked: int) -> str:
     """The auditor sees the audit's status; the practitioner their checklist until the audit is
     recorded, then that it is."""
     return status if as_auditor or status == "recorded" else f"{ticked} ticked"
-
-
-async def _observations(session: AsyncSession, person_id: int) -> list[QaItem]:
-    observee = aliased(Person)
-    rows = await session.execute(
-        select(Observation, observee.name)
-        .join(observee, observee.id == Observation.practitioner_id)
-        .where(
-            (Observation.observer_id == person_id) | (Observation.practitioner_id == person_id),
-            Observation.completed_on.is_(None),
-        )
-    )
-    return [
-        QaItem(
-            kind="observation_to_do" if obs.observer_id == person_id else "observation_of_me",
-            due_on=obs.due_on,
-            other=name,
-        )
-        for obs, name in rows
-    ]
 
 
 async def _actions(session: AsyncSession, person_id: int) -> list[QaItem]:

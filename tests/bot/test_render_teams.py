@@ -122,12 +122,11 @@ def test_form_inputs_carry_field_ids() -> None:
     assert inputs == {
         "observed_on": "Input.Date",
         "setting": "Input.ChoiceSet",
-        "consent": "Input.Toggle",
-        "strengths": "Input.Text",
-        "development": "Input.Text",
+        "consent": "Input.ChoiceSet",
+        "note": "Input.Text",
     }
     (action_set,) = [e for e in card["body"] if e["type"] == "ActionSet"]
     (submit,) = action_set["actions"]
     assert (submit["verb"], submit["data"], submit["associatedInputs"]) == (
-        "observation.record", {"value": "31"}, "auto"
+        "observation.record", {"value": "staff_observation:experienced:31"}, "auto"
     )  # fmt: skip

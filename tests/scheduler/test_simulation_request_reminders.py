@@ -105,4 +105,4 @@ def test_people_who_never_answer_get_a_few_nudges_then_no_more(
 
 def test_reflections_and_moderations_never_escalate(result: SimulationResult) -> None:
     escalated = {line["type"] for line in result.lines() if line["type"].endswith(".escalated")}
-    assert escalated <= {"audit.escalated", "action.escalated"}
+    assert escalated <= {"audit.escalated", "action.escalated", "observation.escalated"}

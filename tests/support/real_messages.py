@@ -38,6 +38,8 @@ from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
 from handlers.core.router import Inbound, Reply, Router
+from handlers.observations.ids import OPEN_RECORD as OPEN_OBSERVATION
+from handlers.observations.ids import RECORD as RECORD_OBSERVATION
 from handlers.programme.schema import CaseAudit, load_programme
 from handlers.reminders.ids import SNOOZE, WHY
 from handlers.reminders.snooze import Reminders
@@ -49,7 +51,7 @@ from storage import Sessions, make_engine, make_sessions, upgrade
 from storage.case_audit import audits
 from storage.case_audit import people as audit_people
 from storage.case_audit.audits import AllocationView
-from storage.models import Action, Moderation, OutboxMessage
+from storage.models import Action, Moderation, OutboxMessage, Person
 from storage.outbox import PARKED, Claimed
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
@@ -133,6 +135,14 @@ NAMES = (
     "reminders.audit_escalated",
     "escalation_answered",
     "escalation_asked",
+    "reminders.observation_due",
+    "reminders.observation_overdue",
+    "reminders.audit_reminder+observation_escalated",
+    "reminders.observation_overdue+observation_overdue",
+    "observation_form",
+    "observation_error_home_visit_without_consent",
+    "observation_saved",
+    "observation_recorded",
     "parked_alert",
 )
 GATHERED = "reminders.action_reminder+action_reminder+reflection_reminder"
@@ -389,6 +399,31 @@ async def _script(run: Run) -> None:
     await run.reply("escalation_answered", manager, "action", ESCALATION_ASK, item)
     await run.keep_queued(lambda row: "escalation_asked" if row.message_type == "escalation_asked"
                           else None)  # fmt: skip
+
+    # observations of practice: Tom was last observed on 25 March 2026, so is due on 25 March
+    # 2027: Dana hears ahead and once overdue, Sam (her manager) ten working days after it
+    async with deps.sessions.begin() as session:
+        await session.execute(
+            update(Person)
+            .where(Person.staff_id == "S05")
+            .values(last_observed=dt.date(2026, 3, 25))
+        )
+    for month, day_of in ((3, 11), (4, 5), (4, 12)):
+        morning = dt.datetime(2027, month, day_of, 10, 0, tzinfo=dt.UTC)
+        run.clock.set(morning)
+        await Reminders(deps, reminder_sources()).sweep(morning)
+        await run.keep_queued(gathered_name)
+    async with deps.sessions() as session:
+        tom_id = await session.scalar(select(Person.id).where(Person.staff_id == "S05"))
+    watched = f"observation:experienced:{tom_id}"
+    await run.reply("observation_form", "S03", "action", OPEN_OBSERVATION, watched)
+    await run.problem("observation_error_home_visit_without_consent", "S03", "form",
+                      RECORD_OBSERVATION, watched, observed_on="2027-04-12",
+                      setting="home_visit", consent="no")  # fmt: skip
+    await run.reply("observation_saved", "S03", "form", RECORD_OBSERVATION, watched,
+                    observed_on="2027-04-12", setting="home_visit", consent="yes",
+                    note="Calm, clear explanation of the plan to the family.")  # fmt: skip
+    await run.keep_queued(by_type)  # Tom's word that it is recorded
 
     # the dispatcher's word to the QA team when a message cannot be delivered
     stuck = Claimed(1, "reminders:S06:2027-01-07", "person:S06", "sandbox", run.messages[GATHERED],

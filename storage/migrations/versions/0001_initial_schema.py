@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 05:38:16.933176
+Create Date: 2026-11-27 06:07:22.737919
 """
 
 from collections.abc import Sequence
@@ -247,29 +247,28 @@ def upgrade() -> None:
         "observations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("activity", sa.String(length=64), nullable=False),
-        sa.Column("practitioner_id", sa.Integer(), nullable=False),
-        sa.Column("observer_id", sa.Integer(), nullable=True),
         sa.Column("group", sa.String(length=32), nullable=False),
-        sa.Column("sequence", sa.Integer(), nullable=False),
-        sa.Column("due_on", sa.Date(), nullable=False),
-        sa.Column("planned_on", sa.Date(), nullable=True),
-        sa.Column("completed_on", sa.Date(), nullable=True),
-        sa.Column("family_consent", sa.Boolean(), nullable=True),
-        sa.Column("setting", sa.String(length=100), nullable=False),
+        sa.Column("observed_id", sa.Integer(), nullable=False),
+        sa.Column("observer_id", sa.Integer(), nullable=False),
+        sa.Column("observed_on", sa.Date(), nullable=False),
+        sa.Column("setting", sa.String(length=32), nullable=False),
+        sa.Column("family_consent", sa.String(length=8), nullable=False),
+        sa.Column("note", sa.String(length=500), nullable=False),
+        sa.Column("recorded_at", storage.models.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["observer_id"], ["people.id"], name=op.f("fk_observations_observer_id_people")
+            ["observed_id"], ["people.id"], name=op.f("fk_observations_observed_id_people")
         ),
         sa.ForeignKeyConstraint(
-            ["practitioner_id"], ["people.id"], name=op.f("fk_observations_practitioner_id_people")
+            ["observer_id"], ["people.id"], name=op.f("fk_observations_observer_id_people")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_observations")),
     )
     with op.batch_alter_table("observations", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_observations_observer_id"), ["observer_id"], unique=False
+            batch_op.f("ix_observations_observed_id"), ["observed_id"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_observations_practitioner_id"), ["practitioner_id"], unique=False
+            batch_op.f("ix_observations_observer_id"), ["observer_id"], unique=False
         )
 
     op.create_table(
@@ -490,8 +489,8 @@ def downgrade() -> None:
 
     op.drop_table("practice_week_slots")
     with op.batch_alter_table("observations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_observations_practitioner_id"))
         batch_op.drop_index(batch_op.f("ix_observations_observer_id"))
+        batch_op.drop_index(batch_op.f("ix_observations_observed_id"))
 
     op.drop_table("observations")
     with op.batch_alter_table("cases", schema=None) as batch_op:

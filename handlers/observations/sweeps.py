@@ -1,0 +1,81 @@
+"""Observation nudges in the one daily digest, and the escalation to the observer's manager.
+
+Each working day the observer (or, while they are away, the first manager above them who is
+here) hears of an observation `nudge_before_days` ahead, on the reminder rule's working days
+before it, and every few working days once it is overdue. On the working day it is the rule's
+number of working days overdue, the observer's own manager (skipping anyone away) is told, once,
+as an item of their digest. A snooze of "observation:<worker id>" holds the observer's nudges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.core.deps import Deps
+from handlers.observations import messages
+from handlers.observations.cadence import escalates_today, nudge_stage, up_from
+from handlers.observations.messages import WHY_ESCALATED, WHY_TYPE
+from handlers.observations.tracking import Tracking, track
+from handlers.programme.schema import ObservationActivity
+from handlers.reminders.sources import ReminderDay
+from storage.case_audit.people import PersonRef
+from storage.observations import records, staff
+from storage.observations.staff import Staff
+
+log = logging.getLogger(__name__)
+
+
+def activities(deps: Deps) -> list[ObservationActivity]:
+    return deps.programme.of_kind(ObservationActivity)
+
+
+async def tracking(
+    deps: Deps, session: AsyncSession, today: dt.date
+) -> tuple[Tracking, dict[int, Staff]]:
+    """Every observation the programme asks for today, from the staff list and the records."""
+    found = activities(deps)
+    if not found:
+        return Tracking([], []), {}
+    people = await staff.everyone(session)
+    recorded = await records.observed_dates(session)
+    since = await staff.tracking_since(session)
+    start = deps.calendar.local_date(since) if since is not None else today
+    return track(deps.calendar, found, people, recorded, today, start), people
+
+
+def ref(person: Staff) -> PersonRef:
+    return PersonRef(person.id, person.staff_id, person.name, person.role, person.manager_id,
+                     person.away_until, person.active)  # fmt: skip
+
+
+class ObservationReminders:
+    """Observations in the daily digest: nudges to the observer, escalations above them."""
+
+    snoozable: tuple[str, ...] = ("observation",)
+    why_types: tuple[str, ...] = (WHY_TYPE, WHY_ESCALATED)
+
+    async def due_today(self, day: ReminderDay) -> None:
+        deps, calendar, today = day.deps, day.calendar, day.today
+        found, people = await tracking(deps, day.session, today)
+        if found.reported:
+            log.info("observations today: %s", found.counts())
+        for tracked in found.tracked:
+            worker = tracked.worker
+            if worker.away_until is not None and worker.away_until >= today:
+                continue  # their clock is paused: nothing while they are away
+            acting = tracked.acting
+            if acting is not None:
+                held = day.held(acting.id, tracked.item)
+                if nudge_stage(calendar, tracked.activity, tracked.due, today, held):
+                    day.add(ref(acting), partial(messages.reminder, deps, tracked, acting, today))
+            if escalates_today(calendar, tracked.activity, tracked.due, today):
+                above = tracked.observer.manager_id if acting is None else acting.manager_id
+                manager = up_from(people, above, today)
+                if manager is not None and manager.id != worker.id:
+                    day.add(
+                        ref(manager), partial(messages.escalated, deps, tracked, manager, today)
+                    )

@@ -1,0 +1,235 @@
+"""Observations of practice through the daily digest and the record form, on SQLite and
+PostgreSQL: the observer nudged before and after the date, their manager told once, snoozes,
+people away, leavers and people with no observer, and an observation recorded whole or not at all.
+
+The council: S03 manages S05 (last observed 25 March 2026, so due Thursday 25 March 2027) and
+S06 (in their ASYE year from 1 December 2026, so due on 1 March 2027); S07 has no manager and
+S08 has left. S03 reports to S02, who reports to S01.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+
+from handlers.capabilities import build_router, reminder_sources
+from handlers.core.calendar import Calendar
+from handlers.core.deps import Deps
+from handlers.core.inbound import handle_event
+from handlers.core.router import EventKind, Inbound
+from handlers.observations.ids import OPEN_RECORD, RECORD
+from handlers.observations.sweeps import tracking
+from handlers.programme.schema import load_programme
+from handlers.reminders.ids import SNOOZE
+from handlers.reminders.snooze import Reminders
+from message_templates.model import Message
+from message_templates.wording import Wording
+from scheduler.clock import VirtualClock
+from storage import Sessions
+from storage.models import Observation, OutboxMessage, Person
+from storage.people import PersonRecord, Roster, apply_roster
+
+PROGRAMME = load_programme("hammersmith-fulham")
+IMPORTED = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)
+PEOPLE: list[tuple[str, str, str | None, dict[str, Any]]] = [
+    ("S01", "head_of_service", None, {}),
+    ("S02", "service_manager", "S01", {}),
+    ("S03", "team_manager", "S02", {"last_observed": dt.date(2026, 11, 2)}),
+    ("S05", "practitioner", "S03", {"last_observed": dt.date(2026, 3, 25)}),
+    ("S06", "practitioner", "S03", {"asye_start": dt.date(2026, 12, 1)}),
+    ("S07", "practitioner", None, {"last_observed": dt.date(2026, 6, 1)}),
+    ("S08", "practitioner", "S03", {"last_observed": dt.date(2026, 4, 1), "active": False}),
+]
+NAMES = {"S01": "Helen Clarke", "S02": "Sam Moss", "S03": "Dana Hughes", "S05": "Tom Okafor",
+         "S06": "Priya Shah", "S07": "Leah Brown", "S08": "Omar Aziz"}  # fmt: skip
+
+
+EVENTS = itertools.count(1)
+
+
+def at(month: int, day: int, hour: int = 10) -> dt.datetime:
+    return dt.datetime(2027, month, day, hour, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def deps(sessions: Sessions) -> Deps:
+    people = tuple(
+        PersonRecord(sid, NAMES[sid], f"{sid.lower()}@council.example", role, "Team A",
+                     "Children", boss, **extra)
+        for sid, role, boss, extra in PEOPLE
+    )  # fmt: skip
+    async with sessions.begin() as session:
+        await apply_roster(session, Roster(people, ()), now=IMPORTED, actor="test")
+    return Deps(sessions=sessions, wording=Wording(), clock=VirtualClock(IMPORTED),
+                programme=PROGRAMME, calendar=Calendar.from_programme(PROGRAMME))  # fmt: skip
+
+
+async def sweep(deps: Deps, now: dt.datetime) -> dict[str, OutboxMessage]:
+    """The day's digest as production runs it; today's reminder messages by recipient."""
+    await Reminders(deps, reminder_sources()).sweep(now)
+    day = now.date().isoformat()
+    async with deps.sessions() as session:
+        found = await session.scalars(select(OutboxMessage))
+        return {
+            m.recipient.removeprefix("person:"): m
+            for m in found
+            if m.idempotency_key.startswith("reminders:") and m.idempotency_key.endswith(day)
+        }
+
+
+def items(message: OutboxMessage) -> list[tuple[str, str]]:
+    """(kind, observed worker) for each item of a digest."""
+    return [
+        (i["kind"], i["meta"].get("practitioner", "")) for i in message.payload["meta"]["items"]
+    ]
+
+
+async def person_id(deps: Deps, staff_id: str) -> int:
+    async with deps.sessions() as session:
+        found = await session.scalar(select(Person.id).where(Person.staff_id == staff_id))
+        assert found is not None
+        return found
+
+
+async def set_person(deps: Deps, staff_id: str, **values: Any) -> None:
+    async with deps.sessions.begin() as session:
+        await session.execute(update(Person).where(Person.staff_id == staff_id).values(**values))
+
+
+async def send(deps: Deps, staff_id: str, kind: EventKind, name: str, value: str,
+               **fields: str) -> Message:  # fmt: skip
+    event_id = f"{staff_id}:{name}:{next(EVENTS)}"
+    event = Inbound("sandbox", event_id, staff_id, kind, name, value,
+                    fields=tuple(fields.items()))  # fmt: skip
+    reply = await handle_event(deps, build_router(deps), event)
+    assert reply is not None and reply.message is not None
+    return reply.message
+
+
+async def test_the_observer_hears_ahead_then_once_overdue_and_their_manager_once(
+    deps: Deps,
+) -> None:
+    sent = await sweep(deps, at(3, 11))  # 14 days before S05's observation
+    assert set(sent) == {"S03"}
+    assert items(sent["S03"]) == [("observation_due", "S05")]
+    buttons = {b["action"]: b["value"] for b in sent["S03"].payload["buttons"]}
+    s05 = await person_id(deps, "S05")
+    assert buttons[OPEN_RECORD] == f"staff_observation:experienced:{s05}"
+    assert buttons[SNOOZE] == f"observation:{s05}:5"
+    # S06's ASYE observation was due on 1 March: ten working days later, the manager is told
+    sent = await sweep(deps, at(3, 15))
+    assert items(sent["S03"]) == [("observation_overdue", "S06")]
+    assert items(sent["S02"]) == [("observation_escalated", "S06")]
+    escalation = sent["S02"].payload["meta"]
+    assert escalation["manager"] == "S02" and escalation["observer"] == "S03"
+    assert "10 working days" in sent["S02"].payload["text"]
+    assert "S02" not in await sweep(deps, at(3, 16))  # told once
+
+
+async def test_an_escalation_skips_a_manager_who_is_away(deps: Deps) -> None:
+    await set_person(deps, "S02", away_until=dt.date(2027, 3, 19))
+    sent = await sweep(deps, at(3, 15))
+    assert "S02" not in sent
+    assert items(sent["S01"]) == [("observation_escalated", "S06")]
+
+
+async def test_an_observer_away_is_skipped_to_their_manager(deps: Deps) -> None:
+    await set_person(deps, "S03", away_until=dt.date(2027, 3, 12))
+    sent = await sweep(deps, at(3, 11))
+    assert "S03" not in sent
+    assert items(sent["S02"]) == [("observation_due", "S05")]
+    assert sent["S02"].payload["meta"]["to"] == "S02"
+
+
+async def test_a_snooze_holds_the_nudge_and_the_next_working_day_brings_it_back(
+    deps: Deps,
+) -> None:
+    s05 = await person_id(deps, "S05")
+    deps.clock.set(at(3, 15))  # type: ignore[attr-defined]
+    reply = await send(deps, "S03", "action", SNOOZE, f"observation:{s05}:5")
+    assert reply.kind == "reminder_snoozed" and reply.meta["until"] == "2027-03-19"
+    assert "S03" not in await sweep(deps, at(3, 18))  # 5 working days before: held
+    back = items((await sweep(deps, at(3, 22)))["S03"])
+    assert back == [("observation_due", "S05"), ("observation_overdue", "S06")]
+
+
+async def test_a_worker_away_pauses_their_clock(deps: Deps) -> None:
+    await set_person(deps, "S05", away_until=dt.date(2027, 4, 1))
+    assert "S03" not in await sweep(deps, at(3, 18))
+    assert "S03" not in await sweep(deps, at(3, 24))
+    # back on Friday 2 April: due that day, so five working days on it is overdue
+    assert items((await sweep(deps, at(4, 9)))["S03"]) == [("observation_overdue", "S05")]
+
+
+async def test_leavers_and_staff_with_no_observer_are_reported_not_nudged(deps: Deps) -> None:
+    async with deps.sessions() as session:
+        found, _ = await tracking(deps, session, dt.date(2027, 3, 11))
+    reported = {(r.worker.staff_id if r.worker else "", r.reason) for r in found.reported}
+    assert ("S08", "left") in reported and ("S07", "no observer") in reported
+    tracked = {(t.worker.staff_id, t.group.name, t.due) for t in found.tracked}
+    assert ("S05", "experienced", dt.date(2027, 3, 25)) in tracked
+    assert ("S06", "asye", dt.date(2027, 3, 1)) in tracked
+    assert not any(t.worker.staff_id in ("S07", "S08") for t in found.tracked)
+    sent = await sweep(deps, at(6, 1))  # S07's date: nobody to tell, nothing breaks
+    assert all(w not in ("S07", "S08") for m in sent.values() for _, w in items(m))
+
+
+async def observations(deps: Deps) -> int:
+    async with deps.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(Observation)) or 0)
+
+
+async def test_the_observer_records_it_whole_and_the_worker_is_told(deps: Deps) -> None:
+    s05 = await person_id(deps, "S05")
+    value = f"staff_observation:experienced:{s05}"
+    deps.clock.set(at(3, 22))  # type: ignore[attr-defined]
+    form = await send(deps, "S03", "action", OPEN_RECORD, value)
+    assert form.kind == "observation_form" and form.form is not None
+    assert [f.id for f in form.form.fields] == ["observed_on", "setting", "consent", "note"]
+    good = {"observed_on": "2027-03-19", "setting": "home_visit", "consent": "yes",
+            "note": "Warm, clear conversation about the plan."}  # fmt: skip
+    for wrong, problem in (
+        ({"observed_on": "next Tuesday"}, "couldn't read"),
+        ({"observed_on": "2027-03-29"}, "still to come"),
+        ({"setting": ""}, "What you observed"),
+        ({"consent": ""}, "consent"),
+        ({"consent": "no"}, "home visit"),
+        ({"note": "x" * 501}, "500 characters"),
+    ):
+        reply = await send(deps, "S03", "form", RECORD, value, **{**good, **wrong})
+        assert reply.kind == "user_error" and problem in reply.text, wrong
+        assert "Nothing has been saved" in reply.text
+    assert await observations(deps) == 0
+    outsider = await send(deps, "S07", "action", OPEN_RECORD, value)
+    assert outsider.kind == "user_error" and "Dana Hughes" in outsider.text
+    saved = await send(deps, "S03", "form", RECORD, value, **good)
+    assert saved.kind == "observation_saved"
+    assert "due by Sunday 19 March" in saved.text  # the next one, a year on (2028)
+    assert await observations(deps) == 1
+    again = await send(deps, "S03", "form", RECORD, value, **good)
+    assert again.kind == "user_error" and "already recorded" in again.text
+    async with deps.sessions() as session:
+        told = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.recipient == "person:S05")
+        )
+    assert told is not None and told.payload["kind"] == "observation_recorded"
+    assert "Dana Hughes" in told.payload["text"]
+    assert "S03" not in await sweep(deps, at(3, 24))  # no more nudges about it
+
+
+async def test_an_asye_observation_says_which_of_the_three_it_is(deps: Deps) -> None:
+    s06 = await person_id(deps, "S06")
+    deps.clock.set(at(3, 16))  # type: ignore[attr-defined]
+    value = f"staff_observation:asye:{s06}"
+    saved = await send(deps, "S03", "form", RECORD, value, observed_on="2027-03-16",
+                       setting="network_meeting", consent="yes")  # fmt: skip
+    assert saved.kind == "observation_saved" and "Tuesday 1 June" in saved.text  # month 6
+    async with deps.sessions() as session:
+        told = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.recipient == "person:S06")
+        )
+    assert told is not None and "observation 1 of 3" in told.payload["text"]
