@@ -20,14 +20,14 @@ from typing import Any
 from preset_year import YEAR, year_of_rounds
 
 from handlers.programme.schema import load_programme
+from scheduler._simulation_output import REMINDER_TYPES
 from scheduler.simulation import Behaviour, Council, run_simulation
 
 ON_TIME = Behaviour(respond_rate=1.0, late_rate=0.0)
 PRESET, ACTIVITY, PEOPLE = "hammersmith-fulham", "monthly_audit", 80
 
 
-NUDGES = {"checklist.reminder", "audit.reminder", "reflection.reminder", "moderation.reminder",
-          "action.reminder", "audit.escalated", "action.escalated"}  # fmt: skip
+NUDGES = REMINDER_TYPES | {"audit.escalated", "action.escalated"}  # every capability's digest
 
 
 @functools.cache
