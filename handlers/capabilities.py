@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from functools import partial
 
+from handlers.broadcasts.posting import post_due
 from handlers.case_audit.cycle import (
     AuditCycle,
     CaseAuditEscalations,
@@ -52,9 +53,11 @@ def build_router(deps: Deps) -> Router:
 
 def jobs(deps: Deps) -> list[tuple[str, Job]]:
     """What the periodic sweep runs, in order: allocate on the programme's cadence, the daily
-    nudge message (reminders and escalations gathered), housekeeping."""
+    nudge message (reminders and escalations gathered), queued broadcasts whose time has come,
+    housekeeping."""
     return [
         ("allocate", partial(allocate_due, deps)),
         ("reminders", Reminders(deps, reminder_sources()).sweep),
+        ("broadcasts", partial(post_due, deps)),
         ("housekeeping", partial(purge_event_ids, deps)),
     ]

@@ -258,18 +258,25 @@ class PracticeWeekSlot(Base):
 
 
 class Broadcast(Base):
-    """A newsletter, brief or bitesize item the QA team queues for a channel."""
+    """A newsletter, brief or bitesize item the QA team queues for a channel: its markdown as
+    written, posted at `scheduled_for` (its own time, or the programme's next cadence slot)."""
 
     __tablename__ = "broadcasts"
     id: Mapped[int] = mapped_column(primary_key=True)
     activity: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(100))
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    scheduled_for: Mapped[dt.datetime | None]
+    # who queued it; none when queued at the command line
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[dt.datetime]
+    scheduled_for: Mapped[dt.datetime] = mapped_column(index=True)
+    # true when it takes the programme's next cadence slot, false when given its own time
+    on_cadence: Mapped[bool] = mapped_column(Boolean, default=True)
     posted_at: Mapped[dt.datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    # queued, posted, or held (the privacy check found something at posting time)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
 
 
 class BroadcastAck(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 06:07:22.737919
+Create Date: 2026-11-27 06:59:37.078539
 """
 
 from collections.abc import Sequence
@@ -210,11 +210,14 @@ def upgrade() -> None:
         "broadcasts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("activity", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("channel", sa.String(length=100), nullable=False),
-        sa.Column("created_by_id", sa.Integer(), nullable=False),
-        sa.Column("scheduled_for", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", storage.models.UTCDateTime(), nullable=False),
+        sa.Column("scheduled_for", storage.models.UTCDateTime(), nullable=False),
+        sa.Column("on_cadence", sa.Boolean(), nullable=False),
         sa.Column("posted_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.ForeignKeyConstraint(
@@ -222,6 +225,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_broadcasts")),
     )
+    with op.batch_alter_table("broadcasts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_broadcasts_scheduled_for"), ["scheduled_for"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_broadcasts_status"), ["status"], unique=False)
+
     op.create_table(
         "cases",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -498,6 +507,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cases_practitioner_id"))
 
     op.drop_table("cases")
+    with op.batch_alter_table("broadcasts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_broadcasts_status"))
+        batch_op.drop_index(batch_op.f("ix_broadcasts_scheduled_for"))
+
     op.drop_table("broadcasts")
     with op.batch_alter_table("actions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_actions_status"))
