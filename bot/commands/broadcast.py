@@ -102,6 +102,8 @@ async def _add(settings: Settings, text: str, args: argparse.Namespace) -> str:
     try:
         deps = _deps(settings, make_sessions(engine))
         at = parse_at(args.at, deps.calendar) if args.at else None
+        if at is not None and at < deps.clock.now():
+            raise UserError(f"--at {args.at} has passed: give a time still to come")
         async with deps.sessions.begin() as session:
             item = await add(deps, session, text=text, source=args.file.name, kind=args.kind,
                              channel=args.channel, at=at, now=deps.clock.now())  # fmt: skip

@@ -51,16 +51,17 @@ def test_a_good_file_is_queued_at_its_time_and_listed(
 ) -> None:
     item = tmp_path / "bitesize.md"
     item.write_text(ITEM)
+    # a time far ahead: the command refuses one that has passed
     code = main(["broadcast", "add", str(item), "--kind", "bitesize", "--channel", "learning",
-                 "--at", "2027-02-04T10:30"])  # fmt: skip
+                 "--at", "2099-02-05T10:30"])  # fmt: skip
     assert code == 0
     assert capsys.readouterr().out.strip() == (
         "qabot: queued bitesize 1 'Bitesize: the voice of the child' for channel:learning, "
-        "posting Thu 04 Feb 2027 10:30"
+        "posting Thu 05 Feb 2099 10:30"
     )
     assert main(["broadcast", "list"]) == 0
     assert capsys.readouterr().out.strip() == (
-        "1  Thu 04 Feb 2027 10:30  queued  bitesize    channel:learning  "
+        "1  Thu 05 Feb 2099 10:30  queued  bitesize    channel:learning  "
         "Bitesize: the voice of the child"
     )
     assert stored(database) == 1
@@ -79,5 +80,10 @@ def test_a_file_without_a_heading_or_a_bad_time_is_one_clear_line(
     assert main(["broadcast", "add", str(item), "--kind", "newsletter", "--at", "soon"]) != 0
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         "qabot: --at must be a date and time like 2027-02-02T10:00, not 'soon'"
+    )
+    assert stored(database) == 0
+    assert main(["broadcast", "add", str(item), "--kind", "newsletter", "--at", "2020-01-07"]) != 0
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "qabot: --at 2020-01-07 has passed: give a time still to come"
     )
     assert stored(database) == 0
