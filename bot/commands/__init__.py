@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from bot.commands import audit, db, manifest, roster, run, simulate
+from bot.commands import audit, channels, db, manifest, roster, run, simulate
 from bot.commands import programme as programme_command
 
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
@@ -18,4 +18,5 @@ COMMANDS: list[Register] = [
     roster.register,
     simulate.register,
     manifest.register,
+    channels.register,
 ]

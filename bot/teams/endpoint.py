@@ -98,9 +98,9 @@ class TeamsEndpoint:
             await self.installs.say(incoming, UNKNOWN_PERSON)
             return
         text = message_text(incoming)
-        event = Inbound(
-            platform="teams", event_id=incoming.id, staff_id=staff_id, kind="text", text=text
-        )
+        channel = "" if incoming.is_personal else incoming.conversation_id.split(";")[0]
+        event = Inbound(platform="teams", event_id=incoming.id, staff_id=staff_id, kind="text",
+                        text=text, channel=channel)  # fmt: skip
         await self.handle(event)
 
     async def _card_action(self, incoming: Incoming) -> dict[str, Any]:
