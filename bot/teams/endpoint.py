@@ -80,7 +80,7 @@ class TeamsEndpoint:
 
     async def _route(self, incoming: Incoming) -> web.StreamResponse:
         try:
-            if incoming.type == "message" and incoming.is_personal:
+            if incoming.type == "message" and (incoming.is_personal or _posts_here(incoming)):
                 await self._message(incoming)
             elif incoming.type == "invoke" and incoming.name == "adaptiveCard/action":
                 return web.json_response(await self._card_action(incoming))
@@ -122,6 +122,13 @@ class TeamsEndpoint:
             return None
         async with self.platform.sessions() as session:
             return await staff_id_of(session, incoming.from_aad_id)
+
+
+def _posts_here(incoming: Incoming) -> bool:
+    """`@qabot post ROLE here` in a team's channel: the one thing qabot answers in a channel."""
+    return incoming.conversation_type == "channel" and message_text(incoming).lower().startswith(
+        "post "
+    )
 
 
 async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
