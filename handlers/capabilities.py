@@ -15,6 +15,7 @@ from handlers.case_audit.cycle import (
     allocate_due,
 )
 from handlers.case_audit.supervision import Supervision
+from handlers.core.channels import Channels
 from handlers.core.deps import Deps
 from handlers.core.housekeeping import purge_event_ids
 from handlers.core.router import Router
@@ -42,6 +43,7 @@ def build_router(deps: Deps) -> Router:
         *AuditCycle(deps).routes(),
         *Supervision(deps).routes(),
         *Observations(deps).routes(),
+        *Channels(deps).routes(),
     ]
     return Router(
         routes,

@@ -349,6 +349,13 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "attempts": 6,
         "reason": "user_not_found",
     },
+    "channel_unbound": {"role": "practice-week", "platform": "slack"},
+    "channel_bound": {
+        "said": "bound",
+        "role": "practice-week",
+        "roles": ["qa-team", "practice-week", "all-staff"],
+        "released": 2,
+    },
     "allocation_summary": {
         "activity_name": "Monthly case audit",
         "period": "January 2027",

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage._core import run
-from storage.models import ChannelBinding
+from message_templates.model import Message
+from storage._core import Upsert, run
+from storage.models import ChannelBinding, HeldPost
 
 
 @dataclass(frozen=True)
@@ -78,4 +79,61 @@ _COLUMNS = (
 )
 _BOUND_ON = select(ChannelBinding.role, ChannelBinding.platform).where(
     ChannelBinding.role.in_(bindparam("roles", expanding=True))
+)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A channel post waiting for its role to be bound on `platform`, under the outbox key its
+    copy there will have."""
+
+    key: str
+    platform: str
+    role: str
+    message: Message
+    not_before: dt.datetime
+
+
+async def hold(session: AsyncSession, posts: Collection[Held], now: dt.datetime) -> int:
+    """Keep these posts until their roles are bound; posts already held are left as they are.
+    How many were new."""
+    rows = [
+        {
+            "idempotency_key": p.key,
+            "platform": p.platform,
+            "role": p.role,
+            "payload": p.message.to_dict(),
+            "not_before": p.not_before,
+            "held_at": now,
+        }
+        for p in posts
+    ]
+    return await _HOLD.insert(session, rows)
+
+
+async def held(session: AsyncSession, platform: str, role: str) -> list[Held]:
+    """The posts held for `role` on `platform`, oldest first."""
+    rows = await run(session, _HELD, {"platform": platform, "role": role})
+    return [
+        Held(key, platform, role, Message.from_dict(payload), not_before)
+        for key, payload, not_before in rows
+    ]
+
+
+async def release(session: AsyncSession, platform: str, role: str) -> list[Held]:
+    """The posts held for `role` on `platform`, no longer held (the caller queues them)."""
+    found = await held(session, platform, role)
+    if found:
+        await run(
+            session,
+            delete(HeldPost).where(HeldPost.platform == platform, HeldPost.role == role),
+        )
+    return found
+
+
+_HOLD = Upsert(cast(Table, HeldPost.__table__), ("idempotency_key",))
+_HELD = (
+    select(HeldPost.idempotency_key, HeldPost.payload, HeldPost.not_before)
+    .where(HeldPost.platform == bindparam("platform"), HeldPost.role == bindparam("role"))
+    .order_by(HeldPost.id)
 )

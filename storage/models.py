@@ -365,6 +365,20 @@ class ChannelBinding(Base):
     bound_at: Mapped[dt.datetime]
 
 
+class HeldPost(Base):
+    """A channel post held because its role is not bound on a platform; queued when it is."""
+
+    __tablename__ = "held_posts"
+    __table_args__ = (Index("ix_held_posts_role", "platform", "role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]]
+    not_before: Mapped[dt.datetime]
+    held_at: Mapped[dt.datetime]
+
+
 class Snooze(Base):
     __tablename__ = "snoozes"
     __table_args__ = (UniqueConstraint("person_id", "item"),)

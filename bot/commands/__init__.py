@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from bot.commands import audit, broadcast, db, manifest, roster, run, simulate
+from bot.commands import audit, broadcast, channels, db, manifest, roster, run, simulate
 from bot.commands import programme as programme_command
 
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
@@ -19,4 +19,5 @@ COMMANDS: list[Register] = [
     broadcast.register,
     simulate.register,
     manifest.register,
+    channels.register,
 ]

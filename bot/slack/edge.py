@@ -203,7 +203,8 @@ class SlackEdge:
             return
         await ack()
         event_id = f"command:{body.get('trigger_id', '')}"
-        self.later(self._handle(inbound.text_event(event_id, staff_id, str(body.get("text", "")))))
+        text, channel = str(body.get("text", "")), inbound.command_channel(body)
+        self.later(self._handle(inbound.text_event(event_id, staff_id, text, channel)))
 
     async def _on_message(self, body: dict[str, Any]) -> None:
         event = body.get("event") or {}

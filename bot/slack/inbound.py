@@ -116,12 +116,20 @@ def element_value(element: Payload) -> str:
     return str(element.get("value") or "")
 
 
-def text_event(event_id: str, staff_id: str, text: str) -> Inbound:
-    """A DM or `/qa` command: free text the router matches by its first words."""
+def text_event(event_id: str, staff_id: str, text: str, channel: str = "") -> Inbound:
+    """A DM or `/qa` command: free text the router matches by its first words; `channel` is
+    the channel a `/qa` command was typed in ("" for a DM)."""
     words = " ".join(text.split())
-    return Inbound(
-        platform=PLATFORM, event_id=event_id, staff_id=staff_id, kind="text", text=words or "help"
-    )
+    return Inbound(platform=PLATFORM, event_id=event_id, staff_id=staff_id, kind="text",
+                   text=words or "help", channel=channel)  # fmt: skip
+
+
+def command_channel(body: Payload) -> str:
+    """The channel a slash command was typed in, or "" if it was a DM with qabot."""
+    channel = str(body.get("channel_id", ""))
+    if body.get("channel_name") == "directmessage" or channel.startswith("D"):
+        return ""
+    return channel
 
 
 def is_person_dm(event: Payload) -> bool:

@@ -80,7 +80,7 @@ class TeamsEndpoint:
 
     async def _route(self, incoming: Incoming) -> web.StreamResponse:
         try:
-            if incoming.type == "message" and incoming.is_personal:
+            if incoming.type == "message" and (incoming.is_personal or _posts_here(incoming)):
                 await self._message(incoming)
             elif incoming.type == "invoke" and incoming.name == "adaptiveCard/action":
                 return web.json_response(await self._card_action(incoming))
@@ -98,9 +98,9 @@ class TeamsEndpoint:
             await self.installs.say(incoming, UNKNOWN_PERSON)
             return
         text = message_text(incoming)
-        event = Inbound(
-            platform="teams", event_id=incoming.id, staff_id=staff_id, kind="text", text=text
-        )
+        channel = "" if incoming.is_personal else incoming.conversation_id.split(";")[0]
+        event = Inbound(platform="teams", event_id=incoming.id, staff_id=staff_id, kind="text",
+                        text=text, channel=channel)  # fmt: skip
         await self.handle(event)
 
     async def _card_action(self, incoming: Incoming) -> dict[str, Any]:
@@ -122,6 +122,13 @@ class TeamsEndpoint:
             return None
         async with self.platform.sessions() as session:
             return await staff_id_of(session, incoming.from_aad_id)
+
+
+def _posts_here(incoming: Incoming) -> bool:
+    """`@qabot post ROLE here` in a team's channel: the one thing qabot answers in a channel."""
+    return incoming.conversation_type == "channel" and message_text(incoming).lower().startswith(
+        "post "
+    )
 
 
 async def _read_at_most(request: web.Request, limit: int) -> bytes | None:

@@ -6,10 +6,12 @@ Slack by their Slack user id, Teams by their Teams user id, and a platform witho
 looks them up by email.
 
 A channel post (`channel:<role>`) goes to the channel bound to that role on each configured
-platform, one outbox row per platform; the sandbox has every role. A role unbound on a platform
-is not posted there. The first configured platform's copy keeps the message's own key and each
-other platform's copy is keyed `<key>@<platform>`, so the keys stay the same however bindings
-change: binding a role later and queuing the post again sends only the missing copies.
+platform, one outbox row per platform; the sandbox has every role. The first configured
+platform's copy keeps the message's own key and each other platform's copy is keyed
+`<key>@<platform>`, so the keys stay the same however bindings change. A post for a role unbound
+on a platform is held there (storage/channels.py), and the QA team told once per platform and
+role: in its channel on the first configured platform, or by DM to each of its members if that
+channel is not bound either. Binding the role releases what was held (`release_held`).
 
 A reply to an inbound event goes back on the platform the event came from (handlers/core/
 inbound.py), whoever sent it.
@@ -65,14 +67,34 @@ async def enqueue_many(
     deps: Deps, session: AsyncSession, drafts: Sequence[Draft], *, now: dt.datetime | None = None
 ) -> int:
     """Queue many messages, each where it belongs, looking people and channels up once for the
-    lot; how many outbox rows were new."""
-    return await store_many(session, await addressed(session, deps.platforms, drafts), now=now)
+    lot; how many outbox rows were new. Channel posts for unbound roles are held."""
+    outgoing, held = await _plan(session, deps.platforms, drafts)
+    if held and await channels.hold(session, held, now or deps.clock.now()):
+        outgoing += await _unbound_notices(deps, session, held)
+    return await store_many(session, outgoing, now=now)
+
+
+async def release_held(
+    session: AsyncSession, platform: str, role: str, now: dt.datetime | None = None
+) -> int:
+    """Queue the posts held for `role` on `platform`, now that it is bound there; how many."""
+    held = await channels.release(session, platform, role)
+    rows = [Outgoing(h.key, CHANNEL + role, platform, h.message, h.not_before) for h in held]
+    await store_many(session, rows, now=now)
+    return len(rows)
 
 
 async def addressed(
     session: AsyncSession, platforms: Sequence[str], drafts: Sequence[Draft]
 ) -> list[Outgoing]:
-    """The outbox rows for these messages on `platforms` (the configured ones, in order)."""
+    """The outbox rows for these messages on `platforms` (the configured ones, in order); the
+    copies of channel posts for unbound roles are left out."""
+    return (await _plan(session, platforms, drafts))[0]
+
+
+async def _plan(
+    session: AsyncSession, platforms: Sequence[str], drafts: Sequence[Draft]
+) -> tuple[list[Outgoing], list[channels.Held]]:
     if not platforms:
         raise ValueError("qabot needs at least one platform to deliver to")
     staff_ids = {d.recipient.removeprefix(PERSON) for d in drafts if d.recipient.startswith(PERSON)}
@@ -80,19 +102,50 @@ async def addressed(
     known = await people.known_on(session, staff_ids, _asked(platforms))
     bound = await channels.bound_on(session, roles) if roles and _bindable(platforms) else {}
     outgoing: list[Outgoing] = []
+    held: list[channels.Held] = []
     for draft in drafts:
         if draft.recipient.startswith(CHANNEL):
             role = draft.recipient.removeprefix(CHANNEL)
-            copies = channel_copies(draft.key, platforms, bound.get(role, set()))
-            for platform, key in copies:
-                outgoing.append(_outgoing(draft, platform, key))
-            if len(copies) < len(platforms):
-                _log_unbound(draft, role, platforms, copies)
+            posted = bound.get(role, set())
+            for platform, key in channel_copies(draft.key, platforms, platforms):
+                if _knows_everyone(platform) or platform in posted:
+                    outgoing.append(_outgoing(draft, platform, key))
+                else:
+                    log.info("no %s channel bound for role %s: %s held", platform, role, draft.key)
+                    held.append(channels.Held(key, platform, role, draft.message, draft.not_before))
         else:
             staff_id = draft.recipient.removeprefix(PERSON)
             platform = person_platform(platforms, known.get(staff_id, set()))
             outgoing.append(_outgoing(draft, platform, draft.key))
-    return outgoing
+    return outgoing, held
+
+
+async def _unbound_notices(
+    deps: Deps, session: AsyncSession, held: Sequence[channels.Held]
+) -> list[Outgoing]:
+    """One notice to the QA team for each (platform, role) held, keyed so it goes only once:
+    to the QA channel on the first platform, or to each QA-team member if it is unbound too."""
+    first, qa_role = deps.platforms[0], deps.qa_channel
+    qa_bound = _knows_everyone(first) or first in (await channels.bound_on(session, [qa_role])).get(
+        qa_role, set()
+    )
+    team: list[str] = []
+    if not qa_bound:
+        qa_roles = deps.programme.permissions.qa_team
+        team = [p.staff_id for p in await people.active_people(session) if p.role in qa_roles]
+    known = await people.known_on(session, team, _asked(deps.platforms)) if team else {}
+    notices: list[Outgoing] = []
+    now = deps.clock.now()
+    for platform, role in sorted({(h.platform, h.role) for h in held}):
+        message = deps.wording.compose("channel_unbound", {"role": role, "platform": platform})
+        key = f"channel.unbound:{platform}:{role}"
+        if qa_bound:
+            notices.append(Outgoing(key, CHANNEL + qa_role, first, message, now))
+            continue
+        for staff_id in team:
+            where = person_platform(deps.platforms, known.get(staff_id, set()))
+            notices.append(Outgoing(f"{key}:{staff_id}", PERSON + staff_id, where, message, now))
+    return notices
 
 
 def person_platform(platforms: Sequence[str], known_on: Collection[str]) -> str:
@@ -147,17 +200,3 @@ def _outgoing(draft: Draft, platform: str, key: str) -> Outgoing:
         message=draft.message,
         not_before=draft.not_before,
     )
-
-
-def _log_unbound(
-    draft: Draft, role: str, platforms: Sequence[str], copies: list[tuple[str, str]]
-) -> None:
-    posted = {platform for platform, _ in copies}
-    for platform in platforms:
-        if platform not in posted:
-            log.info(
-                "no %s channel bound for role %s: %s not posted there",
-                platform,
-                role,
-                draft.key,
-            )

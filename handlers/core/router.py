@@ -31,6 +31,8 @@ class Inbound:
     text: str = ""
     fields: tuple[tuple[str, str], ...] = ()
     source_key: str = ""
+    # the channel a text command was typed in, on its platform; "" for a DM
+    channel: str = ""
 
     def field(self, name: str) -> str:
         return next((v for k, v in self.fields if k == name), "")

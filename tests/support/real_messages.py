@@ -15,7 +15,7 @@ import asyncio
 import datetime as dt
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from handlers.case_audit.cycle import (
     run_allocation,
 )
 from handlers.core.calendar import Calendar
+from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
 from handlers.core.router import Inbound, Reply, Router
@@ -144,6 +145,8 @@ NAMES = (
     "observation_saved",
     "observation_recorded",
     "parked_alert",
+    "channel_unbound",
+    "channel_bound",
 )
 GATHERED = "reminders.action_reminder+action_reminder+reflection_reminder"
 # The day after the audits were due: the QA manager's My QA shows one still not recorded.
@@ -429,6 +432,16 @@ async def _script(run: Run) -> None:
     stuck = Claimed(1, "reminders:S06:2027-01-07", "person:S06", "sandbox", run.messages[GATHERED],
                     attempts=8, revision=0, lease_until=run.clock.now())  # fmt: skip
     run.keep("parked_alert", parked_alert(stuck, "ratelimited"))
+
+    # a practice-week post with no Slack channel bound for it is held, and the QA team told;
+    # a QA-team member asking to bind it from a DM is asked to type it in the channel
+    on_slack = replace(run.deps, platforms=("slack",))
+    async with run.deps.sessions.begin() as session:
+        await enqueue(on_slack, session, key="practice-week:held",
+                      recipient="channel:practice-week", message=Message(kind="note", text="-"),
+                      not_before=run.clock.now())  # fmt: skip
+    await run.keep_queued(by_type)
+    await run.reply("channel_bound", "S08", "text", text="post practice-week here")
 
 
 async def _qa_team_view(run: Run) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 06:59:37.078539
+Create Date: 2026-11-27 07:15:02.800682
 """
 
 from collections.abc import Sequence
@@ -53,6 +53,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversation_refs")),
         sa.UniqueConstraint("platform", "address", name=op.f("uq_conversation_refs_platform")),
     )
+    op.create_table(
+        "held_posts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("role", sa.String(length=100), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("not_before", storage.models.UTCDateTime(), nullable=False),
+        sa.Column("held_at", storage.models.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_held_posts")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_held_posts_idempotency_key")),
+    )
+    with op.batch_alter_table("held_posts", schema=None) as batch_op:
+        batch_op.create_index("ix_held_posts_role", ["platform", "role"], unique=False)
+
     op.create_table(
         "inbound_events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -537,6 +552,10 @@ def downgrade() -> None:
 
     op.drop_table("outbox")
     op.drop_table("inbound_events")
+    with op.batch_alter_table("held_posts", schema=None) as batch_op:
+        batch_op.drop_index("ix_held_posts_role")
+
+    op.drop_table("held_posts")
     op.drop_table("conversation_refs")
     op.drop_table("channel_bindings")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:

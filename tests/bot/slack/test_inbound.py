@@ -11,6 +11,7 @@ from slack_signing import as_command, as_json, signed_headers
 from sqlalchemy import func, select
 
 from handlers.case_audit.ids import CHECKLIST_TICK, OPEN_RECORD
+from storage.channels import bindings
 from storage.models import AuditRecord, ChecklistTick, InboundEvent, OutboxMessage
 
 
@@ -219,3 +220,25 @@ def submission(view: dict[str, Any], user_id: str, answers: dict[str, str]) -> d
         state={"values": values},
     )
     return body
+
+
+# Channels
+
+
+async def test_qa_post_role_here_in_a_channel_binds_it_and_in_a_dm_does_not(
+    council: Council,
+) -> None:
+    fields = reference("bolt__test_slash_command__slash_command_body.parsed.json")
+    fields.update(command="/qa", text="post practice-week here", user_id="U0S08")
+    fields.update(trigger_id="111.222.dm", channel_id="D0S08", channel_name="directmessage")
+    assert (await council.post(*as_command(fields))).status == 200
+    assert await practice_week(council) == []
+    fields.update(trigger_id="111.222.bind", channel_id="C0PW", channel_name="practice-week")
+    assert (await council.post(*as_command(fields))).status == 200
+    assert await practice_week(council) == [("slack", "C0PW")]
+
+
+async def practice_week(council: Council) -> list[tuple[str, str]]:
+    async with council.qabot.deps.sessions() as session:
+        found = await bindings(session)
+    return [(b.platform, b.channel_id) for b in found if b.role == "practice-week"]

@@ -3,9 +3,10 @@ every activity signed like the Bot Connector's, every reply through the connecto
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from teams_harness import TOM_AAD, Teams
 
+from storage.channels import bindings
 from storage.models import Person
 
 
@@ -101,3 +102,28 @@ def _verbs(node: object) -> set[str]:
     if isinstance(node, list):
         return set().union(*(_verbs(v) for v in node))
     return set()
+
+
+async def test_at_qabot_post_role_here_in_a_channel_binds_it_there(teams: Teams) -> None:
+    await installed(teams)
+    async with teams.qabot.deps.sessions.begin() as session:
+        await session.execute(
+            update(Person).where(Person.staff_id == "S05").values(role="qa_manager")
+        )
+    in_channel = {
+        "conversationType": "channel",
+        "id": "19:pw@thread.tacv2;messageid=1704362400009",
+        "tenantId": "1a2b3c4d-5e6f-4789-a0b1-c2d3e4f5a6b7",
+    }
+    said = "<at>qabot</at> post practice-week here"
+    status, _ = await teams.post(teams.activity("message", id="m:dm", text=said))
+    assert status == 200
+    status, _ = await teams.post(
+        teams.activity("message", id="m:channel", text=said, conversation=in_channel)
+    )
+    assert status == 200
+    async with teams.qabot.deps.sessions() as session:
+        found = await bindings(session)
+    assert [(b.platform, b.role, b.channel_id) for b in found] == [
+        ("teams", "practice-week", "19:pw@thread.tacv2")
+    ]
