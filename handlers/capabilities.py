@@ -20,6 +20,7 @@ from handlers.core.router import Router
 from handlers.home.basics import Basics
 from handlers.observations.record import Observations
 from handlers.observations.sweeps import ObservationReminders
+from handlers.practice_weeks.sweeps import PracticeWeekReminders, post_due
 from handlers.reminders.snooze import Reminders
 from handlers.reminders.sources import ReminderSource
 
@@ -28,7 +29,8 @@ Job = Callable[[dt.datetime], Awaitable[int]]
 
 def reminder_sources() -> list[ReminderSource]:
     """Each capability's part of the one daily nudge message: reminders, then escalations."""
-    return [CaseAuditReminders(), ObservationReminders(), CaseAuditEscalations()]
+    return [CaseAuditReminders(), ObservationReminders(), PracticeWeekReminders(),
+            CaseAuditEscalations()]  # fmt: skip
 
 
 def build_router(deps: Deps) -> Router:
@@ -55,6 +57,7 @@ def jobs(deps: Deps) -> list[tuple[str, Job]]:
     nudge message (reminders and escalations gathered), housekeeping."""
     return [
         ("allocate", partial(allocate_due, deps)),
+        ("practice_week", partial(post_due, deps)),
         ("reminders", Reminders(deps, reminder_sources()).sweep),
         ("housekeeping", partial(purge_event_ids, deps)),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from bot.commands import audit, db, manifest, roster, run, simulate
+from bot.commands import audit, db, manifest, practice_week, roster, run, simulate
 from bot.commands import programme as programme_command
 
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
@@ -16,6 +16,7 @@ COMMANDS: list[Register] = [
     run.register,
     audit.register,
     roster.register,
+    practice_week.register,
     simulate.register,
     manifest.register,
 ]
