@@ -186,8 +186,11 @@ async def test_the_schedule_is_posted_once_on_its_day_with_no_case_in_it(deps: D
         ("channel:practice-week", "practice_week.posted:practice_week:2027-03-08")
     ]
     text = sent[0].payload["text"]
-    assert "Helen Clarke" in text and "Sam Moss" in text and "Children in Care" in text
-    assert "Tuesday 9 March, 10:00–12:00" in text or "9 March" in text
+    assert (
+        "- Tuesday 9 March, 10:00–12:00: Helen Clarke with Assessment 1 (Review of the case "
+        "records)" in text
+    )
+    assert "- Wednesday 10 March, 14:00–16:00: Sam Moss with Children in Care" in text
     assert "C-000" not in str(sent[0].payload)
     assert sent[0].payload["meta"]["type"] == "practice_week.posted"
 
