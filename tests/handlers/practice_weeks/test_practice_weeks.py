@@ -16,12 +16,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from handlers.capabilities import jobs, reminder_sources
+from handlers.capabilities import build_router, jobs, reminder_sources
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
+from handlers.core.inbound import handle_event
+from handlers.core.router import Inbound
 from handlers.practice_weeks.load import ScheduleError, draft_week, load_schedule
 from handlers.practice_weeks.schedule import read_schedule
 from handlers.programme.schema import load_programme
+from handlers.reminders.ids import WHY
 from handlers.reminders.snooze import Reminders
 from handlers.roster.csv_rows import CsvFile
 from message_templates.wording import Wording
@@ -248,3 +251,11 @@ async def test_a_draft_pairs_every_team_with_a_leader_from_another_team(deps: De
     checked = read_schedule(CsvFile("draft.csv", drafted.csv.encode()), deps.calendar, people,
                             teams, set())  # fmt: skip
     assert checked.starts_on == dt.date(2027, 3, 8) and len(checked.visits) == 2
+
+
+async def test_why_explains_a_practice_week_reminder(deps: Deps) -> None:
+    event = Inbound("sandbox", "M1:why:1", "M1", "action", WHY, "practice_week.reminder")
+    reply = await handle_event(deps, build_router(deps), event)
+    assert reply is not None and reply.message is not None
+    assert reply.message.kind == "reminder_why"
+    assert "the working day before" in reply.message.text
