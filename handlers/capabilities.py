@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from functools import partial
 
-from handlers.broadcasts.posting import post_due
+from handlers.broadcasts import posting as broadcasts
 from handlers.case_audit.cycle import (
     AuditCycle,
     CaseAuditEscalations,
@@ -22,6 +22,8 @@ from handlers.core.router import Router
 from handlers.home.basics import Basics
 from handlers.observations.record import Observations
 from handlers.observations.sweeps import ObservationReminders
+from handlers.practice_weeks import sweeps as practice_weeks
+from handlers.practice_weeks.sweeps import PracticeWeekReminders
 from handlers.reminders.snooze import Reminders
 from handlers.reminders.sources import ReminderSource
 
@@ -30,7 +32,8 @@ Job = Callable[[dt.datetime], Awaitable[int]]
 
 def reminder_sources() -> list[ReminderSource]:
     """Each capability's part of the one daily nudge message: reminders, then escalations."""
-    return [CaseAuditReminders(), ObservationReminders(), CaseAuditEscalations()]
+    return [CaseAuditReminders(), ObservationReminders(), PracticeWeekReminders(),
+            CaseAuditEscalations()]  # fmt: skip
 
 
 def build_router(deps: Deps) -> Router:
@@ -54,12 +57,14 @@ def build_router(deps: Deps) -> Router:
 
 
 def jobs(deps: Deps) -> list[tuple[str, Job]]:
-    """What the periodic sweep runs, in order: allocate on the programme's cadence, the daily
+    """What the periodic sweep runs, in order: allocate on the programme's cadence, post practice
+    week schedules ahead of their week, the daily
     nudge message (reminders and escalations gathered), queued broadcasts whose time has come,
     housekeeping."""
     return [
         ("allocate", partial(allocate_due, deps)),
+        ("practice_week", partial(practice_weeks.post_due, deps)),
         ("reminders", Reminders(deps, reminder_sources()).sweep),
-        ("broadcasts", partial(post_due, deps)),
+        ("broadcasts", partial(broadcasts.post_due, deps)),
         ("housekeeping", partial(purge_event_ids, deps)),
     ]

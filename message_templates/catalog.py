@@ -321,6 +321,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "slot": "10:00–12:00",
         "team": "Assessment Team 2",
         "activity": "direct observation",
+        "visitor_name": "Helen Clarke",
+        "hosting": False,
     },
     "broadcast_posted": {
         "series": "Learning & Improvement newsletter",

@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from bot.commands import audit, broadcast, channels, db, manifest, roster, run, simulate
+from bot.commands import (
+    audit,
+    broadcast,
+    channels,
+    db,
+    manifest,
+    practice_week,
+    roster,
+    run,
+    simulate,
+)
 from bot.commands import programme as programme_command
 
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
@@ -17,6 +27,7 @@ COMMANDS: list[Register] = [
     audit.register,
     roster.register,
     broadcast.register,
+    practice_week.register,
     simulate.register,
     manifest.register,
     channels.register,

@@ -1,0 +1,116 @@
+"""`qabot practice-week load` and `qabot practice-week draft`: a practice week's schedule."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+from bot.settings import load_settings
+from handlers.core.calendar import Calendar
+from handlers.errors import UserError
+from handlers.practice_weeks.load import ScheduleError, draft_week, load_schedule
+from handlers.programme.schema import Programme, load_programme
+from handlers.roster.csv_rows import CsvFile
+from storage import Sessions, make_engine, make_sessions, upgrade
+
+T = TypeVar("T")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    week = subparsers.add_parser(
+        "practice-week", help="load or draft a practice week's schedule of visits"
+    )
+    actions = week.add_subparsers(dest="practice_week_action", required=True)
+    load = actions.add_parser(
+        "load",
+        help="load schedule.csv: all of it, or nothing",
+        description="Load a practice week's schedule (columns visitor, team, day, slot, "
+        "activity). Every problem is listed with its line and column, and nothing is stored "
+        "unless the whole file is valid. Loading the same week again replaces its visits.",
+    )
+    load.add_argument("schedule", type=Path, help="schedule.csv")
+    load.add_argument("--activity", metavar="ID", help="the programme's practice week, if several")
+    load.set_defaults(handler=run_load)
+    draft = actions.add_parser(
+        "draft",
+        help="write a draft schedule to edit and load",
+        description="Pair the senior leaders the programme names with teams across the week, "
+        "in turn and never with their own team, as a CSV to edit and then load.",
+    )
+    draft.add_argument(
+        "--week", type=_date, required=True, metavar="DATE", help="a day in the week, 2027-03-08"
+    )
+    draft.add_argument("--out", type=Path, metavar="FILE", help="write here (default: print)")
+    draft.add_argument("--activity", metavar="ID", help="the programme's practice week, if several")
+    draft.set_defaults(handler=run_draft)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date like 2027-03-08: {text!r}") from None
+
+
+def _with_sessions(url: str, work: Callable[[Sessions], Awaitable[T]]) -> T:
+    async def go() -> T:
+        engine = make_engine(url)
+        try:
+            return await work(make_sessions(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def _programme(env: Mapping[str, str]) -> tuple[str, Programme, Calendar]:
+    settings = load_settings(env)
+    programme = load_programme(settings.programme)
+    upgrade(settings.database_url)
+    return settings.database_url, programme, Calendar.from_programme(programme)
+
+
+def run_load(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    try:
+        source = CsvFile(args.schedule.name, args.schedule.read_bytes())
+    except OSError as error:
+        raise UserError(f"cannot read {args.schedule}: {error.strerror or error}") from None
+    url, programme, calendar = _programme(env)
+    try:
+        loaded = _with_sessions(
+            url, lambda s: load_schedule(s, programme, calendar, source, args.activity)
+        )
+    except ScheduleError as error:
+        for problem in error.errors:
+            print(problem, file=sys.stderr)
+        print(f"qabot: nothing was loaded; {len(error.errors)} problem(s) above", file=sys.stderr)
+        return 2
+    verb = "replaced" if loaded.replaced else "loaded"
+    print(
+        f"{loaded.title} {loaded.starts_on.isoformat()} to {loaded.ends_on.isoformat()}: "
+        f"{loaded.visits} visits {verb}"
+    )
+    return 0
+
+
+def run_draft(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    url, programme, calendar = _programme(env)
+    drafted = _with_sessions(
+        url, lambda s: draft_week(s, programme, calendar, args.week, args.activity)
+    )
+    if args.out is None:
+        sys.stdout.write(drafted.csv)
+    else:
+        try:
+            args.out.write_text(drafted.csv, encoding="utf-8")
+        except OSError as error:
+            raise UserError(f"cannot write {args.out}: {error.strerror or error}") from None
+        print(f"qabot: wrote {args.out} ({drafted.visits} visits); edit it, then load it")
+    for team in drafted.unvisited:
+        print(f"qabot: warning: no one could be paired with {team}", file=sys.stderr)
+    return 0

@@ -1,0 +1,113 @@
+"""Practice weeks on the clock: the schedule posted to its channel, reminders in the digest.
+
+Each working day from the programme's posting day (`post_days_before` the week starts) until
+the week begins, a loaded schedule not yet posted goes to the activity's channel, keyed once per
+week: loading an edited schedule after it is posted does not post it again. The working day
+before each visit (`remind_days_before` working days), the visitor and the managers of the team
+visited each find it in their one daily message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+
+from handlers.core.delivery import enqueue
+from handlers.core.deps import Deps
+from handlers.practice_weeks import keys, messages
+from handlers.practice_weeks.ids import WHY_TYPE
+from handlers.practice_weeks.schedule import post_day
+from handlers.programme.schema import PracticeWeekActivity
+from handlers.reminders.sources import ReminderDay
+from storage.case_audit.people import PersonRef
+from storage.practice_weeks import schedule
+from storage.practice_weeks.schedule import Host
+
+# Who hears about a visit to their team, besides the visitor.
+HOST_ROLES = ("team_manager",)
+_LOOK_AHEAD_DAYS = 21  # far enough to find the visit that is N working days away
+
+
+def activities(deps: Deps) -> dict[str, PracticeWeekActivity]:
+    return {a.id: a for a in deps.programme.of_kind(PracticeWeekActivity)}
+
+
+async def post_due(deps: Deps, now: dt.datetime) -> int:
+    """Post each loaded schedule whose posting day has come and whose week has not begun;
+    how many outbox rows were new."""
+    found = activities(deps)
+    if not found:
+        return 0
+    calendar = deps.calendar
+    today = calendar.local_date(now)
+    if not calendar.is_working_day(today):
+        return 0
+    queued = 0
+    async with deps.sessions.begin() as session:
+        for week in await schedule.weeks_from(session, today):
+            activity = found.get(week.activity)
+            if activity is None or week.posted_at is not None or week.starts_on <= today:
+                continue
+            if today < post_day(calendar, activity, week.starts_on):
+                continue
+            visits = await schedule.visits_of(session, week.id)
+            if not visits:
+                continue
+            queued += await enqueue(
+                deps,
+                session,
+                key=keys.posted(week.activity, week.starts_on),
+                recipient=f"channel:{week.channel}",
+                message=messages.posted(deps, week, visits),
+                not_before=calendar.next_dm_time(now),
+                now=now,
+            )
+            await schedule.mark_posted(session, week.id, now)
+    return queued
+
+
+def _ref(person: Host) -> PersonRef:
+    return PersonRef(person.id, person.staff_id, person.name, person.role, person.manager_id,
+                     person.away_until, person.active)  # fmt: skip
+
+
+class PracticeWeekReminders:
+    """Visits in the daily digest: the visitor and the visited team's managers, the working
+    day before (or as many as the programme says). Nothing to snooze: it comes once."""
+
+    snoozable: tuple[str, ...] = ()
+    why_types: tuple[str, ...] = (WHY_TYPE,)
+
+    async def due_today(self, day: ReminderDay) -> None:
+        deps, calendar, today = day.deps, day.calendar, day.today
+        found = activities(deps)
+        if not found:
+            return
+        ahead = {n for a in found.values() for n in a.remind_days_before}
+        days = [
+            d
+            for d in (today + dt.timedelta(days=k) for k in range(1, _LOOK_AHEAD_DAYS))
+            if calendar.is_working_day(d)
+            and any(calendar.add_working_days(d, -n) == today for n in ahead)
+        ]
+        visits = await schedule.visits_on(day.session, days)
+        if not visits:
+            return
+        weeks = {w.id: w for w in await schedule.weeks_from(day.session, today)}
+        people = await schedule.people_by_id(day.session, [v.visitor_id for v in visits])
+        hosts = await schedule.team_managers(day.session, [v.team_id for v in visits], HOST_ROLES)
+        for visit in visits:
+            week = weeks.get(visit.week_id)
+            activity = found.get(week.activity) if week is not None else None
+            if week is None or activity is None:
+                continue
+            if not any(calendar.add_working_days(visit.day, -n) == today
+                       for n in activity.remind_days_before):  # fmt: skip
+                continue
+            visitor = people.get(visit.visitor_id)
+            told = [visitor] if visitor is not None else []
+            told += [h for h in hosts.get(visit.team_id, []) if h.id != visit.visitor_id]
+            for person in told:
+                if person.away_until is not None and person.away_until >= visit.day:
+                    continue  # away on the day: the visit is not theirs to keep
+                day.add(_ref(person), partial(messages.reminder, deps, week, visit, person))

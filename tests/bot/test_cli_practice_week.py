@@ -1,0 +1,99 @@
+"""`qabot practice-week draft` and `qabot practice-week load` from the command line: exit codes,
+what they print, and a schedule stored whole or not at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from bot.cli import main
+from storage.models import PracticeWeekSlot
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "roster"
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A SQLite URL in the environment with the fixture roster imported (the default programme:
+    the director S0001 and head of service S0002 visit)."""
+    url = f"sqlite:///{tmp_path / 'qabot.db'}"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QABOT_DATABASE_URL", url)
+    assert main(["import", str(FIXTURES / "people.csv"), str(FIXTURES / "cases.csv")]) == 0
+    return url
+
+
+def visits(url: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        found = connection.execute(select(func.count(PracticeWeekSlot.id))).scalar_one()
+    engine.dispose()
+    return found
+
+
+def test_draft_then_load(database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    draft = tmp_path / "draft.csv"
+    assert main(["practice-week", "draft", "--week", "2027-03-10", "--out", str(draft)]) == 0
+    assert capsys.readouterr().out == f"qabot: wrote {draft} (4 visits); edit it, then load it\n"
+    rows = [line.split(",") for line in draft.read_text().splitlines()]
+    assert rows[0] == ["visitor", "team", "day", "slot", "activity"]
+    assert [(r[0], r[1], r[2]) for r in rows[1:]] == [
+        ("S0001", "CIN Team 1", "2027-03-08"),
+        ("S0002", "Directorate", "2027-03-09"),
+        ("S0001", "Independent Reviewing Service", "2027-03-10"),
+        ("S0001", "Leadership", "2027-03-11"),
+    ]
+    assert main(["practice-week", "load", str(draft)]) == 0
+    assert capsys.readouterr().out == "Practice week 2027-03-08 to 2027-03-12: 4 visits loaded\n"
+    assert main(["practice-week", "load", str(draft)]) == 0
+    assert capsys.readouterr().out == "Practice week 2027-03-08 to 2027-03-12: 4 visits replaced\n"
+    assert visits(database) == 4
+
+
+def test_a_draft_prints_when_not_told_where_to_write(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["practice-week", "draft", "--week", "2027-09-13"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "visitor,team,day,slot,activity" and len(out) == 5
+
+
+def test_a_bad_schedule_lists_every_problem_and_loads_nothing(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    schedule = tmp_path / "schedule.csv"
+    schedule.write_text(
+        "visitor,team,day,slot,activity\n"
+        "S0001,CIN Team 1,2027-03-09,10:00-12:00,Case records\n"
+        "S0002,Leadership,2027-03-09,10:00-12:00,Case records\n"
+        "S0009,CIN Team 1,2027-03-10,all day,Discussion about C-000101\n"
+    )
+    capsys.readouterr()
+    assert main(["practice-week", "load", str(schedule)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "schedule.csv, line 3, column team: S0002 would be visiting their own team",
+        "schedule.csv, line 4, column visitor: no one on the staff list has staff_id 'S0009'",
+        "schedule.csv, line 4, column slot: 'all day' is not a time slot; write it like "
+        "10:00-12:00",
+        "schedule.csv, line 4, column activity: names a case reference; the schedule is posted "
+        "to a channel, so leave cases out",
+        "qabot: nothing was loaded; 4 problem(s) above",
+    ]
+    assert visits(database) == 0
+
+
+def test_a_missing_file_or_a_bad_week_is_one_line(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["practice-week", "load", str(tmp_path / "nope.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("qabot: cannot read ") and err.count("\n") == 1
+    with pytest.raises(SystemExit) as exited:
+        main(["practice-week", "draft", "--week", "March"])
+    assert exited.value.code == 2
+    assert "not a date like 2027-03-08: 'March'" in capsys.readouterr().err
