@@ -58,9 +58,8 @@ def build_router(deps: Deps) -> Router:
 
 def jobs(deps: Deps) -> list[tuple[str, Job]]:
     """What the periodic sweep runs, in order: allocate on the programme's cadence, post practice
-    week schedules ahead of their week, the daily
-    nudge message (reminders and escalations gathered), queued broadcasts whose time has come,
-    housekeeping."""
+    week schedules ahead of their week, the daily nudge message (reminders and escalations
+    gathered), queued broadcasts whose time has come, housekeeping."""
     return [
         ("allocate", partial(allocate_due, deps)),
         ("practice_week", partial(practice_weeks.post_due, deps)),
