@@ -19,6 +19,16 @@ from storage.people import count_people
 
 log = logging.getLogger(__name__)
 DEMO_PEOPLE = 120
+# Loggers that say at INFO what happens on every sweep or page view: kept to warnings, so
+# the log tells what qabot did (a round allocated, messages sent) and the address stays in view.
+QUIET_LOGGERS = ("apscheduler", "aiohttp.access")
+
+
+def quieten_routine_logs() -> None:
+    for name in QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.WARNING:
+            logger.setLevel(logging.WARNING)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,6 +52,8 @@ def run_server(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.start is not None:
         env = {**env, "QABOT_SANDBOX_START": args.start}
     settings = load_settings(env)
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        quieten_routine_logs()  # --verbose keeps them
     upgrade(settings.database_url)
     asyncio.run(serve(settings, demo=not args.no_demo))
     return 0
@@ -70,12 +82,13 @@ async def serve(settings: Settings, *, demo: bool) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, done.set)
     base = f"http://{settings.host}:{settings.port}"
+    print(f"qabot: serving {', '.join(settings.platforms)} at {base} (Ctrl-C stops)", flush=True)
     if "sandbox" in settings.platforms:
         if settings.sandbox_start is not None:
             local = settings.sandbox_start.astimezone(qabot.deps.calendar.zone)
             print(f"qabot: the sandbox's clock starts at {local:%a %d %b %Y %H:%M}", flush=True)
+        # the last line of start-up, so the address is the one thing left in view
         print(f"qabot: the sandbox is at {base}/sandbox", flush=True)
-    print(f"qabot: serving {', '.join(settings.platforms)} at {base} (Ctrl-C stops)", flush=True)
     try:
         await done.wait()
     finally:
