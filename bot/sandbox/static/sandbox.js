@@ -10,8 +10,17 @@
   var typing = false; // a form in the conversation holds something typed: never wipe it
 
   function showLatest() {
-    // the box to message qabot is sticky, so scroll the page itself to its end
-    window.scrollTo(0, document.documentElement.scrollHeight);
+    // The box to message qabot is sticky, so scroll the page itself to its end; a latest
+    // message taller than the window (a form) is shown from its start instead.
+    var entries = conversation.querySelectorAll(".entry");
+    var last = entries.length ? entries[entries.length - 1] : null;
+    var say = document.querySelector("form.say");
+    var room = window.innerHeight - (say ? say.offsetHeight : 0);
+    if (last && last.offsetHeight > room * 0.8) {
+      last.scrollIntoView({ block: "start" });
+    } else {
+      window.scrollTo(0, document.documentElement.scrollHeight);
+    }
   }
 
   conversation.addEventListener("input", function () {
@@ -50,6 +59,11 @@
       });
   }
 
+  // #latest brings a page without JavaScript to the end; with it, the page is placed here
+  if (window.location.hash === "#latest") {
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  }
   showLatest();
+  window.addEventListener("load", showLatest);
   window.setTimeout(loop, POLL_MS);
 })();
