@@ -59,6 +59,12 @@ async def test_opens_at_the_latest_message_and_shows_a_new_one_without_reloading
     await expect(page.locator(".entry.mine").last).to_contain_text("help")
     await expect(page.locator(".message .name").first).to_have_text("qabot")
 
+    # the page asks for the conversation again only to hear that nothing has changed
+    poll = page.locator("#conversation")
+    url, version = await poll.get_attribute("data-poll"), await poll.get_attribute("data-version")
+    unchanged = await page.request.get(f"{base}{url}?since={version}")
+    assert unchanged.status == 204
+
     await page.evaluate("window.notReloaded = true")
     await _say_behind_its_back(other, base, staff_id, "my qa")
     await expect(page.locator("[data-kind=my_qa]")).to_have_count(1)
