@@ -19,6 +19,54 @@ from storage.people import count_people
 
 log = logging.getLogger(__name__)
 DEMO_PEOPLE = 120
+# Loggers that say at INFO what happens on every sweep or page view: kept to warnings, so
+# the log tells what qabot did (a round allocated, messages sent) and the address stays in view.
+QUIET_LOGGERS = ("apscheduler", "aiohttp.access")
+
+
+DISPATCHER_LOGGER = "scheduler.dispatcher"
+TALLY_SECONDS = 60.0
+
+
+class DeliveryTally(logging.Filter):
+    """Counts the dispatcher's line for each delivered message instead of letting it through;
+    `summary` says how many went since it last spoke. Warnings and errors pass untouched."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO and str(record.msg).startswith("delivered "):
+            self.count += 1
+            return False
+        return True
+
+    def summary(self) -> str | None:
+        count, self.count = self.count, 0
+        if not count:
+            return None
+        return f"delivered {count} message{'s' if count != 1 else ''}"
+
+
+def quieten_routine_logs() -> DeliveryTally:
+    """Keep the sweep and page-view loggers to warnings and tally deliveries instead."""
+    for name in QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+    tally = DeliveryTally()
+    logging.getLogger(DISPATCHER_LOGGER).addFilter(tally)
+    return tally
+
+
+async def _report_deliveries(tally: DeliveryTally) -> None:
+    """Once a minute, a line saying how many messages went, if any did."""
+    while True:
+        await asyncio.sleep(TALLY_SECONDS)
+        line = tally.summary()
+        if line is not None:
+            log.info("%s", line)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,12 +90,14 @@ def run_server(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.start is not None:
         env = {**env, "QABOT_SANDBOX_START": args.start}
     settings = load_settings(env)
+    verbose = logging.getLogger().isEnabledFor(logging.DEBUG)
+    tally = None if verbose else quieten_routine_logs()  # --verbose keeps every line
     upgrade(settings.database_url)
-    asyncio.run(serve(settings, demo=not args.no_demo))
+    asyncio.run(serve(settings, demo=not args.no_demo, tally=tally))
     return 0
 
 
-async def serve(settings: Settings, *, demo: bool) -> None:
+async def serve(settings: Settings, *, demo: bool, tally: DeliveryTally | None = None) -> None:
     """Serve until SIGINT or SIGTERM, then shut down cleanly."""
     qabot = build(settings)
     if demo and "sandbox" in settings.platforms:
@@ -70,15 +120,19 @@ async def serve(settings: Settings, *, demo: bool) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, done.set)
     base = f"http://{settings.host}:{settings.port}"
+    print(f"qabot: serving {', '.join(settings.platforms)} at {base} (Ctrl-C stops)", flush=True)
     if "sandbox" in settings.platforms:
         if settings.sandbox_start is not None:
             local = settings.sandbox_start.astimezone(qabot.deps.calendar.zone)
             print(f"qabot: the sandbox's clock starts at {local:%a %d %b %Y %H:%M}", flush=True)
+        # the last line of start-up, so the address is the one thing left in view
         print(f"qabot: the sandbox is at {base}/sandbox", flush=True)
-    print(f"qabot: serving {', '.join(settings.platforms)} at {base} (Ctrl-C stops)", flush=True)
+    reporter = asyncio.create_task(_report_deliveries(tally)) if tally is not None else None
     try:
         await done.wait()
     finally:
+        if reporter is not None:
+            reporter.cancel()
         print("qabot: stopping", flush=True)
         await stop(qabot)
         await runner.cleanup()

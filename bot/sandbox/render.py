@@ -108,8 +108,13 @@ class _Poster:
     def __init__(self, target: str, source_key: str, event_id: str) -> None:
         self.target, self.source_key, self.event_id = target, source_key, event_id
 
-    def open(self, css: str, action: str, value: str, state: str, *, kind: str = "") -> Markup:
-        """A form start; `kind` "form" marks a form, "button" lets the button name the action."""
+    def open(
+        self, css: str, action: str, value: str, state: str, *, kind: str = "", said: str = ""
+    ) -> Markup:
+        """A form start; `kind` "form" marks a form, "button" lets the button name the action.
+
+        `said` is the label of the button that posts it, so the conversation can show
+        "You pressed …" without reading anything from what was typed."""
         if not self.target:
             return Markup('<form class="{}">').format(css)
         event_id = self.event_id or _digest(self.source_key, action, value, state)
@@ -119,6 +124,8 @@ class _Poster:
             "event_id": event_id,
             "source_key": self.source_key,
         }
+        if said:
+            hidden["said"] = said
         if kind == "form":
             hidden["is_form"] = "1"
         if kind == "button":
@@ -154,7 +161,13 @@ def _checklist(message: Message, prefix: str, post: _Poster) -> Markup:
     legend = message.title or "Checklist"
     return Markup("").join(
         [
-            post.open("checklist", message.checklist_action, message.checklist_value, state),
+            post.open(
+                "checklist",
+                message.checklist_action,
+                message.checklist_value,
+                state,
+                said=message.checklist_submit or "Save",
+            ),
             Markup('<fieldset><legend>{}</legend><ul class="checklist">').format(legend),
             *items,
             Markup("</ul></fieldset>"),
@@ -171,7 +184,7 @@ def _form(message: Message, prefix: str, post: _Poster) -> Markup:
     fields = [_field(field, f"{prefix}-{_slug(field.id)}") for field in form.fields]
     return Markup("").join(
         [
-            post.open("form", form.action, form.value, state, kind="form"),
+            post.open("form", form.action, form.value, state, kind="form", said=form.submit_label),
             *fields,
             post.submit(form.submit_label, "primary"),
             Markup("</form>"),
@@ -225,7 +238,7 @@ def _buttons(buttons: list[Button], post: _Poster) -> Markup:
     """One row of buttons, each button its own little form."""
     forms = [
         Markup("{}{}</form>").format(
-            post.open("button", b.action, b.value, "", kind="button"),
+            post.open("button", b.action, b.value, "", kind="button", said=b.label),
             post.submit(b.label, b.style, name="action", value=b.action),
         )
         for b in buttons

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -20,7 +24,7 @@ from message_templates.model import Message
 from message_templates.wording import role_label
 from storage import Sessions
 from storage.conversations import Delivered, channels_posted, delivered_to, waiting_for
-from storage.people import StaffMember, person_by_staff_id, search_people
+from storage.people import StaffMember, count_people, person_by_staff_id, search_people
 
 HERE = Path(__file__).parent
 PLATFORM = "sandbox"
@@ -28,6 +32,9 @@ MAX_FIELD = 5000
 PLATFORM_LABELS = {"slack": "Slack", "teams": "Teams"}
 MAX_POST = 64_000
 MAX_TYPED_POST = 256 * 1024  # the whole request the app accepts (bot/app.py)
+PEOPLE_SHOWN = 50
+MINE_KEPT = 50  # a person's own recent messages and clicks the sandbox remembers
+MINE_SHOWN = 500  # characters of a typed message shown back in the conversation
 
 Handle = Callable[[Inbound], Awaitable[object]]
 
@@ -38,6 +45,16 @@ class TimeControl(Protocol):
     def now(self) -> dt.datetime: ...
 
     async def move_on(self, week: bool) -> None: ...
+
+
+@dataclass(frozen=True)
+class Said:
+    """Something a person typed or pressed in the sandbox, shown on their side of the chat."""
+
+    at: dt.datetime
+    text: str
+    pressed: bool
+    event_id: str
 
 
 class SandboxSite:
@@ -54,6 +71,9 @@ class SandboxSite:
         self.handle = handle
         self.time = time
         self.zone = ZoneInfo(zone)
+        # Kept in memory only (never logged): enough to show a person their side of the chat
+        # across page loads; a restart of the sandbox starts this side afresh.
+        self.said: dict[str, deque[Said]] = {}
         self.pages = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
@@ -62,6 +82,7 @@ class SandboxSite:
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/sandbox", self.people)
         app.router.add_get("/sandbox/people/{staff_id}", self.person)
+        app.router.add_get("/sandbox/people/{staff_id}/conversation", self.conversation)
         app.router.add_post("/sandbox/people/{staff_id}/say", self.say)
         app.router.add_post("/sandbox/people/{staff_id}/act", self.act)
         app.router.add_get("/sandbox/channels/{channel}", self.channel)
@@ -71,30 +92,80 @@ class SandboxSite:
     async def people(self, request: web.Request) -> web.Response:
         query = request.query.get("q", "").strip()[:100]
         async with self.sessions() as session:
-            found = await search_people(session, query, 50)
+            found = await search_people(session, query, PEOPLE_SHOWN + 1)
+            total = await count_people(session, active_only=True)
             channels = await channels_posted(session)
-        people = [self._person_view(p) for p in found]
-        return self._page("people.html", query=query, people=people, channels=channels)
+        people = [self._person_view(p) for p in found[:PEOPLE_SHOWN]]
+        return self._page(
+            "people.html",
+            query=query,
+            people=people,
+            more=len(found) > PEOPLE_SHOWN,
+            total=total,
+            channels=channels,
+        )
 
     async def person(self, request: web.Request) -> web.Response:
         person = await self._person(request)
         await self.handle(
             self._event(person.staff_id, "hello", event_id=f"hello:{person.staff_id}")
         )
-        recipient = f"person:{person.staff_id}"
-        async with self.sessions() as session:
-            sent = await delivered_to(session, recipient)
-            pending = await waiting_for(session, recipient)
-        target = f"/sandbox/people/{person.staff_id}/act"
-        messages = [self._message_view(d, target) for d in sent]
+        version, entries, pending = await self._conversation(person.staff_id)
         return self._page(
             "person.html",
             person=self._person_view(person),
-            messages=messages,
+            entries=entries,
             pending=pending,
+            version=version,
             event_id=uuid.uuid4().hex,
             back=f"/sandbox/people/{person.staff_id}",
         )
+
+    async def conversation(self, request: web.Request) -> web.Response:
+        """The conversation alone, for the page to poll: 204 while nothing has changed."""
+        person = await self._person(request)
+        version, entries, pending = await self._conversation(person.staff_id)
+        if request.query.get("since") == version:
+            return web.Response(status=204)
+        html = self.pages.get_template("conversation.html").render(entries=entries, pending=pending)
+        return web.Response(
+            text=html,
+            content_type="text/html",
+            headers={"X-Version": version, "Cache-Control": "no-store"},
+        )
+
+    async def _conversation(self, staff_id: str) -> tuple[str, list[dict[str, object]], int]:
+        """What qabot sent and what the person said, in order, and a digest that changes
+        whenever any of it does."""
+        recipient = f"person:{staff_id}"
+        async with self.sessions() as session:
+            sent = await delivered_to(session, recipient)
+            pending = await waiting_for(session, recipient)
+        mine = list(self.said.get(staff_id, ()))
+        digest = hashlib.sha256()
+        for d in sent:
+            digest.update(json.dumps([d.key, d.payload], sort_keys=True, default=str).encode())
+        digest.update(f"|{len(mine)}|{mine[-1].at.isoformat() if mine else ''}|{pending}".encode())
+        target = f"/sandbox/people/{staff_id}/act"
+        timeline: list[tuple[dt.datetime, int, int, dict[str, object]]] = [
+            (d.sent_at, 1, n, self._message_view(d, target)) for n, d in enumerate(sent)
+        ]
+        timeline += [(s.at, 0, n, self._said_view(s)) for n, s in enumerate(mine)]
+        timeline.sort(key=lambda t: (t[0], t[1], t[2]))
+        return digest.hexdigest()[:16], [t[3] for t in timeline], pending
+
+    def _remember(self, staff_id: str, text: str, *, pressed: bool, event_id: str) -> None:
+        said = self.said.setdefault(staff_id, deque(maxlen=MINE_KEPT))
+        if all(s.event_id != event_id for s in said):  # a resubmitted form is shown once
+            said.append(Said(self.time.now(), text, pressed, event_id))
+
+    def _said_view(self, said: Said) -> dict[str, object]:
+        return {
+            "mine": True,
+            "text": said.text,
+            "pressed": said.pressed,
+            "when": _when(said.at.astimezone(self.zone)),
+        }
 
     async def say(self, request: web.Request) -> web.Response:
         """Whatever is typed reaches qabot, which answers a blank or over-long message kindly
@@ -102,10 +173,13 @@ class SandboxSite:
         person = await self._person(request)
         form = await self._form(request, typed="text")
         text = form.get("text", "").strip()[: MAX_TEXT + 1]
+        if text:
+            shown = text if len(text) <= MINE_SHOWN else text[:MINE_SHOWN] + "…"
+            self._remember(person.staff_id, shown, pressed=False, event_id=form["event_id"])
         await self.handle(
             self._event(person.staff_id, "text", event_id=form["event_id"], text=text)
         )
-        raise web.HTTPSeeOther(f"/sandbox/people/{person.staff_id}")
+        raise web.HTTPSeeOther(f"/sandbox/people/{person.staff_id}#latest")
 
     async def act(self, request: web.Request) -> web.Response:
         person = await self._person(request)
@@ -114,7 +188,7 @@ class SandboxSite:
         if not action:
             raise web.HTTPBadRequest(text="That form did not say what to do.")
         kind = "form" if form.get("is_form") == "1" else "action"
-        skip = {"action", "value", "event_id", "source_key", "is_form"}
+        skip = {"action", "value", "event_id", "source_key", "is_form", "said"}
         fields = tuple((k, v) for k, v in form.items() if k not in skip)
         event = self._event(
             person.staff_id,
@@ -125,8 +199,11 @@ class SandboxSite:
             fields=fields,
             source_key=form.get("source_key", ""),
         )
+        if form.get("said"):
+            said = form["said"][:100]
+            self._remember(person.staff_id, said, pressed=True, event_id=form["event_id"])
         await self.handle(event)
-        raise web.HTTPSeeOther(f"/sandbox/people/{person.staff_id}")
+        raise web.HTTPSeeOther(f"/sandbox/people/{person.staff_id}#latest")
 
     async def channel(self, request: web.Request) -> web.Response:
         name = request.match_info["channel"]
@@ -184,6 +261,7 @@ class SandboxSite:
         )
         local = delivered.sent_at.astimezone(self.zone)
         return {
+            "mine": False,
             "key": delivered.key,
             "kind": delivered.kind,
             "when": _when(local),
