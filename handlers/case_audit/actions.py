@@ -1,8 +1,8 @@
 """Closing the loop: actions from audits, announced when raised, reminded, and closed with a line
 of what was done (escalations: escalations.py).
 
-An action from a tracked grade (Inadequate, in most programmes) is followed to completion: its
-snooze stops at its due date, and the owner's word that it is done goes to their line manager,
+An action from an audit graded Inadequate is followed to completion: its snooze stops at its
+due date, and the owner's word that it is done goes to their line manager,
 who confirms it; until then it stays open for the QA team's view and for escalation.
 """
 
@@ -28,6 +28,9 @@ from storage.case_audit import people as audit_people
 from storage.case_audit.followups import OpenAction
 from storage.case_audit.people import PersonRef
 
+# An action from an audit graded this is followed to completion (SPEC; Shropshire's framework):
+# never snoozed past its due date, and closed only when the owner's line manager confirms.
+INADEQUATE = "Inadequate"
 EVIDENCE = "evidence"
 EVIDENCE_MAX = 1000
 
@@ -66,7 +69,9 @@ def action_reminder(
     return deps.wording.compose(name, context, buttons=buttons, meta=meta)
 
 
-def action_raised(deps: Deps, action: OpenAction, owner: PersonRef, source: str) -> Message:
+def action_raised(
+    deps: Deps, action: OpenAction, owner: PersonRef, source: str, inadequate: bool
+) -> Message:
     """The owner's first word of an action: what, from where, by when and why it matters."""
     name = "action_raised"
     context = {
@@ -74,7 +79,7 @@ def action_raised(deps: Deps, action: OpenAction, owner: PersonRef, source: str)
         "description": action.description,
         "source": source,
         "due": action.due_on,
-        "flagged": action.flagged,
+        "flagged": inadequate,
     }
     label = deps.wording.label
     buttons = (
@@ -85,7 +90,9 @@ def action_raised(deps: Deps, action: OpenAction, owner: PersonRef, source: str)
     return deps.wording.compose(name, context, buttons=buttons, meta=meta)
 
 
-async def announce_raised(deps: Deps, session: AsyncSession, record_id: int, case_ref: str) -> int:
+async def announce_raised(
+    deps: Deps, session: AsyncSession, record_id: int, case_ref: str, grade: str
+) -> int:
     """Tell each owner of the actions a record has just raised, at once (or when they are next
     at work). The auditor who owns one of their own actions hears too: it is their list, and
     the message carries the button that closes it. How many messages were queued."""
@@ -100,7 +107,7 @@ async def announce_raised(deps: Deps, session: AsyncSession, record_id: int, cas
             session,
             key=keys.action_raised(action.id),
             recipient=dm(owner.staff_id),
-            message=action_raised(deps, action, owner, source),
+            message=action_raised(deps, action, owner, source, grade == INADEQUATE),
             not_before=deps.calendar.next_dm_time(now, owner.away_until),
             now=now,
         )
@@ -129,14 +136,21 @@ async def open_done_form(deps: Deps, session: AsyncSession, event: Inbound) -> R
         raise UserError(
             "You've told me this one is done: it's with your line manager to confirm. Thank you!"
         )
-    return Reply(message=done_form(deps, action, owner))
+    confirmer = await _confirmer(session, action, owner)
+    return Reply(message=done_form(deps, action, owner, confirmer is not None))
 
 
-def done_form(deps: Deps, action: OpenAction, owner: PersonRef, problem: str = "") -> Message:
+async def _is_inadequate(session: AsyncSession, action: OpenAction) -> bool:
+    return await audit_followups.action_grade(session, action.id) == INADEQUATE
+
+
+def done_form(
+    deps: Deps, action: OpenAction, owner: PersonRef, confirmed: bool, problem: str = ""
+) -> Message:
     """The one-line form asking what was done; `problem` says what it still needs."""
     name = "action_done_form"
     context = {"name": first_name(owner.name), "description": action.description,
-               "flagged": action.flagged, "problem": problem}  # fmt: skip
+               "flagged": confirmed, "problem": problem}  # fmt: skip
     label = deps.wording.label
     field = FormField(EVIDENCE, label(name, "field_evidence", context), "textarea", True,
                       hint=label(name, "hint_evidence", context),
@@ -149,17 +163,17 @@ def done_form(deps: Deps, action: OpenAction, owner: PersonRef, problem: str = "
 
 async def mark_done(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     """The owner's line of what was done: stored with the action; then the action closes, or,
-    from a tracked grade, goes to the owner's line manager to confirm."""
+    from an Inadequate audit, goes to the owner's line manager to confirm."""
     action, owner = await _owners_open_action(session, event)
     evidence = event.field(EVIDENCE).strip()
+    manager = await _confirmer(session, action, owner)
     if not evidence:
         problem = deps.wording.label("action_done_form", "problem_evidence", {})
-        return Reply(message=done_form(deps, action, owner, problem))
+        return Reply(message=done_form(deps, action, owner, manager is not None, problem))
     if len(evidence) > EVIDENCE_MAX:
         raise UserError(f"Please keep what was done to {EVIDENCE_MAX} characters or fewer.")
     now = deps.clock.now()
     await audit_followups.give_evidence(session, action.id, evidence, now)
-    manager = await _confirmer(session, action, owner) if action.flagged else None
     if manager is not None:
         await enqueue(
             deps,
@@ -185,9 +199,10 @@ async def mark_done(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
 async def _confirmer(
     session: AsyncSession, action: OpenAction, owner: PersonRef
 ) -> PersonRef | None:
-    """The owner's active line manager, who confirms an action from a tracked grade is done.
-    With none, the owner's word closes it (the QA team's view still shows who closed what)."""
-    if owner.manager_id is None:
+    """The owner's active line manager, who confirms an action from an Inadequate audit is done;
+    None for any other action. With no manager, the owner's word closes it (the evidence is
+    kept with the action for the QA team)."""
+    if owner.manager_id is None or not await _is_inadequate(session, action):
         return None
     manager = (await audit_people.people_by_id(session, [owner.manager_id])).get(owner.manager_id)
     return manager if manager is not None and manager.active else None
@@ -281,8 +296,8 @@ def _answered(
 
 async def latest_snooze(session: AsyncSession, action_id: int) -> dt.date | None:
     """The last day a reminder about this action may be snoozed to: its due date when it comes
-    from a tracked grade (Inadequate) and is not yet past due; None when any snooze will do."""
+    from an audit graded Inadequate; None when any snooze will do."""
     found = await audit_followups.action(session, action_id)
-    if found is None or not found[0].flagged:
+    if found is None or not await _is_inadequate(session, found[0]):
         return None
     return found[0].due_on

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.case_audit import keys
+from handlers.case_audit.actions import INADEQUATE as INADEQUATE
 from handlers.case_audit.actions import announce_raised
 from handlers.case_audit.messages import ACTIONS_ON_FORM, action_activity, case_audit, record_form
 from handlers.case_audit.moderation import request_moderation
@@ -34,8 +35,8 @@ from storage.case_audit.people import PersonRef
 from storage.case_audit.qa_view import service_of
 
 FORM = "audit_record_form"
-# The grade the worker's line manager and the QA team hear about the same day it is recorded.
-INADEQUATE = "Inadequate"
+# INADEQUATE (actions.py): the grade the worker's line manager and the QA team hear about the
+# same day it is recorded, and whose actions are followed to completion.
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ async def submit_record(deps: Deps, session: AsyncSession, event: Inbound) -> Re
          "created_at": now}
         for a in actions if a is not None
     ])  # fmt: skip
-    await announce_raised(deps, session, record.id, view.case_ref)
+    await announce_raised(deps, session, record.id, view.case_ref, grade)
     await request_reflections(deps, session, view, activity, now)
     moderated = await request_moderation(deps, session, view, activity, record, now)
     if grade == INADEQUATE:

@@ -201,6 +201,17 @@ _GIVE_EVIDENCE = (
 _EARLIEST_OPEN_ACTION = select(func.min(Action.due_on)).where(Action.status == "open")
 
 
+async def action_grade(session: AsyncSession, action_id: int) -> str | None:
+    """The grade of the audit that raised the action; None for an action from elsewhere."""
+    query = (
+        select(AuditRecord.grade)
+        .join(Action, (Action.source == "audit") & (Action.source_id == AuditRecord.id))
+        .where(Action.id == action_id)
+    )
+    grade: str | None = (await run(session, query)).scalar_one_or_none()
+    return grade
+
+
 async def action_case_refs(session: AsyncSession, record_ids: Collection[int]) -> dict[int, str]:
     """The case reference behind each audit record, to say where an action came from in a DM."""
     if not record_ids:
