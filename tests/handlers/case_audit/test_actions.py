@@ -203,6 +203,16 @@ async def test_an_inadequate_audits_action_closes_when_the_line_manager_confirms
     assert "Chronology updated" in ask.payload["text"] and case_ref in ask.payload["text"]
     assert buttons(ask) == [(ACTION_CONFIRM, str(first.id)), (ACTION_NOT_YET, str(first.id))]
     assert kind(await send(deps, worker, "action", ACTION_DONE, str(first.id))) == "user_error"
+    # while it waits for the manager, its owner is not reminded of it; the other action is
+    for day in range(5, 14):  # each morning up to the due date
+        due_day = dt.datetime(2027, 1, day, 10, tzinfo=dt.UTC)
+        deps.clock.set(due_day)  # type: ignore[attr-defined]
+        await Reminders(deps, [CaseAuditReminders()]).sweep(due_day)
+    gathered = await outbox(deps, "reminders:")
+    reminded = [(m.recipient, i["meta"].get("action_id"))
+                for m in gathered for i in m.payload["meta"]["items"]]  # fmt: skip
+    assert (f"person:{worker}", first.id) not in reminded
+    assert [a.id for a in await actions(deps)][1] in [i for _, i in reminded]
     assert kind(await send(deps, "S04", "action", ACTION_CONFIRM, str(first.id))) == "user_error"
     # "Not yet": back with Tom, who is told kindly and can say it is done again
     assert kind(await send(deps, "S03", "action", ACTION_NOT_YET, str(first.id))) == (
@@ -211,7 +221,7 @@ async def test_an_inadequate_audits_action_closes_when_the_line_manager_confirms
     [back] = await outbox(deps, "action.not_yet:")
     assert back.recipient == f"person:{worker}" and buttons(back) == [(ACTION_DONE, str(first.id))]
     assert (await actions(deps))[0].evidence is None
-    deps.clock.set(MONDAY + dt.timedelta(hours=2))  # type: ignore[attr-defined]
+    deps.clock.set(due_day + dt.timedelta(hours=2))  # type: ignore[attr-defined]
     await send(deps, worker, "form", ACTION_DONE, str(first.id), evidence="Chronology updated "
                "and shared with the school")  # fmt: skip
     assert len(await outbox(deps, "action.confirm:")) == 2
