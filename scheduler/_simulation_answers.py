@@ -42,6 +42,8 @@ ANSWERS = (
     "We will keep the plan shorter and clearer.",
 )
 COMMENTS = ("Agree with the evidence as recorded.", "The grade reflects the file well.")
+EVIDENCE = ("Chronology brought up to date.", "Plan reviewed with the family.",
+            "Supervision held and recorded.")  # fmt: skip
 ACTION_SHARE = 0.4
 AGREE_SHARE = 0.85
 OBSERVED = (
@@ -53,6 +55,7 @@ TWO_STEP = {
     "record": (OPEN_RECORD, RECORD),
     "moderation": (OPEN_MODERATION, RECORD_MODERATION),
     "observation": (OPEN_OBSERVATION, RECORD_OBSERVATION),
+    "action": (ACTION_DONE, ACTION_DONE),  # "It's done" opens the form asking what was done
 }
 
 
@@ -74,8 +77,6 @@ def first_event(planned: Planned, event_id: str, seed: int) -> Inbound:
         rng = rng_for(seed, planned.staff_id, "reflection", ref, "answers")
         answers = tuple((prompt, rng.choice(ANSWERS)) for prompt in planned.details)
         return _event(planned, event_id, "form", SAVE_REFLECTION, answers)
-    if task == "action":
-        return _event(planned, event_id, "action", ACTION_DONE)
     opener, _ = TWO_STEP[task]
     return _event(planned, event_id, "action", opener)
 
@@ -100,6 +101,8 @@ def submission(
         }
         if rng.random() < ACTION_SHARE and "action_1" in values:
             values["action_1"] = rng.choice(ACTIONS)
+    elif planned.task == "action":
+        values |= {"evidence": rng.choice(EVIDENCE)}
     elif planned.task == "observation":
         setting, note = rng.choice(OBSERVED)
         consent = "na" if setting == "supervision" else "yes"

@@ -302,6 +302,11 @@ class Action(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime]
     done_at: Mapped[dt.datetime | None]
+    # What the owner did, in their words: nothing closes without it. An action from a tracked
+    # grade (Inadequate) stays open with its evidence until the owner's line manager confirms.
+    evidence: Mapped[str | None] = mapped_column(Text)
+    evidence_at: Mapped[dt.datetime | None]
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
 
 class OutboxMessage(Base):

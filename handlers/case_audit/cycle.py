@@ -22,7 +22,9 @@ from handlers.case_audit.allocation.rounds import (
 )
 from handlers.case_audit.escalations import CaseAuditEscalations, Escalations
 from handlers.case_audit.ids import (
+    ACTION_CONFIRM,
     ACTION_DONE,
+    ACTION_NOT_YET,
     CHECKLIST_TICK,
     ESCALATION_ASK,
     ESCALATION_EXTEND,
@@ -45,7 +47,9 @@ from handlers.core.deps import Deps
 from handlers.core.router import Handler, Inbound, Reply, Selector
 
 __all__ = [
+    "ACTION_CONFIRM",
     "ACTION_DONE",
+    "ACTION_NOT_YET",
     "CHECKLIST_TICK",
     "ESCALATION_ASK",
     "ESCALATION_EXTEND",
@@ -88,7 +92,10 @@ class AuditCycle:
             (("form", SAVE_REFLECTION), self.reflect),
             (("action", OPEN_MODERATION), self.open_moderation),
             (("form", RECORD_MODERATION), self.moderate),
-            (("action", ACTION_DONE), self.action_done),
+            (("action", ACTION_DONE), self.open_action_done),
+            (("form", ACTION_DONE), self.action_done),
+            (("action", ACTION_CONFIRM), self.confirm_action),
+            (("action", ACTION_NOT_YET), self.action_not_yet),
             *Escalations(self.deps).routes(),
         ]
 
@@ -113,5 +120,14 @@ class AuditCycle:
     async def moderate(self, session: AsyncSession, event: Inbound) -> Reply:
         return await audit_moderation.record_moderation(self.deps, session, event)
 
+    async def open_action_done(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_actions.open_done_form(self.deps, session, event)
+
     async def action_done(self, session: AsyncSession, event: Inbound) -> Reply:
         return await audit_actions.mark_done(self.deps, session, event)
+
+    async def confirm_action(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_actions.confirm(self.deps, session, event)
+
+    async def action_not_yet(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_actions.not_yet(self.deps, session, event)

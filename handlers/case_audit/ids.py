@@ -8,7 +8,10 @@ Values each action carries:
 - OPEN_REFLECTION / SAVE_REFLECTION: value "<allocation_id>"; SAVE_REFLECTION carries one field
   per reflection prompt id.
 - OPEN_MODERATION / RECORD_MODERATION: value "<moderation_id>".
-- ACTION_DONE: value "<action_id>".
+- ACTION_DONE: value "<action_id>"; as a button it opens the form asking what was done, as that
+  form it carries the field "evidence" and closes the action (or, for an action from a tracked
+  grade such as Inadequate, asks the owner's line manager to confirm).
+- ACTION_CONFIRM / ACTION_NOT_YET: value "<action_id>", the line manager's answer.
 - ESCALATION_ASK / ESCALATION_EXTEND / ESCALATION_TAKE: value "audit:<allocation_id>" or
   "action:<action_id>", an item escalated to the manager who taps it: send the person a gentle
   word, move the due date on a week of working days, or take it on (no more escalation).
@@ -26,6 +29,8 @@ SAVE_REFLECTION = "reflection.save"
 OPEN_MODERATION = "moderation.open"
 RECORD_MODERATION = "moderation.record"
 ACTION_DONE = "action.done"
+ACTION_CONFIRM = "action.confirm"
+ACTION_NOT_YET = "action.not_yet"
 ESCALATION_ASK = "escalation.ask"
 ESCALATION_EXTEND = "escalation.extend"
 ESCALATION_TAKE = "escalation.take"

@@ -44,6 +44,21 @@ def action_escalated(action_id: int) -> str:
     return f"action.escalated:{action_id}"
 
 
+def action_raised(action_id: int) -> str:
+    """The owner's word that an audit has raised an action for them."""
+    return f"action.raised:{action_id}"
+
+
+def action_confirm_asked(action_id: int, claimed_at: dt.datetime) -> str:
+    """The line manager's ask to confirm an action is done, once per time the owner says so."""
+    return f"action.confirm:{action_id}:{claimed_at.isoformat()}"
+
+
+def action_not_yet(action_id: int, answered_at: dt.datetime) -> str:
+    """The owner's word that their manager does not think the action is done yet."""
+    return f"action.not_yet:{action_id}:{answered_at.isoformat()}"
+
+
 def reflection_requested(allocation_id: int, staff_id: str) -> str:
     """The ask to reflect on an audit, one per person reflecting."""
     return f"reflection.requested:{allocation_id}:{staff_id}"

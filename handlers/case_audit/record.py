@@ -2,7 +2,8 @@
 
 A missing required answer or a date qabot cannot read is named in one polite line and
 nothing is saved. A saved record raises its actions (flagged when the programme tracks the
-grade), closes the allocation, and starts the reflective discussion and any moderation.
+grade) and tells each owner at once, closes the allocation, and starts the reflective
+discussion and any moderation.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.case_audit import keys
+from handlers.case_audit.actions import INADEQUATE as INADEQUATE
+from handlers.case_audit.actions import announce_raised
 from handlers.case_audit.messages import ACTIONS_ON_FORM, action_activity, case_audit, record_form
 from handlers.case_audit.moderation import request_moderation
 from handlers.case_audit.reflection import request_reflections
@@ -32,8 +35,8 @@ from storage.case_audit.people import PersonRef
 from storage.case_audit.qa_view import service_of
 
 FORM = "audit_record_form"
-# The grade the worker's line manager and the QA team hear about the same day it is recorded.
-INADEQUATE = "Inadequate"
+# INADEQUATE (actions.py): the grade the worker's line manager and the QA team hear about the
+# same day it is recorded, and whose actions are followed to completion.
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ async def submit_record(deps: Deps, session: AsyncSession, event: Inbound) -> Re
          "created_at": now}
         for a in actions if a is not None
     ])  # fmt: skip
+    await announce_raised(deps, session, record.id, view.case_ref, grade)
     await request_reflections(deps, session, view, activity, now)
     moderated = await request_moderation(deps, session, view, activity, record, now)
     if grade == INADEQUATE:

@@ -13,7 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from functools import partial
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers.case_audit.actions import action_reminder, source_of
+from handlers.case_audit.actions import latest_snooze as latest_action_snooze
 from handlers.case_audit.messages import (
     action_activity,
     audit_reminder,
@@ -55,6 +58,13 @@ class CaseAuditReminders:
         for reminders in (_audit_reminders, _reflection_reminders, _moderation_reminders,
                           _action_reminders):  # fmt: skip
             await reminders(day, activities)
+
+    async def latest_snooze(self, session: AsyncSession, item: str) -> dt.date | None:
+        """An action from an Inadequate (tracked) audit is never snoozed past its due date."""
+        kind, _, item_id = item.partition(":")
+        if kind != "action" or not item_id.isdigit():
+            return None
+        return await latest_action_snooze(session, int(item_id))
 
 
 async def _audit_reminders(day: ReminderDay, activities: dict[str, CaseAudit]) -> None:
@@ -175,7 +185,9 @@ async def _action_reminders(day: ReminderDay, activities: dict[str, CaseAudit]) 
     woken = day.woken_ids("action")
     if not due_in and not woken:
         return
-    open_actions = await audit_followups.open_actions(session, due_in=due_in, or_ids=woken)
+    open_actions = await audit_followups.open_actions(
+        session, due_in=due_in, or_ids=woken, unclaimed=True
+    )
     refs = await audit_followups.action_case_refs(
         session, {a.source_id for a, _ in open_actions if a.source == "audit"}
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +19,15 @@ from storage import snoozes
 from storage.case_audit import people as audit_people
 
 MAX_SNOOZE_WORKING_DAYS = 10
+
+
+@runtime_checkable
+class SnoozeLimit(Protocol):
+    """A source whose items may not all be snoozed freely (an Inadequate audit's action)."""
+
+    async def latest_snooze(self, session: AsyncSession, item: str) -> dt.date | None:
+        """The last day a snooze of `item` may hold, or None when any snooze will do."""
+        ...
 
 
 class Reminders:
@@ -48,10 +58,24 @@ class Reminders:
         calendar = self.deps.calendar
         today = calendar.local_date(self.deps.clock.now())
         until = calendar.add_working_days(calendar.next_working_day(today), days - 1)
-        await snoozes.set_snooze(session, person.id, f"{kind}:{item_id}", until)
-        context = {"name": first_name(person.name), "until": until}
-        meta = {"type": "reminder.snoozed", "item": f"{kind}:{item_id}", "until": until.isoformat()}
+        item = f"{kind}:{item_id}"
+        latest = await self._latest_snooze(session, item)
+        capped = latest is not None and until > latest
+        if latest is not None and capped:
+            until = latest
+        if until > today:
+            await snoozes.set_snooze(session, person.id, item, until)
+        context = {"name": first_name(person.name), "until": until, "capped": capped,
+                   "held": until > today}  # fmt: skip
+        meta = {"type": "reminder.snoozed", "item": item, "until": until.isoformat(),
+                "capped": capped}  # fmt: skip
         return Reply(message=self.deps.wording.compose("reminder_snoozed", context, meta=meta))
+
+    async def _latest_snooze(self, session: AsyncSession, item: str) -> dt.date | None:
+        limits = [
+            await s.latest_snooze(session, item) for s in self.sources if isinstance(s, SnoozeLimit)
+        ]
+        return min((d for d in limits if d is not None), default=None)
 
     async def why(self, session: AsyncSession, event: Inbound) -> Reply:
         """Explain a reminder: what it is about and how to quieten it."""

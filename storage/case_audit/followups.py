@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._core import either, run
@@ -93,6 +93,7 @@ class OpenAction(NamedTuple):
     owner_id: int
     due_on: dt.date
     flagged: bool
+    evidence: str | None = None  # what the owner did, once they say it is done
 
 
 async def open_actions(
@@ -102,23 +103,32 @@ async def open_actions(
     unsent: str | None = None,
     due_in: Collection[dt.date] | None = None,
     or_ids: Collection[int] = (),
+    unclaimed: bool = False,
 ) -> list[tuple[OpenAction, PersonRef]]:
     """Every open action with its owner; only those due before `due_before` if given, only
-    those no outbox message is keyed `<unsent><id>` for yet, and only those due on one of the
-    days `due_in` or, whatever their due date, one of `or_ids`."""
+    those no outbox message is keyed `<unsent><id>` for yet, only those due on one of the
+    days `due_in` or, whatever their due date, one of `or_ids`, and, if `unclaimed`, only those
+    whose owner has not yet said what they did (the rest wait for their manager's word)."""
     query = _OPEN_ACTIONS
+    if unclaimed:
+        query = query.where(Action.evidence.is_(None))
     if due_before is not None:
         query = query.where(Action.due_on < due_before)
     if unsent is not None:
         query = query.where(never_sent(unsent, Action.id))
     if due_in is not None:
         query = query.where(either(Action.due_on, due_in, Action.id, or_ids))
-    return [(OpenAction(*row[:7]), PersonRef(*row[7:])) for row in await run(session, query)]
+    return _with_owners(await run(session, query))
+
+
+def _with_owners(rows: Iterable[Row[Any]]) -> list[tuple[OpenAction, PersonRef]]:
+    n = len(_ACTION_COLUMNS)
+    return [(OpenAction(*row[:n]), PersonRef(*row[n:])) for row in rows]
 
 
 _ACTION_COLUMNS = (
     Action.id, Action.source, Action.source_id, Action.description, Action.owner_id,
-    Action.due_on, Action.flagged,
+    Action.due_on, Action.flagged, Action.evidence,
 )  # fmt: skip
 _OPEN_ACTIONS = (
     select(*_ACTION_COLUMNS, *person_columns(Person))
@@ -134,8 +144,39 @@ async def action(session: AsyncSession, action_id: int) -> tuple[OpenAction, str
     return (OpenAction(*row[:-1]), row[-1]) if row is not None else None
 
 
-async def close_action(session: AsyncSession, action_id: int, at: dt.datetime) -> None:
-    await run(session, _CLOSE_ACTION, {"action_id": action_id, "done_at": at})
+async def actions_of_record(
+    session: AsyncSession, record_id: int
+) -> list[tuple[OpenAction, PersonRef]]:
+    """The actions an audit record raised, each with its owner, in the order raised."""
+    query = (
+        select(*_ACTION_COLUMNS, *person_columns(Person))
+        .join(Person, Action.owner_id == Person.id)
+        .where(Action.source == "audit", Action.source_id == record_id)
+        .order_by(Action.id)
+    )
+    return _with_owners(await run(session, query))
+
+
+async def give_evidence(
+    session: AsyncSession, action_id: int, evidence: str, at: dt.datetime
+) -> None:
+    """The owner's line on what was done; the action stays open (for a manager to confirm)."""
+    values = {"action_id": action_id, "evidence": evidence, "evidence_at": at}
+    await run(session, _GIVE_EVIDENCE, values)
+
+
+async def withdraw_evidence(session: AsyncSession, action_id: int) -> None:
+    """Not done yet after all: the action is the owner's to finish again."""
+    await run(session, _GIVE_EVIDENCE, {"action_id": action_id, "evidence": None,
+                                        "evidence_at": None})  # fmt: skip
+
+
+async def close_action(
+    session: AsyncSession, action_id: int, at: dt.datetime, confirmed_by: int | None = None
+) -> None:
+    """Close an action whose evidence is stored, confirmed by a manager where one must."""
+    values = {"action_id": action_id, "done_at": at, "confirmed_by_id": confirmed_by}
+    await run(session, _CLOSE_ACTION, values)
 
 
 async def earliest_open_action_due(session: AsyncSession) -> dt.date | None:
@@ -148,9 +189,27 @@ _ACTION = select(*_ACTION_COLUMNS, Action.status).where(Action.id == bindparam("
 _CLOSE_ACTION = (
     update(Action)
     .where(Action.id == bindparam("action_id"))
-    .values(status="done", done_at=bindparam("done_at"))
+    .values(
+        status="done", done_at=bindparam("done_at"), confirmed_by_id=bindparam("confirmed_by_id")
+    )
+)
+_GIVE_EVIDENCE = (
+    update(Action)
+    .where(Action.id == bindparam("action_id"), Action.status == "open")
+    .values(evidence=bindparam("evidence"), evidence_at=bindparam("evidence_at"))
 )
 _EARLIEST_OPEN_ACTION = select(func.min(Action.due_on)).where(Action.status == "open")
+
+
+async def action_grade(session: AsyncSession, action_id: int) -> str | None:
+    """The grade of the audit that raised the action; None for an action from elsewhere."""
+    query = (
+        select(AuditRecord.grade)
+        .join(Action, (Action.source == "audit") & (Action.source_id == AuditRecord.id))
+        .where(Action.id == action_id)
+    )
+    grade: str | None = (await run(session, query)).scalar_one_or_none()
+    return grade
 
 
 async def action_case_refs(session: AsyncSession, record_ids: Collection[int]) -> dict[int, str]:

@@ -126,13 +126,25 @@ async def test_allocation_checklist_record_reflection_moderation_and_action(
     await expect(page.locator("[data-kind=moderation_saved]")).to_have_count(1)
     assert query(db, "select agrees from moderations") == [(1,)]
 
-    # The action is followed until done: move on until its reminder arrives, then close it.
+    # The action was announced when raised; closing it asks what was done, and as the audit was
+    # Inadequate the practitioner's line manager confirms it.
     await page.goto(f"{base}/sandbox/people/{practitioner}")
-    done = page.get_by_role("button", name="It's done")
-    for _ in range(30):
-        if await done.count():
+    raised = page.locator("[data-kind=action_raised]")
+    await expect(raised).to_have_count(1)
+    await raised.get_by_role("button", name="It's done").click()
+    closing = page.locator("[data-kind=action_done_form]")
+    await closing.get_by_label("What was done").fill("Chronology brought up to date")
+    await closing.get_by_role("button", name="Close the action").click()
+    await expect(page.locator("[data-kind=action_done]")).to_have_count(1)
+    assert query(db, "select status, evidence from actions") == [
+        ("open", "Chronology brought up to date")
+    ]
+    [(manager_pk,)] = query(db, f"select manager_id from people where staff_id = '{practitioner}'")
+    await page.goto(f"{base}/sandbox/people/{staff_id_of(db, manager_pk)}")
+    for _ in range(3):
+        if await page.locator("[data-kind=action_confirm]").count():
             break
         await _morning(page)
-    await done.first.click()
-    await expect(page.locator("[data-kind=action_done]")).to_have_count(1)
+    await page.locator("[data-kind=action_confirm]").get_by_role("button", name="Confirm").click()
+    await expect(page.locator("[data-kind=action_confirmed]")).to_have_count(1)
     assert query(db, "select status from actions") == [("done",)]

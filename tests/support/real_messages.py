@@ -23,7 +23,9 @@ from sqlalchemy import select, update
 
 from handlers.capabilities import build_router, reminder_sources
 from handlers.case_audit.cycle import (
+    ACTION_CONFIRM,
     ACTION_DONE,
+    ACTION_NOT_YET,
     CHECKLIST_TICK,
     ESCALATION_ASK,
     OPEN_MODERATION,
@@ -102,6 +104,7 @@ NAMES = (
     "record_error_past_date",
     "record_error_unknown_owner",
     "audit_recorded",
+    "action_raised",
     "reflection_requested",
     "moderation_requested",
     "audit_inadequate",
@@ -119,14 +122,21 @@ NAMES = (
     "my_qa_practitioner",
     "my_qa_moderator",
     "supervision_reflections",
+    "action_done_form",
+    "action_done_form_blank",
     "action_done",
+    "action_confirm",
+    "action_confirmed_not_yet",
+    "action_not_yet",
+    "action_confirmed",
     "reminder_snoozed",
+    "reminder_snoozed_capped",
     "reminder_why",
     "apology",
     "reminders.reflection_reminder",
     "reminders.action_reminder+action_reminder+reflection_reminder",
-    "reminders.action_reminder",
     "reminders.action_reminder+action_reminder",
+    "reminders.action_reminder",
     "reminders.moderation_reminder",
     "reminders.checklist_reminder",
     "reminders.audit_reminder+moderation_reminder",
@@ -374,11 +384,32 @@ async def _script(run: Run) -> None:
                     text="my qa")  # fmt: skip
     await run.reply("supervision_reflections", "S03", "text", text="reflections")
 
-    # one of Tom's actions closed in a click; a reminder snoozed and explained
+    # the auditor's own action from Tom's Inadequate audit closed: what was done, asked in a
+    # form; their line manager asks for more, then confirms; a reminder snoozed and explained,
+    # and Tom's action, from an Inadequate audit, held no later than its due date
     async with deps.sessions() as session:
         actions = list(await session.scalars(select(Action).order_by(Action.id)))
-    await run.reply("action_done", auditor, "action", ACTION_DONE, str(actions[1].id))
+    own = str(actions[1].id)
+    await run.reply("action_done_form", auditor, "action", ACTION_DONE, own)
+    await run.reply("action_done_form_blank", auditor, "form", ACTION_DONE, own, evidence="")
+    await run.reply("action_done", auditor, "form", ACTION_DONE, own,
+                    evidence="Supervision held on 6 January; drift plan agreed")  # fmt: skip
+    await run.keep_queued(by_type)  # the line manager's ask to confirm
+    confirmer = str(run.messages["action_confirm"].meta["manager"])
+    await run.reply("action_confirmed_not_yet", confirmer, "action", ACTION_NOT_YET, own)
+    await run.keep_queued(by_type)  # the owner's word that it needs a little more
+    await run.send(
+        auditor,
+        "form",
+        ACTION_DONE,
+        own,
+        evidence="Supervision held on 6 January; drift plan agreed and recorded",
+    )
+    await run.reply("action_confirmed", confirmer, "action", ACTION_CONFIRM, own)
+    await run.queued()  # the second ask to confirm, like the first
     await run.reply("reminder_snoozed", "S07", "action", SNOOZE, f"reflection:{priya.id}:2")
+    await run.reply("reminder_snoozed_capped", "S05", "action", SNOOZE,
+                    f"action:{actions[0].id}:10")  # fmt: skip
     await run.reply("reminder_why", "S06", "action", WHY, "action.reminder")
     failed = run.router.failed(Inbound("sandbox", "e-x", "S05", "text"), RuntimeError("a fault"))
     run.keep("apology", failed.message)

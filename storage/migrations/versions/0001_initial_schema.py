@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 07:15:02.800682
+Create Date: 2026-11-27 07:27:11.880123
 """
 
 from collections.abc import Sequence
@@ -212,6 +212,12 @@ def upgrade() -> None:
         sa.Column("flagged", sa.Boolean(), nullable=False),
         sa.Column("created_at", storage.models.UTCDateTime(), nullable=False),
         sa.Column("done_at", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("evidence", sa.Text(), nullable=True),
+        sa.Column("evidence_at", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("confirmed_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["confirmed_by_id"], ["people.id"], name=op.f("fk_actions_confirmed_by_id_people")
+        ),
         sa.ForeignKeyConstraint(
             ["owner_id"], ["people.id"], name=op.f("fk_actions_owner_id_people")
         ),

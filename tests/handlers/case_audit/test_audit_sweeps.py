@@ -292,15 +292,33 @@ async def test_the_managers_buttons_ask_extend_and_take(deps: Deps) -> None:
     assert [sections(m) for m in later[1:]] == [["Dana Hughes's audit of C-000103"]]
 
 
-async def test_the_owner_closes_an_action_in_one_click(deps: Deps) -> None:
+async def submit(deps: Deps, staff_id: str, name: str, value: str, **fields: str) -> Reply:
+    event = Inbound("sandbox", f"{staff_id}:{name}:{value}:{sorted(fields.items())}", staff_id,
+                    "form", name, value, fields=tuple(fields.items()))  # fmt: skip
+    reply = await handle_event(deps, build_router(deps), event)
+    assert reply is not None
+    return reply
+
+
+async def test_the_owner_closes_an_action_saying_what_was_done(deps: Deps) -> None:
     async with deps.sessions() as session:
         [action] = (await session.scalars(select(Action))).all()
     refused = await click(deps, "S07", ACTION_DONE, str(action.id))
     assert refused.message is not None and refused.message.kind == "user_error"
-    reply = await click(deps, "S05", ACTION_DONE, str(action.id))
+    opened = await click(deps, "S05", ACTION_DONE, str(action.id))
+    assert opened.message is not None and opened.message.kind == "action_done_form"
+    assert opened.message.form is not None and opened.message.form.action == ACTION_DONE
+    blank = await submit(deps, "S05", ACTION_DONE, str(action.id), evidence="  ")
+    assert blank.message is not None and blank.message.kind == "action_done_form"
+    assert "nothing is closed yet" in blank.message.text
+    async with deps.sessions() as session:
+        assert (await session.get(Action, action.id)).status == "open"  # type: ignore[union-attr]
+    reply = await submit(deps, "S05", ACTION_DONE, str(action.id), evidence="Chronology updated")
     assert reply.message is not None and reply.message.kind == "action_done"
     async with deps.sessions() as session:
-        assert (await session.get(Action, action.id)).status == "done"  # type: ignore[union-attr]
+        closed = await session.get(Action, action.id)
+        assert closed is not None and closed.status == "done"
+        assert closed.evidence == "Chronology updated" and closed.confirmed_by_id is None
     assert await sweep_reminders(deps, at(25)) == 4
     assert kinds((await outbox(deps))["reminders:S05:2027-01-25"]) == ["checklist_reminder"]
 
