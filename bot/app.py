@@ -16,7 +16,7 @@ from bot.sandbox.clock import MovableClock
 from bot.sandbox.platform import SandboxPlatform
 from bot.sandbox.web import SandboxSite
 from bot.settings import Settings
-from bot.slack import Slack, SlackEdge
+from bot.slack import Slack, SlackEdge, SlackPlatform, edge_for
 from bot.teams import TeamsEndpoint, TeamsPlatform
 from bot.web import add_service_routes
 from handlers.capabilities import build_router, jobs
@@ -111,13 +111,13 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
     for platform in platforms:
         if isinstance(platform, TeamsPlatform):  # POST /api/messages, the one JWT-checked route
             TeamsEndpoint(platform, qabot.handle, clock).add_routes(app)
-    if "slack" in settings.platforms:
-        qabot.slack = slack_edge(settings, qabot)
-        qabot.slack.add_routes(app)
+        if isinstance(platform, SlackPlatform):  # POST /slack/events, on the same client
+            qabot.slack = slack_edge(settings, qabot, platform)
+            qabot.slack.add_routes(app)
     return qabot
 
 
-def slack_edge(settings: Settings, qabot: Qabot) -> SlackEdge:
+def slack_edge(settings: Settings, qabot: Qabot, platform: SlackPlatform) -> SlackEdge:
     """POST /slack/events: each event handled in the database, then delivered at once."""
 
     async def route(event: Inbound) -> Reply | None:
@@ -126,7 +126,8 @@ def slack_edge(settings: Settings, qabot: Qabot) -> SlackEdge:
     async def deliver() -> None:
         await qabot.dispatcher.run_once(qabot.deps.clock.now())
 
-    return Slack(settings, qabot.deps.sessions, qabot.deps.clock).edge(route, deliver)
+    deps = qabot.deps
+    return edge_for(platform, settings, deps.sessions, deps.clock, route, deliver)
 
 
 def calendar_for(programme: Programme) -> Calendar:

@@ -3,7 +3,7 @@
 from bot.slack.edge import SlackEdge
 from bot.slack.platform import SlackPlatform
 from bot.slack.render import OPEN_FORM, checklist_value_of, to_blocks, to_modal, to_slack_message
-from bot.slack.wiring import Slack
+from bot.slack.wiring import Slack, edge_for
 
 __all__ = [
     "OPEN_FORM",
@@ -11,6 +11,7 @@ __all__ = [
     "SlackEdge",
     "SlackPlatform",
     "checklist_value_of",
+    "edge_for",
     "to_blocks",
     "to_modal",
     "to_slack_message",

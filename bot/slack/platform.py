@@ -10,14 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.directory import PLATFORM, Directory, NotFound
-from bot.slack.render import FALLBACK_TEXT, clip, escape, to_slack_message
+from bot.slack.render import to_slack_message
 from message_templates.model import Message
 from scheduler.dispatcher import PlatformError, SendResult
 from storage import Sessions
@@ -51,29 +50,29 @@ class SlackPlatform:
     name = PLATFORM
 
     def __init__(self, client: AsyncWebClient, directory: Directory, sessions: Sessions) -> None:
-        self._client = client
-        self._directory = directory
+        self.client = client  # shared with the /slack/events edge (bot/slack/wiring.py)
+        self.directory = directory
         self._sessions = sessions
 
     async def send(self, recipient: str, message: Message) -> SendResult:
-        body = _with_text(message)
+        body = to_slack_message(message)
         async with _translated_errors():
             channel = await self._conversation(recipient)
-            posted = await self._client.chat_postMessage(channel=channel, **body)
+            posted = await self.client.chat_postMessage(channel=channel, **body)
         return SendResult(message_id=str(posted["ts"]), conversation=str(posted["channel"]))
 
     async def update(
         self, recipient: str, conversation: str, message_id: str, message: Message
     ) -> None:
-        body = _with_text(message)
+        body = to_slack_message(message)
         async with _translated_errors():
             channel = conversation or await self._conversation(recipient)
-            await self._client.chat_update(channel=channel, ts=message_id, **body)
+            await self.client.chat_update(channel=channel, ts=message_id, **body)
 
     async def _conversation(self, recipient: str) -> str:
         kind, _, name = recipient.partition(":")
         if kind == "person":
-            return await self._directory.dm_channel(name)
+            return await self.directory.dm_channel(name)
         async with self._sessions() as session:
             bound = {
                 b.role: b.channel_id for b in await bindings(session) if b.platform == PLATFORM
@@ -81,14 +80,6 @@ class SlackPlatform:
         if name not in bound:
             raise PlatformError(f"channel_role_not_bound:{name}", permanent=True)
         return bound[name]
-
-
-def _with_text(message: Message) -> dict[str, Any]:
-    """The Block Kit body with `text` always set: notifications and screen readers need it."""
-    body = to_slack_message(message)
-    if not body["text"]:
-        body["text"] = clip(escape(message.text or message.kind), FALLBACK_TEXT)
-    return body
 
 
 @asynccontextmanager

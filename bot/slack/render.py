@@ -26,8 +26,10 @@ _TRUE = ("true", "yes", "on", "1")
 
 
 def to_slack_message(message: Message) -> dict[str, Any]:
-    """A chat.postMessage body: plain `text` for notifications plus the blocks."""
-    text = clip(escape(message.fallback or message.title), FALLBACK_TEXT)
+    """A chat.postMessage body: plain `text` for notifications and screen readers (never
+    empty) plus the blocks."""
+    plain = message.fallback or message.title or message.text or message.kind
+    text = clip(escape(plain), FALLBACK_TEXT)
     return {"text": text, "blocks": to_blocks(message)}
 
 

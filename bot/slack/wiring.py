@@ -13,7 +13,8 @@ from storage import Sessions
 
 
 class Slack:
-    """The Slack pieces one process shares: its client, directory, platform and edge."""
+    """The Slack pieces one process shares: its client, directory and platform (whose client
+    and directory the edge uses too: `edge_for`)."""
 
     def __init__(self, settings: Settings, sessions: Sessions, clock: Clock) -> None:
         self.settings = settings
@@ -23,14 +24,19 @@ class Slack:
         self.directory = Directory(self.client, sessions, clock)
         self.platform = SlackPlatform(self.client, self.directory, sessions)
 
-    def edge(self, route: Route, deliver: Deliver) -> SlackEdge:
-        """The /slack/events endpoint, sending each event to `route` and then `deliver`."""
-        return SlackEdge(
-            client=self.client,
-            signing_secret=self.settings.slack_signing_secret or "",
-            directory=self.directory,
-            sessions=self.sessions,
-            clock=self.clock,
-            route=route,
-            deliver=deliver,
-        )
+
+def edge_for(
+    platform: SlackPlatform, settings: Settings, sessions: Sessions, clock: Clock,
+    route: Route, deliver: Deliver,
+) -> SlackEdge:  # fmt: skip
+    """The /slack/events endpoint, on the delivering platform's own client and directory,
+    sending each event to `route` and then `deliver`."""
+    return SlackEdge(
+        client=platform.client,
+        signing_secret=settings.slack_signing_secret or "",
+        directory=platform.directory,
+        sessions=sessions,
+        clock=clock,
+        route=route,
+        deliver=deliver,
+    )
