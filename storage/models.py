@@ -313,8 +313,12 @@ class OutboxMessage(Base):
     """A message to deliver exactly once, keyed by what it is about."""
 
     __tablename__ = "outbox"
-    # Claims look up due rows by status, then time: sent rows never slow them down.
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    # Claims look up due rows by status, then time: sent rows never slow them down. A click
+    # on a platform names the message it came from, looked up by the platform's message id.
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_sent_message", "platform", "platform_message_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     recipient: Mapped[str] = mapped_column(String(120), index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 07:27:11.880123
+Create Date: 2026-11-27 07:39:56.874469
 """
 
 from collections.abc import Sequence
@@ -102,6 +102,9 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_due", ["status", "next_attempt_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_outbox_recipient"), ["recipient"], unique=False)
+        batch_op.create_index(
+            "ix_outbox_sent_message", ["platform", "platform_message_id"], unique=False
+        )
 
     op.create_table(
         "practice_weeks",
@@ -553,6 +556,7 @@ def downgrade() -> None:
     op.drop_table("programme_versions")
     op.drop_table("practice_weeks")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_sent_message")
         batch_op.drop_index(batch_op.f("ix_outbox_recipient"))
         batch_op.drop_index("ix_outbox_due")
 
