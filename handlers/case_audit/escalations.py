@@ -136,9 +136,11 @@ class CaseAuditEscalations:
         if not candidates:
             return
         since = dt.datetime.combine(today, dt.time(0), tzinfo=calendar.zone) - REMINDED_LOOK_BACK
-        delivered = await records.delivered_reminders(
+        delivered: dict[str, list[records.Delivered]] = {}
+        for found in await records.delivered_reminders(
             session, {c.owner.staff_id for c, _ in candidates}, since
-        )
+        ):
+            delivered.setdefault(found.staff_id, []).append(found)
         managers = await audit_people.people_by_id(
             session, {c.owner.manager_id for c, _ in candidates if c.owner.manager_id}
         )
@@ -147,7 +149,7 @@ class CaseAuditEscalations:
         )
         for candidate, row in candidates:
             manager = managers.get(candidate.owner.manager_id or 0)
-            mine = [d for d in delivered if d.staff_id == candidate.owner.staff_id]
+            mine = delivered.get(candidate.owner.staff_id, [])
             if manager is None:
                 continue
             # a leaver can't be reminded any more: their manager hears without waiting for it
