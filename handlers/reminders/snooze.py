@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name
+from handlers.core.recipients import person_of
 from handlers.core.router import Handler, Inbound, Reply, Selector
 from handlers.errors import UserError
 from handlers.reminders.ids import SNOOZE, WHY
 from handlers.reminders.sources import ReminderSource
 from handlers.reminders.sweep import sweep_reminders
 from storage import snoozes
-from storage.case_audit import people as audit_people
 
 MAX_SNOOZE_WORKING_DAYS = 10
 
@@ -52,9 +52,7 @@ class Reminders:
         if kind not in self.snoozable or not item_id.isdigit() or not days_text.isdigit():
             raise UserError("I couldn't tell which reminder to snooze. Please use its button.")
         days = min(max(int(days_text), 1), MAX_SNOOZE_WORKING_DAYS)
-        person = await audit_people.person_by_staff_id(session, event.staff_id)
-        if person is None:
-            raise UserError("I can't find you in the staff list. Your QA team can add you.")
+        person = await person_of(session, event.staff_id)
         calendar = self.deps.calendar
         today = calendar.local_date(self.deps.clock.now())
         until = calendar.add_working_days(calendar.next_working_day(today), days - 1)
@@ -83,9 +81,7 @@ class Reminders:
             raise UserError(
                 "I couldn't tell which reminder that was. Type **help** to see what I do."
             )
-        person = await audit_people.person_by_staff_id(session, event.staff_id)
-        if person is None:
-            raise UserError("I can't find you in the staff list. Your QA team can add you.")
+        person = await person_of(session, event.staff_id)
         context = {"name": first_name(person.name), "type": event.value}
         meta = {"type": "reminder.why", "about": event.value}
         return Reply(message=self.deps.wording.compose("reminder_why", context, meta=meta))
