@@ -1,14 +1,23 @@
-"""Inbound auth: the Bot Connector's JWT on each activity, checked strictly against its metadata.
+"""Inbound auth: the Agents SDK's JWT validator, configured strictly, and qabot's checks around it.
 
-Checked here with PyJWT rather than the Agents SDK's validator: the SDK fetches its signing keys
-from fixed Microsoft URLs (no OpenID metadata setting), leaves the issuer check off by default,
-answers 500 to a token without a key id, and does not compare the token's `serviceurl` claim.
-Every failure raises `Refused` with a short reason fit for the log (never the token).
+The SDK's `JwtTokenValidator` verifies the RS256 signature, expiry and not-before (five minutes'
+skew), the audience (our app id) and, with `VALIDATE_ISSUER` turned on (it is off by default),
+the issuer. qabot adds what the SDK lacks, each raising `Refused` (answered 401):
+
+- signing keys come from the OpenID metadata named in settings (the SDK fetches from fixed
+  Microsoft URLs): `SigningKeys` fetches and caches them, and hands the SDK each key as a
+  `PyJWK` — PyJWT is used for nothing else;
+- a token without a key id is refused (the SDK's own key client raises a KeyError: a 500);
+- a token must carry `exp` (the SDK accepts one that never expires);
+- the signing key must be endorsed for the activity's channel (the SDK ignores endorsements);
+- the token's `serviceurl` claim must be present and name the activity's `serviceUrl` exactly
+  (the SDK compares hosts only, and only when the claim is there).
+
+Reasons are short and fit for the log; never the token.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import time
@@ -19,14 +28,12 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import jwt
-from jwt.algorithms import RSAAlgorithm
-
-from scheduler.clock import Clock
+from microsoft_agents.hosting.core import AgentAuthConfiguration
+from microsoft_agents.hosting.core.authorization import JwtTokenValidator
 
 log = logging.getLogger(__name__)
 
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
-CLOCK_SKEW = dt.timedelta(minutes=5)  # the Bot Framework's allowance for clock differences
 KEY_REFRESH_AFTER = 300.0  # seconds: an unknown key id refetches the keys at most this often
 FETCH_TIMEOUT = aiohttp.ClientTimeout(total=10)
 
@@ -36,7 +43,9 @@ class Refused(Exception):
 
 
 class SigningKeys:
-    """The Bot Connector's signing keys, from the OpenID metadata's `jwks_uri`, cached."""
+    """The Bot Connector's signing keys, from the OpenID metadata's `jwks_uri`, cached.
+
+    Stands in the SDK validator's key client: `get_signing_key` is what the validator calls."""
 
     def __init__(self, metadata_url: str, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._metadata_url = metadata_url
@@ -44,13 +53,21 @@ class SigningKeys:
         self._keys: dict[str, dict[str, Any]] = {}
         self._fetched_at: float | None = None
 
-    async def key(self, kid: str) -> dict[str, Any]:
+    async def get_signing_key(self, jwks_uri: str, header: dict[str, Any]) -> jwt.PyJWK:
+        """The key the token's header names, from the configured metadata (the SDK's own
+        choice of `jwks_uri` is a fixed Microsoft URL, so it is not used)."""
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise jwt.PyJWKClientError("token has no key id")  # the SDK's client: a KeyError
+        return jwt.PyJWK(await self.jwk(kid), algorithm="RS256")
+
+    async def jwk(self, kid: str) -> dict[str, Any]:
         """The JWK with id `kid`; refetched once when unknown, at most every few minutes."""
         if kid not in self._keys and self._may_refetch():
             await self._fetch()
         found = self._keys.get(kid)
         if found is None:
-            raise Refused("signing key not in the metadata")
+            raise jwt.PyJWKClientError("signing key not in the metadata")
         return found
 
     def _may_refetch(self) -> bool:
@@ -79,64 +96,41 @@ async def _get_json(http: aiohttp.ClientSession, url: str) -> dict[str, Any]:
     return found
 
 
-class TokenCheck:
-    """Checks a bearer token: RS256 by a metadata key endorsed for the channel, issuer, audience
-    (our app id), not expired by `clock`, and its `serviceurl` matching the activity's."""
+def auth_configuration(app_id: str, tenant_id: str) -> AgentAuthConfiguration:
+    """The SDK's configuration for checking inbound tokens: audience = our app id, the issuer
+    checked against the Bot Framework's, no anonymous requests."""
+    return AgentAuthConfiguration(
+        client_id=app_id,
+        tenant_id=tenant_id,
+        issuers=[BOT_FRAMEWORK_ISSUER],
+        validate_issuer=True,
+        anonymous_allowed=False,
+    )
 
-    def __init__(self, keys: SigningKeys, app_id: str, clock: Clock) -> None:
+
+class TokenCheck:
+    """The SDK's validator with our keys, and qabot's own checks of the token."""
+
+    def __init__(self, keys: SigningKeys, configuration: AgentAuthConfiguration) -> None:
         self._keys = keys
-        self._app_id = app_id
-        self._clock = clock
+        self._validator = JwtTokenValidator(configuration)
+        # the validator asks this attribute for each key; ours reads the configured metadata
+        self._validator._jwk_client_manager = keys  # type: ignore[assignment]
 
     async def verify(self, authorization: str | None) -> Verified:
         """The verified claims of the request's `Authorization: Bearer …` header."""
         token = _bearer(authorization)
         try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as error:
-            raise Refused("token unreadable") from error
-        kid = header.get("kid")
-        if header.get("alg") != "RS256" or not isinstance(kid, str) or not kid:
-            raise Refused("token not RS256 with a key id")
-        jwk = await self._keys.key(kid)
-        claims = self._decode(token, jwk)
-        self._check_times(claims)
-        endorsements = jwk.get("endorsements")
+            identity = await self._validator.validate_token(token)
+        except (jwt.PyJWTError, ValueError) as error:
+            raise Refused(f"token refused ({type(error).__name__})") from error
+        claims: dict[str, Any] = dict(identity.claims)
+        if not isinstance(claims.get("exp"), int | float):
+            raise Refused("token never expires")
+        kid = str(jwt.get_unverified_header(token)["kid"])  # verified: its key signed the token
+        endorsements = (await self._keys.jwk(kid)).get("endorsements")
         endorsed = None if endorsements is None else frozenset(map(str, endorsements))
         return Verified(claims, endorsed)
-
-    def _decode(self, token: str, jwk: dict[str, Any]) -> dict[str, Any]:
-        try:
-            key = RSAAlgorithm.from_jwk(jwk)
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key=key,  # type: ignore[arg-type]
-                algorithms=["RS256"],
-                audience=self._app_id,
-                issuer=BOT_FRAMEWORK_ISSUER,
-                options={
-                    "require": ["exp", "iss", "aud"],
-                    "verify_exp": False,
-                    "verify_nbf": False,
-                },
-            )
-        except jwt.InvalidAudienceError as error:
-            raise Refused("token for another audience") from error
-        except jwt.InvalidIssuerError as error:
-            raise Refused("token from another issuer") from error
-        except (jwt.PyJWTError, ValueError, TypeError) as error:
-            raise Refused(f"token invalid ({type(error).__name__})") from error
-        return claims
-
-    def _check_times(self, claims: dict[str, Any]) -> None:
-        """Expiry and not-before against qabot's clock, allowing the usual five minutes' skew."""
-        now = self._clock.now().timestamp()
-        skew = CLOCK_SKEW.total_seconds()
-        exp, nbf = claims.get("exp"), claims.get("nbf")
-        if not isinstance(exp, int | float) or now > exp + skew:
-            raise Refused("token expired")
-        if nbf is not None and (not isinstance(nbf, int | float) or now < nbf - skew):
-            raise Refused("token not yet valid")
 
 
 @dataclass(frozen=True)

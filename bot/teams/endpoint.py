@@ -1,4 +1,5 @@
-"""POST /api/messages: the only route under the Bot Connector's JWT check.
+"""POST /api/messages: the only route under the Bot Connector's JWT check (the SDK's validator,
+mounted on this route alone rather than as middleware over /healthz, /metrics and Slack's).
 
 Order of checks: the bearer token (401), the body's size (413), the activity's shape (400), then
 the token's `serviceurl` against the activity's and the connector host allow-list (401). A
@@ -16,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.teams.activity import Incoming, Malformed, card_action, message_text, parse_activity
-from bot.teams.auth import Refused, SigningKeys, TokenCheck
+from bot.teams.auth import Refused, SigningKeys, TokenCheck, auth_configuration
 from bot.teams.install import Installs
 from bot.teams.platform import TeamsPlatform, teams_card
 from bot.teams.references import staff_id_of
@@ -39,9 +40,10 @@ class TeamsEndpoint:
 
     def __init__(self, platform: TeamsPlatform, handle: Handle, clock: Clock) -> None:
         settings = platform.settings
-        assert settings.teams_app_id
+        assert settings.teams_app_id and settings.teams_tenant_id
         keys = SigningKeys(settings.teams_openid_metadata_url)
-        self.check = TokenCheck(keys, settings.teams_app_id, clock)
+        configuration = auth_configuration(settings.teams_app_id, settings.teams_tenant_id)
+        self.check = TokenCheck(keys, configuration)
         self.platform = platform
         self.handle = handle
         self.installs = Installs(platform, handle, clock)

@@ -31,6 +31,7 @@ PEOPLE = [
     ("S03", "Dana Hughes", "team_manager", "Team A", "S01", "dana.hughes@council.example"),
     ("S05", "Tom Okafor", "practitioner", "Team A", "S03", "tom.okafor@council.example"),
 ]
+CLIENT_SECRET = "test-secret-not-for-logs"
 TOM_AAD = "7f8e9d0c-1b2a-4354-6758-9a0b1c2d3e4f"
 
 
@@ -45,11 +46,7 @@ class Teams:
     connector: Connector
 
     def token(self, **overrides: Any) -> str:
-        values: dict[str, Any] = {
-            "audience": APP_ID,
-            "service_url": self.connector.url,
-            "now": MONDAY,
-        }
+        values: dict[str, Any] = {"audience": APP_ID, "service_url": self.connector.url}
         return self.keys.sign(**(values | overrides))
 
     def activity(self, name: str, **changes: Any) -> dict[str, Any]:
@@ -109,7 +106,7 @@ def settings_env(
         "QABOT_PLATFORM": "teams",
         "TEAMS_APP_ID": APP_ID,
         "TEAMS_TENANT_ID": TENANT_ID,
-        "TEAMS_CLIENT_SECRET": "test-secret-not-for-logs",
+        "TEAMS_CLIENT_SECRET": CLIENT_SECRET,
         "TEAMS_OPENID_METADATA_URL": keys.metadata_url,
         "TEAMS_AUTHORITY_HOST": idp.server.url,
         "TEAMS_CONNECTOR_HOSTS": connector.server.url.removeprefix("http://"),

@@ -27,6 +27,10 @@ from cryptography.x509.oid import NameOID
 from jwt.algorithms import RSAAlgorithm
 
 ISSUER = "https://api.botframework.com"
+# The Agents SDK checks a token's times against the wall clock (no clock can be injected), so
+# test tokens are valid from long ago to far ahead: fixed instants, good on any date of a run.
+LONG_AGO = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+FAR_AHEAD = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
 # msal's requests session runs in a worker thread and is never closed; closing each connection
 # after its answer leaves no TLS socket open when the stand-in stops
 CLOSE = {"Connection": "close"}
@@ -78,22 +82,24 @@ class SigningKeys:
         self,
         *,
         audience: str,
-        service_url: str,
-        now: dt.datetime,
+        service_url: str | None,
         issuer: str = ISSUER,
-        lifetime: dt.timedelta = dt.timedelta(hours=1),
+        not_before: dt.datetime | None = LONG_AGO,
+        expires: dt.datetime | None = FAR_AHEAD,
         key: rsa.RSAPrivateKey | None = None,
         kid: str | None = None,
         headers: dict[str, Any] | None = None,
     ) -> str:
-        claims = {
-            "iss": issuer,
-            "aud": audience,
-            "serviceurl": service_url,
-            "nbf": int((now - dt.timedelta(minutes=5)).timestamp()),
-            "exp": int((now + lifetime).timestamp()),
-        }
-        head = {"kid": self.kid if kid is None else kid, **(headers or {})}
+        """A token as the Bot Connector signs one; a claim given as None (a `kid` given as "")
+        is left out."""
+        claims: dict[str, Any] = {"iss": issuer, "aud": audience, "serviceurl": service_url}
+        if not_before is not None:
+            claims["nbf"] = int(not_before.timestamp())
+        if expires is not None:
+            claims["exp"] = int(expires.timestamp())
+        head = {} if kid == "" else {"kid": self.kid if kid is None else kid}
+        head |= headers or {}
+        claims = {k: v for k, v in claims.items() if v is not None}
         return jwt.encode(claims, key or self.key, algorithm="RS256", headers=head)
 
     async def _metadata(self, request: web.Request) -> web.Response:

@@ -3,15 +3,14 @@ and leaves neither its body nor its token in the log."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
 
 import jwt
 import pytest
-from teams_harness import APP_ID, MONDAY, Teams
-from teams_standins import new_rsa
+from teams_harness import APP_ID, CLIENT_SECRET, Teams
+from teams_standins import FAR_AHEAD, LONG_AGO, new_rsa
 
 Forgery = Callable[[Teams], tuple[dict[str, Any] | bytes, str | None]]
 SECRET_WORDS = "help"  # the payload's text: it must not reach the log
@@ -33,8 +32,10 @@ FORGERIES: dict[str, Forgery] = {
     ),
     "another audience": lambda t: (_message(t), t.token(audience="someone-else")),
     "another issuer": lambda t: (_message(t), t.token(issuer="https://sts.windows.net/evil/")),
-    "expired": lambda t: (_message(t), t.token(now=MONDAY - dt.timedelta(hours=2))),
-    "not yet valid": lambda t: (_message(t), t.token(now=MONDAY + dt.timedelta(hours=1))),
+    "expired": lambda t: (_message(t), t.token(expires=LONG_AGO)),
+    "not yet valid": lambda t: (_message(t), t.token(not_before=FAR_AHEAD)),
+    "a token that never expires": lambda t: (_message(t), t.token(expires=None)),
+    "no service URL in the token": lambda t: (_message(t), t.token(service_url=None)),
     "another service URL in the token": lambda t: (
         _message(t),
         t.token(service_url="https://smba.trafficmanager.net/emea/"),
@@ -74,6 +75,7 @@ async def test_a_forged_or_broken_request_is_refused_and_changes_nothing(
     for record in caplog.records:
         message = record.getMessage()
         assert SECRET_WORDS not in message and "eyJ" not in message, message
+        assert CLIENT_SECRET not in message, message
         assert record.exc_info is None
 
 
