@@ -67,6 +67,11 @@ class Qabot:
         await self.sweeps.run(clock.now())
         await drain_outbox(self.dispatcher, clock)
 
+    async def deliver(self) -> None:
+        """A delivery pass now, so what an edge just queued shows at once."""
+        self.dispatcher.notify()
+        await self.dispatcher.run_once(self.deps.clock.now())
+
     async def handle(self, event: Inbound) -> Reply | None:
         """One inbound event, then an immediate delivery pass so replies show at once."""
         reply = await handle_event(self.deps, self.router, event)
@@ -110,7 +115,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
         SandboxSite(sessions, qabot.handle, qabot, programme.timezone).add_routes(app)
     for platform in platforms:
         if isinstance(platform, TeamsPlatform):  # POST /api/messages, the one JWT-checked route
-            TeamsEndpoint(platform, qabot.handle, clock).add_routes(app)
+            TeamsEndpoint(platform, qabot.handle, qabot.deps, qabot.deliver).add_routes(app)
         if isinstance(platform, SlackPlatform):  # POST /slack/events, on the same client
             qabot.slack = slack_edge(settings, qabot, platform)
             qabot.slack.add_routes(app)

@@ -385,6 +385,11 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "reason": "user_not_found",
     },
     "channel_unbound": {"role": "practice-week", "platform": "slack"},
+    "unmatched_person": {
+        "platform": "teams",
+        "name": "Sam Visitor",
+        "emails": ["sam.visitor@agency.example"],
+    },
     "channel_bound": {
         "said": "bound",
         "role": "practice-week",

@@ -50,6 +50,7 @@ class Incoming:
     from_id: str
     from_aad_id: str
     recipient_id: str
+    from_name: str = ""
     text: str = ""
     name: str = ""
     action: str = ""
@@ -98,6 +99,7 @@ def _incoming(activity: Activity) -> Incoming:
         from_id=sender.id,
         from_aad_id=(sender.aad_object_id or "").lower(),
         recipient_id=activity.recipient.id,
+        from_name=sender.name or "",
         text=activity.text or "",
         name=activity.name or "",
         action=activity.action or "",

@@ -18,12 +18,12 @@ from aiohttp import web
 
 from bot.teams.activity import Incoming, Malformed, card_action, message_text, parse_activity
 from bot.teams.auth import Refused, SigningKeys, TokenCheck, auth_configuration
-from bot.teams.install import Installs
+from bot.teams.install import Deliver, Installs
 from bot.teams.platform import TeamsPlatform, teams_card
 from bot.teams.references import staff_id_of
 from bot.teams.render import CARD_CONTENT_TYPE
+from handlers.core.deps import Deps
 from handlers.core.router import Inbound, Reply
-from scheduler.clock import Clock
 from scheduler.dispatcher import PlatformError
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,9 @@ ACKNOWLEDGED = {"statusCode": 200, "type": "application/vnd.microsoft.activity.m
 class TeamsEndpoint:
     """Checks, translates and routes each activity Teams posts."""
 
-    def __init__(self, platform: TeamsPlatform, handle: Handle, clock: Clock) -> None:
+    def __init__(
+        self, platform: TeamsPlatform, handle: Handle, deps: Deps, deliver: Deliver
+    ) -> None:
         settings = platform.settings
         assert settings.teams_app_id and settings.teams_tenant_id
         keys = SigningKeys(settings.teams_openid_metadata_url)
@@ -46,7 +48,7 @@ class TeamsEndpoint:
         self.check = TokenCheck(keys, configuration)
         self.platform = platform
         self.handle = handle
-        self.installs = Installs(platform, handle, clock)
+        self.installs = Installs(platform, handle, deps, deliver)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(ROUTE, self.messages)
@@ -123,7 +125,8 @@ class TeamsEndpoint:
         if not incoming.from_aad_id:
             return None
         async with self.platform.sessions() as session:
-            return await staff_id_of(session, incoming.from_aad_id)
+            known = await staff_id_of(session, incoming.from_aad_id)
+        return known if known is not None else await self.installs.match(incoming)
 
 
 def _posts_here(incoming: Incoming) -> bool:

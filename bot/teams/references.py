@@ -103,7 +103,8 @@ async def teams_user_of(session: AsyncSession, staff_id: str) -> str | None:
 
 async def match_person(session: AsyncSession, aad_object_id: str, emails: list[str]) -> str | None:
     """The staff id of this Teams user: by `teams_user_id`, else by email, case-insensitive.
-    A match by email keeps the AAD object id unless the roster already gave one."""
+    A match by email keeps the AAD object id; a person whose `teams_user_id` the staff list
+    gives is never matched by email to another account."""
     known = await staff_id_of(session, aad_object_id)
     if known is not None:
         return known
@@ -115,6 +116,7 @@ async def match_person(session: AsyncSession, aad_object_id: str, emails: list[s
     )
     if person is None:
         return None
-    if person.teams_user_id is None:
-        person.teams_user_id = aad_object_id.lower()
+    if person.teams_user_id is not None and person.teams_user_id.lower() != aad_object_id.lower():
+        return None  # the staff list names another Teams account for them: it wins
+    person.teams_user_id = aad_object_id.lower()
     return person.staff_id

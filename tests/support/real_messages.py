@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot.teams.install import unmatched_notice
 from handlers.capabilities import build_router, reminder_sources
 from handlers.case_audit.cycle import (
     ACTION_CONFIRM,
@@ -157,6 +158,7 @@ NAMES = (
     "parked_alert",
     "channel_unbound",
     "channel_bound",
+    "unmatched_person",
 )
 GATHERED = "reminders.action_reminder+action_reminder+reflection_reminder"
 # The day after the audits were due: the QA manager's My QA shows one still not recorded.
@@ -473,6 +475,10 @@ async def _script(run: Run) -> None:
                       not_before=run.clock.now())  # fmt: skip
     await run.keep_queued(by_type)
     await run.reply("channel_bound", "S08", "text", text="post practice-week here")
+
+    # someone added qabot in Teams who is not in the staff list: the QA team's word of them
+    emails = ["Sam.Visitor@agency.example", "sam.visitor@agency.example"]
+    run.keep("unmatched_person", unmatched_notice(run.deps.wording, "Sam Visitor", emails))
 
 
 async def _qa_team_view(run: Run) -> None:

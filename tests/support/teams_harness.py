@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from teams_standins import Connector, IdentityProvider, SigningKeys, test_certificate
 
 from bot.app import Qabot, build
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from scheduler.clock import VirtualClock
 from storage.models import ConversationRef, InboundEvent, OutboxMessage
 from storage.people import PersonRecord, Roster, apply_roster
@@ -44,6 +44,7 @@ class Teams:
     keys: SigningKeys
     idp: IdentityProvider
     connector: Connector
+    settings: Settings
 
     def token(self, **overrides: Any) -> str:
         values: dict[str, Any] = {"audience": APP_ID, "service_url": self.connector.url}
@@ -122,5 +123,5 @@ async def running(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> A
         qabot = build(settings, clock=VirtualClock(MONDAY))
         await _staff(qabot)
         async with TestClient(TestServer(qabot.web)) as client:
-            yield Teams(qabot, client, keys, idp, connector)
+            yield Teams(qabot, client, keys, idp, connector, settings)
         await qabot.engine.dispose()
