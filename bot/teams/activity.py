@@ -16,7 +16,9 @@ from typing import Any
 from microsoft_agents.activity import Activity
 from pydantic import ValidationError
 
+from bot.teams.render import ticked_items
 from handlers.core.router import Inbound
+from message_templates.model import CHECKLIST_FIELD
 
 PLATFORM = "teams"
 MAX_TEXT = 4000
@@ -119,13 +121,20 @@ def message_text(incoming: Incoming) -> str:
 
 def card_action(incoming: Incoming, staff_id: str, source_key: str) -> Inbound:
     """An `adaptiveCard/action` invoke as an action or a form: verb = our action id; the data's
-    `value` is the action's value and every other entry a field."""
+    `value` is the action's value and every other entry a field, the checklist's toggles
+    gathered into one "done" field of the items switched on."""
     action = incoming.value.get("action") if isinstance(incoming.value, dict) else None
     if not isinstance(action, dict) or not isinstance(action.get("verb"), str):
         raise Malformed("card action without a verb")
     data = action.get("data") if isinstance(action.get("data"), dict) else {}
     assert isinstance(data, dict)
-    fields = tuple((str(k), _text(v)) for k, v in data.items() if k not in ("value", "kind"))
+    toggles = [k for k in data if str(k).startswith(CHECKLIST_FIELD + ".")]
+    fields = tuple(
+        (str(k), _text(v)) for k, v in data.items() if k not in ("value", "kind", *toggles)
+    )
+    if toggles:  # the checklist's toggles, as one "done" field like Slack's checkboxes
+        ticked = ticked_items({str(k): _text(data[k]) for k in toggles})
+        fields += ((CHECKLIST_FIELD, ",".join(ticked)),)
     return Inbound(
         platform=PLATFORM,
         event_id=incoming.id,

@@ -114,7 +114,8 @@ class TeamsEndpoint:
             return {"statusCode": 200, "type": ACKNOWLEDGED["type"], "value": UNKNOWN_PERSON}
         source = await self.platform.sent_message(incoming.reply_to_id)
         event = card_action(incoming, staff_id, source[0] if source else "")
-        reply = await self.handle(event)
+        with self.platform.answering(incoming.reply_to_id):
+            reply = await self.handle(event)
         current = await self.platform.sent_message(incoming.reply_to_id)
         card = current[1] if current else (reply.update if reply else None)
         if card is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select
@@ -37,6 +39,7 @@ class TeamsPlatform:
             certificate=settings.teams_certificate_path,
         )
         self.connector = Connector(tokens, settings.teams_connector_hosts)
+        self._answering: set[str] = set()  # activities whose card an invoke's answer updates
 
     async def send(self, recipient: str, message: Message) -> SendResult:
         reference = await self._reference(recipient)
@@ -46,9 +49,21 @@ class TeamsPlatform:
         )
         return SendResult(message_id=activity_id, conversation=reference.conversation_id)
 
+    @contextmanager
+    def answering(self, activity_id: str) -> Iterator[None]:
+        """While an invoke on `activity_id` is handled, the update of its card goes back in the
+        invoke's answer (`TeamsEndpoint`), so it is not also PUT to the connector."""
+        self._answering.add(activity_id)
+        try:
+            yield
+        finally:
+            self._answering.discard(activity_id)
+
     async def update(
         self, recipient: str, conversation: str, message_id: str, message: Message
     ) -> None:
+        if message_id in self._answering:
+            return  # the invoke's answer carries this card
         reference = await self._reference(recipient)
         await self.connector.update(
             reference.service_url, conversation, message_id, teams_activity(message)

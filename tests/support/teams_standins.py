@@ -181,6 +181,7 @@ class Call:
     path: str
     authorization: str
     body: dict[str, Any] | None
+    activity_id: str = ""  # the id the connector gave a posted activity
 
 
 @dataclass
@@ -222,7 +223,10 @@ class Connector:
 
     async def _post(self, request: web.Request) -> web.Response:
         failed = await self._record(request)
-        return failed or web.json_response({"id": f"activity-{next(self._ids)}"})
+        if failed:
+            return failed
+        self.calls[-1].activity_id = f"activity-{next(self._ids)}"
+        return web.json_response({"id": self.calls[-1].activity_id})
 
     async def _put(self, request: web.Request) -> web.Response:
         failed = await self._record(request)
