@@ -18,6 +18,7 @@ from aiohttp import web
 
 from bot.teams.activity import Incoming, Malformed, card_action, message_text, parse_activity
 from bot.teams.auth import Refused, SigningKeys, TokenCheck, auth_configuration
+from bot.teams.forms import PROBLEM, form_again
 from bot.teams.install import Deliver, Installs
 from bot.teams.platform import TeamsPlatform, teams_card
 from bot.teams.references import staff_id_of
@@ -114,8 +115,15 @@ class TeamsEndpoint:
             return {"statusCode": 200, "type": ACKNOWLEDGED["type"], "value": UNKNOWN_PERSON}
         source = await self.platform.sent_message(incoming.reply_to_id)
         event = card_action(incoming, staff_id, source[0] if source else "")
-        with self.platform.answering(incoming.reply_to_id):
+        has_form = event.kind == "form" and source is not None and source[1].form is not None
+        form_from = staff_id if has_form else ""  # a problem with it is shown on its card
+        with self.platform.answering(incoming.reply_to_id, form_from):
             reply = await self.handle(event)
+        problem = reply.message if reply is not None else None
+        if form_from and source is not None and problem is not None and problem.kind == PROBLEM:
+            again = form_again(source[1], event, problem)
+            if again is not None:
+                return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": again}
         current = await self.platform.sent_message(incoming.reply_to_id)
         card = current[1] if current else (reply.update if reply else None)
         if card is None:

@@ -19,6 +19,8 @@ from storage import Sessions
 from storage.models import OutboxMessage
 
 PLATFORM = "teams"
+PERSON = "person:"
+PROBLEM = "user_error"  # the kind of the router's polite reply to a UserError
 NOT_INSTALLED = "not installed for them in Teams: no conversation to post in"
 
 
@@ -40,8 +42,12 @@ class TeamsPlatform:
         )
         self.connector = Connector(tokens, settings.teams_connector_hosts)
         self._answering: set[str] = set()  # activities whose card an invoke's answer updates
+        self._forms: dict[str, str] = {}  # recipient -> the form card their invoke came from
 
     async def send(self, recipient: str, message: Message) -> SendResult:
+        form = self._forms.get(recipient) if message.kind == PROBLEM else None
+        if form is not None:  # shown on the form card by the invoke's answer
+            return SendResult(message_id=f"{form}:problem", conversation="")
         reference = await self._reference(recipient)
         activity = teams_activity(message)
         activity_id = await self.connector.send(
@@ -50,14 +56,19 @@ class TeamsPlatform:
         return SendResult(message_id=activity_id, conversation=reference.conversation_id)
 
     @contextmanager
-    def answering(self, activity_id: str) -> Iterator[None]:
+    def answering(self, activity_id: str, form_from: str = "") -> Iterator[None]:
         """While an invoke on `activity_id` is handled, the update of its card goes back in the
-        invoke's answer (`TeamsEndpoint`), so it is not also PUT to the connector."""
+        invoke's answer (`TeamsEndpoint`), so it is not also PUT to the connector; and when the
+        invoke sent a form, by staff id `form_from`, a problem with it is shown on that card
+        rather than posted as a message of its own."""
         self._answering.add(activity_id)
+        if form_from:
+            self._forms[PERSON + form_from] = activity_id
         try:
             yield
         finally:
             self._answering.discard(activity_id)
+            self._forms.pop(PERSON + form_from, None)
 
     async def update(
         self, recipient: str, conversation: str, message_id: str, message: Message

@@ -240,11 +240,18 @@ async def record_moderation(deps: Deps, session: AsyncSession, event: Inbound) -
     agree, grade = event.field("agree").strip(), event.field("grade").strip()
     reason = event.field("comments").strip()
     if agree not in ("yes", "no"):
-        raise UserError("Please say whether you agree with the grade. Nothing has been saved yet.")
+        raise UserError(
+            "Please say whether you agree with the grade. Nothing has been saved yet.",
+            field="agree",
+        )
     if agree == "no" and grade not in deps.programme.grades:
-        raise UserError("Please choose the grade you'd give. Nothing has been saved yet.")
+        raise UserError(
+            "Please choose the grade you'd give. Nothing has been saved yet.", field="grade"
+        )
     if not reason:
-        raise UserError("Please add comments for the auditor. Nothing has been saved yet.")
+        raise UserError(
+            "Please add comments for the auditor. Nothing has been saved yet.", field="comments"
+        )
     now = deps.clock.now()
     agrees = agree == "yes"
     moderated_grade = record.grade if agrees else grade

@@ -80,7 +80,8 @@ async def submit_record(deps: Deps, session: AsyncSession, event: Inbound) -> Re
     labels = _labels(deps, view, activity.title)
     grade = _required(event, "grade", labels)
     if grade not in deps.programme.grades:
-        raise UserError(f"{grade!r} isn't one of the grades: {', '.join(deps.programme.grades)}.")
+        grades = ", ".join(deps.programme.grades)
+        raise UserError(f"{grade!r} isn't one of the grades: {grades}.", field="grade")
     reason = _required(event, "grade_reason", labels)
     actions = [await _action(session, event, n, view, today, labels) for n in _numbers()]
     record = await audit_records.add_record(
@@ -128,7 +129,9 @@ def _labels(deps: Deps, view: AllocationView, activity_name: str) -> dict[str, s
 def _required(event: Inbound, field: str, labels: dict[str, str]) -> str:
     value = event.field(field).strip()
     if not value:
-        raise UserError(f"Please fill in “{labels[field]}”. Nothing has been saved yet.")
+        raise UserError(
+            f"Please fill in “{labels[field]}”. Nothing has been saved yet.", field=field
+        )
     return value
 
 
@@ -150,10 +153,13 @@ async def _action(
     if due is None:
         raise UserError(
             f"I couldn't read {due_text!r} in {where} as a date: try 2027-02-12 or 12/02/2027. "
-            "Nothing has been saved yet."
+            "Nothing has been saved yet.",
+            field=f"action_{n}_due",
         )
     if due < today:
-        raise UserError(f"{where} is in the past. Nothing has been saved yet.")
+        raise UserError(
+            f"{where} is in the past. Nothing has been saved yet.", field=f"action_{n}_due"
+        )
     owner = await _owner(session, event.field(f"action_{n}_owner"), view, n, labels)
     return NewAction(description, owner, due)
 
@@ -175,13 +181,15 @@ async def _owner(
     if not named:
         raise UserError(
             f"{where} ({wanted!r}) isn't anyone I know: check the name, or put their staff id. "
-            "Nothing has been saved yet."
+            "Nothing has been saved yet.",
+            field=f"action_{n}_owner",
         )
     if len(named) > 1:
         who = "; ".join(f"{p.name}, staff id {p.staff_id}" for p in named)
         raise UserError(
             f"{where} ({wanted!r}) could be {len(named)} people: {who}. "
-            "Put the staff id of the one you mean. Nothing has been saved yet."
+            "Put the staff id of the one you mean. Nothing has been saved yet.",
+            field=f"action_{n}_owner",
         )
     return named[0]
 

@@ -167,9 +167,11 @@ async def save_reflection(deps: Deps, session: AsyncSession, event: Inbound) -> 
     """Store one person's answers; re-submitting within the editable window updates them."""
     view, activity, person = await _reflectors_audit(deps, session, event)
     answers = {p.id: event.field(p.id).strip() for p in activity.reflection.prompts}
-    missing = next((p.text for p in activity.reflection.prompts if not answers[p.id]), None)
+    missing = next((p for p in activity.reflection.prompts if not answers[p.id]), None)
     if missing is not None:
-        raise UserError(f"Please answer “{missing}”. Nothing has been saved yet.")
+        raise UserError(
+            f"Please answer “{missing.text}”. Nothing has been saved yet.", field=missing.id
+        )
     now = deps.clock.now()
     existing = {r.prompt: r for r in await reflections.saved(session, view.id, person.id)}
     _check_editable(existing.values(), activity.reflection.editable_days, now)

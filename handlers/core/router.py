@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -87,7 +87,10 @@ class Router:
         """The answer to a handler that raised: an expected problem (UserError) gets its own
         message; anything else is logged once with the event id and gets a short apology."""
         if isinstance(error, UserError):
-            return Reply(message=self._problem(str(error)))
+            problem = self._problem(str(error))
+            if error.field:  # a form's field at fault: the edge may show the problem beside it
+                problem = replace(problem, meta={**problem.meta, "field": error.field})
+            return Reply(message=problem)
         log.error(
             "handler failed for event %s (%s %s)", event.event_id, event.kind, event.name,
             exc_info=error,

@@ -116,31 +116,36 @@ def _checked(
     unsaved = "Nothing has been saved yet."
     day_text = event.field("observed_on").strip()
     if not day_text:
-        raise UserError(f"Please fill in “{label('observed_on')}”. {unsaved}")
+        raise UserError(f"Please fill in “{label('observed_on')}”. {unsaved}", field="observed_on")
     observed_on = parse_date(day_text)
     if observed_on is None:
         raise UserError(
             f"I couldn't read {day_text!r} in “{label('observed_on')}” as a date: try "
-            f"2027-02-12 or 12/02/2027. {unsaved}"
+            f"2027-02-12 or 12/02/2027. {unsaved}",
+            field="observed_on",
         )
     if observed_on > today:
-        raise UserError(f"“{label('observed_on')}” is still to come. {unsaved}")
+        raise UserError(
+            f"“{label('observed_on')}” is still to come. {unsaved}", field="observed_on"
+        )
     setting = event.field("setting").strip()
     if setting not in SETTINGS:
-        raise UserError(f"Please choose “{label('setting')}”. {unsaved}")
+        raise UserError(f"Please choose “{label('setting')}”. {unsaved}", field="setting")
     consent = event.field("consent").strip() or ("" if tracked.activity.family_consent else "na")
     if consent not in CONSENT:
-        raise UserError(f"Please answer “{label('consent')}”. {unsaved}")
+        raise UserError(f"Please answer “{label('consent')}”. {unsaved}", field="consent")
     if tracked.activity.family_consent and setting == "home_visit" and consent != "yes":
         raise UserError(
             f"A home visit is observed only with the family's agreement, so “{label('consent')}” "
-            f"needs to be yes. {unsaved}"
+            f"needs to be yes. {unsaved}",
+            field="consent",
         )
     note = event.field("note").strip()
     if len(note) > NOTE_LENGTH:
         raise UserError(
             f"“{label('note')}” is kept to {NOTE_LENGTH} characters; yours has {len(note)}. "
-            f"{unsaved}"
+            f"{unsaved}",
+            field="note",
         )
     return NewObservation(
         activity=tracked.activity.id,

@@ -142,6 +142,16 @@ def walk(node: Any) -> list[dict[str, Any]]:
     return found
 
 
+def assert_sent_back(answer: dict[str, Any], *, field: str, says: str) -> None:
+    """The invoke's answer is the form again, the problem right below the field at fault."""
+    assert answer["type"] == CARD
+    body = answer["value"]["body"]
+    at = next(i for i, e in enumerate(body) if e.get("id") == field)
+    below = body[at + 1]
+    assert below["type"] == "TextBlock" and below["color"] == "Attention", below
+    assert says in below["text"], below
+
+
 def text_of(card: dict[str, Any]) -> str:
     return str(card.get("fallbackText", "")) + " " + str(card.get("body", ""))
 
@@ -196,7 +206,13 @@ async def test_the_audit_cycle_in_teams(teams_on_each_database: Teams) -> None:
     await people.press(auditor, allocated, OPEN_RECORD)
     form = people.latest(auditor)
     assert any(i.get("id") == "grade" for i in walk(form[1]))
-    await people.press(auditor, form, RECORD, grade="Inadequate", grade_reason="")
+    posted = len(people.posts_to(auditor))
+    answer = await people.press(auditor, form, RECORD, grade="Inadequate", grade_reason="",
+                                strengths="Knows the family well")  # fmt: skip
+    assert_sent_back(answer, field="grade_reason", says="Please fill in")
+    kept = {i["id"]: i.get("value") for i in walk(answer["value"]) if "id" in i}
+    assert kept["grade"] == "Inadequate" and kept["strengths"] == "Knows the family well"
+    assert len(people.posts_to(auditor)) == posted  # on the card, not a message of its own
     async with deps.sessions() as session:
         assert await session.scalar(select(AuditRecord.id)) is None  # nothing stored
     await people.press(
@@ -210,6 +226,12 @@ async def test_the_audit_cycle_in_teams(teams_on_each_database: Teams) -> None:
     # Tom's reflection, asked for once the audit is recorded: its form is in the card
     reflection_request = await people.sent(f"reflection.requested:{tom.id}:S05")
     prompts = {p.id: f"My answer to {p.id}" for p in activity.reflection.prompts}
+    first, *others = prompts
+    answer = await people.press("S05", reflection_request, SAVE_REFLECTION,
+                                **{name: prompts[name] for name in others})  # fmt: skip
+    assert_sent_back(answer, field=first, says="Please answer")
+    async with deps.sessions() as session:
+        assert await session.scalar(select(Reflection.id)) is None
     await people.press("S05", reflection_request, SAVE_REFLECTION, **prompts)
     async with deps.sessions() as session:
         assert await session.scalar(select(Reflection.id)) is not None
@@ -224,7 +246,11 @@ async def test_the_audit_cycle_in_teams(teams_on_each_database: Teams) -> None:
     assert moderator is not None
     moderation_request = people.latest(moderator)
     await people.press(moderator, moderation_request, OPEN_MODERATION)
-    await people.press(moderator, people.latest(moderator), RECORD_MODERATION,
+    moderation_form = people.latest(moderator)
+    answer = await people.press(moderator, moderation_form, RECORD_MODERATION, agree="no",
+                                comments="The evidence points lower")  # fmt: skip
+    assert_sent_back(answer, field="grade", says="choose the grade")
+    await people.press(moderator, moderation_form, RECORD_MODERATION,
                        agree="yes", comments="A fair grade")  # fmt: skip
     async with deps.sessions() as session:
         moderated = await session.get(Moderation, moderation.id)
