@@ -3,11 +3,12 @@ every activity signed like the Bot Connector's, every reply through the connecto
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select, update
 from teams_harness import TOM_AAD, Teams
 
 from storage.channels import bindings
-from storage.models import Person
+from storage.models import OutboxMessage, Person
 
 
 async def installed(teams: Teams) -> None:
@@ -127,3 +128,37 @@ async def test_at_qabot_post_role_here_in_a_channel_binds_it_there(teams: Teams)
     assert [(b.platform, b.role, b.channel_id) for b in found] == [
         ("teams", "practice-week", "19:pw@thread.tacv2")
     ]
+
+
+@pytest.mark.parametrize(
+    ("said", "kind"),
+    [
+        ("help", "help"),
+        ("My QA", "my_qa"),
+        ("away until 2027-01-11", "away_set"),
+        ("back", "back"),
+        ("reflections", "supervision_reflections"),
+    ],
+)
+async def test_each_text_command_is_answered_in_the_chat(
+    teams: Teams, said: str, kind: str
+) -> None:
+    """Typed in the 1:1 chat (HTML and a mention around it, as Teams sends it)."""
+    await installed(teams)
+    async with teams.qabot.deps.sessions.begin() as session:  # Tom supervises, for reflections
+        await session.execute(
+            update(Person).where(Person.staff_id == "S05").values(role="team_manager")
+        )
+    status, _ = await teams.post(teams.activity("message", id=f"m:{kind}", text=f"<p>{said}</p>"))
+    assert status == 200
+    async with teams.qabot.deps.sessions() as session:
+        kinds = list(
+            await session.scalars(
+                select(OutboxMessage.message_type).where(
+                    OutboxMessage.idempotency_key == f"reply:teams:m:{kind}"
+                )
+            )
+        )
+    assert kinds == [kind]
+    reply = teams.connector.sent()[-1]
+    assert reply.path.endswith("/a:1AbCdEfGhIjKlMnOpQrStUvWxYz2AbCdEf/activities")
