@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import jwt
 from microsoft_agents.hosting.core import AgentAuthConfiguration
-from microsoft_agents.hosting.core.authorization import JwtTokenValidator
+from microsoft_agents.hosting.core.authorization import ClaimsIdentity, JwtTokenValidator
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class TokenCheck:
         kid = str(jwt.get_unverified_header(token)["kid"])  # verified: its key signed the token
         endorsements = (await self._keys.jwk(kid)).get("endorsements")
         endorsed = None if endorsements is None else frozenset(map(str, endorsements))
-        return Verified(claims, endorsed)
+        return Verified(claims, endorsed, identity)
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,7 @@ class Verified:
 
     claims: dict[str, Any]
     endorsed: frozenset[str] | None
+    identity: ClaimsIdentity  # as the SDK's validator gave it, for the SDK's turn
 
     def check_activity(self, channel_id: str, service_url: str) -> None:
         """The key must be endorsed for the activity's channel, and the token's `serviceurl`

@@ -1,15 +1,19 @@
 """POST /api/messages: the only route under the Bot Connector's JWT check (the SDK's validator,
 mounted on this route alone rather than as middleware over /healthz, /metrics and Slack's).
 
-Order of checks: the bearer token (401), the body's size (413), the activity's shape (400), then
-the token's `serviceurl` against the activity's and the connector host allow-list (401). A
-refusal logs its reason only, never the body or the token. Then the activity is translated and
-handed to qabot: a message as text, a card action as an action or form (answered with the
-refreshed card), an install by storing the conversation and greeting the person.
+Order of checks: the bearer token (401), the body's size (413), the activity's shape (400: the
+SDK alone would answer 500 to JSON that is not an activity), the token's `serviceurl` against
+the activity's (401); then the SDK's `CloudAdapter` (bot/teams/hosting.py), whose host validator
+refuses a service URL that is not one of Teams' connectors (401) before anything is called. A
+refusal logs its reason only, never the body or the token. Then the SDK runs the turn and qabot
+handles the activity: a message as text, a card action as an action or form (the SDK's invoke
+response carrying the refreshed card), an install by storing the conversation and greeting the
+person.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,6 +23,7 @@ from aiohttp import web
 from bot.teams.activity import Incoming, Malformed, card_action, message_text, parse_activity
 from bot.teams.auth import Refused, SigningKeys, TokenCheck, auth_configuration
 from bot.teams.forms import PROBLEM, form_again
+from bot.teams.hosting import Checked, Turn, adapter, to_response
 from bot.teams.install import Deliver, Installs
 from bot.teams.platform import TeamsPlatform, teams_card
 from bot.teams.references import staff_id_of
@@ -47,6 +52,7 @@ class TeamsEndpoint:
         keys = SigningKeys(settings.teams_openid_metadata_url)
         configuration = auth_configuration(settings.teams_app_id, settings.teams_tenant_id)
         self.check = TokenCheck(keys, configuration)
+        self.adapter = adapter(platform.connector, platform.tokens, settings.teams_app_id)
         self.platform = platform
         self.handle = handle
         self.installs = Installs(platform, handle, deps, deliver)
@@ -77,25 +83,31 @@ class TeamsEndpoint:
             return _refuse(400, f"refused: {malformed}")
         try:
             verified.check_activity(incoming.channel_id, incoming.service_url)
-            if not self.platform.connector.is_allowed(incoming.service_url):
-                raise Refused("service URL is not a Teams connector")
         except Refused as refused:
             return _refuse(401, f"refused: {refused}")
-        return await self._route(incoming)
+        checked = Checked(request, json.loads(body), verified.identity)
+        try:
+            answer = await self.adapter.process_request(
+                checked, Turn(lambda: self._route(incoming))
+            )
+        except Malformed as malformed:
+            return _refuse(400, f"refused: {malformed}")
+        if answer.status_code == 401:  # the SDK's host validator: not a Teams connector
+            return _refuse(401, "refused: service URL is not a Teams connector")
+        return to_response(answer)
 
-    async def _route(self, incoming: Incoming) -> web.StreamResponse:
+    async def _route(self, incoming: Incoming) -> dict[str, Any] | None:
+        """Hand the activity to qabot; an invoke's answer, if it is one."""
         try:
             if incoming.type == "message" and (incoming.is_personal or _posts_here(incoming)):
                 await self._message(incoming)
             elif incoming.type == "invoke" and incoming.name == "adaptiveCard/action":
-                return web.json_response(await self._card_action(incoming))
+                return await self._card_action(incoming)
             elif incoming.type in ("conversationUpdate", "installationUpdate"):
                 await self.installs.update(incoming)
-        except Malformed as malformed:
-            return _refuse(400, f"refused: {malformed}")
         except PlatformError as error:
             log.warning("teams activity %s: could not answer: %s", incoming.id, error.reason)
-        return web.Response(status=200)
+        return None
 
     async def _message(self, incoming: Incoming) -> None:
         staff_id = await self._staff_id(incoming)

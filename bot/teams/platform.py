@@ -40,6 +40,7 @@ class TeamsPlatform:
             secret=settings.teams_client_secret,
             certificate=settings.teams_certificate_path,
         )
+        self.tokens = tokens
         self.connector = Connector(tokens, settings.teams_connector_hosts)
         self._answering: set[str] = set()  # activities whose card an invoke's answer updates
         self._forms: dict[str, str] = {}  # recipient -> the form card their invoke came from

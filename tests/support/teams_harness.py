@@ -78,7 +78,7 @@ class Teams:
             "userPrincipalName": "tom.okafor@council.example",
         }
         status, _ = await self.post(self.activity("install"))
-        assert status == 200
+        assert status == 202
 
     async def counts(self) -> tuple[int, int, int]:
         """Inbound events, outbox rows and conversation references: a refusal changes none."""

@@ -76,7 +76,7 @@ class Walk:
             "userPrincipalName": f"{staff_id}@COUNCIL.example",  # any case
         }
         status, _ = await self.teams.post(self.as_person("install", staff_id))
-        assert status == 200
+        assert status == 202
 
     def posts_to(self, staff_id: str) -> list[Call]:
         """The cards posted into a person's chat, oldest first."""

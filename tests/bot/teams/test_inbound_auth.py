@@ -40,6 +40,10 @@ FORGERIES: dict[str, Forgery] = {
         _message(t),
         t.token(service_url="https://smba.trafficmanager.net/emea/"),
     ),
+    "the token's service URL on the same host, another path": lambda t: (
+        _message(t),
+        t.token(service_url=t.connector.url + "elsewhere/"),
+    ),
     "an unknown connector host": lambda t: (
         _message(t, serviceUrl="https://attacker.example/teams/"),
         t.token(service_url="https://attacker.example/teams/"),
@@ -82,7 +86,7 @@ async def test_a_forged_or_broken_request_is_refused_and_changes_nothing(
 async def test_the_same_request_with_a_good_token_is_accepted(teams: Teams) -> None:
     """The control for the cases above: only the forgery differs."""
     status, _ = await teams.post(teams.activity("message"))
-    assert status == 200
+    assert status == 202
     assert teams.connector.calls != []  # answered (here: not yet matched to the staff list)
     assert teams.idp.issued != []
 
@@ -105,4 +109,4 @@ async def test_a_large_activity_within_the_limit_arrives_whole(teams: Teams) -> 
     """Read in several chunks, still one activity (not refused as malformed)."""
     padding = {"padding": "x" * 100_000}
     status, _ = await teams.post(teams.activity("message", channelData=padding))
-    assert status == 200
+    assert status == 202

@@ -41,7 +41,7 @@ async def test_an_admin_policy_install_sends_two_events_and_tom_is_welcomed_once
     teams.connector.members[TOM_MEMBER] = {"id": TOM_MEMBER, "email": "TOM.OKAFOR@council.example"}
     for name in ("installation_add", "install"):
         status, _ = await teams.post(teams.activity(name))
-        assert status == 200
+        assert status == 202
     assert len(welcomes(teams)) == 1 and "Hi Tom" in welcomes(teams)[0]
     assert await teams_user_id(teams, "S05") == TOM_AAD  # matched by email, any case
     lookups = [c.path for c in teams.connector.calls if c.method == "GET"]
@@ -57,7 +57,7 @@ async def test_a_teams_user_id_in_the_staff_list_wins_over_the_email(teams: Team
         await apply_roster(session, Roster((tom,), ()), now=MONDAY, actor="test")
     teams.connector.members[TOM_MEMBER] = {"id": TOM_MEMBER, "email": "tom.okafor@council.example"}
     status, _ = await teams.post(teams.activity("install"))
-    assert status == 200
+    assert status == 202
     assert welcomes(teams) == []
     [reply] = teams.connector.sent()
     assert reply.body is not None and "couldn't match" in reply.body["text"]
@@ -70,7 +70,7 @@ async def test_a_stranger_is_told_politely_and_the_qa_team_hears_once(teams: Tea
     teams.connector.members[TOM_MEMBER] = STRANGER
     for name, changes in (("installation_add", {}), ("install", {}), ("message", {})):
         status, _ = await teams.post(teams.activity(name, **changes))
-        assert status == 200
+        assert status == 202
     replies = [c.body["text"] for c in teams.connector.sent() if c.body and "text" in c.body]
     assert any("couldn't match" in text for text in replies)
     async with teams.qabot.deps.sessions() as session:
@@ -99,7 +99,7 @@ async def test_once_the_staff_list_is_corrected_their_next_message_is_answered(
     async with teams.qabot.deps.sessions.begin() as session:
         await apply_roster(session, Roster((sam,), ()), now=MONDAY, actor="test")
     status, _ = await teams.post(teams.activity("message"))
-    assert status == 200
+    assert status == 202
     assert await teams_user_id(teams, "S09") == TOM_AAD
     help_card = teams.connector.sent()[-1].body
     assert (
@@ -123,7 +123,7 @@ async def test_a_reference_survives_a_restart_and_an_uninstall_forgets_it(
         last = teams.connector.sent()[-1]
         assert last.path.endswith("/a:1AbCdEfGhIjKlMnOpQrStUvWxYz2AbCdEf/activities")
         status, _ = await teams.post(teams.activity("uninstall"))
-        assert status == 200
+        assert status == 202
         assert (await teams.counts())[2] == 0
         async with restarted.deps.sessions.begin() as session:
             await enqueue(restarted.deps, session, key="after-uninstall", recipient="person:S05",

@@ -21,7 +21,7 @@ async def test_install_matches_by_email_keeps_the_aad_id_and_welcomes_once(
     teams = teams_on_each_database
     await installed(teams)
     status, _ = await teams.post(teams.activity("install", id="f:install-again"))
-    assert status == 200
+    assert status == 202
     async with teams.qabot.deps.sessions() as session:
         tom = await session.scalar(select(Person).where(Person.staff_id == "S05"))
     assert tom is not None and tom.teams_user_id == TOM_AAD
@@ -42,7 +42,7 @@ async def test_someone_not_in_the_staff_list_is_told_politely(teams: Teams) -> N
         "email": "visitor@elsewhere.example"
     }
     status, _ = await teams.post(teams.activity("install"))
-    assert status == 200
+    assert status == 202
     [reply] = teams.connector.sent()
     assert reply.body is not None and "couldn't match" in reply.body["text"]
     _, _, references = await teams.counts()
@@ -52,7 +52,7 @@ async def test_someone_not_in_the_staff_list_is_told_politely(teams: Teams) -> N
 async def test_a_text_command_with_the_mention_stripped_is_answered(teams: Teams) -> None:
     await installed(teams)
     status, _ = await teams.post(teams.activity("message"))
-    assert status == 200
+    assert status == 202
     posted = [c for c in teams.connector.sent() if c.method == "POST"]
     assert len(posted) == 2  # the welcome, then help
     help_card = posted[1].body
@@ -91,7 +91,7 @@ async def test_uninstall_forgets_the_conversation_and_later_messages_are_parked(
 ) -> None:
     await installed(teams)
     status, _ = await teams.post(teams.activity("uninstall"))
-    assert status == 200
+    assert status == 202
     _, _, references = await teams.counts()
     assert references == 0
 
@@ -118,11 +118,11 @@ async def test_at_qabot_post_role_here_in_a_channel_binds_it_there(teams: Teams)
     }
     said = "<at>qabot</at> post practice-week here"
     status, _ = await teams.post(teams.activity("message", id="m:dm", text=said))
-    assert status == 200
+    assert status == 202
     status, _ = await teams.post(
         teams.activity("message", id="m:channel", text=said, conversation=in_channel)
     )
-    assert status == 200
+    assert status == 202
     async with teams.qabot.deps.sessions() as session:
         found = await bindings(session)
     assert [(b.platform, b.role, b.channel_id) for b in found] == [
@@ -150,7 +150,7 @@ async def test_each_text_command_is_answered_in_the_chat(
             update(Person).where(Person.staff_id == "S05").values(role="team_manager")
         )
     status, _ = await teams.post(teams.activity("message", id=f"m:{kind}", text=f"<p>{said}</p>"))
-    assert status == 200
+    assert status == 202
     async with teams.qabot.deps.sessions() as session:
         kinds = list(
             await session.scalars(
