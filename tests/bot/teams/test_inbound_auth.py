@@ -110,3 +110,18 @@ async def test_a_large_activity_within_the_limit_arrives_whole(teams: Teams) -> 
     padding = {"padding": "x" * 100_000}
     status, _ = await teams.post(teams.activity("message", channelData=padding))
     assert status == 202
+
+
+async def test_a_card_action_without_a_verb_is_refused_and_nothing_is_said_in_the_chat(
+    teams: Teams, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found only inside the SDK's turn: answered 400, not the SDK's 500 or its habit of
+    posting the error's text into the person's chat."""
+    await teams.install_tom()
+    before, calls = await teams.counts(), len(teams.connector.calls)
+    no_verb = {"action": {"type": "Action.Execute", "data": {"value": "help"}}}
+    status, _ = await teams.post(teams.activity("card_action", value=no_verb))
+    assert status == 400
+    assert await teams.counts() == before
+    assert len(teams.connector.calls) == calls
+    assert all(r.exc_info is None for r in caplog.records)
