@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 KEY_REFRESH_AFTER = 300.0  # seconds: an unknown key id refetches the keys at most this often
+KEYS_MAX_AGE = 24 * 3600.0  # seconds: the keys are fetched afresh daily, so a retired key goes
 FETCH_TIMEOUT = aiohttp.ClientTimeout(total=10)
 
 
@@ -62,13 +63,18 @@ class SigningKeys:
         return jwt.PyJWK(await self.jwk(kid), algorithm="RS256")
 
     async def jwk(self, kid: str) -> dict[str, Any]:
-        """The JWK with id `kid`; refetched once when unknown, at most every few minutes."""
-        if kid not in self._keys and self._may_refetch():
+        """The JWK with id `kid`; refetched once when unknown, at most every few minutes, and
+        daily whatever happens."""
+        if (kid not in self._keys and self._may_refetch()) or self._stale():
             await self._fetch()
         found = self._keys.get(kid)
         if found is None:
             raise jwt.PyJWKClientError("signing key not in the metadata")
         return found
+
+    def _stale(self) -> bool:
+        last = self._fetched_at
+        return last is not None and self._monotonic() - last >= KEYS_MAX_AGE
 
     def _may_refetch(self) -> bool:
         last = self._fetched_at

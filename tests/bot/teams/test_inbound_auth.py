@@ -12,6 +12,8 @@ import pytest
 from teams_harness import APP_ID, CLIENT_SECRET, Teams
 from teams_standins import FAR_AHEAD, LONG_AGO, new_rsa
 
+from bot.teams.auth import SigningKeys
+
 Forgery = Callable[[Teams], tuple[dict[str, Any] | bytes, str | None]]
 SECRET_WORDS = "help"  # the payload's text: it must not reach the log
 
@@ -125,3 +127,19 @@ async def test_a_card_action_without_a_verb_is_refused_and_nothing_is_said_in_th
     assert await teams.counts() == before
     assert len(teams.connector.calls) == calls
     assert all(r.exc_info is None for r in caplog.records)
+
+
+async def test_the_signing_keys_are_fetched_afresh_daily(teams: Teams) -> None:
+    """A key Microsoft has retired stops being accepted within a day."""
+    seconds = [0.0]
+    keys = SigningKeys(teams.keys.metadata_url, monotonic=lambda: seconds[0])
+    await keys.jwk(teams.keys.kid)
+    fetched = teams.keys.fetches
+    seconds[0] = 23 * 3600.0
+    await keys.jwk(teams.keys.kid)
+    assert teams.keys.fetches == fetched
+    teams.keys.kid = "rotated"  # Microsoft's metadata now lists only a new key
+    seconds[0] = 25 * 3600.0
+    with pytest.raises(jwt.PyJWKClientError):
+        await keys.jwk("test-key")
+    assert teams.keys.fetches == fetched + 1
