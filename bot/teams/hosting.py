@@ -8,12 +8,14 @@ connector hosts as qabot's settings name them), its turn pipeline, and its invok
 - `ConnectorHosts`: the SDK's host validator, allowing exactly qabot's connector hosts (the
   SDK's own list also allows Graph, SharePoint and blob storage, which no activity should name).
 - `TurnClients`: the SDK's clients for a turn, with qabot's app token from msal (a secret or a
-  PEM certificate; the SDK's msal connection reads certificates from PFX files only).
+  PEM certificate; the SDK's msal connection reads certificates from PFX files only). Without a
+  token the turn still runs: qabot's own replies are queued and delivered by its dispatcher.
 - `Turn`: the agent the SDK runs for one activity; qabot's routing answers it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -33,6 +35,9 @@ from yarl import URL
 
 from bot.teams.connector import Connector
 from bot.teams.tokens import AppTokens
+from scheduler.dispatcher import PlatformError
+
+log = logging.getLogger(__name__)
 
 Answer = Callable[[], Awaitable[dict[str, Any] | None]]
 
@@ -91,7 +96,12 @@ class TurnClients(ChannelServiceClientFactoryBase):
         scopes: list[str] | None = None,
         use_anonymous: bool = False,
     ) -> TeamsConnectorClient:
-        return TeamsConnectorClient(endpoint=service_url, token=await self._tokens.token())
+        try:
+            token = await self._tokens.token()
+        except PlatformError as error:  # qabot's replies go through its outbox, retried there
+            log.warning("teams: the turn's connector client has no token: %s", error.reason)
+            token = ""
+        return TeamsConnectorClient(endpoint=service_url, token=token)
 
     async def create_user_token_client(
         self, context: TurnContext, claims_identity: ClaimsIdentity, use_anonymous: bool = False

@@ -153,6 +153,7 @@ class IdentityProvider:
     def __init__(self, tls: ssl.SSLContext) -> None:
         self.issued: list[str] = []
         self.requests: list[dict[str, str]] = []
+        self.refusing = False  # answer every token request with invalid_client
         self.app = web.Application()
         self.app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._discover)
         self.app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
@@ -169,6 +170,9 @@ class IdentityProvider:
     async def _token(self, request: web.Request) -> web.Response:
         form = {k: str(v) for k, v in (await request.post()).items()}
         self.requests.append(form)
+        if self.refusing:
+            answer = {"error": "invalid_client", "error_description": "AADSTS7000215"}
+            return web.json_response(answer, status=401, headers=CLOSE)
         token = f"app-token-{len(self.issued) + 1}"
         self.issued.append(token)
         answer = {"access_token": token, "token_type": "Bearer", "expires_in": 3600}

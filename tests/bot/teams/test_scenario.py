@@ -162,3 +162,16 @@ async def test_each_text_command_is_answered_in_the_chat(
     assert kinds == [kind]
     reply = teams.connector.sent()[-1]
     assert reply.path.endswith("/a:1AbCdEfGhIjKlMnOpQrStUvWxYz2AbCdEf/activities")
+
+
+async def test_with_entra_refusing_qabot_a_token_an_activity_is_still_taken_in(
+    teams: Teams,
+) -> None:
+    """The SDK's turn wants a connector client; without a token it runs all the same, and what
+    qabot would say waits in its outbox for the dispatcher to retry."""
+    teams.idp.refusing = True
+    status, _ = await teams.post(teams.activity("install"))
+    assert status == 202
+    assert teams.idp.requests and teams.connector.calls == []
+    _, _, references = await teams.counts()
+    assert references == 1
