@@ -5,8 +5,9 @@ skew), the audience (our app id) and, with `VALIDATE_ISSUER` turned on (it is of
 the issuer. qabot adds what the SDK lacks, each raising `Refused` (answered 401):
 
 - signing keys come from the OpenID metadata named in settings (the SDK fetches from fixed
-  Microsoft URLs): `SigningKeys` fetches and caches them, and hands the SDK each key as a
-  `PyJWK` — PyJWT is used for nothing else;
+  Microsoft URLs): `SigningKeys` fetches and caches them (afresh daily), and hands the SDK each
+  key as a `PyJWK`. PyJWT, which the SDK itself builds on, is used only for that and to read
+  the verified token's key id, for the key's endorsements;
 - a token without a key id is refused (the SDK's own key client raises a KeyError: a 500);
 - a token must carry `exp` (the SDK accepts one that never expires);
 - the signing key must be endorsed for the activity's channel (the SDK ignores endorsements);
