@@ -142,7 +142,7 @@ def calendar_for(programme: Programme) -> Calendar:
 EDGES: dict[str, Callable[[Settings, Deps], Platform]] = {
     "sandbox": lambda _settings, _deps: SandboxPlatform(),
     "slack": lambda settings, deps: Slack(settings, deps.sessions, deps.clock).platform,
-    "teams": lambda settings, deps: TeamsPlatform(settings, deps.sessions),
+    "teams": lambda settings, deps: TeamsPlatform(settings, deps),
 }
 
 

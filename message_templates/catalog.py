@@ -385,6 +385,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "reason": "user_not_found",
     },
     "channel_unbound": {"role": "practice-week", "platform": "slack"},
+    "teams_unreachable": {"people": ["Tom Okafor", "Dana Hughes"]},
     "channel_bound": {
         "said": "bound",
         "role": "practice-week",
