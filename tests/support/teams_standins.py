@@ -237,7 +237,7 @@ class Connector:
             self._blocked_conversations.add(self.created[aad_object_id.lower()])
 
     async def _record(self, request: web.Request, conversation: str | None) -> web.Response | None:
-        body = json.loads(await request.text()) if request.can_read_body else None
+        body = json.loads(await request.text()) if request.body_exists else None
         auth = request.headers.get("Authorization", "")
         if self.record:
             self.calls.append(Call(request.method, request.path, auth, body))
