@@ -146,8 +146,9 @@ class Connector:
         if not self.is_allowed(service_url):
             raise PlatformError("service URL is not a Teams connector", permanent=True)
         for attempt in range(1, TRIES + 1):
+            token = await self._tokens.token()  # first, so the request goes as soon as paced
             await self.pacer.wait(conversation)
-            status, retry_after, found = await self._request(method, url, body)
+            status, retry_after, found = await self._request(method, url, body, token)
             if status < 400:
                 if conversation:
                     self.pacer.accepted(conversation)
@@ -160,9 +161,9 @@ class Connector:
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     async def _request(
-        self, method: str, url: str, body: dict[str, Any] | None
+        self, method: str, url: str, body: dict[str, Any] | None, token: str
     ) -> tuple[int, str | None, dict[str, Any]]:
-        headers = {"Authorization": f"Bearer {await self._tokens.token()}"}
+        headers = {"Authorization": f"Bearer {token}"}
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=TIMEOUT)
         try:

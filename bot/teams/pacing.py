@@ -4,8 +4,10 @@ provoking 429s.
 Teams allows a bot, per conversation, 7 messages a second, 8 in 2 seconds, 60 in 30 seconds
 and 1,800 an hour, and about 50 requests a second across the tenant. The pacer keeps a sliding
 record of each conversation's sends (a small margin on each window absorbs the network's
-jitter) and spaces requests evenly across the tenant a little under its rate. A 429 holds the
-conversation for its Retry-After; without one, backs off exponentially with jitter.
+jitter). Across the tenant it spaces requests at 50 a second, never in a burst, and keeps any
+second to 48 of them: two under the limit for jitter, while a pause (the dispatcher claiming
+its next batch) is made up at the full rate. A 429 holds the conversation for its Retry-After;
+without one, backs off exponentially with jitter.
 
 Time and sleeping are injected, so tests drive the pacer without waiting on the wall clock.
 """
@@ -31,8 +33,8 @@ class Window:
 
 
 CONVERSATION_WINDOWS = (Window(7, 1.0), Window(8, 2.0), Window(60, 30.0), Window(1800, 3600.0))
-TENANT_RATE = 50.0  # requests a second across the tenant
-HEADROOM = 0.04  # pace the tenant this share under its rate
+TENANT_RATE = 50.0  # requests a second across the tenant: their closest spacing
+TENANT_WINDOW = Window(48, 1.0)  # and at most this many in any second
 MARGIN = 0.05  # seconds added to each conversation window, for the network's jitter
 MAX_IDLE = 10_000  # conversations remembered before idle ones are forgotten
 
@@ -56,7 +58,7 @@ class Pacer:
         *,
         windows: tuple[Window, ...] = CONVERSATION_WINDOWS,
         tenant_rate: float = TENANT_RATE,
-        headroom: float = HEADROOM,
+        tenant_window: Window | None = TENANT_WINDOW,
         margin: float = MARGIN,
         backoff: Backoff = Backoff(),
         monotonic: Callable[[], float] = time.monotonic,
@@ -64,7 +66,8 @@ class Pacer:
         rng: random.Random | None = None,
     ) -> None:
         self.windows = windows
-        self.interval = 1.0 / (tenant_rate * (1.0 - headroom))
+        self.interval = 1.0 / tenant_rate
+        self.tenant_window = tenant_window
         self.margin = margin
         self.backoff = backoff
         self.monotonic = monotonic
@@ -75,28 +78,39 @@ class Pacer:
         self._held: dict[str, float] = {}
         self._refused: dict[str, int] = {}
         self._tenant_next = 0.0
+        self._tenant: deque[float] = deque(maxlen=tenant_window.count if tenant_window else 1)
+        self._gate = asyncio.Lock()
 
     async def wait(self, conversation: str | None) -> float:
         """Wait until one request may go to `conversation` (None: a request that counts only
         against the tenant, such as creating a conversation); returns the seconds waited.
 
-        The slot is taken before sleeping, so concurrent senders queue rather than race."""
-        waited = 0.0
+        Requests pass the tenant's gate one at a time, each recorded when it passes: a stall of
+        the event loop delays the requests behind it rather than letting them out together."""
+        started = self.monotonic()
         while True:
-            now = self.monotonic()
-            ready = self._conversation_ready(conversation, now) if conversation else now
-            if ready > now:
-                await self.sleep(ready - now)
-                waited += ready - now
-                continue
-            at = max(now, self._tenant_next)
-            self._tenant_next = at + self.interval
             if conversation:
-                self._history(conversation, now).append(at)
-            if at > now:
-                await self.sleep(at - now)
-                waited += at - now
-            return waited
+                now = self.monotonic()
+                ready = self._conversation_ready(conversation, now)
+                if ready > now:
+                    await self.sleep(ready - now)
+                    continue
+            async with self._gate:
+                now = at = self.monotonic()
+                ready = self._tenant_ready(now)
+                if ready > now:
+                    await self.sleep(ready - now)
+                    now = self.monotonic()
+                    # woken a little late: counted as sent on time, so oversleeping does not
+                    # add up; woken much later (a stall): counted when it goes
+                    at = ready if now - ready <= self.interval / 2 else now
+                if conversation and self._conversation_ready(conversation, now) > now:
+                    continue  # another request to it went first; wait for it again
+                self._tenant_next = at + self.interval
+                self._tenant.append(at)
+                if conversation:
+                    self._history(conversation, now).append(at)
+                return now - started
 
     def hold(self, conversation: str, seconds: float) -> None:
         """Send nothing more to `conversation` for `seconds` (a 429's Retry-After)."""
@@ -114,6 +128,13 @@ class Pacer:
 
     def accepted(self, conversation: str) -> None:
         self._refused.pop(conversation, None)
+
+    def _tenant_ready(self, now: float) -> float:
+        ready = max(now, self._tenant_next)
+        window = self.tenant_window
+        if window is not None and len(self._tenant) >= window.count:
+            ready = max(ready, self._tenant[-window.count] + window.seconds)
+        return ready
 
     def _conversation_ready(self, conversation: str, now: float) -> float:
         """The earliest time at or after `now` when one more send keeps every window."""
