@@ -30,7 +30,7 @@ from storage import upgrade  # noqa: E402
 from storage.models import ConversationRef  # noqa: E402
 from storage.people import PersonRecord, Roster, apply_roster  # noqa: E402
 
-__all__ = ["APP_ID", "MONDAY", "TENANT_ID", "Stood", "installed", "stood_up"]
+__all__ = ["APP_ID", "MONDAY", "TENANT_ID", "Stood", "aad_id", "installed", "scratch", "stood_up"]
 
 
 @dataclass
