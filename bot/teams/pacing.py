@@ -15,6 +15,7 @@ Time and sleeping are injected, so tests drive the pacer without waiting on the 
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections import deque
@@ -77,7 +78,7 @@ class Pacer:
         self._sent: dict[str, deque[float]] = {}
         self._held: dict[str, float] = {}
         self._refused: dict[str, int] = {}
-        self._tenant_next = 0.0
+        self._tenant_next = -math.inf
         self._tenant: deque[float] = deque(maxlen=tenant_window.count if tenant_window else 1)
         self._gate = asyncio.Lock()
 
@@ -96,14 +97,14 @@ class Pacer:
                     await self.sleep(ready - now)
                     continue
             async with self._gate:
-                now = at = self.monotonic()
-                ready = self._tenant_ready(now)
-                if ready > now:
-                    await self.sleep(ready - now)
+                now = self.monotonic()
+                due = self._tenant_due()
+                if due > now:
+                    await self.sleep(due - now)
                     now = self.monotonic()
-                    # woken a little late: counted as sent on time, so oversleeping does not
-                    # add up; woken much later (a stall): counted when it goes
-                    at = ready if now - ready <= self.interval / 2 else now
+                # a little late (oversleeping, a busy event loop): counted as sent when due, so
+                # small delays do not add up; much later (a stall): counted when it goes
+                at = due if now - due <= self.interval else now
                 if conversation and self._conversation_ready(conversation, now) > now:
                     continue  # another request to it went first; wait for it again
                 self._tenant_next = at + self.interval
@@ -129,12 +130,13 @@ class Pacer:
     def accepted(self, conversation: str) -> None:
         self._refused.pop(conversation, None)
 
-    def _tenant_ready(self, now: float) -> float:
-        ready = max(now, self._tenant_next)
+    def _tenant_due(self) -> float:
+        """When the next request across the tenant may go (perhaps already past)."""
+        due = self._tenant_next
         window = self.tenant_window
         if window is not None and len(self._tenant) >= window.count:
-            ready = max(ready, self._tenant[-window.count] + window.seconds)
-        return ready
+            due = max(due, self._tenant[-window.count] + window.seconds)
+        return due
 
     def _conversation_ready(self, conversation: str, now: float) -> float:
         """The earliest time at or after `now` when one more send keeps every window."""

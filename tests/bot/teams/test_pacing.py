@@ -112,3 +112,31 @@ async def test_a_429_without_retry_after_backs_off_growing_with_jitter() -> None
     assert again <= 1.0  # an accepted request starts the backoff again
     await paced.wait("a:1")  # held until the longest of its holds is over
     assert fake.now == pytest.approx(max(*waits, again))
+
+
+class LateTime(FakeTime):
+    """Sleeping overshoots: by `late` each time, and by `stall` at the `stall_at`th sleep."""
+
+    def __init__(self, late: float, stall: float = 0.0, stall_at: int = -1) -> None:
+        super().__init__()
+        self.late, self.stall, self.stall_at = late, stall, stall_at
+
+    async def sleep(self, seconds: float) -> None:
+        extra = self.stall if len(self.sleeps) == self.stall_at else self.late
+        await super().sleep(seconds + extra)
+
+
+async def test_small_delays_in_waking_do_not_add_up() -> None:
+    fake = LateTime(late=0.008)
+    times = await sends(fake, pacer(fake), [f"a:{n}" for n in range(500)])
+    rate = (len(times) - 1) / (times[-1] - times[0])
+    assert rate > 47.5  # on time on average, though every wake-up was late
+    assert most_in_any(times, 1.0) <= 49
+
+
+async def test_a_stall_lets_no_requests_out_together() -> None:
+    fake = LateTime(late=0.0, stall=0.3, stall_at=20)
+    times = await sends(fake, pacer(fake), [f"a:{n}" for n in range(60)])
+    gaps = [b - a for a, b in pairwise(times)]
+    assert max(gaps) == pytest.approx(0.3 + 1 / 50)  # the stall
+    assert min(gaps) >= 1 / 50 - 1e-9  # and after it, the same spacing: no burst
