@@ -33,7 +33,7 @@ def allocation(n: int) -> Message:
     )
 
 
-async def _run(folder: Path) -> tuple[int, float, int, int]:
+async def _run(folder: Path) -> tuple[int, float, float, int, int]:
     async with stood_up(folder) as stood:
         await installed(stood, PEOPLE)
         rows = [
@@ -50,19 +50,24 @@ async def _run(folder: Path) -> tuple[int, float, int, int]:
             if not await dispatcher.run_once(clock.now()):
                 await asyncio.sleep(0.05)
         seconds = time.perf_counter() - began
-        return stood.connector.accepted, seconds, stood.connector.refused, len(stood.idp.issued)
+        first, last = stood.connector.span
+        at_connector = (stood.connector.accepted - 1) / (last - first)
+        found = stood.connector
+        return found.accepted, seconds, at_connector, found.refused, len(stood.idp.issued)
 
 
 def main() -> None:
     with scratch() as folder:
-        sent, seconds, refused, tokens = asyncio.run(_run(Path(folder)))
+        sent, seconds, at_connector, refused, tokens = asyncio.run(_run(Path(folder)))
     rate = sent / seconds
     share = rate / TENANT_RATE
     print(
         f"teams fan-out (SQLite, stand-in enforcing Teams' limits): {sent} DMs to {PEOPLE} "
         f"people in {seconds:.1f} s = {rate:.1f}/s, {share:.1%} of the tenant's "
         f"{TENANT_RATE:.0f}/s (target >= {TARGET_SHARE:.0%}, ratio {share / TARGET_SHARE:.2f}); "
-        f"429s: {refused} (target 0); app tokens fetched: {tokens}"
+        f"between the connector's first and last request {at_connector:.1f}/s "
+        f"({at_connector / TENANT_RATE:.1%}); 429s: {refused} (target 0); "
+        f"app tokens fetched: {tokens}"
     )
 
 

@@ -211,6 +211,7 @@ class Connector:
         self._ids = itertools.count(1)
         self.refused = 0
         self.accepted = 0
+        self.span = (0.0, 0.0)  # when enforcing: the first and the latest request let through
         self.created: dict[str, str] = {}  # AAD object id -> their 1:1 conversation
         self._blocked_conversations: set[str] = set()
         self._tenant: deque[float] = deque()
@@ -275,6 +276,7 @@ class Connector:
             if len(inside) >= count:
                 wait = max(wait, inside[-1] + seconds - now)
         if wait == 0:
+            self.span = (self.span[0] if self.accepted else now, now)
             self._tenant.append(now)
             if conversation is not None:
                 self._conversations[conversation].append(now)
