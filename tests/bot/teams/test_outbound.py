@@ -65,7 +65,10 @@ async def bind(teams: Teams, role: str, channel: str) -> None:
         await release_held(session, "teams", role, MONDAY)
 
 
-async def test_a_conversation_is_opened_for_someone_known_but_never_messaged(teams: Teams) -> None:
+async def test_a_conversation_is_opened_for_someone_known_but_never_messaged(
+    teams_on_each_database: Teams,
+) -> None:
+    teams = teams_on_each_database
     await teams.install_tom()  # the tenant's serviceUrl is known from Tom's install
     await give_teams_ids(teams, S03=DANA_AAD)
     await queue(teams, "note:1", "person:S03")
@@ -93,8 +96,9 @@ async def test_a_conversation_is_opened_for_someone_known_but_never_messaged(tea
 
 
 async def test_people_qabot_cannot_reach_are_parked_and_listed_to_the_qa_team_once(
-    teams: Teams,
+    teams_on_each_database: Teams,
 ) -> None:
+    teams = teams_on_each_database
     await teams.install_tom()
     await bind(teams, "qa-team", QA_CHANNEL)
     await give_teams_ids(teams, S03=DANA_AAD)
@@ -123,7 +127,10 @@ async def test_people_qabot_cannot_reach_are_parked_and_listed_to_the_qa_team_on
     assert len(await rows(teams, "teams.unreachable:")) == 1
 
 
-async def test_someone_added_later_the_same_day_joins_the_list(teams: Teams) -> None:
+async def test_someone_added_later_the_same_day_joins_the_list(
+    teams_on_each_database: Teams,
+) -> None:
+    teams = teams_on_each_database
     await teams.install_tom()
     await bind(teams, "qa-team", QA_CHANNEL)
     await queue(teams, "note:helen", "person:S01")
@@ -168,7 +175,10 @@ async def test_a_conversation_gone_twice_is_parked(teams: Teams) -> None:
     assert len(await rows(teams, "parked:")) == 1  # an ordinary failure: alerted
 
 
-async def test_a_channel_post_starts_a_thread_in_the_bound_channel(teams: Teams) -> None:
+async def test_a_channel_post_starts_a_thread_in_the_bound_channel(
+    teams_on_each_database: Teams,
+) -> None:
+    teams = teams_on_each_database
     await teams.install_tom()
     await bind(teams, "practice-week", "19:practice@thread.tacv2")
     post = Message(kind="note", title="Practice week", text="Practice week starts Monday.")
