@@ -104,7 +104,7 @@ class Pacer:
                     now = self.monotonic()
                 # a little late (oversleeping, a busy event loop): counted as sent when due, so
                 # small delays do not add up; much later (a stall): counted when it goes
-                at = due if now - due <= self.interval else now
+                at = due if now - due <= self.interval / 2 else now
                 if conversation and self._conversation_ready(conversation, now) > now:
                     continue  # another request to it went first; wait for it again
                 self._tenant_next = at + self.interval
