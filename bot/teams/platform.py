@@ -81,7 +81,7 @@ class TeamsPlatform:
                 reference.service_url, reference.conversation_id, activity
             )
         except ConversationGone:  # created once more; a second 404 parks the message
-            reference = await self._open(name, user)
+            reference = await self._open(name, user, reference.service_url)
             activity_id = await self._send_or_report(name, reference, activity)
         except Unreachable:
             await self.unreachable.add(name)
@@ -114,10 +114,12 @@ class TeamsPlatform:
             raise Unreachable(NOT_INSTALLED)
         return user, reference or await self._open(staff_id, user)
 
-    async def _open(self, staff_id: str, user: str) -> Reference:
-        """Create the 1:1 conversation with `user` and store it; a 403 lists them."""
-        async with self.sessions() as session:
-            service_url = await service_url_in_use(session) or DEFAULT_SERVICE_URL
+    async def _open(self, staff_id: str, user: str, service_url: str = "") -> Reference:
+        """Create the 1:1 conversation with `user` (at `service_url`, else the tenant's) and
+        store it; a 403 lists them."""
+        if not service_url:
+            async with self.sessions() as session:
+                service_url = await service_url_in_use(session) or DEFAULT_SERVICE_URL
         bot_id = f"28:{self.app_id}"
         try:
             conversation = await self.connector.create_personal(
