@@ -12,12 +12,13 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.sandbox.cards import CardView
 from bot.sandbox.clock import MovableClock
 from bot.sandbox.platform import SandboxPlatform
 from bot.sandbox.web import SandboxSite
 from bot.settings import Settings
 from bot.slack import Slack, SlackEdge, SlackPlatform, edge_for
-from bot.teams import TeamsEndpoint, TeamsPlatform
+from bot.teams import TeamsEndpoint, TeamsPlatform, teams_card
 from bot.web import add_service_routes
 from handlers.capabilities import build_router, jobs
 from handlers.core.calendar import Calendar
@@ -113,6 +114,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
     add_service_routes(app, sessions)
     if "sandbox" in settings.platforms:
         SandboxSite(sessions, qabot.handle, qabot, programme.timezone).add_routes(app)
+        CardView(sessions, teams_card).add_routes(app)  # each DM as Teams would show it
     for platform in platforms:
         if isinstance(platform, TeamsPlatform):  # POST /api/messages, the one JWT-checked route
             TeamsEndpoint(platform, qabot.handle, qabot.deps, qabot.deliver).add_routes(app)
@@ -147,7 +149,7 @@ def calendar_for(programme: Programme) -> Calendar:
 EDGES: dict[str, Callable[[Settings, Deps], Platform]] = {
     "sandbox": lambda _settings, _deps: SandboxPlatform(),
     "slack": lambda settings, deps: Slack(settings, deps.sessions, deps.clock).platform,
-    "teams": lambda settings, deps: TeamsPlatform(settings, deps.sessions),
+    "teams": lambda settings, deps: TeamsPlatform(settings, deps),
 }
 
 

@@ -390,6 +390,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "name": "Sam Visitor",
         "emails": ["sam.visitor@agency.example"],
     },
+    "teams_unreachable": {"people": ["Tom Okafor", "Dana Hughes"]},
     "channel_bound": {
         "said": "bound",
         "role": "practice-week",

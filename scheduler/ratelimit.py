@@ -25,11 +25,11 @@ class PlatformLimits:
     tenant: Limit | None = None
 
 
-# Slack: about one message a second per conversation. Teams: 7 a second per conversation and
-# about 30 a second per tenant. A burst of one keeps every one-second window within the limit.
+# Slack: about one message a second per conversation. A burst of one keeps every one-second
+# window within the limit. Teams paces its own requests against its several windows
+# (bot/teams/pacing.py), including the conversations and lookups the dispatcher never sees.
 DEFAULT_LIMITS: Mapping[str, PlatformLimits] = {
     "slack": PlatformLimits(conversation=Limit(1.0)),
-    "teams": PlatformLimits(conversation=Limit(7.0), tenant=Limit(30.0)),
 }
 
 

@@ -1,7 +1,19 @@
-"""The dispatcher's Teams platform: proactive 1:1 cards from stored conversation references."""
+"""The dispatcher's Teams platform: proactive 1:1 cards, and new threads in bound channels.
+
+A person is reached at their stored 1:1 conversation; with none stored but their Teams user id
+known, qabot creates the conversation (the Bot Connector does so when the app is installed for
+them) and stores it. Someone qabot cannot reach (no Teams user id, or a 403: never installed,
+uninstalled, blocked) is parked without an alert each; the QA team gets one list a day of the
+people newly unreachable (bot/teams/unreachable.py). A conversation gone (404) is created again
+once, then the message is parked.
+
+A channel post goes to the channel bound to its role, as a new thread, through the team's
+serviceUrl; it never carries a case reference. Every request is paced (bot/teams/pacing.py).
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -9,30 +21,47 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.settings import Settings
-from bot.teams.connector import Connector
-from bot.teams.references import Reference, reference_for, teams_user_of, user_address
+from bot.teams.connector import Connector, ConversationGone, Unreachable
+from bot.teams.pacing import Pacer
+from bot.teams.references import (
+    Reference,
+    channel_address,
+    reference_for,
+    remember,
+    service_url_in_use,
+    teams_user_of,
+    user_address,
+)
 from bot.teams.render import to_adaptive_card, to_teams_activity
 from bot.teams.tokens import AppTokens
+from bot.teams.unreachable import UnreachableList
+from handlers.core.deps import Deps
 from message_templates.model import Message
 from scheduler.dispatcher import PlatformError, SendResult
 from storage import Sessions
-from storage.models import OutboxMessage
+from storage.models import Case, ChannelBinding, OutboxMessage
 
 PLATFORM = "teams"
 PERSON = "person:"
 PROBLEM = "user_error"  # the kind of the router's polite reply to a UserError
-NOT_INSTALLED = "not installed for them in Teams: no conversation to post in"
+# Where proactive messages go before any activity has named the tenant's own serviceUrl
+DEFAULT_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
+NOT_INSTALLED = "not installed for them in Teams: no Teams user id to reach them by"
+CASE_IN_CHANNEL = "a channel post must not carry a case reference"
 
 
 class TeamsPlatform:
-    """Sends each outbox row to the person's stored 1:1 conversation as an Adaptive Card."""
+    """Sends each outbox row to a person's 1:1 conversation or a role's channel as a card."""
 
     name = PLATFORM
 
-    def __init__(self, settings: Settings, sessions: Sessions) -> None:
+    def __init__(self, settings: Settings, deps: Deps, pacer: Pacer | None = None) -> None:
         assert settings.teams_app_id and settings.teams_tenant_id
         self.settings = settings
-        self.sessions = sessions
+        self.deps = deps
+        self.sessions: Sessions = deps.sessions
+        self.app_id = settings.teams_app_id
+        self.tenant_id = settings.teams_tenant_id
         tokens = AppTokens(
             app_id=settings.teams_app_id,
             tenant_id=settings.teams_tenant_id,
@@ -41,7 +70,8 @@ class TeamsPlatform:
             certificate=settings.teams_certificate_path,
         )
         self.tokens = tokens
-        self.connector = Connector(tokens, settings.teams_connector_hosts)
+        self.connector = Connector(tokens, settings.teams_connector_hosts, pacer)
+        self.unreachable = UnreachableList(deps)
         self._answering: set[str] = set()  # activities whose card an invoke's answer updates
         self._forms: dict[str, str] = {}  # recipient -> the form card their invoke came from
 
@@ -49,11 +79,23 @@ class TeamsPlatform:
         form = self._forms.get(recipient) if message.kind == PROBLEM else None
         if form is not None:  # shown on the form card by the invoke's answer
             return SendResult(message_id=f"{form}:problem", conversation="")
-        reference = await self._reference(recipient)
+        kind, _, name = recipient.partition(":")
+        if kind == "channel":
+            return await self._post_to_channel(name, message)
+        if kind != "person":
+            raise PlatformError(f"no such recipient in Teams: {kind}", permanent=True)
+        user, reference = await self._person(name)
         activity = teams_activity(message)
-        activity_id = await self.connector.send(
-            reference.service_url, reference.conversation_id, activity
-        )
+        try:
+            activity_id = await self.connector.send(
+                reference.service_url, reference.conversation_id, activity
+            )
+        except ConversationGone:  # created once more; a second 404 parks the message
+            reference = await self._open(name, user, reference.service_url)
+            activity_id = await self._send_or_report(name, reference, activity)
+        except Unreachable:
+            await self.unreachable.add(name)
+            raise
         return SendResult(message_id=activity_id, conversation=reference.conversation_id)
 
     @contextmanager
@@ -76,21 +118,89 @@ class TeamsPlatform:
     ) -> None:
         if message_id in self._answering:
             return  # the invoke's answer carries this card
-        reference = await self._reference(recipient)
+        kind, _, name = recipient.partition(":")
+        if kind == "channel":
+            channel = conversation.split(";", 1)[0]
+            service_url = await self._channel_service_url(channel)
+            await self.connector.update(
+                service_url, conversation, message_id, teams_activity(message)
+            )
+            return
+        _, reference = await self._person(name)
         await self.connector.update(
             reference.service_url, conversation, message_id, teams_activity(message)
         )
 
-    async def _reference(self, recipient: str) -> Reference:
-        kind, _, name = recipient.partition(":")
-        if kind != "person":
-            raise PlatformError("channel posts in Teams are not supported yet", permanent=True)
+    async def _person(self, staff_id: str) -> tuple[str, Reference]:
+        """Their Teams user id and 1:1 conversation, created if none is stored."""
         async with self.sessions() as session:
-            user = await teams_user_of(session, name)
+            user = await teams_user_of(session, staff_id)
             reference = None if user is None else await reference_for(session, user_address(user))
-        if reference is None:
-            raise PlatformError(NOT_INSTALLED, permanent=True)
+        if user is None:
+            await self.unreachable.add(staff_id)
+            raise Unreachable(NOT_INSTALLED)
+        return user, reference or await self._open(staff_id, user)
+
+    async def _open(self, staff_id: str, user: str, service_url: str = "") -> Reference:
+        """Create the 1:1 conversation with `user` (at `service_url`, else the tenant's) and
+        store it; a 403 lists them."""
+        if not service_url:
+            async with self.sessions() as session:
+                service_url = await service_url_in_use(session) or DEFAULT_SERVICE_URL
+        bot_id = f"28:{self.app_id}"
+        try:
+            conversation = await self.connector.create_personal(
+                service_url, bot_id=bot_id, user_id=user, tenant_id=self.tenant_id
+            )
+        except Unreachable:
+            await self.unreachable.add(staff_id)
+            raise
+        reference = Reference(service_url, conversation, self.tenant_id, bot_id)
+        async with self.sessions.begin() as session:
+            await remember(session, user_address(user), reference, self.deps.clock.now())
         return reference
+
+    async def _send_or_report(
+        self, staff_id: str, reference: Reference, activity: dict[str, Any]
+    ) -> str:
+        try:
+            return await self.connector.send(
+                reference.service_url, reference.conversation_id, activity
+            )
+        except Unreachable:
+            await self.unreachable.add(staff_id)
+            raise
+
+    async def _post_to_channel(self, role: str, message: Message) -> SendResult:
+        async with self.sessions() as session:
+            channel = await session.scalar(
+                select(ChannelBinding.channel_id).where(
+                    ChannelBinding.platform == PLATFORM, ChannelBinding.role == role
+                )
+            )
+            case_refs = list(await session.scalars(select(Case.case_ref)))
+        if channel is None:
+            raise PlatformError(f"no Teams channel is bound for {role}", permanent=True)
+        activity = teams_activity(message)
+        if names_a_case(activity, case_refs):
+            raise PlatformError(CASE_IN_CHANNEL, permanent=True)
+        service_url = await self._channel_service_url(channel)
+        thread, activity_id = await self.connector.post_to_channel(
+            service_url,
+            bot_id=f"28:{self.app_id}",
+            channel_id=channel,
+            tenant_id=self.tenant_id,
+            activity=activity,
+        )
+        return SendResult(message_id=activity_id, conversation=thread)
+
+    async def _channel_service_url(self, channel: str) -> str:
+        """The team's serviceUrl: as stored when the channel was bound from Teams, else the
+        one the tenant's conversations use."""
+        async with self.sessions() as session:
+            reference = await reference_for(session, channel_address(channel))
+            found = reference.service_url if reference else await service_url_in_use(session)
+        return found or DEFAULT_SERVICE_URL
 
     async def sent_message(self, activity_id: str) -> tuple[str, Message] | None:
         """The outbox key and current content of the message Teams knows by `activity_id`."""
@@ -105,6 +215,26 @@ class TeamsPlatform:
                 )
             ).first()
         return None if found is None else (found[0], Message.from_dict(found[1]))
+
+    async def close(self) -> None:
+        await self.connector.close()
+
+
+def names_a_case(activity: dict[str, Any], case_refs: list[str]) -> bool:
+    """Whether any known case reference appears anywhere in the activity's text."""
+    if not case_refs:
+        return False
+    words = set(re.findall(r"[A-Za-z0-9][A-Za-z0-9/_-]*", _texts(activity)))
+    lowered = {w.lower() for w in words}
+    return any(ref.lower() in lowered for ref in case_refs)
+
+
+def _texts(node: Any) -> str:
+    if isinstance(node, dict):
+        return " ".join(_texts(v) for v in node.values())
+    if isinstance(node, list):
+        return " ".join(_texts(v) for v in node)
+    return node if isinstance(node, str) else ""
 
 
 def teams_activity(message: Message) -> dict[str, Any]:

@@ -50,6 +50,11 @@ def user_address(aad_object_id: str) -> str:
     return f"user:{aad_object_id.lower()}"
 
 
+def channel_address(channel_id: str) -> str:
+    """Where a bound channel's team is reached (its serviceUrl), stored when bound from Teams."""
+    return f"channel:{channel_id}"
+
+
 async def remember(
     session: AsyncSession, address: str, reference: Reference, now: dt.datetime
 ) -> None:
@@ -77,6 +82,18 @@ async def reference_for(session: AsyncSession, address: str) -> Reference | None
         )
     )
     return None if found is None else Reference.from_dict(found)
+
+
+async def service_url_in_use(session: AsyncSession) -> str | None:
+    """The serviceUrl of the most recently stored conversation: the tenant's connector, for
+    conversations qabot opens itself."""
+    found = await session.scalar(
+        select(ConversationRef.reference)
+        .where(ConversationRef.platform == PLATFORM)
+        .order_by(ConversationRef.updated_at.desc(), ConversationRef.id.desc())
+        .limit(1)
+    )
+    return None if found is None else str(found.get("serviceUrl") or "") or None
 
 
 async def forget(session: AsyncSession, address: str) -> None:

@@ -195,8 +195,18 @@ def _input(field: FormField) -> Element:
     return element | _required(field)
 
 
+# What Teams shows under a required input left empty (it keeps the card from being sent)
+_NEEDED = {
+    "checkbox": "Please tick this.",
+    "select": "Please choose one.",
+    "date": "Please give a date.",
+}
+
+
 def _required(field: FormField) -> Element:
-    return {"isRequired": True} if field.required else {}
+    if not field.required:
+        return {}
+    return {"isRequired": True, "errorMessage": _NEEDED.get(field.kind, "Please fill this in.")}
 
 
 def _execute(button: Button, value: str | None = None, inputs: str = "none") -> Element:

@@ -146,6 +146,20 @@ async def test_a_permanent_error_parks_at_once(sessions: Sessions) -> None:
     assert [r for r, _ in platform.sent] == ["channel:qa-leads"]
 
 
+async def test_a_platform_that_reports_the_failure_itself_gets_no_alert_per_row(
+    sessions: Sessions,
+) -> None:
+    unreachable = PlatformError("not installed for them", permanent=True, alert=False)
+    platform, clock = RecordingPlatform(failures=[unreachable]), VirtualClock(T0)
+    dispatcher = make(sessions, platform, clock)
+    await put(sessions, "allocation:1")
+    await dispatcher.run_once(T0)
+    await dispatcher.run_once(T0)
+    found = await rows(sessions)
+    assert found["allocation:1"].status == "parked" and list(found) == ["allocation:1"]
+    assert platform.sent == []
+
+
 class SlackApiError(Exception):
     """What a platform's client library raises, its response in its text."""
 

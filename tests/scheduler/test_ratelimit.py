@@ -24,16 +24,26 @@ async def test_slack_sends_one_a_second_per_conversation() -> None:
     assert await slack.acquire("slack", "C1") == 0.0
 
 
-async def test_teams_keeps_within_seven_per_conversation_and_thirty_per_tenant() -> None:
+async def test_a_tenant_limit_spans_conversations() -> None:
     fake = FakeTime()
-    teams = limiter(fake)
+    limits = PlatformLimits(conversation=Limit(7.0), tenant=Limit(30.0))
+    paced = limiter(fake, slack=limits)
     for _ in range(8):
-        await teams.acquire("teams", "a:1")
+        await paced.acquire("slack", "C1")
     assert fake.now == pytest.approx(7 / 7)
     fake.now, start = 100.0, 100.0
     for n in range(61):
-        await teams.acquire("teams", f"a:{n}")
+        await paced.acquire("slack", f"C{n}")
     assert fake.now - start == pytest.approx(60 / 30)
+
+
+async def test_teams_is_left_to_its_own_pacer() -> None:
+    """The Teams edge paces every connector request itself (tests/bot/teams/test_pacing.py)."""
+    fake = FakeTime()
+    teams = limiter(fake)
+    for _ in range(20):
+        await teams.acquire("teams", "a:1")
+    assert fake.sleeps == []
 
 
 async def test_a_platform_without_limits_never_waits() -> None:

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from bot.teams.install import unmatched_notice
+from bot.teams.unreachable import unreachable_message
 from handlers.capabilities import build_router, reminder_sources
 from handlers.case_audit.cycle import (
     ACTION_CONFIRM,
@@ -156,6 +157,7 @@ NAMES = (
     "observation_saved",
     "observation_recorded",
     "parked_alert",
+    "teams_unreachable",
     "channel_unbound",
     "channel_bound",
     "unmatched_person",
@@ -465,6 +467,9 @@ async def _script(run: Run) -> None:
     stuck = Claimed(1, "reminders:S06:2027-01-07", "person:S06", "sandbox", run.messages[GATHERED],
                     attempts=8, revision=0, lease_until=run.clock.now())  # fmt: skip
     run.keep("parked_alert", parked_alert(stuck, "ratelimited"))
+    # people qabot cannot reach in Teams, listed once to the QA team (bot/teams/unreachable.py)
+    unreachable = [("S05", "Tom Okafor"), ("S09", "Ann Other")]
+    run.keep("teams_unreachable", unreachable_message(run.deps.wording, unreachable))
 
     # a practice-week post with no Slack channel bound for it is held, and the QA team told;
     # a QA-team member asking to bind it from a DM is asked to type it in the channel

@@ -4,7 +4,9 @@
   the OpenID metadata's JWKS (as login.botframework.com publishes them).
 - `IdentityProvider`: msal's tenant discovery and token endpoint, over TLS with a test CA (msal
   refuses plain-http authorities), issuing numbered tokens.
-- `Connector`: the Bot Connector REST API, recording each call, answering scripted statuses.
+- `Connector`: the Bot Connector REST API, recording each call, answering scripted statuses,
+  creating 1:1 conversations and channel threads, and (when `enforce` is set) answering 429 to
+  a request beyond Teams' limits, by its own clock.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ import datetime as dt
 import ipaddress
 import itertools
 import json
+import math
 import ssl
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,17 +194,41 @@ class Call:
     activity_id: str = ""  # the id the connector gave a posted activity
 
 
+# Teams' limits as Microsoft documents them, kept here apart from qabot's own pacing:
+# (requests, seconds) per conversation, and across the tenant.
+CONVERSATION_LIMITS = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
+TENANT_LIMIT = (50, 1.0)
+
+
 @dataclass
 class Connector:
-    """The Bot Connector: records calls; `script` holds (status, headers) answers to use first."""
+    """The Bot Connector: records calls; `script` holds (status, headers) answers to use first.
+
+    `blocked` AAD object ids answer 403 (qabot not installed, or blocked); conversations in
+    `gone` answer 404. With `enforce`, a request beyond Teams' limits (by `clock`) gets a 429
+    with the Retry-After that would have kept it within them; `refused` counts those."""
 
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    blocked: set[str] = field(default_factory=set)
+    gone: set[str] = field(default_factory=set)
+    enforce: bool = False
+    always_gone: bool = False  # conversations it creates are gone at once, too
+    clock: Callable[[], float] = time.monotonic
+    record: bool = True
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
+        self.refused = 0
+        self.accepted = 0
+        self.span = (0.0, 0.0)  # when enforcing: the first and the latest request let through
+        self.created: dict[str, str] = {}  # AAD object id -> their 1:1 conversation
+        self._blocked_conversations: set[str] = set()
+        self._tenant: deque[float] = deque()
+        self._conversations: dict[str, deque[float]] = defaultdict(deque)
         self.app = web.Application()
+        self.app.router.add_post("/teams/v3/conversations", self._create)
         base = "/teams/v3/conversations/{conversation}"
         self.app.router.add_post(base + "/activities", self._post)
         self.app.router.add_put(base + "/activities/{activity}", self._put)
@@ -212,10 +242,17 @@ class Connector:
     def sent(self) -> list[Call]:
         return [c for c in self.calls if c.method in ("POST", "PUT")]
 
-    async def _record(self, request: web.Request) -> web.Response | None:
-        body = json.loads(await request.text()) if request.can_read_body else None
+    def block(self, aad_object_id: str) -> None:
+        """The person blocks qabot (or never had it): their conversations answer 403 too."""
+        self.blocked.add(aad_object_id.lower())
+        if aad_object_id.lower() in self.created:
+            self._blocked_conversations.add(self.created[aad_object_id.lower()])
+
+    async def _record(self, request: web.Request, conversation: str | None) -> web.Response | None:
+        body = json.loads(await request.text()) if request.body_exists else None
         auth = request.headers.get("Authorization", "")
-        self.calls.append(Call(request.method, request.path, auth, body))
+        if self.record:
+            self.calls.append(Call(request.method, request.path, auth, body))
         if not auth.startswith("Bearer app-token-"):
             return web.json_response({"error": "unauthorized"}, status=401)
         if self.script:
@@ -223,21 +260,74 @@ class Connector:
             return web.json_response(
                 {"error": {"code": str(status)}}, status=status, headers=headers
             )
+        if self.enforce:
+            wait = self._beyond_limits(conversation)
+            if wait > 0:
+                self.refused += 1
+                retry = {"Retry-After": str(max(1, math.ceil(wait)))}
+                return web.json_response({"error": {"code": "429"}}, status=429, headers=retry)
+        self.accepted += 1
+        if conversation in self.gone:
+            return web.json_response({"error": {"code": "ConversationNotFound"}}, status=404)
+        if conversation in self._blocked_conversations:
+            return web.json_response({"error": {"code": "Forbidden"}}, status=403)
         return None
 
+    def _beyond_limits(self, conversation: str | None) -> float:
+        """Seconds until this request would be within every limit (0: it is, and is counted)."""
+        now = self.clock()
+        windows = [(self._tenant, *TENANT_LIMIT)]
+        if conversation is not None:
+            windows += [(self._conversations[conversation], *lim) for lim in CONVERSATION_LIMITS]
+        wait = 0.0
+        for times, count, seconds in windows:
+            while times and times[0] <= now - 3600.0:
+                times.popleft()
+            inside = [t for t in itertools.islice(reversed(times), count) if t > now - seconds]
+            if len(inside) >= count:
+                wait = max(wait, inside[-1] + seconds - now)
+        if wait == 0:
+            self.span = (self.span[0] if self.accepted else now, now)
+            self._tenant.append(now)
+            if conversation is not None:
+                self._conversations[conversation].append(now)
+        return wait
+
+    async def _create(self, request: web.Request) -> web.Response:
+        """POST /v3/conversations: a 1:1 conversation, or a new thread in a channel."""
+        data = json.loads(await request.text())
+        channel = (data.get("channelData") or {}).get("channel", {}).get("id")
+        failed = await self._record(request, channel)
+        if failed:
+            return failed
+        if data.get("isGroup"):
+            activity_id = f"activity-{next(self._ids)}"
+            return web.json_response(
+                {"id": f"{channel};messageid={activity_id}", "activityId": activity_id}
+            )
+        user = str(data["members"][0]["id"]).lower()
+        if user in self.blocked:
+            return web.json_response({"error": {"code": "Forbidden"}}, status=403)
+        found = self.created.get(user)
+        if found is None or found in self.gone:
+            found = self.created[user] = f"a:created-{next(self._ids)}"
+            if self.always_gone:
+                self.gone.add(found)
+        return web.json_response({"id": found})
+
     async def _post(self, request: web.Request) -> web.Response:
-        failed = await self._record(request)
+        failed = await self._record(request, request.match_info["conversation"])
         if failed:
             return failed
         self.calls[-1].activity_id = f"activity-{next(self._ids)}"
         return web.json_response({"id": self.calls[-1].activity_id})
 
     async def _put(self, request: web.Request) -> web.Response:
-        failed = await self._record(request)
+        failed = await self._record(request, request.match_info["conversation"])
         return failed or web.json_response({"id": request.match_info["activity"]})
 
     async def _member(self, request: web.Request) -> web.Response:
-        failed = await self._record(request)
+        failed = await self._record(request, None)
         member = self.members.get(request.match_info["member"])
         if failed or member is None:
             return failed or web.json_response({"error": "not found"}, status=404)
