@@ -17,6 +17,8 @@ from bot.sandbox.platform import SandboxPlatform
 from bot.sandbox.web import SandboxSite
 from bot.settings import Settings
 from bot.slack import Slack, SlackEdge, SlackPlatform, edge_for
+from bot.slack.socket_mode import SocketMode
+from bot.slack.wiring import socket_mode_for
 from bot.teams import TeamsEndpoint, TeamsPlatform
 from bot.web import add_service_routes
 from handlers.capabilities import build_router, jobs
@@ -25,7 +27,9 @@ from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
 from handlers.core.router import Inbound, Reply, Router
 from handlers.errors import UserError
+from handlers.home.basics import SHOW_MY_QA
 from handlers.programme.schema import Programme, load_programme
+from message_templates.model import Message
 from message_templates.wording import Wording
 from scheduler.clock import Clock, SystemClock
 from scheduler.dispatcher import Dispatcher, DispatchPolicy, Platform
@@ -49,6 +53,7 @@ class Qabot:
     scheduler: AsyncIOScheduler | None = None
     delivery: asyncio.Task[None] | None = None
     slack: SlackEdge | None = None
+    socket_mode: SocketMode | None = None
 
     def now(self) -> dt.datetime:
         return self.deps.clock.now()
@@ -114,6 +119,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
         if isinstance(platform, SlackPlatform):  # POST /slack/events, on the same client
             qabot.slack = slack_edge(settings, qabot, platform)
             qabot.slack.add_routes(app)
+            qabot.socket_mode = socket_mode_for(qabot.slack, settings)
     return qabot
 
 
@@ -126,8 +132,17 @@ def slack_edge(settings: Settings, qabot: Qabot, platform: SlackPlatform) -> Sla
     async def deliver() -> None:
         await qabot.dispatcher.run_once(qabot.deps.clock.now())
 
+    async def my_qa(staff_id: str) -> Message | None:
+        """What `my qa` says to this person now, read without recording anything."""
+        event = Inbound(platform="slack", event_id="", staff_id=staff_id, kind="action",
+                        name=SHOW_MY_QA)  # fmt: skip
+        async with qabot.deps.sessions() as session:
+            reply = await qabot.router.dispatch(session, event)
+            await session.rollback()
+        return reply.message
+
     deps = qabot.deps
-    return edge_for(platform, settings, deps.sessions, deps.clock, route, deliver)
+    return edge_for(platform, settings, deps.sessions, deps.clock, route, deliver, my_qa)
 
 
 def calendar_for(programme: Programme) -> Calendar:
@@ -141,7 +156,15 @@ def calendar_for(programme: Programme) -> Calendar:
 # The platform edges qabot can deliver through, by name.
 EDGES: dict[str, Callable[[Settings, Deps], Platform]] = {
     "sandbox": lambda _settings, _deps: SandboxPlatform(),
-    "slack": lambda settings, deps: Slack(settings, deps.sessions, deps.clock).platform,
+    "slack": lambda settings, deps: (
+        Slack(
+            settings,
+            deps.sessions,
+            deps.clock,
+            qa_recipient=f"channel:{deps.qa_channel}",
+            qa_platform=settings.platforms[0],
+        ).platform
+    ),
     "teams": lambda settings, deps: TeamsPlatform(settings, deps.sessions),
 }
 
@@ -170,11 +193,15 @@ async def start(qabot: Qabot) -> None:
     )
     qabot.scheduler.start()
     qabot.delivery = asyncio.create_task(qabot.dispatcher.run_forever(qabot.stop))
+    if qabot.socket_mode is not None:
+        await qabot.socket_mode.start()
 
 
 async def stop(qabot: Qabot) -> None:
     """Let the dispatcher finish the message in hand, then stop the scheduler and the pool."""
     qabot.stop.set()
+    if qabot.socket_mode is not None:
+        await qabot.socket_mode.stop()
     if qabot.delivery is not None:
         await qabot.delivery
     if qabot.scheduler is not None:
