@@ -24,3 +24,4 @@ async def council(migrated_sqlite_url: str) -> AsyncIterator[Council]:
         async with TestClient(TestServer(qabot.web, host="127.0.0.1")) as http:
             yield Council(qabot, slack, http, clock, time)
         await qabot.engine.dispose()
+    assert slack.problems == [], "every Web API call as Slack's spec and Block Kit allow"

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot.slack.directory import UNFOUND_KIND
 from message_templates.model import Message
-from storage.outbox import enqueue
 from storage.models import ConversationRef, OutboxMessage, Person
+from storage.outbox import enqueue
 
 
 async def rows(council: Council) -> list[OutboxMessage]:
