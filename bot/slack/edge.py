@@ -36,6 +36,7 @@ from bot.slack.forms import field_errors, modal_for
 from bot.slack.home import HomeTab
 from bot.slack.platform import join_channel
 from handlers.core.router import Inbound, Reply, command_name
+from message_templates.markup import to_plain
 from scheduler.clock import Clock
 from storage import Sessions
 from storage import platform_refs as refs
@@ -302,7 +303,8 @@ class SlackEdge:
 
 def _problem(reply: Reply | None) -> str | None:
     if reply is not None and reply.message is not None and reply.message.kind == "user_error":
-        return reply.message.text or reply.message.fallback
+        # a modal's error is plain text: the message's markdown-light read as words
+        return to_plain(reply.message.text) if reply.message.text else reply.message.fallback
     return None
 
 

@@ -73,6 +73,7 @@ class SlackApiStandIn:
     hooks: list[dict[str, Any]] = field(default_factory=list)
     limits: Callable[[], float] | None = None  # enforce Slack's rate limits on this clock
     limited: int = 0  # calls answered 429 by the enforced limits
+    posted: dict[str, dict[str, Any]] = field(default_factory=dict)  # ts -> latest arguments
     _failures: dict[str, list[Failure]] = field(default_factory=dict)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _recent: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
@@ -164,9 +165,11 @@ class SlackApiStandIn:
         if args["channel"] in self.outside or args["channel"] in self.private:
             raise _SlackError("not_in_channel")
         ts = f"1800000000.{next(self._ts):06d}"
+        self.posted[ts] = args
         return {"channel": args["channel"], "ts": ts, "message": {"text": args.get("text")}}
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        self.posted[str(args["ts"])] = args
         return {"channel": args["channel"], "ts": args["ts"], "text": args.get("text")}
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:

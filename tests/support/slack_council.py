@@ -90,13 +90,14 @@ def reference(name: str) -> dict[str, Any]:
     return copy.deepcopy(loaded)
 
 
-def settings(database_url: str, api_url: str) -> Settings:
+def settings(database_url: str, api_url: str, app_token: str | None = None) -> Settings:
     return Settings(
         database_url=database_url,
         platforms=("slack",),
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=SECRET,
         slack_api_url=api_url,
+        slack_app_token=app_token,
     )
 
 
@@ -124,9 +125,12 @@ def on_virtual_time(qabot: Qabot, chosen: Settings, time: VirtualTime) -> None:
     )
 
 
-async def start_qabot(database_url: str, stand_in: SlackApiStandIn, time: VirtualTime) -> Qabot:
-    """qabot as `qabot run` builds it for Slack, on a fixed clock."""
-    chosen = settings(database_url, stand_in.url)
+async def start_qabot(
+    database_url: str, stand_in: SlackApiStandIn, time: VirtualTime, app_token: str | None = None
+) -> Qabot:
+    """qabot as `qabot run` builds it for Slack, on a fixed clock (in Socket Mode with an
+    app-level token)."""
+    chosen = settings(database_url, stand_in.url, app_token)
     qabot = build(chosen, VirtualClock(MONDAY))
     on_virtual_time(qabot, chosen, time)
     return qabot

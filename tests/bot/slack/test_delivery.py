@@ -91,8 +91,9 @@ async def test_a_429_waits_out_retry_after_without_counting_an_attempt(council: 
 async def note_to(council: Council, staff_id: str, key: str) -> None:
     now = council.clock.now()
     async with council.qabot.deps.sessions.begin() as session:
+        note = Message(kind="note", text="Hello")
         await enqueue(session, key=key, recipient=f"person:{staff_id}", platform="slack",
-                      message=Message(kind="note", text="Hello"), not_before=now, now=now)  # fmt: skip
+                      message=note, not_before=now, now=now)  # fmt: skip
     await council.deliver()
 
 
