@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -35,15 +36,14 @@ async def council(migrated_sqlite_url: str) -> AsyncIterator[Council]:
     assert slack.problems == [], "every Web API call as Slack's spec and Block Kit allow"
 
 
-@pytest.fixture(params=["http", "socket"])
-async def walk(request: pytest.FixtureRequest, migrated_sqlite_url: str) -> AsyncIterator[Walk]:
+@asynccontextmanager
+async def walking(database_url: str, socket_mode: bool) -> AsyncIterator[Walk]:
     """The council reached over HTTP, or over Socket Mode with SLACK_APP_TOKEN set."""
-    socket_mode = request.param == "socket"
     async with running(workspace()) as slack, running_socket(SocketModeStandIn()) as socket:
         slack.socket_url = socket.url
         time = VirtualTime()
         token = APP_TOKEN if socket_mode else None
-        qabot = await start_qabot(migrated_sqlite_url, slack, time, app_token=token)
+        qabot = await start_qabot(database_url, slack, time, app_token=token)
         await load_council(qabot)
         clock = qabot.deps.clock
         assert isinstance(clock, VirtualClock)
@@ -56,3 +56,15 @@ async def walk(request: pytest.FixtureRequest, migrated_sqlite_url: str) -> Asyn
             await qabot.socket_mode.stop()
         await qabot.engine.dispose()
     assert slack.problems == [], "every Web API call as Slack's spec and Block Kit allow"
+
+
+@pytest.fixture(params=["http", "socket"])
+async def walk(request: pytest.FixtureRequest, migrated_sqlite_url: str) -> AsyncIterator[Walk]:
+    async with walking(migrated_sqlite_url, request.param == "socket") as walked:
+        yield walked
+
+
+@pytest.fixture
+async def socket_walk(migrated_sqlite_url: str) -> AsyncIterator[Walk]:
+    async with walking(migrated_sqlite_url, True) as walked:
+        yield walked

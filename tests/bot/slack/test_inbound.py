@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from typing import Any
+
+import pytest
 
 from slack_council import PEOPLE, Council, allocate, reference
 from slack_signing import as_command, as_json, signed_headers
@@ -62,14 +65,31 @@ async def test_a_forged_or_stale_or_odd_request_gets_401_and_changes_nothing(
     now = int(council.clock.now().timestamp())
     forged = signed_headers(body, now, secret="not-the-secret")
     stale = signed_headers(body, now - 301)
-    odd = {**signed_headers(body, now), "X-Slack-Request-Timestamp": "soon"}
-    for headers in (forged, stale, odd, {}):
+    odd = [
+        {**signed_headers(body, now), "X-Slack-Request-Timestamp": stamp}
+        for stamp in ("soon", "1e9", f" {now}", "\u0661\u0662\u0663", "-1", "9" * 40)
+    ]
+    for headers in (forged, stale, *odd, {}):
         response = await council.http.post(
             "/slack/events", data=body, headers={"Content-Type": content_type, **headers}
         )
         assert response.status == 401
     assert council.slack.calls == []
     assert await count(council, InboundEvent) == 0
+
+
+async def test_a_refused_request_body_is_never_logged_even_at_debug(
+    council: Council, caplog: pytest.LogCaptureFixture
+) -> None:
+    body, content_type = as_json(dm("my secret reflection", "U0S06", "Ev0009"))
+    now = int(council.clock.now().timestamp())
+    caplog.set_level(logging.DEBUG)
+    for headers in (signed_headers(body, now, secret="forged"), signed_headers(body, now - 999)):
+        response = await council.http.post(
+            "/slack/events", data=body, headers={"Content-Type": content_type, **headers}
+        )
+        assert response.status == 401
+    assert "secret reflection" not in caplog.text
 
 
 async def test_a_body_over_a_megabyte_is_refused(council: Council) -> None:
@@ -100,6 +120,25 @@ async def test_a_dm_is_answered_once_however_often_slack_retries_it(council: Cou
     assert retried.status == 200
     replies = [c for c in council.slack.called("chat.postMessage") if c["channel"] == "D0S06"]
     assert len(replies) == 1 and replies[0]["blocks"]
+    assert await count(council, InboundEvent) == 1
+
+
+async def test_slack_retries_are_recognised_and_told_not_to_retry(council: Council) -> None:
+    body = as_json(dm("help", "U0S06", "Ev0003"))
+    first = await council.post(*body)
+    assert first.status == 200 and "X-Slack-No-Retry" not in first.headers
+    retried = await council.post(
+        *body, **{"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_timeout"}
+    )
+    assert retried.status == 200 and retried.headers.get("X-Slack-No-Retry") == "1"
+    assert await count(council, InboundEvent) == 1
+
+
+async def test_a_first_delivery_marked_as_a_retry_is_still_handled(council: Council) -> None:
+    """qabot restarted between Slack's tries: the retry is the first it hears of the event."""
+    body = as_json(dm("help", "U0S06", "Ev0004"))
+    retried = await council.post(*body, **{"X-Slack-Retry-Num": "1"})
+    assert retried.status == 200 and "X-Slack-No-Retry" not in retried.headers
     assert await count(council, InboundEvent) == 1
 
 
