@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -17,6 +17,7 @@ from bot.sandbox.platform import SandboxPlatform
 from bot.sandbox.web import SandboxSite
 from bot.settings import Settings
 from bot.slack import Slack, SlackEdge, SlackPlatform, edge_for
+from bot.slack.client import Pacer
 from bot.slack.socket_mode import SocketMode
 from bot.slack.wiring import socket_mode_for
 from bot.teams import TeamsEndpoint, TeamsPlatform
@@ -34,6 +35,7 @@ from message_templates.wording import Wording
 from scheduler.clock import Clock, SystemClock
 from scheduler.dispatcher import Dispatcher, DispatchPolicy, Platform
 from scheduler.jobs import Sweeps, build_scheduler, drain_outbox
+from scheduler.ratelimit import RateLimiter
 from storage import make_engine, make_sessions
 
 log = logging.getLogger(__name__)
@@ -80,8 +82,9 @@ class Qabot:
         return reply
 
 
-def build(settings: Settings, clock: Clock | None = None) -> Qabot:
-    """Wire qabot together from settings; nothing starts until `start`."""
+def build(settings: Settings, clock: Clock | None = None, pace: Pace | None = None) -> Qabot:
+    """Wire qabot together from settings; nothing starts until `start`. `pace` gives the
+    monotonic clock and sleep that rate limits are kept on (real time unless given)."""
     programme = load_programme(settings.programme)
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
@@ -103,8 +106,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
     # a parked message is reported in the QA team's channel on the first configured platform
     qa_platform = settings.platforms[0]
     policy = DispatchPolicy(qa_recipient=f"channel:{programme.qa_channel}", qa_platform=qa_platform)
-    platforms = build_platforms(settings, deps)
-    dispatcher = Dispatcher(sessions, platforms, clock=clock, policy=policy)
+    platforms = build_platforms(settings, deps, pace)
+    limiter = RateLimiter(monotonic=pace.monotonic, sleep=pace.sleep) if pace else None
+    dispatcher = Dispatcher(sessions, platforms, clock=clock, policy=policy, limiter=limiter)
     sweeps = build_sweeps(deps)
     app = web.Application(client_max_size=256 * 1024)
     qabot = Qabot(
@@ -154,22 +158,28 @@ def calendar_for(programme: Programme) -> Calendar:
 
 
 # The platform edges qabot can deliver through, by name.
-EDGES: dict[str, Callable[[Settings, Deps], Platform]] = {
-    "sandbox": lambda _settings, _deps: SandboxPlatform(),
-    "slack": lambda settings, deps: (
-        Slack(
-            settings,
-            deps.sessions,
-            deps.clock,
-            qa_recipient=f"channel:{deps.qa_channel}",
-            qa_platform=settings.platforms[0],
-        ).platform
-    ),
-    "teams": lambda settings, deps: TeamsPlatform(settings, deps.sessions),
+@dataclass(frozen=True)
+class Pace:
+    """The clock and sleep rate limits are kept on (a benchmark's or test's own time)."""
+
+    monotonic: Callable[[], float]
+    sleep: Callable[[float], Awaitable[None]]
+
+
+def _slack(settings: Settings, deps: Deps, pace: Pace | None) -> Platform:
+    pacer = Pacer(monotonic=pace.monotonic, sleep=pace.sleep) if pace else None
+    return Slack(settings, deps.sessions, deps.clock, qa_recipient=f"channel:{deps.qa_channel}",
+                 qa_platform=settings.platforms[0], pacer=pacer).platform  # fmt: skip
+
+
+EDGES: dict[str, Callable[[Settings, Deps, Pace | None], Platform]] = {
+    "sandbox": lambda _settings, _deps, _pace: SandboxPlatform(),
+    "slack": _slack,
+    "teams": lambda settings, deps, _pace: TeamsPlatform(settings, deps.sessions),
 }
 
 
-def build_platforms(settings: Settings, deps: Deps) -> list[Platform]:
+def build_platforms(settings: Settings, deps: Deps, pace: Pace | None = None) -> list[Platform]:
     """One edge per configured platform, in the configured order, for the dispatcher to send
     each outbox row through the edge its platform names."""
     missing = [name for name in settings.platforms if name not in EDGES]
@@ -178,7 +188,7 @@ def build_platforms(settings: Settings, deps: Deps) -> list[Platform]:
             f"this version of qabot cannot deliver to {' or '.join(missing)} yet; "
             "set QABOT_PLATFORM=sandbox to try it locally"
         )
-    return [EDGES[name](settings, deps) for name in settings.platforms]
+    return [EDGES[name](settings, deps, pace) for name in settings.platforms]
 
 
 def build_sweeps(deps: Deps) -> Sweeps:

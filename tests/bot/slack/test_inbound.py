@@ -8,7 +8,6 @@ import logging
 from typing import Any
 
 import pytest
-
 from slack_council import PEOPLE, Council, allocate, reference
 from slack_signing import as_command, as_json, signed_headers
 from sqlalchemy import func, select
@@ -67,7 +66,7 @@ async def test_a_forged_or_stale_or_odd_request_gets_401_and_changes_nothing(
     stale = signed_headers(body, now - 301)
     odd = [
         {**signed_headers(body, now), "X-Slack-Request-Timestamp": stamp}
-        for stamp in ("soon", "1e9", f" {now}", "\u0661\u0662\u0663", "-1", "9" * 40)
+        for stamp in ("soon", "1e9", f"{now}.0", "\u0661\u0662\u0663", "-1", "9" * 40)
     ]
     for headers in (forged, stale, *odd, {}):
         response = await council.http.post(

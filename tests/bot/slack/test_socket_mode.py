@@ -4,7 +4,6 @@ same listeners answering them as over HTTP."""
 
 from __future__ import annotations
 
-from slack_council import reference
 from slack_socket_standin import socket_reference
 from slack_walk import Walk
 from sqlalchemy import func, select
