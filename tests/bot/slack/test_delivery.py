@@ -9,7 +9,7 @@ from slack_council import PEOPLE, QA_CHANNEL, Council, VirtualTime, allocate, st
 from sqlalchemy import select
 
 from bot.slack.directory import UNFOUND_KIND
-from message_templates.model import Message
+from message_templates.model import Button, Message, Section
 from storage.models import ConversationRef, OutboxMessage, Person
 from storage.outbox import enqueue
 
@@ -127,3 +127,21 @@ async def test_people_slack_cannot_find_are_listed_to_the_qa_team_once(council: 
     lists = [r for r in await rows(council) if r.message_type == UNFOUND_KIND]
     assert len(lists) == 2
     assert all(e in str(lists[1].payload) for e in ("s05@council.example", "s09@elsewhere"))
+
+
+async def test_a_long_digest_goes_as_several_messages_within_block_kits_limits(
+    council: Council,
+) -> None:
+    sections = tuple(
+        Section(title=f"Item {n}", text="Due soon. " * 30, buttons=(Button("Open", f"open.{n}"),))
+        for n in range(30)
+    )
+    digest = Message(kind="digest", title="Your QA today", text="Here's today.", sections=sections)
+    platform = council.qabot.dispatcher._platforms["slack"]
+    sent = await platform.send("person:S06", digest)
+    posts = [c for c in council.slack.called("chat.postMessage") if c["channel"] == "D0S06"]
+    assert len(posts) >= 2
+    assert all(p["text"] and 0 < len(p["blocks"]) <= 50 for p in posts)
+    shown = " ".join(str(p["blocks"]) for p in posts)
+    assert all(f"Item {n}" in shown for n in range(30)), "nothing dropped"
+    assert council.slack.posted[sent.message_id] is posts[0]
