@@ -100,8 +100,8 @@ async def test_without_pacing_slack_would_answer_429(
 ) -> None:
     """The stand-in's limits are real: the same calls unpaced are refused."""
     stand_in, _, time = slack
-    bare = make_client("xoxb-test", stand_in.url, Pacer(monotonic=time.monotonic,
-                                                         sleep=time.sleep, headroom=1e6))  # fmt: skip
+    unpaced = Pacer(monotonic=time.monotonic, sleep=time.sleep, headroom=1e6)
+    bare = make_client("xoxb-test", stand_in.url, unpaced)
     refused = 0
     for n in range(60):
         try:
