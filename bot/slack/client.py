@@ -6,12 +6,17 @@ Each method is paced to its tier (Tier 3, about 50 a minute, for `conversations.
 `users.info`), and `chat.postMessage` / `chat.update` to about one a second per channel. A 429
 holds that method (or channel) for its Retry-After and a 5xx backs it off, exponentially; the
 error still reaches the caller, whose own retry (the dispatcher's, say) then finds the way clear.
+
+Besides the even spacing, each method keeps a record of its calls over the last minute (each
+channel, the last second) and never makes one more than Slack allows in that window, less one
+call to spare: a late wake-up or a slow answer can then never add up to a 429.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -61,6 +66,7 @@ class Pacer:
         self._buckets: dict[str, TokenBucket] = {}
         self._holds: dict[str, float] = {}
         self._failures: dict[str, int] = {}
+        self._recent: dict[str, deque[float]] = defaultdict(deque)
 
     def key(self, method: str, args: Mapping[str, Any]) -> str | None:
         """What a call is paced by: its method's tier, or its channel; None when unpaced."""
@@ -82,7 +88,26 @@ class Pacer:
         wait = start - now + bucket.reserve(start)
         if wait > 0:
             await self.sleep(wait)
-        return wait
+        return wait + await self._within_window(key)
+
+    async def _within_window(self, key: str) -> float:
+        """Wait until one more call fits in the key's window of actual calls, and record it."""
+        if key.startswith("channel:"):
+            most, seconds = 1, 1.0
+        else:
+            most, seconds = max(1, round(METHOD_TIERS[key] * 60) - 1), 60.0
+        recent = self._recent[key]
+        waited = 0.0
+        while True:
+            now = self.monotonic()
+            while recent and recent[0] <= now - seconds:
+                recent.popleft()
+            if len(recent) < most:
+                recent.append(now)
+                return waited
+            pause = recent[0] + seconds - now + 0.001
+            waited += pause
+            await self.sleep(pause)
 
     def hold(self, key: str, seconds: float) -> None:
         """Make no call under `key` for `seconds`."""
