@@ -85,6 +85,12 @@ async def _run(url: str, dms: int, scale: float) -> dict[str, Any]:
             "limited": stand_in.limited, "problems": len(stand_in.problems)}  # fmt: skip
 
 
+def _person(n: int) -> PersonRecord:
+    """Someone qabot knows by email only, so Slack must find them (users.lookupByEmail)."""
+    email = f"p{n:05d}@council.example"
+    return PersonRecord(f"P{n:05d}", f"Person {n}", email, "practitioner", "Team A", "Children")
+
+
 def _posted(stand_in: Any) -> list[Any]:
     return [c for c in stand_in.calls if c.method == "chat.postMessage"]
 

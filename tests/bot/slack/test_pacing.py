@@ -120,8 +120,8 @@ async def test_late_wake_ups_never_add_up_to_a_429(
     async def late_sleep(seconds: float) -> None:
         await time.sleep(seconds * (1.0 if len(time.slept) % 7 else 3.0))
 
-    client = make_client("xoxb-test", stand_in.url, Pacer(monotonic=time.monotonic,
-                                                          sleep=late_sleep, headroom=1.05))  # fmt: skip
+    eager = Pacer(monotonic=time.monotonic, sleep=late_sleep, headroom=1.05)
+    client = make_client("xoxb-test", stand_in.url, eager)
     for n in range(150):
         await client.conversations_open(users=f"U{n:04d}")
     assert stand_in.limited == 0
