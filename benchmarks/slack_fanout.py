@@ -54,18 +54,7 @@ async def _run(url: str, dms: int, scale: float) -> dict[str, Any]:
                             slack_signing_secret="bench", slack_api_url=stand_in.url)  # fmt: skip
         clock = VirtualClock(START)
         qabot = build(settings, clock, Pace(pace.monotonic, pace.sleep))
-        people = tuple(
-            PersonRecord(
-                f"P{n:05d}",
-                f"Person {n}",
-                f"p{n:05d}@council.example",
-                "practitioner",
-                "Team A",
-                "Children",
-                None,
-            )  # fmt: skip
-            for n in range(dms)
-        )
+        people = tuple(_person(n) for n in range(dms))
         async with qabot.deps.sessions.begin() as session:
             await apply_roster(session, Roster(people, ()), now=START, actor="bench")
             await enqueue_many(session, [
@@ -83,6 +72,12 @@ async def _run(url: str, dms: int, scale: float) -> dict[str, Any]:
         await qabot.engine.dispose()
     return {"elapsed": elapsed, "posted": len(_posted(stand_in)),
             "limited": stand_in.limited, "problems": len(stand_in.problems)}  # fmt: skip
+
+
+def _person(n: int) -> PersonRecord:
+    """Someone qabot knows by email only, so Slack must find them (users.lookupByEmail)."""
+    email = f"p{n:05d}@council.example"
+    return PersonRecord(f"P{n:05d}", f"Person {n}", email, "practitioner", "Team A", "Children")
 
 
 def _person(n: int) -> PersonRecord:
