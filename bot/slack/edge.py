@@ -183,8 +183,16 @@ class SlackEdge:
         except Exception as error:
             log.error("slack work after acknowledgement failed: %s", type(error).__name__)
 
-    async def _handle(self, event: Inbound) -> None:
-        await self._route(event)
+    async def _handle(self, event: Inbound, trigger_id: str = "") -> None:
+        """Route the event, then deliver; a click in the Home tab whose answer is a form opens
+        that form as a modal at once (its `trigger_id` lasts 3 seconds), as well as in the DM."""
+        reply = await self._route(event)
+        message = reply.message if reply is not None else None
+        if trigger_id and message is not None and message.form is not None:
+            key = f"reply:{inbound.PLATFORM}:{event.event_id}"
+            view = modal_for(message.to_dict(), key)
+            if view is not None:
+                await self.client.views_open(trigger_id=trigger_id, view=view)
         await self._deliver()
         if self.home is not None:
             self.home.changed(event.staff_id)
@@ -208,7 +216,8 @@ class SlackEdge:
             return
         event = inbound.action_event(body, staff_id, source_key)
         if event is not None:
-            await self._handle(event)
+            from_home = (body.get("container") or {}).get("type") == "view"
+            await self._handle(event, str(body.get("trigger_id") or "") if from_home else "")
 
     async def _open_form(self, body: dict[str, Any], source_key: str) -> None:
         async with self._sessions() as session:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_council import allocate
+from slack_council import allocate, reference
 from slack_walk import Walk, clicked, filled, user_id_of
 from sqlalchemy import func, select
 
@@ -17,6 +17,7 @@ from handlers.case_audit.ids import (
     CHECKLIST_TICK,
     OPEN_MODERATION,
     OPEN_RECORD,
+    OPEN_REFLECTION,
 )
 from storage.models import (
     Action,
@@ -27,6 +28,25 @@ from storage.models import (
     Person,
     Reflection,
 )
+
+
+def home_opened(user_id: str) -> dict[str, Any]:
+    body = reference("bolt__test_events__valid_event_body_0.json")
+    body["event"] = {"type": "app_home_opened", "user": user_id, "tab": "home",
+                     "channel": "D0HOME", "event_ts": "1800000000.000200"}  # fmt: skip
+    body["event_id"] = f"EvHome{user_id}"
+    return body
+
+
+def from_home(user_id: str, button: dict[str, Any]) -> dict[str, Any]:
+    """A click on a button in the Home tab: its container is the view, not a message."""
+    body = reference("bolt__test_block_actions__body.json")
+    body["user"]["id"] = user_id
+    body["container"] = {"type": "view", "view_id": "VHOME"}
+    body.pop("channel", None)
+    body["actions"] = [{"type": "button", "block_id": "b", "action_ts": "1800000200.000001",
+                        **button}]  # fmt: skip
+    return body
 
 
 async def scalar(walk: Walk, query: Any) -> Any:
@@ -74,9 +94,18 @@ async def test_the_audit_cycle_end_to_end(walk: Walk) -> None:
     assert saved.status == 200 and not (saved.body or {}).get("response_action")
     assert await scalar(walk, select(AuditRecord.grade)) == "Inadequate"
 
-    # The practitioner reflects on it.
-    asked = await walk.row(keys.reflection_requested(allocation.id, practitioner))
-    view = await walk.open_form(asked, practitioner)
+    # The practitioner reflects on it, from the button on their Home tab ("My QA").
+    await walk.event(home_opened(user_id_of(practitioner)))
+    home = walk.slack.called("views.publish")[-1]
+    assert home["user_id"] == user_id_of(practitioner)
+    reflect = next(
+        e for b in home["view"]["blocks"] if b["type"] == "actions"
+        for e in b["elements"] if e["action_id"] == OPEN_REFLECTION
+    )  # fmt: skip
+    opened = len(walk.slack.called("views.open"))
+    await walk.interact(from_home(user_id_of(practitioner), reflect))
+    assert len(walk.slack.called("views.open")) == opened + 1, "the modal opens at once"
+    view = walk.slack.called("views.open")[-1]["view"]
     saved = await walk.submit(view, practitioner, filled(view, {}))
     assert not (saved.body or {}).get("response_action")
     reflections = select(func.count()).select_from(Reflection)
