@@ -5,7 +5,8 @@ that only acknowledges (Bolt's own signature check on). Targets: p99 <= 50 ms, r
 
 Each server runs in its own process; the load, and the Web API stand-in qabot delivers its
 replies to, in this one. `python -m benchmarks.slack_ack [SECONDS]` (QABOT_BENCH_SECONDS also
-sets it) for a quick run.
+sets it) for a quick run. qabot's database is a fresh SQLite file unless
+QABOT_BENCH_DATABASE_URL names another (an empty PostgreSQL database, say).
 """
 
 from __future__ import annotations
@@ -222,7 +223,7 @@ def main() -> None:
         float(numbers[0]) if numbers else float(os.environ.get("QABOT_BENCH_SECONDS", SECONDS))
     )
     with tempfile.TemporaryDirectory() as folder:
-        db = f"sqlite:///{Path(folder) / 'bench.db'}"
+        db = os.environ.get("QABOT_BENCH_DATABASE_URL") or f"sqlite:///{Path(folder) / 'bench.db'}"
         qabot, bare = asyncio.run(_run(seconds, db))
     q50, q99 = _percentile(qabot, 0.5), _percentile(qabot, 0.99)
     b50, b99 = _percentile(bare, 0.5), _percentile(bare, 0.99)

@@ -1,10 +1,10 @@
 """Fan-out of 2,000 Slack DMs (SPEC §9): qabot's dispatcher and Slack client against the Web
 API stand-in enforcing Slack's limits (Tier 3 for users.lookupByEmail and conversations.open,
 about one message a second per channel), on time scaled `QABOT_BENCH_SCALE` times (default
-10) faster than the wall clock: about four minutes for 2,000 DMs. Much faster scales let a busy
-machine's delays (tens of milliseconds of wall clock) stand for seconds of Slack's time. Each person is found by email and their DM opened, so Tier 3
-(50 a minute) is the rate allowed. Prints the share of that rate achieved and the 429 count
-(targets: >= 95 %, zero).
+10) faster than the wall clock: about four minutes for 2,000 DMs. Much faster scales let a
+busy machine's delays (tens of milliseconds of wall clock) stand for seconds of Slack's time.
+Each person is found by email and their DM opened, so Tier 3 (50 a minute) is the rate
+allowed. Prints the share of that rate achieved and the 429 count (targets: >= 95 %, zero).
 
 `python -m benchmarks.slack_fanout [DMS]`; QABOT_BENCH_DMS also sets the number (default 2,000).
 """

@@ -54,6 +54,7 @@ INVITE = (
     "This channel is private, so I can't join it myself. Type /invite @qabot here and I'll "
     "post in it from then on."
 )
+WORKERS = 4
 SEEN_EVENTS = 10_000  # event ids remembered to recognise Slack's retries
 NO_RETRY = {"X-Slack-No-Retry": "1"}
 
@@ -98,6 +99,11 @@ class SlackEdge:
         self._route = route
         self._deliver = deliver
         self._tasks: set[asyncio.Task[None]] = set()
+        # the slow work after acknowledgements: a few events at once, one delivery pass at a
+        # time (a pass already under way goes round again for what arrived meanwhile)
+        self._working = asyncio.Semaphore(WORKERS)
+        self._delivering = False
+        self._deliver_again = False
         self.app = AsyncApp(
             client=client,
             signing_secret=signing_secret,
@@ -186,14 +192,15 @@ class SlackEdge:
     async def _handle(self, event: Inbound, trigger_id: str = "") -> None:
         """Route the event, then deliver; a click in the Home tab whose answer is a form opens
         that form as a modal at once (its `trigger_id` lasts 3 seconds), as well as in the DM."""
-        reply = await self._route(event)
+        async with self._working:
+            reply = await self._route(event)
         message = reply.message if reply is not None else None
         if trigger_id and message is not None and message.form is not None:
             key = f"reply:{inbound.PLATFORM}:{event.event_id}"
             view = modal_for(message.to_dict(), key)
             if view is not None:
                 await self.client.views_open(trigger_id=trigger_id, view=view)
-        await self._deliver()
+        await self._deliver_pass()
         if self.home is not None:
             self.home.changed(event.staff_id)
 
@@ -257,8 +264,22 @@ class SlackEdge:
         await ack()
         self.later(self._delivered(staff_id))
 
+    async def _deliver_pass(self) -> None:
+        """Deliver what is queued; if a pass is already under way, it goes round once more."""
+        if self._delivering:
+            self._deliver_again = True
+            return
+        self._delivering = True
+        try:
+            self._deliver_again = True
+            while self._deliver_again:
+                self._deliver_again = False
+                await self._deliver()
+        finally:
+            self._delivering = False
+
     async def _delivered(self, staff_id: str) -> None:
-        await self._deliver()
+        await self._deliver_pass()
         if self.home is not None:
             self.home.changed(staff_id)
 
