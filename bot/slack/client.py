@@ -46,6 +46,7 @@ PER_CHANNEL = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"
 CHANNEL_RATE = 1.0  # about one message a second in any one conversation
 DEFAULT_RETRY_AFTER = 30.0
 BACKOFF_BASE, BACKOFF_CAP = 1.0, 60.0
+MAX_CHANNELS = 10_000  # channels remembered before the idle ones are forgotten
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -84,6 +85,8 @@ class Pacer:
         start = max(now, self._holds.get(key, now))
         bucket = self._buckets.get(key)
         if bucket is None:
+            if len(self._buckets) >= MAX_CHANNELS:
+                self._forget_idle(now)
             bucket = self._buckets[key] = TokenBucket(Limit(self._rate(key)), start)
         wait = start - now + bucket.reserve(start)
         if wait > 0:
@@ -108,6 +111,15 @@ class Pacer:
             pause = recent[0] + seconds - now + 0.001
             waited += pause
             await self.sleep(pause)
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop channels with nothing in the last second: to the pacer they are as new."""
+        for key in [k for k in self._buckets if k.startswith("channel:")]:
+            recent = self._recent.get(key)
+            if self._buckets[key].is_full(now) and (not recent or recent[-1] <= now - 1.0):
+                del self._buckets[key]
+                self._recent.pop(key, None)
+                self._holds.pop(key, None)
 
     def hold(self, key: str, seconds: float) -> None:
         """Make no call under `key` for `seconds`."""

@@ -20,10 +20,30 @@ from bot.slack.edge import SlackEdge
 log = logging.getLogger(__name__)
 
 
-class SocketMode(AsyncSocketModeHandler):
-    """Bolt's Socket Mode handler, with envelopes sent through the edge's `dispatch`."""
+class SocketMode:
+    """Socket Mode for the edge: connected by `start` (on the running loop), closed by `stop`."""
 
     def __init__(self, edge: SlackEdge, app_token: str, ping_interval: float = 10) -> None:
+        self.edge = edge
+        self._app_token = app_token
+        self._ping_interval = ping_interval
+        self.handler: _Handler | None = None
+
+    async def start(self) -> None:
+        """Connect (and keep reconnecting) in the background."""
+        self.handler = _Handler(self.edge, self._app_token, self._ping_interval)
+        await self.handler.connect_async()  # type: ignore[no-untyped-call]
+
+    async def stop(self) -> None:
+        if self.handler is not None:
+            await self.handler.close_async()  # type: ignore[no-untyped-call]
+            self.handler = None
+
+
+class _Handler(AsyncSocketModeHandler):
+    """Bolt's Socket Mode handler, with envelopes sent through the edge's `dispatch`."""
+
+    def __init__(self, edge: SlackEdge, app_token: str, ping_interval: float) -> None:
         super().__init__(
             edge.app,
             app_token,
@@ -37,10 +57,3 @@ class SocketMode(AsyncSocketModeHandler):
         start = time.time()
         response = await self.edge.dispatch(req.payload, req.retry_attempt)
         await send_async_response(client, req, response, start)
-
-    async def start(self) -> None:
-        """Connect (and keep reconnecting) in the background."""
-        await self.connect_async()  # type: ignore[no-untyped-call]
-
-    async def stop(self) -> None:
-        await self.close_async()  # type: ignore[no-untyped-call]

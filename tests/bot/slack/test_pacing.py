@@ -13,7 +13,7 @@ from slack_council import VirtualTime
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.client import PacedClient, Pacer, make_client
+from bot.slack.client import MAX_CHANNELS, PacedClient, Pacer, make_client
 
 
 @pytest.fixture
@@ -125,3 +125,15 @@ async def test_late_wake_ups_never_add_up_to_a_429(
     for n in range(150):
         await client.conversations_open(users=f"U{n:04d}")
     assert stand_in.limited == 0
+
+
+async def test_idle_channels_are_forgotten_so_memory_stays_bounded() -> None:
+    time = VirtualTime()
+    pacer = Pacer(monotonic=time.monotonic, sleep=time.sleep)
+    for n in range(MAX_CHANNELS):
+        await pacer.wait(f"channel:D{n}")
+    await pacer.wait("channel:D0")  # a busy channel is kept
+    time.now += 0.5
+    await pacer.wait("channel:Dnew")
+    assert pacer.key("chat.postMessage", {"channel": "Dnew"}) == "channel:Dnew"
+    assert len(pacer._buckets) <= 3
