@@ -8,8 +8,9 @@ import logging
 from typing import Any
 
 import pytest
-from slack_council import PEOPLE, Council, allocate, reference
+from slack_council import Council, allocate, reference
 from slack_signing import as_command, as_json, signed_headers
+from slack_walk import clicked, submission, user_id_of
 from sqlalchemy import func, select
 
 from handlers.case_audit.ids import CHECKLIST_TICK, OPEN_RECORD
@@ -30,21 +31,6 @@ async def sent_row(council: Council, key_prefix: str, staff_id: str = "") -> Out
         found = await session.scalar(query.order_by(OutboxMessage.id.desc()).limit(1))
     assert found is not None and found.platform_message_id is not None
     return found
-
-
-def clicked(row: OutboxMessage, user_id: str, action: dict[str, Any]) -> dict[str, Any]:
-    """Slack's block_actions payload for a click on the message `row` was delivered as."""
-    body = reference("bolt__test_block_actions__body.json")
-    body["user"]["id"] = user_id
-    body["container"] = {
-        "type": "message",
-        "message_ts": row.platform_message_id,
-        "channel_id": row.platform_conversation,
-        "is_ephemeral": False,
-    }
-    body["channel"] = {"id": row.platform_conversation, "name": "directmessage"}
-    body["actions"] = [{"action_ts": "1800000100.000001", **action}]
-    return body
 
 
 def dm(text: str, user_id: str, event_id: str) -> dict[str, Any]:
@@ -223,41 +209,6 @@ async def test_the_audit_record_form_opens_as_a_modal_and_checks_its_fields(
 def first_choice(view: dict[str, Any], field: str) -> str:
     block = next(b for b in view["blocks"] if b.get("block_id") == field)
     return str(block["element"]["options"][0]["value"])
-
-
-def user_id_of(staff_id: str) -> str:
-    """The Slack user id the stand-in workspace knows this person by."""
-    on_roster = next(p[5] for p in PEOPLE if p[0] == staff_id)
-    return on_roster or f"U1{staff_id}"
-
-
-def submission(view: dict[str, Any], user_id: str, answers: dict[str, str]) -> dict[str, Any]:
-    """Slack's view_submission for the modal `view` with these answers typed in."""
-    body = reference("bolt__test_view_submission__body.json")
-    body["user"]["id"] = user_id
-    values: dict[str, Any] = {}
-    for block in view["blocks"]:
-        if block["type"] != "input":
-            continue
-        element = block["element"]
-        answer = answers.get(block["block_id"], "")
-        state: dict[str, Any] = {"type": element["type"]}
-        if element["type"] == "static_select":
-            state["selected_option"] = {"value": answer} if answer else None
-        elif element["type"] == "datepicker":
-            state["selected_date"] = answer or element.get("initial_date")
-        elif element["type"] == "checkboxes":
-            state["selected_options"] = []
-        else:
-            state["value"] = answer or element.get("initial_value")
-        values[block["block_id"]] = {element["action_id"]: state}
-    body["view"].update(
-        callback_id=view["callback_id"],
-        private_metadata=view["private_metadata"],
-        blocks=view["blocks"],
-        state={"values": values},
-    )
-    return body
 
 
 # Channels
