@@ -54,7 +54,7 @@ INVITE = (
     "This channel is private, so I can't join it myself. Type /invite @qabot here and I'll "
     "post in it from then on."
 )
-WORKERS = 4
+WORKERS = 1
 SEEN_EVENTS = 10_000  # event ids remembered to recognise Slack's retries
 NO_RETRY = {"X-Slack-No-Retry": "1"}
 
