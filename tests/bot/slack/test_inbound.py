@@ -199,6 +199,11 @@ async def test_the_audit_record_form_opens_as_a_modal_and_checks_its_fields(
     assert await count(council, AuditRecord) == 0
 
     grade = first_choice(view, "grade")
+    unknown = await council.interact(submission(view, auditor_user, {
+        "grade": grade, "grade_reason": "Clear.", "action_2": "Review the plan",
+        "action_2_owner": "Nobody We Know"}))  # fmt: skip
+    assert list((await unknown.json())["errors"]) == ["action_2_owner"], "beside action 2's own"
+    assert await count(council, AuditRecord) == 0
     saved = await council.interact(
         submission(view, auditor_user, {"grade": grade, "grade_reason": "Clear, child-led plan."})
     )
