@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -18,6 +18,9 @@ from bot.sandbox.platform import SandboxPlatform
 from bot.sandbox.web import SandboxSite
 from bot.settings import Settings
 from bot.slack import Slack, SlackEdge, SlackPlatform, edge_for
+from bot.slack.client import Pacer
+from bot.slack.socket_mode import SocketMode
+from bot.slack.wiring import socket_mode_for
 from bot.teams import TeamsEndpoint, TeamsPlatform, teams_card
 from bot.web import add_service_routes
 from handlers.capabilities import build_router, jobs
@@ -26,11 +29,14 @@ from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
 from handlers.core.router import Inbound, Reply, Router
 from handlers.errors import UserError
+from handlers.home.basics import SHOW_MY_QA
 from handlers.programme.schema import Programme, load_programme
+from message_templates.model import Message
 from message_templates.wording import Wording
 from scheduler.clock import Clock, SystemClock
 from scheduler.dispatcher import Dispatcher, DispatchPolicy, Platform
 from scheduler.jobs import Sweeps, build_scheduler, drain_outbox
+from scheduler.ratelimit import RateLimiter
 from storage import make_engine, make_sessions
 
 log = logging.getLogger(__name__)
@@ -50,6 +56,7 @@ class Qabot:
     scheduler: AsyncIOScheduler | None = None
     delivery: asyncio.Task[None] | None = None
     slack: SlackEdge | None = None
+    socket_mode: SocketMode | None = None
 
     def now(self) -> dt.datetime:
         return self.deps.clock.now()
@@ -81,8 +88,9 @@ class Qabot:
         return reply
 
 
-def build(settings: Settings, clock: Clock | None = None) -> Qabot:
-    """Wire qabot together from settings; nothing starts until `start`."""
+def build(settings: Settings, clock: Clock | None = None, pace: Pace | None = None) -> Qabot:
+    """Wire qabot together from settings; nothing starts until `start`. `pace` gives the
+    monotonic clock and sleep that rate limits are kept on (real time unless given)."""
     programme = load_programme(settings.programme)
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
@@ -104,8 +112,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
     # a parked message is reported in the QA team's channel on the first configured platform
     qa_platform = settings.platforms[0]
     policy = DispatchPolicy(qa_recipient=f"channel:{programme.qa_channel}", qa_platform=qa_platform)
-    platforms = build_platforms(settings, deps)
-    dispatcher = Dispatcher(sessions, platforms, clock=clock, policy=policy)
+    platforms = build_platforms(settings, deps, pace)
+    limiter = RateLimiter(monotonic=pace.monotonic, sleep=pace.sleep) if pace else None
+    dispatcher = Dispatcher(sessions, platforms, clock=clock, policy=policy, limiter=limiter)
     sweeps = build_sweeps(deps)
     app = web.Application(client_max_size=256 * 1024)
     qabot = Qabot(
@@ -121,6 +130,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Qabot:
         if isinstance(platform, SlackPlatform):  # POST /slack/events, on the same client
             qabot.slack = slack_edge(settings, qabot, platform)
             qabot.slack.add_routes(app)
+            qabot.socket_mode = socket_mode_for(qabot.slack, settings)
     return qabot
 
 
@@ -133,8 +143,17 @@ def slack_edge(settings: Settings, qabot: Qabot, platform: SlackPlatform) -> Sla
     async def deliver() -> None:
         await qabot.dispatcher.run_once(qabot.deps.clock.now())
 
+    async def my_qa(staff_id: str) -> Message | None:
+        """What `my qa` says to this person now, read without recording anything."""
+        event = Inbound(platform="slack", event_id="", staff_id=staff_id, kind="action",
+                        name=SHOW_MY_QA)  # fmt: skip
+        async with qabot.deps.sessions() as session:
+            reply = await qabot.router.dispatch(session, event)
+            await session.rollback()
+        return reply.message
+
     deps = qabot.deps
-    return edge_for(platform, settings, deps.sessions, deps.clock, route, deliver)
+    return edge_for(platform, settings, deps.sessions, deps.clock, route, deliver, my_qa)
 
 
 def calendar_for(programme: Programme) -> Calendar:
@@ -146,14 +165,28 @@ def calendar_for(programme: Programme) -> Calendar:
 
 
 # The platform edges qabot can deliver through, by name.
-EDGES: dict[str, Callable[[Settings, Deps], Platform]] = {
-    "sandbox": lambda _settings, _deps: SandboxPlatform(),
-    "slack": lambda settings, deps: Slack(settings, deps.sessions, deps.clock).platform,
-    "teams": lambda settings, deps: TeamsPlatform(settings, deps),
+@dataclass(frozen=True)
+class Pace:
+    """The clock and sleep rate limits are kept on (a benchmark's or test's own time)."""
+
+    monotonic: Callable[[], float]
+    sleep: Callable[[float], Awaitable[None]]
+
+
+def _slack(settings: Settings, deps: Deps, pace: Pace | None) -> Platform:
+    pacer = Pacer(monotonic=pace.monotonic, sleep=pace.sleep) if pace else None
+    return Slack(settings, deps.sessions, deps.clock, qa_recipient=f"channel:{deps.qa_channel}",
+                 qa_platform=settings.platforms[0], pacer=pacer).platform  # fmt: skip
+
+
+EDGES: dict[str, Callable[[Settings, Deps, Pace | None], Platform]] = {
+    "sandbox": lambda _settings, _deps, _pace: SandboxPlatform(),
+    "slack": _slack,
+    "teams": lambda settings, deps, _pace: TeamsPlatform(settings, deps),
 }
 
 
-def build_platforms(settings: Settings, deps: Deps) -> list[Platform]:
+def build_platforms(settings: Settings, deps: Deps, pace: Pace | None = None) -> list[Platform]:
     """One edge per configured platform, in the configured order, for the dispatcher to send
     each outbox row through the edge its platform names."""
     missing = [name for name in settings.platforms if name not in EDGES]
@@ -162,7 +195,7 @@ def build_platforms(settings: Settings, deps: Deps) -> list[Platform]:
             f"this version of qabot cannot deliver to {' or '.join(missing)} yet; "
             "set QABOT_PLATFORM=sandbox to try it locally"
         )
-    return [EDGES[name](settings, deps) for name in settings.platforms]
+    return [EDGES[name](settings, deps, pace) for name in settings.platforms]
 
 
 def build_sweeps(deps: Deps) -> Sweeps:
@@ -177,11 +210,15 @@ async def start(qabot: Qabot) -> None:
     )
     qabot.scheduler.start()
     qabot.delivery = asyncio.create_task(qabot.dispatcher.run_forever(qabot.stop))
+    if qabot.socket_mode is not None:
+        await qabot.socket_mode.start()
 
 
 async def stop(qabot: Qabot) -> None:
     """Let the dispatcher finish the message in hand, then stop the scheduler and the pool."""
     qabot.stop.set()
+    if qabot.socket_mode is not None:
+        await qabot.socket_mode.stop()
     if qabot.delivery is not None:
         await qabot.delivery
     if qabot.scheduler is not None:

@@ -230,13 +230,12 @@ def _read_platforms(
 
 
 def _check_socket_mode(values: dict[str, object], problems: list[str]) -> None:
-    """Socket Mode is still to come: with only SLACK_APP_TOKEN, Slack could not reach qabot."""
-    platforms = values["platforms"]
-    slack = isinstance(platforms, tuple) and "slack" in platforms
-    if slack and values["slack_app_token"] and not values["slack_signing_secret"]:
+    """Socket Mode needs an app-level token (xapp-…); with it, no signing secret is needed."""
+    token = values["slack_app_token"]
+    if isinstance(token, str) and not token.startswith("xapp-"):
         problems.append(
-            "Slack's Socket Mode (SLACK_APP_TOKEN) is still to come: set SLACK_SIGNING_SECRET "
-            "and give Slack qabot's https address ending /slack/events"
+            "SLACK_APP_TOKEN must be the app-level token for Socket Mode, starting xapp- "
+            "(Basic Information > App-Level Tokens, with the connections:write scope)"
         )
 
 

@@ -37,8 +37,8 @@ class PlatformError(Exception):
 
     `reason` is short and shown to the QA team if the message is parked: a platform error code
     or an exception's class, never message content. `detail`, stored on the row and logged,
-    is the fuller text to diagnose it by (the reason itself unless given). `alert=False` parks
-    without the QA team's alert for the row: the platform tells them itself, in one list.
+    is the fuller text to diagnose it by (the reason itself unless given). `reported` when the
+    platform has already told the QA team of the cause, so the parked row gets no alert of its own.
     """
 
     def __init__(
@@ -48,14 +48,14 @@ class PlatformError(Exception):
         retry_after: float | None = None,
         permanent: bool = False,
         detail: str | None = None,
-        alert: bool = True,
+        reported: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.permanent = permanent
         self.detail = detail or reason
-        self.alert = alert
+        self.reported = reported
 
     @classmethod
     def unexpected(cls, error: Exception) -> PlatformError:
@@ -246,7 +246,7 @@ class Dispatcher:
         async with self._sessions.begin() as session:
             if not await mark_parked(session, row, error=error.detail):
                 return
-            if row.message.kind != PARKED_ALERT and error.alert:
+            if row.message.kind != PARKED_ALERT and not error.reported:
                 await enqueue(
                     session,
                     key=f"parked:{row.id}",

@@ -36,11 +36,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "slack",
         help="the Slack app manifest (JSON) for 'Create an app from a manifest'",
     )
-    slack.add_argument(
+    how = slack.add_mutually_exclusive_group(required=True)
+    how.add_argument(
         "--url",
-        required=True,
         help="where qabot is served, e.g. https://qabot.council.example; Slack posts to "
         "URL/slack/events",
+    )
+    how.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="qabot connects out to Slack (SLACK_APP_TOKEN): no public address needed",
     )
     slack.add_argument("--name", default="qabot", help="the app's name in Slack")
     slack.set_defaults(handler=print_slack_manifest)
@@ -57,10 +62,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def print_slack_manifest(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    parsed = urlparse(args.url)
-    if parsed.scheme != "https" or not parsed.netloc:
-        raise UserError(f"--url must be the https:// address qabot is served at, not {args.url!r}")
-    print(json.dumps(manifest(args.url, args.name), indent=2))
+    if not args.socket_mode:
+        parsed = urlparse(args.url)
+        if parsed.scheme != "https" or not parsed.netloc:
+            raise UserError(
+                f"--url must be the https:// address qabot is served at, not {args.url!r}"
+            )
+    print(json.dumps(manifest(args.url, args.name, socket_mode=args.socket_mode), indent=2))
     return 0
 
 

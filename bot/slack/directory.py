@@ -3,35 +3,62 @@
 A person is matched by the `slack_user_id` on the roster or, failing that, by their email
 (`users.lookupByEmail`); the id found is written back to the roster. The DM channel from
 `conversations.open` is kept as a conversation reference, so it survives a restart.
+
+Someone Slack cannot find by email is listed to the QA team in one message, sent again only
+when the list grows (never on every reminder); the miss is remembered for a while, so their
+reminders do not look them up again each time.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from message_templates.model import Message
 from scheduler.clock import Clock
 from storage import Sessions
 from storage import platform_refs as refs
+from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+UNFOUND = "qa:slack-unfound"  # the conversation reference keeping who Slack could not find
+UNFOUND_KIND = "slack_people_unfound"
+REMEMBER_MISS = dt.timedelta(hours=12)
 
 
 class NotFound(Exception):
-    """Nobody in the workspace (or on the roster) matches: retrying will not help."""
+    """Nobody in the workspace (or on the roster) matches: retrying will not help.
+
+    `reported` when the QA team has been (or is being) told, in the list of people not found.
+    """
+
+    def __init__(self, reason: str, reported: bool = False) -> None:
+        super().__init__(reason)
+        self.reported = reported
 
 
 class Directory:
     """Finds people and their DM channels, caching what it finds for the life of the process."""
 
-    def __init__(self, client: AsyncWebClient, sessions: Sessions, clock: Clock) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        sessions: Sessions,
+        clock: Clock,
+        qa_recipient: str = "channel:qa-team",
+        qa_platform: str = PLATFORM,
+    ) -> None:
         self._client = client
         self._sessions = sessions
         self._clock = clock
+        self._qa_recipient = qa_recipient
+        self._qa_platform = qa_platform
+        self._misses: dict[str, dt.datetime] = {}
         self._user_ids: dict[str, str] = {}
         self._staff_ids: dict[str, str] = {}
         self._dms: dict[str, str] = {}
@@ -60,12 +87,41 @@ class Directory:
             person = await refs.someone(session, PLATFORM, staff_id)
         if person is None or not person.active:
             raise NotFound("not_on_roster")
-        user_id = person.user_id or await self._lookup(person.email)
+        missed = self._misses.get(staff_id)
+        if missed is not None and self._clock.now() < missed + REMEMBER_MISS:
+            raise NotFound("users_not_found", reported=True)
+        try:
+            user_id = person.user_id or await self._lookup(person.email)
+        except NotFound:
+            self._misses[staff_id] = self._clock.now()
+            await self._list_unfound(staff_id, person.email)
+            raise NotFound("users_not_found", reported=True) from None
         if not person.user_id:
             async with self._sessions.begin() as session:
                 await refs.remember_user_id(session, PLATFORM, staff_id, user_id)
         self._user_ids[staff_id] = user_id
         return user_id
+
+    async def _list_unfound(self, staff_id: str, email: str) -> None:
+        """Add this person to the list of people Slack cannot find; if the list grew, the QA
+        team is sent the whole list, once."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            kept = await refs.conversation(session, PLATFORM, UNFOUND) or {}
+            people: dict[str, str] = dict(kept.get("people") or {})
+            if staff_id in people:
+                return
+            people[staff_id] = email
+            await refs.keep_conversation(session, PLATFORM, UNFOUND, {"people": people}, now)
+            await enqueue(
+                session,
+                key=f"{UNFOUND_KIND}:{len(people)}:{staff_id}",
+                recipient=self._qa_recipient,
+                platform=self._qa_platform,
+                message=unfound_message(people),
+                not_before=now,
+                now=now,
+            )
 
     async def _lookup(self, email: str) -> str:
         try:
@@ -102,3 +158,23 @@ class Directory:
             if staff_id is not None:
                 await refs.remember_user_id(session, PLATFORM, staff_id, user_id)
         return staff_id
+
+
+def unfound_message(people: dict[str, str]) -> Message:
+    """The QA team's list of people Slack cannot find by their roster email: staff ids and
+    emails only, so the roster can be put right."""
+    lines = "\n".join(f"- {staff_id}: {email}" for staff_id, email in sorted(people.items()))
+    count = len(people)
+    text = (
+        f"Slack can't find {count} {'person' if count == 1 else 'people'} on the roster by "
+        f"their email, so their messages are held:\n\n{lines}\n\n"
+        "Check their email on the roster matches their Slack profile. "
+        "I'll tell you again only if someone is added to this list."
+    )
+    return Message(
+        kind=UNFOUND_KIND,
+        title="People Slack can't find",
+        text=text,
+        fallback=f"Slack can't find {count} {'person' if count == 1 else 'people'} on the roster",
+        meta={"people": sorted(people)},
+    )

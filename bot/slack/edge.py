@@ -4,14 +4,21 @@ Every request's signature is checked here (a 5-minute window on qabot's clock; a
 stale or non-numeric timestamp gets 401, never 500) before Bolt sees it. Each listener
 acknowledges first and does the slow work afterwards, except a modal submission, which is
 answered with its problems shown against the field and nothing stored.
+
+The same listeners serve Socket Mode (bot/slack/socket_mode.py), where Slack's WebSocket needs
+no signature. Either way an Events API delivery Slack retries (X-Slack-Retry-Num, or a Socket
+Mode envelope's retry_attempt) whose event id was already received is acknowledged at once and
+nothing more is done; the database's own event-id check stops any other repeat.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -19,16 +26,21 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import inbound
 from bot.slack.directory import Directory
 from bot.slack.forms import field_errors, modal_for
-from handlers.core.router import Inbound, Reply
+from bot.slack.home import HomeTab
+from bot.slack.platform import join_channel
+from handlers.core.router import Inbound, Reply, command_name
+from message_templates.markup import to_plain
 from scheduler.clock import Clock
 from storage import Sessions
 from storage import platform_refs as refs
+from storage.channels import bindings
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +50,13 @@ NOT_ON_ROSTER = (
     "I can't find you on qabot's roster yet, so there's nothing I can do for you here. "
     "Your QA team can add you."
 )
+INVITE = (
+    "This channel is private, so I can't join it myself. Type /invite @qabot here and I'll "
+    "post in it from then on."
+)
+WORKERS = 1
+SEEN_EVENTS = 10_000  # event ids remembered to recognise Slack's retries
+NO_RETRY = {"X-Slack-No-Retry": "1"}
 
 Route = Callable[[Inbound], Awaitable[Reply | None]]
 Deliver = Callable[[], Awaitable[object]]
@@ -69,14 +88,22 @@ class SlackEdge:
         clock: Clock,
         route: Route,
         deliver: Deliver,
+        home: HomeTab | None = None,
     ) -> None:
         self.client = client
+        self.home = home
+        self._seen: OrderedDict[str, None] = OrderedDict()
         self._verifier = SignatureVerifier(signing_secret, clock=_EpochClock(clock))  # type: ignore[arg-type]
         self._directory = directory
         self._sessions = sessions
         self._route = route
         self._deliver = deliver
         self._tasks: set[asyncio.Task[None]] = set()
+        # the slow work after acknowledgements: a few events at once, one delivery pass at a
+        # time (a pass already under way goes round again for what arrived meanwhile)
+        self._working = asyncio.Semaphore(WORKERS)
+        self._delivering = False
+        self._deliver_again = False
         self.app = AsyncApp(
             client=client,
             signing_secret=signing_secret,
@@ -88,6 +115,7 @@ class SlackEdge:
         self.app.view_submission(re.compile(".+"))(self._on_submission)
         self.app.command("/qa")(self._on_command)
         self.app.event("message")(self._on_message)
+        self.app.event("app_home_opened")(self._on_home_opened)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(PATH, self.events)
@@ -99,12 +127,41 @@ class SlackEdge:
         body = await request.read()
         if len(body) > MAX_BODY or not self._is_signed(request, body):
             return web.Response(status=401, text="invalid request")
+        text = body.decode("utf-8", errors="replace")
+        if request.content_type == "application/json":
+            retry = request.headers.get("X-Slack-Retry-Num")
+            if self.already_received(_event_id(text), retried=retry is not None):
+                return web.Response(status=200, headers=NO_RETRY)
         bolt_request = AsyncBoltRequest(
-            body=body.decode("utf-8", errors="replace"),
-            query=request.query_string,
-            headers=dict(request.headers),
+            body=text, query=request.query_string, headers=dict(request.headers)
         )
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    def already_received(self, event_id: str, *, retried: bool) -> bool:
+        """Note an Events API delivery; True for a retry of one already received."""
+        if not event_id:
+            return False
+        if event_id in self._seen:
+            self._seen.move_to_end(event_id)
+            if retried:
+                log.info("slack retried event %s: already received", event_id)
+            return retried
+        self._seen[event_id] = None
+        if len(self._seen) > SEEN_EVENTS:
+            self._seen.popitem(last=False)
+        return False
+
+    async def dispatch(self, payload: dict[str, Any], retry_attempt: int | None) -> BoltResponse:
+        """One Socket Mode envelope's payload through the same listeners as HTTP."""
+        if payload.get("type") == "event_callback" and self.already_received(
+            str(payload.get("event_id") or ""), retried=retry_attempt is not None
+        ):
+            return BoltResponse(status=200, body="")
+        headers: dict[str, str | Sequence[str]] = (
+            {"x-slack-retry-num": str(retry_attempt)} if retry_attempt is not None else {}
+        )
+        request = AsyncBoltRequest(mode="socket_mode", body=payload, headers=headers)
+        return await self.app.async_dispatch(request)
 
     def _is_signed(self, request: web.Request, body: bytes) -> bool:
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
@@ -117,6 +174,8 @@ class SlackEdge:
         """Wait for the work handed on after acknowledgements (tests and shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self.home is not None:
+            await self.home.settle()
 
     def later(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` after the acknowledgement has gone; its failure is logged, once."""
@@ -130,9 +189,20 @@ class SlackEdge:
         except Exception as error:
             log.error("slack work after acknowledgement failed: %s", type(error).__name__)
 
-    async def _handle(self, event: Inbound) -> None:
-        await self._route(event)
-        await self._deliver()
+    async def _handle(self, event: Inbound, trigger_id: str = "") -> None:
+        """Route the event, then deliver; a click in the Home tab whose answer is a form opens
+        that form as a modal at once (its `trigger_id` lasts 3 seconds), as well as in the DM."""
+        async with self._working:
+            reply = await self._route(event)
+        message = reply.message if reply is not None else None
+        if trigger_id and message is not None and message.form is not None:
+            key = f"reply:{inbound.PLATFORM}:{event.event_id}"
+            view = modal_for(message.to_dict(), key)
+            if view is not None:
+                await self.client.views_open(trigger_id=trigger_id, view=view)
+        await self._deliver_pass()
+        if self.home is not None:
+            self.home.changed(event.staff_id)
 
     # listeners
 
@@ -153,7 +223,8 @@ class SlackEdge:
             return
         event = inbound.action_event(body, staff_id, source_key)
         if event is not None:
-            await self._handle(event)
+            from_home = (body.get("container") or {}).get("type") == "view"
+            await self._handle(event, str(body.get("trigger_id") or "") if from_home else "")
 
     async def _open_form(self, body: dict[str, Any], source_key: str) -> None:
         async with self._sessions() as session:
@@ -191,10 +262,26 @@ class SlackEdge:
             await ack(response_action="errors", errors=field_errors(payload, event, problem))
             return
         await ack()
-        self.later(self._delivered())
+        self.later(self._delivered(staff_id))
 
-    async def _delivered(self) -> None:
-        await self._deliver()
+    async def _deliver_pass(self) -> None:
+        """Deliver what is queued; if a pass is already under way, it goes round once more."""
+        if self._delivering:
+            self._deliver_again = True
+            return
+        self._delivering = True
+        try:
+            self._deliver_again = True
+            while self._deliver_again:
+                self._deliver_again = False
+                await self._deliver()
+        finally:
+            self._delivering = False
+
+    async def _delivered(self, staff_id: str) -> None:
+        await self._deliver_pass()
+        if self.home is not None:
+            self.home.changed(staff_id)
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         staff_id = await self._directory.staff_id(str(body.get("user_id", "")))
@@ -204,7 +291,27 @@ class SlackEdge:
         await ack()
         event_id = f"command:{body.get('trigger_id', '')}"
         text, channel = str(body.get("text", "")), inbound.command_channel(body)
-        self.later(self._handle(inbound.text_event(event_id, staff_id, text, channel)))
+        self.later(self._command(inbound.text_event(event_id, staff_id, text, channel), respond))
+
+    async def _command(self, event: Inbound, respond: AsyncRespond) -> None:
+        await self._handle(event)
+        if event.channel and command_name(event.text) == "post":
+            await self._join_if_bound(event.channel, respond)
+
+    async def _join_if_bound(self, channel: str, respond: AsyncRespond) -> None:
+        """qabot joins a public channel it was just bound to; a private one must invite it."""
+        async with self._sessions() as session:
+            bound = any(
+                b.platform == inbound.PLATFORM and b.channel_id == channel
+                for b in await bindings(session)
+            )
+        if bound and not await join_channel(self.client, channel):
+            await respond(text=INVITE, response_type="ephemeral")
+
+    async def _on_home_opened(self, body: dict[str, Any]) -> None:
+        event = body.get("event") or {}
+        if self.home is not None and event.get("tab", "home") == "home" and event.get("user"):
+            self.later(self.home.opened(str(event["user"])))
 
     async def _on_message(self, body: dict[str, Any]) -> None:
         event = body.get("event") or {}
@@ -226,10 +333,20 @@ class SlackEdge:
 
 def _problem(reply: Reply | None) -> str | None:
     if reply is not None and reply.message is not None and reply.message.kind == "user_error":
-        return reply.message.text or reply.message.fallback
+        # a modal's error is plain text: the message's markdown-light read as words
+        return to_plain(reply.message.text) if reply.message.text else reply.message.fallback
     return None
 
 
 def _first_input(body: dict[str, Any], text: str) -> dict[str, str]:
     values = body.get("view", {}).get("state", {}).get("values", {})
     return {next(iter(values)): text} if values else {}
+
+
+def _event_id(text: str) -> str:
+    """An Events API body's event id, or "" for anything else."""
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        return ""
+    return str(payload.get("event_id") or "") if isinstance(payload, dict) else ""

@@ -7,6 +7,7 @@ A modal's problems are answered with `response_action: errors` keyed by the inpu
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from bot.slack.inbound import modal_metadata
@@ -39,11 +40,18 @@ def field_errors(
     if problem is None:
         found = ((f.id, _check(f, event.field(f.id))) for f in fields)
         return {block: text for block, text in found if text}
-    for field in fields:
-        if field.label and field.label in problem:
-            return {field.id: problem}
+    named = [f for f in fields if f.label and f.label in problem]
+    # several fields may share a label (each action's "Who will do it"): the one whose number
+    # the problem names
+    numbered = [f for f in named if any(_names(problem, n) for n in re.findall(r"\d+", f.id))]
+    if named:
+        return {(numbered or named)[0].id: problem}
     first = fields[0].id if fields else next((name for name, _ in event.fields), "")
     return {first: problem} if first else {}
+
+
+def _names(problem: str, number: str) -> bool:
+    return re.search(rf"(?<![\d.]){number}(?![\d.])", problem) is not None
 
 
 def _fields(payload: dict[str, Any] | None) -> tuple[FormField, ...]:

@@ -14,12 +14,18 @@ BOT_SCOPES = (
     "users:read",  # users.info: who clicked
     "users:read.email",  # matching people to the roster by email
     "channels:read",  # checking a bound channel
+    "channels:join",  # joining a public channel it is bound to
+    "groups:read",  # telling a private bound channel from a public one
 )
+BOT_EVENTS = ("app_home_opened", "message.im")
 
 
-def manifest(url: str, name: str = "qabot") -> dict[str, Any]:
-    """The manifest for qabot served at `url` (e.g. https://qabot.council.example)."""
-    endpoint = url.rstrip("/") + PATH
+def manifest(url: str | None, name: str = "qabot", socket_mode: bool = False) -> dict[str, Any]:
+    """The manifest for qabot: Slack posts to `url` (e.g. https://qabot.council.example) +
+    /slack/events, or, with `socket_mode`, qabot connects out to Slack and needs no URL."""
+    endpoint = None if socket_mode or url is None else url.rstrip("/") + PATH
+    at = {"url": endpoint} if endpoint else {}
+    request_url = {"request_url": endpoint} if endpoint else {}
     return {
         "display_information": {
             "name": name,
@@ -28,7 +34,7 @@ def manifest(url: str, name: str = "qabot") -> dict[str, Any]:
         },
         "features": {
             "app_home": {
-                "home_tab_enabled": False,
+                "home_tab_enabled": True,
                 "messages_tab_enabled": True,
                 "messages_tab_read_only_enabled": False,
             },
@@ -36,7 +42,7 @@ def manifest(url: str, name: str = "qabot") -> dict[str, Any]:
             "slash_commands": [
                 {
                     "command": "/qa",
-                    "url": endpoint,
+                    **at,
                     "description": "Your QA: what's due, away and back, help",
                     "usage_hint": "help | my qa | away until DATE | back",
                     "should_escape": False,
@@ -45,10 +51,10 @@ def manifest(url: str, name: str = "qabot") -> dict[str, Any]:
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {
-            "event_subscriptions": {"request_url": endpoint, "bot_events": ["message.im"]},
-            "interactivity": {"is_enabled": True, "request_url": endpoint},
+            "event_subscriptions": {**request_url, "bot_events": list(BOT_EVENTS)},
+            "interactivity": {"is_enabled": True, **request_url},
             "org_deploy_enabled": False,
-            "socket_mode_enabled": False,
+            "socket_mode_enabled": socket_mode,
             "token_rotation_enabled": False,
         },
     }

@@ -8,15 +8,17 @@ anything else is retried with back-off.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.client import retry_after
 from bot.slack.directory import PLATFORM, Directory, NotFound
-from bot.slack.render import to_slack_message
+from bot.slack.render import to_slack_messages
 from message_templates.model import Message
 from scheduler.dispatcher import PlatformError, SendResult
 from storage import Sessions
@@ -41,11 +43,17 @@ PERMANENT = frozenset(
         "no_text",
     }
 )
-DEFAULT_RETRY_AFTER = 30.0
+# conversations.join's answers for a channel qabot cannot join by itself
+PRIVATE = frozenset({"method_not_supported_for_channel_type", "channel_not_found"})
 
 
 class SlackPlatform:
-    """Sends each outbox row with chat.postMessage, or chat.update for a sent message."""
+    """Sends each outbox row with chat.postMessage, or chat.update for a sent message.
+
+    A message longer than Slack allows goes as several, in order (render.to_slack_messages);
+    the first is the one later updated in place. A bound public channel qabot is not in yet is
+    joined on the first post.
+    """
 
     name = PLATFORM
 
@@ -53,18 +61,38 @@ class SlackPlatform:
         self.client = client  # shared with the /slack/events edge (bot/slack/wiring.py)
         self.directory = directory
         self._sessions = sessions
+        self.delivered: list[Callable[[str], None]] = []  # told the staff id of each DM sent
 
     async def send(self, recipient: str, message: Message) -> SendResult:
-        body = to_slack_message(message)
+        parts = to_slack_messages(message)
         async with _translated_errors():
             channel = await self._conversation(recipient)
-            posted = await self.client.chat_postMessage(channel=channel, **body)
-        return SendResult(message_id=str(posted["ts"]), conversation=str(posted["channel"]))
+            first = await self._post(channel, parts[0])
+            for part in parts[1:]:
+                await self._post(channel, part)
+        kind, _, name = recipient.partition(":")
+        if kind == "person":
+            for listener in self.delivered:
+                listener(name)
+        return SendResult(message_id=str(first["ts"]), conversation=str(first["channel"]))
+
+    async def _post(self, channel: str, body: dict[str, Any]) -> Any:
+        try:
+            return await self.client.chat_postMessage(channel=channel, **body)
+        except SlackApiError as error:
+            if error.response.get("error") != "not_in_channel" or channel.startswith("D"):
+                raise
+        if not await self.join(channel):
+            raise PlatformError("slack:private_channel_needs_invite", permanent=True)
+        return await self.client.chat_postMessage(channel=channel, **body)
+
+    async def join(self, channel: str) -> bool:
+        return await join_channel(self.client, channel)
 
     async def update(
         self, recipient: str, conversation: str, message_id: str, message: Message
     ) -> None:
-        body = to_slack_message(message)
+        body = to_slack_messages(message)[0]
         async with _translated_errors():
             channel = conversation or await self._conversation(recipient)
             await self.client.chat_update(channel=channel, ts=message_id, **body)
@@ -82,13 +110,27 @@ class SlackPlatform:
         return bound[name]
 
 
+async def join_channel(client: AsyncWebClient, channel: str) -> bool:
+    """Join a public channel; False for a private one, which someone must /invite qabot to."""
+    try:
+        await client.conversations_join(channel=channel)
+    except SlackApiError as error:
+        if error.response.get("error") in PRIVATE:
+            return False
+        raise
+    return True
+
+
 @asynccontextmanager
 async def _translated_errors() -> AsyncIterator[None]:
     """Turns Slack's and the network's failures into PlatformError for the dispatcher."""
     try:
         yield
     except NotFound as error:
-        raise PlatformError(f"slack_person_not_found:{error}", permanent=True) from None
+        # the QA team hears of the people Slack cannot find in one list (Directory.unfound)
+        raise PlatformError(
+            f"slack_person_not_found:{error}", permanent=True, reported=error.reported
+        ) from None
     except SlackApiError as error:
         raise _from_slack(error) from None
     except (aiohttp.ClientError, TimeoutError) as error:
@@ -98,16 +140,6 @@ async def _translated_errors() -> AsyncIterator[None]:
 def _from_slack(error: SlackApiError) -> PlatformError:
     response = error.response
     if response.status_code == 429:
-        return PlatformError("slack_rate_limited", retry_after=_retry_after(response.headers))
+        return PlatformError("slack_rate_limited", retry_after=retry_after(response.headers))
     code = str(response.get("error") or f"http_{response.status_code}")
     return PlatformError(f"slack:{code}", permanent=code in PERMANENT)
-
-
-def _retry_after(headers: Mapping[str, object]) -> float:
-    for name, value in headers.items():
-        if name.lower() == "retry-after":
-            try:
-                return max(1.0, float(str(value)))
-            except ValueError:
-                break
-    return DEFAULT_RETRY_AFTER

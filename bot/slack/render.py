@@ -18,6 +18,8 @@ from message_templates.model import CHECKLIST_FIELD, Button, FormField, Message
 Block = dict[str, Any]
 OPEN_FORM = "open_form:"
 MAX_MESSAGE_BLOCKS, MAX_MODAL_BLOCKS, MAX_BUTTONS = 50, 100, 25
+MAX_HOME_BLOCKS = 100
+MAX_PARTS = 4  # a message longer than 50 blocks goes as up to this many messages
 SECTION_TEXT, FIELD_TEXT, HEADER_TEXT, BUTTON_TEXT = 3000, 2000, 150, 75
 OPTION_TEXT, OPTION_VALUE, MODAL_TITLE, FALLBACK_TEXT = 75, 150, 24, 4000
 _FORMATTING = "*_~`"
@@ -33,8 +35,56 @@ def to_slack_message(message: Message) -> dict[str, Any]:
     return {"text": text, "blocks": to_blocks(message)}
 
 
+def to_slack_messages(message: Message) -> list[dict[str, Any]]:
+    """chat.postMessage bodies for the message: one, or for a long one (a full digest, say)
+    several of at most 50 blocks each, split between its sections where it can be, every one
+    with its plain `text`. Nothing is dropped unless even four messages cannot hold it."""
+    text = to_slack_message(message)["text"]
+    blocks = _all_blocks(message)
+    parts = split_blocks(blocks, MAX_MESSAGE_BLOCKS)
+    if len(parts) > MAX_PARTS:
+        kept = parts[: MAX_PARTS - 1]
+        rest = [b for part in parts[MAX_PARTS - 1 :] for b in part]
+        parts = [*kept, _fit(rest, MAX_MESSAGE_BLOCKS)]
+    count = len(parts)
+    return [
+        {
+            "text": text if n == 0 else clip(f"{text} (part {n + 1} of {count})", FALLBACK_TEXT),
+            "blocks": part,
+        }
+        for n, part in enumerate(parts)
+    ]
+
+
+def split_blocks(blocks: list[Block], limit: int) -> list[list[Block]]:
+    """Blocks in runs of at most `limit`, each run ending before a divider (a gathered
+    message's next section) when one falls in its second half; the divider is not repeated."""
+    parts: list[list[Block]] = []
+    rest = list(blocks)
+    while len(rest) > limit:
+        cut = limit
+        dividers = [i for i in range(limit // 2, limit + 1) if rest[i]["type"] == "divider"]
+        if dividers:
+            cut = dividers[-1]
+        parts.append(rest[:cut])
+        rest = rest[cut:]
+        if rest and rest[0]["type"] == "divider":
+            rest = rest[1:]
+    return [*parts, rest] if rest or not parts else parts
+
+
+def to_home(message: Message) -> dict[str, Any]:
+    """An App Home view (views.publish) of the message: at most 100 blocks."""
+    return {"type": "home", "blocks": _fit(_all_blocks(message), MAX_HOME_BLOCKS)}
+
+
 def to_blocks(message: Message) -> list[Block]:
-    """The message as Block Kit blocks, at most 50: a gathered message's sections each under
+    """The message as Block Kit blocks, at most 50 (text sections beyond that dropped)."""
+    return _fit(_all_blocks(message), MAX_MESSAGE_BLOCKS)
+
+
+def _all_blocks(message: Message) -> list[Block]:
+    """The message as Block Kit blocks, however many: a gathered message's sections each under
     a divider, with a header, words, facts, checklist and their own actions."""
     blocks = _head(message)
     blocks += _checklist_blocks(message, modal=False)
@@ -51,7 +101,7 @@ def to_blocks(message: Message) -> list[Block]:
         blocks += _button_blocks(button_rows(section.buttons))
     if message.sections and (message.links or message.footer):
         blocks.append({"type": "divider"})
-    return _fit(blocks + _tail(message), MAX_MESSAGE_BLOCKS)
+    return blocks + _tail(message)
 
 
 def to_modal(message: Message, callback_id: str, private_metadata: str) -> dict[str, Any]:

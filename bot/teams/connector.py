@@ -34,7 +34,7 @@ class Unreachable(PlatformError):
     without an alert each: the platform lists such people to the QA team once."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(reason, permanent=True, alert=False)
+        super().__init__(reason, permanent=True, reported=True)
 
 
 class ConversationGone(PlatformError):

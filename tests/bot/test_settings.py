@@ -156,21 +156,21 @@ def test_run_with_a_bad_start_is_one_line_and_exit_2(
     assert not (tmp_path / "qabot.db").exists()
 
 
-def test_slack_needs_its_signing_secret_and_a_web_api_url_that_is_one() -> None:
+def test_slack_needs_an_app_token_that_is_one_and_a_web_api_url_that_is_one() -> None:
     env = {
         "QABOT_PLATFORM": "slack",
         "SLACK_BOT_TOKEN": "xoxb-1",
-        "SLACK_APP_TOKEN": "xapp-1",
+        "SLACK_APP_TOKEN": "xoxb-not-an-app-token",
         "QABOT_SLACK_API_URL": "slack-gov.com/api",
     }
     with pytest.raises(SettingsError) as raised:
         load_settings(env, dotenv=None)
     problems = raised.value.problems
     assert any("QABOT_SLACK_API_URL" in p for p in problems)
-    assert any("Socket Mode" in p and "SLACK_SIGNING_SECRET" in p for p in problems)
-    ready = {
+    assert any("Socket Mode" in p and "xapp-" in p for p in problems)
+    ready = {  # Socket Mode needs no signing secret
         **env,
-        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_APP_TOKEN": "xapp-1",
         "QABOT_SLACK_API_URL": "https://slack-gov.com/api/",
     }
     assert load_settings(ready, dotenv=None).slack_api_url == "https://slack-gov.com/api/"

@@ -149,7 +149,7 @@ async def test_a_permanent_error_parks_at_once(sessions: Sessions) -> None:
 async def test_a_platform_that_reports_the_failure_itself_gets_no_alert_per_row(
     sessions: Sessions,
 ) -> None:
-    unreachable = PlatformError("not installed for them", permanent=True, alert=False)
+    unreachable = PlatformError("not installed for them", permanent=True, reported=True)
     platform, clock = RecordingPlatform(failures=[unreachable]), VirtualClock(T0)
     dispatcher = make(sessions, platform, clock)
     await put(sessions, "allocation:1")

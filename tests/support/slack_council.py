@@ -15,13 +15,11 @@ from platform_checks import shared_reference
 from slack_api_standin import SlackApiStandIn
 from slack_signing import SECRET, as_interaction, signed_headers
 
-from bot.app import Qabot, build, build_platforms
+from bot.app import Pace, Qabot, build
 from bot.settings import Settings
 from handlers.case_audit.cycle import run_allocation
 from handlers.programme.schema import CaseAudit
 from scheduler.clock import VirtualClock
-from scheduler.dispatcher import Dispatcher, DispatchPolicy
-from scheduler.ratelimit import RateLimiter
 from storage import channels
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
@@ -90,13 +88,14 @@ def reference(name: str) -> dict[str, Any]:
     return copy.deepcopy(loaded)
 
 
-def settings(database_url: str, api_url: str) -> Settings:
+def settings(database_url: str, api_url: str, app_token: str | None = None) -> Settings:
     return Settings(
         database_url=database_url,
         platforms=("slack",),
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=SECRET,
         slack_api_url=api_url,
+        slack_app_token=app_token,
     )
 
 
@@ -114,22 +113,14 @@ async def load_council(qabot: Qabot) -> None:
         await channels.bind(session, "slack", qabot.deps.programme.qa_channel, QA_CHANNEL, MONDAY)
 
 
-def on_virtual_time(qabot: Qabot, chosen: Settings, time: VirtualTime) -> None:
-    """The dispatcher paced on virtual time, so pacing is checked without waiting for it."""
-    limiter = RateLimiter(monotonic=time.monotonic, sleep=time.sleep)
-    policy = DispatchPolicy(qa_recipient=f"channel:{qabot.deps.programme.qa_channel}")
-    platforms = build_platforms(chosen, qabot.deps)
-    qabot.dispatcher = Dispatcher(
-        qabot.deps.sessions, platforms, clock=qabot.deps.clock, limiter=limiter, policy=policy
-    )
-
-
-async def start_qabot(database_url: str, stand_in: SlackApiStandIn, time: VirtualTime) -> Qabot:
-    """qabot as `qabot run` builds it for Slack, on a fixed clock."""
-    chosen = settings(database_url, stand_in.url)
-    qabot = build(chosen, VirtualClock(MONDAY))
-    on_virtual_time(qabot, chosen, time)
-    return qabot
+async def start_qabot(
+    database_url: str, stand_in: SlackApiStandIn, time: VirtualTime, app_token: str | None = None
+) -> Qabot:
+    """qabot as `qabot run` builds it for Slack, on a fixed clock (in Socket Mode with an
+    app-level token)."""
+    chosen = settings(database_url, stand_in.url, app_token)
+    # rate limits (the dispatcher's and the Slack client's) kept on virtual time
+    return build(chosen, VirtualClock(MONDAY), Pace(time.monotonic, time.sleep))
 
 
 async def allocate(council: Council) -> None:

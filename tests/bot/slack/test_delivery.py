@@ -8,8 +8,10 @@ from slack_api_standin import Failure
 from slack_council import PEOPLE, QA_CHANNEL, Council, VirtualTime, allocate, start_qabot
 from sqlalchemy import select
 
-from message_templates.model import Message
+from bot.slack.directory import UNFOUND_KIND
+from message_templates.model import Button, Message, Section
 from storage.models import ConversationRef, OutboxMessage, Person
+from storage.outbox import enqueue
 
 
 async def rows(council: Council) -> list[OutboxMessage]:
@@ -86,11 +88,60 @@ async def test_a_429_waits_out_retry_after_without_counting_an_attempt(council: 
     assert limited.attempts == 0
 
 
-async def test_someone_slack_does_not_know_is_parked_and_reported_once(council: Council) -> None:
+async def note_to(council: Council, staff_id: str, key: str) -> None:
+    now = council.clock.now()
+    async with council.qabot.deps.sessions.begin() as session:
+        note = Message(kind="note", text="Hello")
+        await enqueue(session, key=key, recipient=f"person:{staff_id}", platform="slack",
+                      message=note, not_before=now, now=now)  # fmt: skip
+    await council.deliver()
+
+
+async def test_people_slack_cannot_find_are_listed_to_the_qa_team_once(council: Council) -> None:
     council.slack.users.pop("s05@council.example")
     await allocate(council)
+    await council.deliver()
     parked = [r for r in await rows(council) if r.status == "parked"]
     assert parked and all(r.recipient == "person:S05" for r in parked)
     assert all(r.last_error == "slack_person_not_found:users_not_found" for r in parked)
-    alerts = [r for r in await rows(council) if r.message_type == "parked_alert"]
-    assert len(alerts) == len(parked) and {a.recipient for a in alerts} == {"channel:qa-team"}
+    assert [r for r in await rows(council) if r.message_type == "parked_alert"] == []
+    (listed,) = [r for r in await rows(council) if r.message_type == UNFOUND_KIND]
+    assert listed.recipient == "channel:qa-team" and listed.status == "sent"
+    assert "s05@council.example" in str(listed.payload)
+
+    # more messages for the same person: parked with the reason, no new list, no new look-up
+    lookups = len(council.slack.called("users.lookupByEmail"))
+    await note_to(council, "S05", "note:again")
+    assert len(council.slack.called("users.lookupByEmail")) == lookups
+    assert len([r for r in await rows(council) if r.message_type == UNFOUND_KIND]) == 1
+    again = next(r for r in await rows(council) if r.idempotency_key == "note:again")
+    assert again.status == "parked" and again.last_error.startswith("slack_person_not_found")
+
+    # the list grows: the QA team hears once more, with both
+    async with council.qabot.deps.sessions.begin() as session:
+        team = (await session.scalars(select(Person.team_id).limit(1))).one()
+        session.add(Person(staff_id="S09", name="New Starter", email="s09@elsewhere.example",
+                           role="practitioner", team_id=team))  # fmt: skip
+    await note_to(council, "S09", "note:s09")
+    await council.deliver()
+    lists = [r for r in await rows(council) if r.message_type == UNFOUND_KIND]
+    assert len(lists) == 2
+    assert all(e in str(lists[1].payload) for e in ("s05@council.example", "s09@elsewhere"))
+
+
+async def test_a_long_digest_goes_as_several_messages_within_block_kits_limits(
+    council: Council,
+) -> None:
+    sections = tuple(
+        Section(title=f"Item {n}", text="Due soon. " * 30, buttons=(Button("Open", f"open.{n}"),))
+        for n in range(30)
+    )
+    digest = Message(kind="digest", title="Your QA today", text="Here's today.", sections=sections)
+    platform = council.qabot.dispatcher._platforms["slack"]
+    sent = await platform.send("person:S06", digest)
+    posts = [c for c in council.slack.called("chat.postMessage") if c["channel"] == "D0S06"]
+    assert len(posts) >= 2
+    assert all(p["text"] and 0 < len(p["blocks"]) <= 50 for p in posts)
+    shown = " ".join(str(p["blocks"]) for p in posts)
+    assert all(f"Item {n}" in shown for n in range(30)), "nothing dropped"
+    assert council.slack.posted[sent.message_id] is posts[0]

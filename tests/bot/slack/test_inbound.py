@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from typing import Any
 
-from slack_council import PEOPLE, Council, allocate, reference
+import pytest
+from slack_council import Council, allocate, reference
 from slack_signing import as_command, as_json, signed_headers
+from slack_walk import clicked, submission, user_id_of
 from sqlalchemy import func, select
 
 from handlers.case_audit.ids import CHECKLIST_TICK, OPEN_RECORD
@@ -30,21 +33,6 @@ async def sent_row(council: Council, key_prefix: str, staff_id: str = "") -> Out
     return found
 
 
-def clicked(row: OutboxMessage, user_id: str, action: dict[str, Any]) -> dict[str, Any]:
-    """Slack's block_actions payload for a click on the message `row` was delivered as."""
-    body = reference("bolt__test_block_actions__body.json")
-    body["user"]["id"] = user_id
-    body["container"] = {
-        "type": "message",
-        "message_ts": row.platform_message_id,
-        "channel_id": row.platform_conversation,
-        "is_ephemeral": False,
-    }
-    body["channel"] = {"id": row.platform_conversation, "name": "directmessage"}
-    body["actions"] = [{"action_ts": "1800000100.000001", **action}]
-    return body
-
-
 def dm(text: str, user_id: str, event_id: str) -> dict[str, Any]:
     body = reference("bolt__test_message__message_body.json")
     body["event"].update(text=text, user=user_id, channel="D0S06", channel_type="im", blocks=[])
@@ -62,14 +50,31 @@ async def test_a_forged_or_stale_or_odd_request_gets_401_and_changes_nothing(
     now = int(council.clock.now().timestamp())
     forged = signed_headers(body, now, secret="not-the-secret")
     stale = signed_headers(body, now - 301)
-    odd = {**signed_headers(body, now), "X-Slack-Request-Timestamp": "soon"}
-    for headers in (forged, stale, odd, {}):
+    odd = [
+        {**signed_headers(body, now), "X-Slack-Request-Timestamp": stamp}
+        for stamp in ("soon", "1e9", f"{now}.0", "\u0661\u0662\u0663", "-1", "9" * 40)
+    ]
+    for headers in (forged, stale, *odd, {}):
         response = await council.http.post(
             "/slack/events", data=body, headers={"Content-Type": content_type, **headers}
         )
         assert response.status == 401
     assert council.slack.calls == []
     assert await count(council, InboundEvent) == 0
+
+
+async def test_a_refused_request_body_is_never_logged_even_at_debug(
+    council: Council, caplog: pytest.LogCaptureFixture
+) -> None:
+    body, content_type = as_json(dm("my secret reflection", "U0S06", "Ev0009"))
+    now = int(council.clock.now().timestamp())
+    caplog.set_level(logging.DEBUG)
+    for headers in (signed_headers(body, now, secret="forged"), signed_headers(body, now - 999)):
+        response = await council.http.post(
+            "/slack/events", data=body, headers={"Content-Type": content_type, **headers}
+        )
+        assert response.status == 401
+    assert "secret reflection" not in caplog.text
 
 
 async def test_a_body_over_a_megabyte_is_refused(council: Council) -> None:
@@ -100,6 +105,25 @@ async def test_a_dm_is_answered_once_however_often_slack_retries_it(council: Cou
     assert retried.status == 200
     replies = [c for c in council.slack.called("chat.postMessage") if c["channel"] == "D0S06"]
     assert len(replies) == 1 and replies[0]["blocks"]
+    assert await count(council, InboundEvent) == 1
+
+
+async def test_slack_retries_are_recognised_and_told_not_to_retry(council: Council) -> None:
+    body = as_json(dm("help", "U0S06", "Ev0003"))
+    first = await council.post(*body)
+    assert first.status == 200 and "X-Slack-No-Retry" not in first.headers
+    retried = await council.post(
+        *body, **{"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_timeout"}
+    )
+    assert retried.status == 200 and retried.headers.get("X-Slack-No-Retry") == "1"
+    assert await count(council, InboundEvent) == 1
+
+
+async def test_a_first_delivery_marked_as_a_retry_is_still_handled(council: Council) -> None:
+    """qabot restarted between Slack's tries: the retry is the first it hears of the event."""
+    body = as_json(dm("help", "U0S06", "Ev0004"))
+    retried = await council.post(*body, **{"X-Slack-Retry-Num": "1"})
+    assert retried.status == 200 and "X-Slack-No-Retry" not in retried.headers
     assert await count(council, InboundEvent) == 1
 
 
@@ -175,6 +199,11 @@ async def test_the_audit_record_form_opens_as_a_modal_and_checks_its_fields(
     assert await count(council, AuditRecord) == 0
 
     grade = first_choice(view, "grade")
+    unknown = await council.interact(submission(view, auditor_user, {
+        "grade": grade, "grade_reason": "Clear.", "action_2": "Review the plan",
+        "action_2_owner": "Nobody We Know"}))  # fmt: skip
+    assert list((await unknown.json())["errors"]) == ["action_2_owner"], "beside action 2's own"
+    assert await count(council, AuditRecord) == 0
     saved = await council.interact(
         submission(view, auditor_user, {"grade": grade, "grade_reason": "Clear, child-led plan."})
     )
@@ -185,41 +214,6 @@ async def test_the_audit_record_form_opens_as_a_modal_and_checks_its_fields(
 def first_choice(view: dict[str, Any], field: str) -> str:
     block = next(b for b in view["blocks"] if b.get("block_id") == field)
     return str(block["element"]["options"][0]["value"])
-
-
-def user_id_of(staff_id: str) -> str:
-    """The Slack user id the stand-in workspace knows this person by."""
-    on_roster = next(p[5] for p in PEOPLE if p[0] == staff_id)
-    return on_roster or f"U1{staff_id}"
-
-
-def submission(view: dict[str, Any], user_id: str, answers: dict[str, str]) -> dict[str, Any]:
-    """Slack's view_submission for the modal `view` with these answers typed in."""
-    body = reference("bolt__test_view_submission__body.json")
-    body["user"]["id"] = user_id
-    values: dict[str, Any] = {}
-    for block in view["blocks"]:
-        if block["type"] != "input":
-            continue
-        element = block["element"]
-        answer = answers.get(block["block_id"], "")
-        state: dict[str, Any] = {"type": element["type"]}
-        if element["type"] == "static_select":
-            state["selected_option"] = {"value": answer} if answer else None
-        elif element["type"] == "datepicker":
-            state["selected_date"] = answer or element.get("initial_date")
-        elif element["type"] == "checkboxes":
-            state["selected_options"] = []
-        else:
-            state["value"] = answer or element.get("initial_value")
-        values[block["block_id"]] = {element["action_id"]: state}
-    body["view"].update(
-        callback_id=view["callback_id"],
-        private_metadata=view["private_metadata"],
-        blocks=view["blocks"],
-        state={"values": values},
-    )
-    return body
 
 
 # Channels

@@ -144,7 +144,7 @@ async def test_a_403_is_unreachable_and_never_retried(wired: Wired) -> None:
             await connector.send(wired.standin.url, "a:1", ACTIVITY)
     finally:
         await connector.close()
-    assert refused.value.permanent and not refused.value.alert
+    assert refused.value.permanent and refused.value.reported
     assert len(wired.standin.calls) == 1
 
 
