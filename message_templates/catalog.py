@@ -338,6 +338,23 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "observation_reflection_saved": {"name": "Leah", "observed_on": dt.date(2027, 2, 24)},
     "reminder_snooze_reason": {"name": "Marcus", "reason": "In court this week"},
+    "team_digest": {
+        "name": "Dana",
+        "week_of": dt.date(2027, 3, 22),
+        "sections": [
+            {
+                "topic": "observations",
+                "lines": [
+                    "Priya Shah: 15 working days past its date — snoozed: “In court this week”",
+                    "Tom Okafor: due by Thursday 25 March",
+                    "2 in date",
+                ],
+            },
+            {"topic": "audits", "lines": ["Tom Okafor: 1 audit open, 1 past the date"]},
+            {"topic": "reflections", "lines": ["Priya Shah: 1 reflection still to write"]},
+            {"topic": "actions", "lines": ["Tom Okafor: 2 open actions, 1 past due"]},
+        ],
+    },
     "practice_week_posted": {
         "week_name": "Getting Closer to Practice week",
         "starts_on": "2027-03-08",

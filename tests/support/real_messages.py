@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from handlers.capabilities import build_router, reminder_sources
+from handlers.capabilities import build_router, reminder_sources, team_pictures
 from handlers.case_audit.cycle import (
     ACTION_CONFIRM,
     ACTION_DONE,
@@ -48,6 +48,7 @@ from handlers.observations.ids import REFLECT as OBSERVATION_REFLECT
 from handlers.programme.schema import CaseAudit, load_programme
 from handlers.reminders.ids import SNOOZE, SNOOZE_REASON, WHY
 from handlers.reminders.snooze import Reminders
+from handlers.team_digest.weekly import send_weekly
 from message_templates.model import Message
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
@@ -159,6 +160,7 @@ NAMES = (
     "observation_recorded",
     "observation_reflection_form",
     "observation_reflection_saved",
+    "team_digest",
     "parked_alert",
     "channel_unbound",
     "channel_bound",
@@ -474,6 +476,13 @@ async def _script(run: Run) -> None:
                     observation)  # fmt: skip
     await run.reply("observation_reflection_saved", "S05", "form", OBSERVATION_REFLECT,
                     observation, reflection="Slowing down helped the family follow.")  # fmt: skip
+
+    # the weekly manager digest: each line manager's team picture on the week's first working day
+    monday = dt.datetime(2027, 4, 19, 7, 0, tzinfo=dt.UTC)
+    run.clock.set(monday)
+    await send_weekly(deps, team_pictures(), monday)
+    await run.keep_queued(lambda row: "team_digest" if row.message_type == "team_digest"
+                          and row.recipient == "person:S03" else None)  # fmt: skip
 
     # the dispatcher's word to the QA team when a message cannot be delivered
     stuck = Claimed(1, "reminders:S06:2027-01-07", "person:S06", "sandbox", run.messages[GATHERED],
