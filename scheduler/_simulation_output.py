@@ -75,7 +75,9 @@ TYPES: Mapping[str, str | None] = {
 # The meta fields a line may carry, in print order; anything else in meta is never printed.
 FIELDS = (
     "activity",
+    "group",
     "auditor",
+    "observer",
     "practitioner",
     "case_ref",
     "due",
