@@ -49,8 +49,10 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                 "other": "Leah Brown",
                 "detail": "",
             },
+            {"kind": "observation_own", "due_on": dt.date(2027, 1, 8)}
+            | {"case_ref": "", "other": "Tom Okafor", "detail": "past"},
             {"kind": "observation_of_me", "due_on": dt.date(2027, 2, 10)}
-            | {"case_ref": "", "other": "Priya Shah", "detail": ""},
+            | {"case_ref": "", "other": "Helen Clarke", "detail": ""},
             {
                 "kind": "action",
                 "due_on": dt.date(2027, 2, 12),

@@ -282,3 +282,33 @@ async def test_a_snooze_reason_reaches_the_manager_who_is_told(deps: Deps) -> No
     refused = await send(deps, "S03", "form", SNOOZE_REASON, f"observation:{s05}",
                          reason_text="worker on sick leave")  # fmt: skip
     assert refused.kind == "user_error" and "isn't snoozed" in refused.text
+
+
+async def test_my_qa_lists_observations_to_make_and_ones_own_next(deps: Deps) -> None:
+    deps.clock.set(at(3, 15))  # type: ignore[attr-defined]
+    mine = await send(deps, "S03", "command", "my qa", "")
+    assert mine.kind == "my_qa"
+    assert "Observe Priya Shah's practice – by Monday 1 March (the date has passed" in mine.text
+    assert "Observe Tom Okafor's practice – by Thursday 25 March" in mine.text
+    s05, s06 = await person_id(deps, "S05"), await person_id(deps, "S06")
+    buttons = {(b.label, b.action, b.value) for b in mine.buttons}
+    assert ("Record observation of Tom Okafor", OPEN_RECORD,
+            f"staff_observation:experienced:{s05}") in buttons  # fmt: skip
+    assert ("Record observation of Priya Shah", OPEN_RECORD, f"staff_observation:asye:{s06}") in (
+        buttons
+    )
+    tom = await send(deps, "S05", "command", "my qa", "")
+    assert "Your next observation of practice, with Dana Hughes – by Thursday 25 March" in tom.text
+    assert not any(b.action == OPEN_RECORD for b in tom.buttons)
+    sam = await send(deps, "S02", "command", "my qa", "")
+    assert "Observe" not in sam.text  # Dana observes them, not Sam
+
+
+async def test_help_describes_observations_and_the_weekly_team_picture(deps: Deps) -> None:
+    manager = await send(deps, "S03", "command", "help", "")
+    assert "observations of practice you're to make" in manager.text
+    assert "say why, if you like" in manager.text
+    assert "Once a week, if people report to you" in manager.text
+    worker = await send(deps, "S05", "command", "help", "")
+    assert "observations of practice you're to make" in worker.text
+    assert "Once a week" not in worker.text
