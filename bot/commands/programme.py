@@ -230,7 +230,8 @@ def _group(group: ObservationGroup) -> str:
             "longest ago; they choose)"
         )
     asye = "ASYE " if group.asye else ""
-    return f"{group.name}: {asye}{_roles(group.applies_to)} observed {cadence} by {observer}"
+    who = _roles(group.applies_to) + (" who supervise someone" if group.supervisors_only else "")
+    return f"{group.name}: {asye}{who} observed {cadence} by {observer}"
 
 
 def _observation_ladder(activity: ObservationActivity) -> list[str]:

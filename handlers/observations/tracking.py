@@ -172,6 +172,10 @@ def _one(
 ) -> None:
     if not applies(group, worker.role, worker.asye_start, today):
         return
+    if group.supervisors_only and not any(
+        p.manager_id == worker.id and p.active for p in people.values()
+    ):
+        return  # supervises no one: not in the group
     if group.asye and not in_asye_year(worker.asye_start, today):
         return
     if not worker.active:

@@ -62,6 +62,26 @@ def test_each_preset_tracks_whom_its_framework_names(preset: str) -> None:
     assert not found.reported
 
 
+def test_observation_of_supervision_covers_only_those_who_supervise() -> None:
+    """Shropshire: a senior practitioner who supervises a newer worker has their supervision
+    observed yearly by their service manager; one who supervises no one is not in the group."""
+    programme = load_programme("shropshire")
+    people = {
+        **PEOPLE,
+        6: Staff(6, "SP", "Sol Park", "senior_practitioner", 3, None, True,
+                 last_observed=dt.date(2026, 6, 1)),
+        7: Staff(7, "SP2", "Kit Ames", "senior_practitioner", 3, None, True,
+                 last_observed=dt.date(2026, 6, 1)),
+        8: Staff(8, "N", "Ned Ray", "practitioner", 6, None, True,
+                 last_observed=dt.date(2026, 6, 1)),
+    }  # fmt: skip
+    found = track(Calendar.from_programme(programme), programme.of_kind(ObservationActivity),
+                  people, {}, TODAY, SINCE, {})  # fmt: skip
+    supervision = {(t.worker.staff_id, t.observer.staff_id, t.due) for t in found.tracked
+                   if t.group.name == "supervision"}  # fmt: skip
+    assert supervision == {("TM", "SM", FIRST), ("SP", "SM", dt.date(2027, 6, 1))}
+
+
 def test_an_observer_role_holder_with_nobody_below_is_reported_not_tracked() -> None:
     programme = load_programme("shropshire")
     alone = {**PEOPLE, 6: Staff(6, "HOS2", "Bea Lowe", "head_of_service", None, None, True)}

@@ -133,6 +133,7 @@ def test_shropshire_says_who_observes_whom() -> None:
     supervision = groups["supervision"]
     assert (supervision.observer_role, supervision.every_months, supervision.per) == (
         "service_manager", 12, "observed")  # fmt: skip
+    assert supervision.supervisors_only and "senior_practitioner" in supervision.applies_to
     iro = groups["principal_iro"]
     assert set(iro.applies_to) == {"iro", "cp_chair"} and iro.every_months == 12
 
