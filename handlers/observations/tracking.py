@@ -148,9 +148,10 @@ def track(
     for activity in activities:
         for group in activity.groups:
             if group.per == "observer":
+                seen = _latest_seen(activity.id, people, recorded)
                 for observer in people.values():
                     if observer.role == group.observer_role:
-                        _per_observer(calendar, activity, group, observer, people, recorded,
+                        _per_observer(calendar, activity, group, observer, people, seen,
                                       by_observer or {}, tracking_since, today, result)  # fmt: skip
                 continue
             for worker in people.values():
@@ -214,13 +215,25 @@ def below(people: Mapping[int, Staff], observer: Staff) -> list[Staff]:
     return found
 
 
+def _latest_seen(
+    activity: str, people: Mapping[int, Staff], recorded: Recorded
+) -> dict[int, dt.date]:
+    """When each person was last observed in any of the activity's groups (or, before qabot,
+    as the roster says): who an observer with a choice is pointed to first."""
+    seen = {p.id: p.last_observed for p in people.values() if p.last_observed is not None}
+    for (name, _, person), dates in recorded.items():
+        if name == activity and dates and dates[-1] > seen.get(person, dt.date.min):
+            seen[person] = dates[-1]
+    return seen
+
+
 def _per_observer(
     calendar: Calendar,
     activity: ObservationActivity,
     group: ObservationGroup,
     observer: Staff,
     people: Mapping[int, Staff],
-    recorded: Recorded,
+    seen: Mapping[int, dt.date],
     by_observer: Recorded,
     tracking_since: dt.date,
     today: dt.date,
@@ -237,14 +250,8 @@ def _per_observer(
         result.reported.append(Reported(activity.id, group.name, "nobody to observe", observer))
         return
 
-    def last_seen(person: Staff) -> tuple[dt.date, str]:
-        dates = [d for (a, _, who), found in recorded.items() if a == activity.id
-                 and who == person.id for d in found]  # fmt: skip
-        if person.last_observed is not None:
-            dates.append(person.last_observed)
-        return (max(dates, default=dt.date.min), person.name)
-
-    choices.sort(key=last_seen)  # the one observed longest ago (or never) first
+    # the one observed longest ago (or never) first
+    choices.sort(key=lambda p: (seen.get(p.id, dt.date.min), p.name))
     assert group.every_months is not None
     last = max(by_observer.get((activity.id, group.name, observer.id), ()), default=None)
     first = add_months(tracking_since, min(FIRST_OBSERVATION_MONTHS, group.every_months))
