@@ -349,7 +349,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                 "lines": [
                     "Priya Shah: 15 working days past its date — snoozed: “In court this week”",
                     "Tom Okafor: due by Thursday 25 March",
-                    "2 in date",
+                    "2 in date, nothing to do yet",
                 ],
             },
             {"topic": "audits", "lines": ["Tom Okafor: 1 audit open, 1 past the date"]},
