@@ -15,6 +15,7 @@ from handlers.case_audit.cycle import (
     allocate_due,
 )
 from handlers.case_audit.supervision import Supervision
+from handlers.case_audit.team import CaseAuditTeamPicture
 from handlers.core.channels import Channels
 from handlers.core.deps import Deps
 from handlers.core.housekeeping import purge_event_ids
@@ -22,10 +23,13 @@ from handlers.core.router import Router
 from handlers.home.basics import Basics
 from handlers.observations.record import Observations
 from handlers.observations.sweeps import ObservationReminders
+from handlers.observations.team import ObservationTeamPicture
 from handlers.practice_weeks import sweeps as practice_weeks
 from handlers.practice_weeks.sweeps import PracticeWeekReminders
 from handlers.reminders.snooze import Reminders
 from handlers.reminders.sources import ReminderSource
+from handlers.team_digest.sources import TeamPictureSource
+from handlers.team_digest.weekly import send_weekly
 
 Job = Callable[[dt.datetime], Awaitable[int]]
 
@@ -34,6 +38,11 @@ def reminder_sources() -> list[ReminderSource]:
     """Each capability's part of the one daily nudge message: reminders, then escalations."""
     return [CaseAuditReminders(), ObservationReminders(), PracticeWeekReminders(),
             CaseAuditEscalations()]  # fmt: skip
+
+
+def team_pictures() -> list[TeamPictureSource]:
+    """Each capability's part of the weekly manager digest, in the order it reads."""
+    return [ObservationTeamPicture(), CaseAuditTeamPicture()]
 
 
 def build_router(deps: Deps) -> Router:
@@ -59,11 +68,12 @@ def build_router(deps: Deps) -> Router:
 def jobs(deps: Deps) -> list[tuple[str, Job]]:
     """What the periodic sweep runs, in order: allocate on the programme's cadence, post practice
     week schedules ahead of their week, the daily nudge message (reminders and escalations
-    gathered), queued broadcasts whose time has come, housekeeping."""
+    gathered), the weekly manager digest, queued broadcasts whose time has come, housekeeping."""
     return [
         ("allocate", partial(allocate_due, deps)),
         ("practice_week", partial(practice_weeks.post_due, deps)),
         ("reminders", Reminders(deps, reminder_sources()).sweep),
+        ("team_digest", partial(send_weekly, deps, team_pictures())),
         ("broadcasts", partial(broadcasts.post_due, deps)),
         ("housekeeping", partial(purge_event_ids, deps)),
     ]

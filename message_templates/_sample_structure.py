@@ -140,8 +140,13 @@ def _observation_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
         FormField("setting", label("field_setting"), "select", True, settings),
         FormField("consent", label("field_consent"), "select", True, consent,
                   hint=label("hint_consent")),
-        FormField("note", label("field_note"), "textarea", hint=label("hint_note"),
-                  max_length=500),
+        FormField("strengths", label("field_strengths"), "textarea", True,
+                  hint=label("hint_strengths"), max_length=1000),
+        FormField("areas", label("field_areas"), "textarea", hint=label("hint_areas"),
+                  max_length=1000),
+        FormField("actions", label("field_actions"), "textarea", hint=label("hint_actions"),
+                  max_length=1000),
+        FormField("actions_due", label("field_actions_due"), "date", value="2027-03-24"),
     )  # fmt: skip
     value = "staff_observation:experienced:31"
     form = Form("observation.record", label("button_submit"), fields, value, label("button_open"))

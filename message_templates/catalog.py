@@ -49,8 +49,10 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                 "other": "Leah Brown",
                 "detail": "",
             },
+            {"kind": "observation_own", "due_on": dt.date(2027, 1, 8)}
+            | {"case_ref": "", "other": "Tom Okafor", "detail": "past"},
             {"kind": "observation_of_me", "due_on": dt.date(2027, 2, 10)}
-            | {"case_ref": "", "other": "Priya Shah", "detail": ""},
+            | {"case_ref": "", "other": "Helen Clarke", "detail": ""},
             {
                 "kind": "action",
                 "due_on": dt.date(2027, 2, 12),
@@ -306,6 +308,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "practitioner_name": "Leah Brown",
         "due": dt.date(2027, 3, 1),
         "working_days": 10,
+        "snooze_reason": "In court this week",
     },
     "observation_form": {
         "name": "Marcus",
@@ -322,9 +325,37 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "name": "Leah",
         "observer_name": "Marcus Reid",
         "observed_on": dt.date(2027, 2, 24),
-        "note": "Warm, clear conversation with the family about the plan.",
+        "setting": "Home visit",
+        "strengths": "Warm, clear conversation with the family about the plan.",
+        "areas": "Check what the children understood, in their own words.",
+        "actions": ["Share the plan in writing with the family"],
+        "actions_due": dt.date(2027, 3, 24),
         "asye_number": 2,
         "asye_total": 3,
+    },
+    "observation_reflection_form": {
+        "name": "Leah",
+        "observed_on": dt.date(2027, 2, 24),
+        "reflection": "",
+    },
+    "observation_reflection_saved": {"name": "Leah", "observed_on": dt.date(2027, 2, 24)},
+    "reminder_snooze_reason": {"name": "Marcus", "reason": "In court this week"},
+    "team_digest": {
+        "name": "Dana",
+        "week_of": dt.date(2027, 3, 22),
+        "sections": [
+            {
+                "topic": "observations",
+                "lines": [
+                    "Priya Shah: 15 working days past its date — snoozed: “In court this week”",
+                    "Tom Okafor: due by Thursday 25 March",
+                    "2 in date, nothing to do yet",
+                ],
+            },
+            {"topic": "audits", "lines": ["Tom Okafor: 1 audit open, 1 past the date"]},
+            {"topic": "reflections", "lines": ["Priya Shah: 1 reflection still to write"]},
+            {"topic": "actions", "lines": ["Tom Okafor: 2 open actions, 1 past due"]},
+        ],
     },
     "practice_week_posted": {
         "week_name": "Getting Closer to Practice week",

@@ -104,9 +104,12 @@ def submission(
     elif planned.task == "action":
         values |= {"evidence": rng.choice(EVIDENCE)}
     elif planned.task == "observation":
-        setting, note = rng.choice(OBSERVED)
+        setting, strengths = rng.choice(OBSERVED)
         consent = "na" if setting == "supervision" else "yes"
-        values |= {"setting": setting, "consent": consent, "note": note}
+        values |= {"setting": setting, "consent": consent, "strengths": strengths,
+                   "areas": rng.choice(WORRIES)}  # fmt: skip
+        if rng.random() < ACTION_SHARE:
+            values["actions"] = rng.choice(ACTIONS)
     else:
         agrees = rng.random() < AGREE_SHARE
         values |= {"agree": "yes" if agrees else "no", "comments": rng.choice(COMMENTS)}

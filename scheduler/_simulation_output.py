@@ -41,6 +41,7 @@ TYPES: Mapping[str, str | None] = {
     "action_escalated": "action.escalated",
     "escalation_asked": "escalation.asked",
     "digest": "digest.sent",
+    "team_digest": "digest.sent",
     "allocation_summary": "allocation.summary",
     "parked_alert": "delivery.parked",
     "audit_record_form": None,
@@ -53,6 +54,9 @@ TYPES: Mapping[str, str | None] = {
     "observation_form": None,
     "observation_saved": None,
     "observation_recorded": "observation.recorded",
+    "observation_reflection_form": None,
+    "observation_reflection_saved": None,
+    "reminder_snooze_reason": None,
     "action_done": None,
     "action_done_form": None,
     "action_confirmed": None,
@@ -71,7 +75,9 @@ TYPES: Mapping[str, str | None] = {
 # The meta fields a line may carry, in print order; anything else in meta is never printed.
 FIELDS = (
     "activity",
+    "group",
     "auditor",
+    "observer",
     "practitioner",
     "case_ref",
     "due",

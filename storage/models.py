@@ -214,9 +214,11 @@ class Moderation(Base):
 
 
 class Observation(Base):
-    """A recorded observation of someone's practice: who observed whom, when, with what consent.
+    """A recorded observation of someone's practice: who observed whom, when, with what consent,
+    the strengths seen and the areas to develop, and the worker's own reflection on it.
 
-    Kept minimal: the note is a line or two, never a case record, and never a child's name.
+    Kept short: a few lines each, never a case record, and never a child's name. Its actions
+    are rows of `actions` with source "observation".
     """
 
     __tablename__ = "observations"
@@ -228,8 +230,11 @@ class Observation(Base):
     observed_on: Mapped[dt.date] = mapped_column(Date)
     setting: Mapped[str] = mapped_column(String(32), default="")
     family_consent: Mapped[str] = mapped_column(String(8))  # "yes", "no" or "na"
-    note: Mapped[str] = mapped_column(String(500), default="")
+    strengths: Mapped[str] = mapped_column(Text, default="")
+    areas: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[dt.datetime]
+    reflection: Mapped[str | None] = mapped_column(Text)
+    reflected_at: Mapped[dt.datetime | None]
 
 
 class PracticeWeek(Base):
@@ -395,6 +400,8 @@ class Snooze(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     item: Mapped[str] = mapped_column(String(120))
     until: Mapped[dt.date] = mapped_column(Date)
+    # why, in the snoozer's words or one of the offered reasons: shown to whoever is escalated
+    reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class AuditLogEntry(Base):

@@ -103,7 +103,7 @@ def _details(activity: object) -> list[str]:
     if isinstance(activity, CaseAudit):
         return _audit(activity)
     if isinstance(activity, ObservationActivity):
-        return [_group(g) for g in activity.groups] + _consent(activity)
+        return [_group(g) for g in activity.groups] + _observation_ladder(activity)
     if isinstance(activity, PracticeWeekActivity):
         return _practice_week(activity)
     if isinstance(activity, BroadcastActivity):
@@ -226,14 +226,26 @@ def _group(group: ObservationGroup) -> str:
     if group.per == "observer":
         return (
             f"{group.name}: each {_role(group.observer_role or '')} observes one of "
-            f"{_roles(group.applies_to)} {cadence}"
+            f"{_roles(group.applies_to)} below them {cadence} (qabot suggests the one observed "
+            "longest ago; they choose)"
         )
     asye = "ASYE " if group.asye else ""
-    return f"{group.name}: {asye}{_roles(group.applies_to)} observed {cadence} by {observer}"
+    who = _roles(group.applies_to) + (" who supervise someone" if group.supervisors_only else "")
+    return f"{group.name}: {asye}{who} observed {cadence} by {observer}"
 
 
-def _consent(activity: ObservationActivity) -> list[str]:
-    return ["family consent recorded for each observation"] if activity.family_consent else []
+def _observation_ladder(activity: ObservationActivity) -> list[str]:
+    """How the observer hears, who is told when it stays unrecorded, and what a record keeps."""
+    ladder = nudges(activity.reminders).replace(
+        "their line manager", "the observer's own manager (skipping anyone away)"
+    )
+    consent = ", family consent (needed for a home visit)" if activity.family_consent else ""
+    return [
+        f"the observer hears {activity.nudge_before_days} days ahead, then {ladder} "
+        "(a snooze may say why; the manager told sees it)",
+        f"recorded: date, setting{consent}, strengths, areas to develop and actions (followed "
+        "up like an audit's); the worker is told and may add their reflection",
+    ]
 
 
 def _practice_week(week: PracticeWeekActivity) -> list[str]:

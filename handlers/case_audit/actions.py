@@ -36,7 +36,10 @@ EVIDENCE_MAX = 1000
 
 
 def source_of(action: OpenAction, case_refs: dict[int, str]) -> str:
-    """Where an action came from, in words for a DM to the people involved."""
+    """Where an action came from, in words for a DM to the people involved. Actions from an
+    observation of practice (raised by handlers/observations) are tracked here too."""
+    if action.source == "observation":
+        return "an observation of your practice"
     ref = case_refs.get(action.source_id) if action.source == "audit" else None
     return f"the audit of {ref}" if ref else "an audit"
 

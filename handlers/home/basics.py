@@ -17,6 +17,8 @@ from handlers.core.recipients import person_of
 from handlers.core.router import Handler, Inbound, Reply, Selector
 from handlers.errors import UserError
 from handlers.home.qa_team import is_qa_team, team_view
+from handlers.observations.ids import OPEN_RECORD as OPEN_OBSERVATION
+from handlers.observations.sweeps import tracking
 from handlers.programme.schema import CaseAudit
 from message_templates.model import Button, Message
 from storage.case_audit.my_qa import QaItem, items_for, moderations_open, reflections_unanswered
@@ -33,6 +35,8 @@ CLOSE_ENOUGH = 0.6
 AWAY_EXAMPLE = dt.timedelta(days=14)
 # a recorded audit stays on My QA, with thanks, for a month after it was due; then it drops off
 RECORDED_SHOWN_FOR = dt.timedelta(days=31)
+# an observation someone is to make shows from six weeks ahead (and until it is recorded)
+OBSERVATIONS_AHEAD = dt.timedelta(weeks=6)
 
 
 class Basics:
@@ -72,8 +76,10 @@ class Basics:
         asked = sorted(await self._asked(session, person.id), key=lambda pair: _soonest(pair[0]))
         today = self.deps.calendar.local_date(self.deps.clock.now())
         mine = await items_for(session, person.id, recorded_since=today - RECORDED_SHOWN_FOR)
-        items = sorted([*mine, *(i for i, _ in asked)], key=_soonest)
+        observing = await self._observations(session, person.id, today)
+        items = sorted([*mine, *(i for i, _ in asked), *(i for i, _ in observing)], key=_soonest)
         opens = tuple(button for _, button in asked)
+        opens += tuple(button for _, button in observing if button is not None)
         team = (
             await team_view(self.deps, session, today)
             if is_qa_team(self.deps, person.role)
@@ -106,6 +112,29 @@ class Basics:
             item = QaItem("moderation", due, m.case_ref, other=m.auditor, detail=m.grade)
             found.append((item, Button(text, OPEN_MODERATION, str(m.moderation_id))))
         return found
+
+    async def _observations(
+        self, session: AsyncSession, person_id: int, today: dt.date
+    ) -> list[tuple[QaItem, Button | None]]:
+        """Observations the person is to make (from six weeks ahead, or past their date), each
+        with the button that records it, and their own next one (no button: not theirs to
+        record)."""
+        found, _ = await tracking(self.deps, session, today)
+        label = self.deps.wording.label
+        items: list[tuple[QaItem, Button | None]] = []
+        for t in found.tracked:
+            past = "past" if t.due < today else ""
+            if t.acting is not None and t.acting.id == person_id:
+                if t.due > today + OBSERVATIONS_AHEAD:
+                    continue
+                kind = "observation_own" if t.per_observer else "observation_to_do"
+                item = QaItem(kind, t.due, other=t.worker.name, detail=past)
+                text = label("my_qa", "button_observe", {"other": t.worker.name,
+                                                         "own": t.per_observer})  # fmt: skip
+                items.append((item, Button(text, OPEN_OBSERVATION, t.value)))
+            elif t.worker.id == person_id and not t.per_observer:
+                items.append((QaItem("observation_of_me", t.due, other=t.observer.name), None))
+        return items
 
     async def away(self, session: AsyncSession, event: Inbound) -> Reply:
         person = await person_of(session, event.staff_id)

@@ -1,29 +1,36 @@
 """Recording an observation: the observer's form, checked whole before anything is stored.
 
 Anyone in the worker's line of management may record it (the observer the programme names, or
-a manager above them while they are away). A missing answer, a date qabot cannot read or that is
-still to come, or a home visit without the family's consent (where the programme asks for it) is
-named in one polite line and nothing is saved. The worker is told once it is recorded.
+a manager above them while they are away); for a cadence that binds the observer (`per:
+observer`) the observer, or a manager above them, records it and picks whom they observed. A
+missing answer, a date qabot cannot read or that is still to come, or a home visit without the
+family's consent (where the programme asks for it) is named in one polite line and nothing is
+saved. The observation keeps the strengths seen and the areas to develop; each action line
+becomes an action owned by the worker, followed by the actions tracking like an audit's. The
+worker is told, with a button to add their own reflection, which qabot keeps with it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
-from handlers.core.parsing import parse_date
+from handlers.core.parsing import parse_date, parse_id
 from handlers.core.recipients import dm
 from handlers.core.router import Handler, Inbound, Reply, Selector
 from handlers.errors import UserError
 from handlers.observations import keys, messages
-from handlers.observations.ids import OPEN_RECORD, RECORD
-from handlers.observations.messages import CONSENT, NOTE_LENGTH, SETTINGS
+from handlers.observations.cadence import add_months
+from handlers.observations.ids import OPEN_RECORD, OPEN_REFLECTION, RECORD, REFLECT
+from handlers.observations.messages import ACTIONS_MAX, CONSENT, SETTINGS, TEXT_LENGTH
 from handlers.observations.sweeps import tracking
 from handlers.observations.tracking import Tracked
-from storage.observations import records
+from storage import actions as shared_actions
+from storage.observations import records, staff
 from storage.observations.records import NewObservation
 from storage.observations.staff import Staff
 
@@ -31,13 +38,18 @@ FORM = "observation_form"
 
 
 class Observations:
-    """The observer's record button and form."""
+    """The observer's record button and form, and the worker's reflection on it."""
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
     def routes(self) -> list[tuple[Selector, Handler]]:
-        return [(("action", OPEN_RECORD), self.open_record), (("form", RECORD), self.record)]
+        return [
+            (("action", OPEN_RECORD), self.open_record),
+            (("form", RECORD), self.record),
+            (("action", OPEN_REFLECTION), self.open_reflection),
+            (("form", REFLECT), self.reflect),
+        ]
 
     async def open_record(self, session: AsyncSession, event: Inbound) -> Reply:
         today = self.deps.calendar.local_date(self.deps.clock.now())
@@ -49,12 +61,26 @@ class Observations:
         now = deps.clock.now()
         today = deps.calendar.local_date(now)
         tracked, observer = await _observers_own(deps, session, event, today)
-        new = _checked(deps, event, tracked, observer, today)
-        done = await records.observed_dates(session)
-        if new.observed_on in done.get((new.activity, new.group, new.observed_id), []):
-            raise UserError("That observation is already recorded. Thank you!")
+        new, actions, actions_due = _checked(deps, event, tracked, observer, today)
+        if tracked.per_observer:
+            done = await records.observer_dates(session)
+            mine = done.get((new.activity, new.group, observer.id), [])
+            if new.observed_on in mine:
+                raise UserError("That observation is already recorded. Thank you!")
+            worker = next(p for p in tracked.choices if p.id == new.observed_id)
+            tracked = dataclasses.replace(tracked, worker=worker)
+        else:
+            done = await records.observed_dates(session)
+            if new.observed_on in done.get((new.activity, new.group, new.observed_id), []):
+                raise UserError("That observation is already recorded. Thank you!")
         observation_id = await records.add(session, new, now)
-        told = messages.recorded(deps, tracked, observer, new.observed_on, new.note)
+        if actions:
+            await shared_actions.raise_actions(
+                session, source="observation", source_id=observation_id,
+                owner_id=new.observed_id, descriptions=actions, due_on=actions_due, now=now,
+            )  # fmt: skip
+        told = messages.recorded(deps, tracked, observer, observation_id, new, actions,
+                                 actions_due)  # fmt: skip
         await enqueue(
             deps,
             session,
@@ -67,6 +93,35 @@ class Observations:
         after, _ = await tracking(deps, session, today)
         next_due = next((t.due for t in after.tracked if t.value == tracked.value), None)
         return Reply(message=messages.saved(deps, tracked, observer, new.observed_on, next_due))
+
+    async def open_reflection(self, session: AsyncSession, event: Inbound) -> Reply:
+        found, worker = await _workers_own(session, event)
+        return Reply(message=messages.reflection_form(self.deps, found, worker))
+
+    async def reflect(self, session: AsyncSession, event: Inbound) -> Reply:
+        """The observed worker's own reflection, kept with the observation (never logged)."""
+        found, worker = await _workers_own(session, event)
+        text = event.field("reflection").strip()
+        label = self.deps.wording.label("observation_reflection_form", "field_reflection", {})
+        if not text:
+            raise UserError(f"Please fill in “{label}”. Nothing has been saved yet.")
+        if len(text) > TEXT_LENGTH:
+            raise UserError(
+                f"“{label}” is kept to {TEXT_LENGTH} characters; yours has {len(text)}. "
+                "Nothing has been saved yet."
+            )
+        await records.reflect(session, found.id, text, self.deps.clock.now())
+        return Reply(message=messages.reflection_saved(self.deps, found, worker))
+
+
+async def _workers_own(session: AsyncSession, event: Inbound) -> tuple[records.Stored, Staff]:
+    """The observation the button names, if the person clicking is the one observed."""
+    found = await records.one(session, parse_id(event.value, "observation"))
+    people = await staff.everyone(session)
+    worker = next((p for p in people.values() if p.staff_id == event.staff_id), None)
+    if found is None or worker is None or worker.id != found.observed_id:
+        raise UserError("Only the person observed can add their reflection to an observation.")
+    return found, worker
 
 
 async def _observers_own(
@@ -81,7 +136,13 @@ async def _observers_own(
             "person may have moved on. Your QA team can help."
         )
     clicker = next((p for p in people.values() if p.staff_id == event.staff_id), None)
-    if clicker is None or not clicker.active or not _manages(people, clicker, tracked.worker):
+    if tracked.per_observer:  # their own duty: they record it, or a manager above them
+        allowed = clicker is not None and (
+            clicker.id == tracked.observer.id or _manages(people, clicker, tracked.observer)
+        )
+    else:
+        allowed = clicker is not None and _manages(people, clicker, tracked.worker)
+    if clicker is None or not clicker.active or not allowed:
         raise UserError(
             f"Only {tracked.observer.name} or a manager above them can record this observation."
         )
@@ -102,28 +163,30 @@ def _manages(people: dict[int, Staff], manager: Staff, worker: Staff) -> bool:
 
 def _checked(
     deps: Deps, event: Inbound, tracked: Tracked, observer: Staff, today: dt.date
-) -> NewObservation:
-    """Every answer checked before anything is stored."""
+) -> tuple[NewObservation, list[str], dt.date]:
+    """Every answer checked before anything is stored: the observation, its actions and their
+    date."""
     context = {
         "name": observer.name,
         "practitioner_name": tracked.worker.name,
         "family_consent": tracked.activity.family_consent,
+        "per_observer": tracked.per_observer,
     }
 
     def label(block: str) -> str:
         return deps.wording.label(FORM, f"field_{block}", context)
 
     unsaved = "Nothing has been saved yet."
-    day_text = event.field("observed_on").strip()
-    if not day_text:
-        raise UserError(f"Please fill in “{label('observed_on')}”. {unsaved}", field="observed_on")
-    observed_on = parse_date(day_text)
+    observed_id = tracked.worker.id
+    if tracked.per_observer:
+        chosen = event.field("observed").strip()
+        worker = next((p for p in tracked.choices if p.staff_id == chosen), None)
+        if worker is None:
+            raise UserError(f"Please choose “{label('observed')}”. {unsaved}", field="observed")
+        observed_id = worker.id
+    observed_on = _date(event, "observed_on", label("observed_on"), unsaved)
     if observed_on is None:
-        raise UserError(
-            f"I couldn't read {day_text!r} in “{label('observed_on')}” as a date: try "
-            f"2027-02-12 or 12/02/2027. {unsaved}",
-            field="observed_on",
-        )
+        raise UserError(f"Please fill in “{label('observed_on')}”. {unsaved}", field="observed_on")
     if observed_on > today:
         raise UserError(
             f"“{label('observed_on')}” is still to come. {unsaved}", field="observed_on"
@@ -140,20 +203,64 @@ def _checked(
             f"needs to be yes. {unsaved}",
             field="consent",
         )
-    note = event.field("note").strip()
-    if len(note) > NOTE_LENGTH:
+    strengths = event.field("strengths").strip()
+    if not strengths:
+        raise UserError(f"Please fill in “{label('strengths')}”. {unsaved}", field="strengths")
+    areas = event.field("areas").strip()
+    for name, text in (("strengths", strengths), ("areas", areas)):
+        if len(text) > TEXT_LENGTH:
+            raise UserError(
+                f"“{label(name)}” is kept to {TEXT_LENGTH} characters; yours has {len(text)}. "
+                f"{unsaved}",
+                field=name,
+            )
+    actions = [line.strip(" -•*\t") for line in event.field("actions").splitlines()]
+    actions = [line for line in actions if line]
+    if len(actions) > ACTIONS_MAX:
         raise UserError(
-            f"“{label('note')}” is kept to {NOTE_LENGTH} characters; yours has {len(note)}. "
-            f"{unsaved}",
-            field="note",
+            f"“{label('actions')}” takes up to {ACTIONS_MAX} actions, one a line; yours has "
+            f"{len(actions)}. {unsaved}",
+            field="actions",
         )
-    return NewObservation(
+    if any(len(line) > TEXT_LENGTH for line in actions):
+        raise UserError(
+            f"Each action in “{label('actions')}” is kept to {TEXT_LENGTH} characters. {unsaved}",
+            field="actions",
+        )
+    actions_due = _date(event, "actions_due", label("actions_due"), unsaved)
+    if actions and actions_due is None:
+        raise UserError(
+            f"Please fill in “{label('actions_due')}” for the actions. {unsaved}",
+            field="actions_due",
+        )
+    if actions_due is not None and actions_due <= today:
+        raise UserError(
+            f"“{label('actions_due')}” needs to be a day still to come. {unsaved}",
+            field="actions_due",
+        )
+    new = NewObservation(
         activity=tracked.activity.id,
         group=tracked.group.name,
-        observed_id=tracked.worker.id,
+        observed_id=observed_id,
         observer_id=observer.id,
         observed_on=observed_on,
         setting=setting,
         family_consent=consent,
-        note=note,
+        strengths=strengths,
+        areas=areas,
     )
+    return new, actions, actions_due or add_months(today, 1)
+
+
+def _date(event: Inbound, field: str, label: str, unsaved: str) -> dt.date | None:
+    text = event.field(field).strip()
+    if not text:
+        return None
+    found = parse_date(text)
+    if found is None:
+        raise UserError(
+            f"I couldn't read {text!r} in “{label}” as a date: try 2027-02-12 or 12/02/2027. "
+            f"{unsaved}",
+            field=field,
+        )
+    return found

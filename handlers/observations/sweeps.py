@@ -4,7 +4,8 @@ Each working day the observer (or, while they are away, the first manager above 
 here) hears of an observation `nudge_before_days` ahead, on the reminder rule's working days
 before it, and every few working days once it is overdue. On the working day it is the rule's
 number of working days overdue, the observer's own manager (skipping anyone away) is told, once,
-as an item of their digest. A snooze of "observation:<worker id>" holds the observer's nudges.
+as an item of their digest, with the reason the observer gave if they snoozed it. A snooze of
+"observation:<worker id>" holds the observer's nudges.
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ async def tracking(
         return Tracking([], []), {}
     people = await staff.everyone(session)
     recorded = await records.observed_dates(session)
+    by_observer = await records.observer_dates(session)
     since = await staff.tracking_since(session)
     start = deps.calendar.local_date(since) if since is not None else today
-    return track(deps.calendar, found, people, recorded, today, start), people
+    return track(deps.calendar, found, people, recorded, today, start, by_observer), people
 
 
 def ref(person: Staff) -> PersonRef:
@@ -76,6 +78,7 @@ class ObservationReminders:
                 above = tracked.observer.manager_id if acting is None else acting.manager_id
                 manager = up_from(people, above, today)
                 if manager is not None and manager.id != worker.id:
-                    day.add(
-                        ref(manager), partial(messages.escalated, deps, tracked, manager, today)
-                    )
+                    snoozer = tracked.observer if acting is None else acting
+                    why = day.reason(snoozer.id, tracked.item)
+                    compose = partial(messages.escalated, deps, tracked, manager, today, why)
+                    day.add(ref(manager), compose)

@@ -79,6 +79,8 @@ class ObservationGroup(Strict):
     The observer is the line manager, or (`manager_by_role`) the nearest manager above the
     worker holding `observer_role`. With `per: observer` the cadence binds each observer
     (one observation of someone in `applies_to` below them every N months), not each worker.
+    With `supervisors_only` the group covers only those who supervise someone (anyone reports
+    to them): Shropshire's observation of supervision "for each manager".
     """
 
     name: str = Field(min_length=1, max_length=32)
@@ -89,6 +91,7 @@ class ObservationGroup(Strict):
     observer: Literal["line_manager", "manager_by_role"] = "line_manager"
     observer_role: Role | None = None
     per: Literal["observed", "observer"] = "observed"
+    supervisors_only: bool = False
 
     @model_validator(mode="after")
     def _one_cadence(self) -> ObservationGroup:

@@ -13,12 +13,16 @@ from handlers.core.parsing import first_name
 from handlers.core.recipients import person_of
 from handlers.core.router import Handler, Inbound, Reply, Selector
 from handlers.errors import UserError
-from handlers.reminders.ids import SNOOZE, WHY
+from handlers.reminders.ids import SNOOZE, SNOOZE_REASON, WHY
 from handlers.reminders.sources import ReminderSource
 from handlers.reminders.sweep import sweep_reminders
+from message_templates.model import Choice, Form, FormField
 from storage import snoozes
 
 MAX_SNOOZE_WORKING_DAYS = 10
+# The reasons offered for a snooze (the words are the template's); "other" takes free words.
+REASONS = ("court", "sick_leave", "leave", "family_date", "workload", "other")
+REASON_LENGTH = 200
 
 
 @runtime_checkable
@@ -40,7 +44,11 @@ class Reminders:
         self.why_types = frozenset(kind for s in self.sources for kind in s.why_types)
 
     def routes(self) -> list[tuple[Selector, Handler]]:
-        return [(("action", SNOOZE), self.snooze), (("action", WHY), self.why)]
+        return [
+            (("action", SNOOZE), self.snooze),
+            (("form", SNOOZE_REASON), self.snooze_reason),
+            (("action", WHY), self.why),
+        ]
 
     async def sweep(self, now: dt.datetime) -> int:
         return await sweep_reminders(self.deps, self.sources, now)
@@ -67,7 +75,50 @@ class Reminders:
                    "held": until > today}  # fmt: skip
         meta = {"type": "reminder.snoozed", "item": item, "until": until.isoformat(),
                 "capped": capped}  # fmt: skip
-        return Reply(message=self.deps.wording.compose("reminder_snoozed", context, meta=meta))
+        form = self._reason_form(item, context) if until > today else None
+        message = self.deps.wording.compose("reminder_snoozed", context, form=form, meta=meta)
+        return Reply(message=message)
+
+    def _reason_form(self, item: str, context: dict[str, object]) -> Form:
+        """Why, if they like: a reason offered or their own words, kept with the snooze."""
+
+        def label(block: str) -> str:
+            return self.deps.wording.label("reminder_snoozed", block, context)
+
+        choices = tuple(Choice(label(f"reason_{r}"), r) for r in REASONS)
+        fields = (
+            FormField("reason", label("field_reason"), "select", False, choices),
+            FormField("reason_text", label("field_reason_text"), "text",
+                      hint=label("hint_reason_text"), max_length=REASON_LENGTH),
+        )  # fmt: skip
+        return Form(SNOOZE_REASON, label("button_reason"), fields, item, label("button_open"))
+
+    async def snooze_reason(self, session: AsyncSession, event: Inbound) -> Reply:
+        """Keep why a reminder was snoozed: the person's words, or the reason they chose."""
+        kind, _, item_id = event.value.partition(":")
+        if kind not in self.snoozable or not item_id.isdigit():
+            raise UserError("I couldn't tell which reminder that was. Please use its button.")
+        person = await person_of(session, event.staff_id)
+        wording = self.deps.wording
+        words = event.field("reason_text").strip()
+        choice = event.field("reason").strip()
+        if len(words) > REASON_LENGTH:
+            raise UserError(
+                f"Please keep the reason to {REASON_LENGTH} characters; yours has {len(words)}. "
+                "Nothing has been saved yet."
+            )
+        if not words and choice in REASONS and choice != "other":
+            words = wording.label("reminder_snoozed", f"reason_{choice}", {"name": ""})
+        if not words:
+            raise UserError("Please choose a reason or say it in a few words. Nothing has been "
+                            "saved yet.")  # fmt: skip
+        item = f"{kind}:{item_id}"
+        if not await snoozes.give_reason(session, person.id, item, words):
+            raise UserError("That reminder isn't snoozed any more, so there's nothing to add a "
+                            "reason to.")  # fmt: skip
+        context = {"name": first_name(person.name), "reason": words}
+        meta = {"type": "reminder.snooze_reason", "item": item}
+        return Reply(message=wording.compose("reminder_snooze_reason", context, meta=meta))
 
     async def _latest_snooze(self, session: AsyncSession, item: str) -> dt.date | None:
         limits = [

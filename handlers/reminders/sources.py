@@ -67,6 +67,8 @@ class ReminderDay:
     today: dt.date
     snoozes: dict[tuple[int, str], dt.date]
     gathered: Gathered = field(default_factory=Gathered)
+    # why a person snoozed an item, where they said ("court this week")
+    reasons: dict[tuple[int, str], str] = field(default_factory=dict)
     woken: frozenset[str] = field(init=False)  # items whose snooze ended so that today nudges
 
     def __post_init__(self) -> None:
@@ -79,6 +81,10 @@ class ReminderDay:
     def held(self, person_id: int, item: str) -> dt.date | None:
         """The last day a snooze holds this person's reminders about `item`, if one does."""
         return self.snoozes.get((person_id, item))
+
+    def reason(self, person_id: int, item: str) -> str | None:
+        """Why this person snoozed `item`, if they said: for whoever hears of it next."""
+        return self.reasons.get((person_id, item))
 
     def woken_ids(self, *kinds: str) -> set[int]:
         return item_ids(self.woken, *kinds)

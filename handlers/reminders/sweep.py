@@ -28,8 +28,10 @@ async def sweep_reminders(deps: Deps, sources: Sequence[ReminderSource], now: dt
     if not calendar.is_working_day(today):
         return 0
     async with deps.sessions.begin() as session:
-        held = await snoozes.snoozed_until(session, today - SNOOZES_LOOK_BACK)
-        day = ReminderDay(deps, session, today, held)
+        since = today - SNOOZES_LOOK_BACK
+        held = await snoozes.snoozed_until(session, since)
+        reasons = await snoozes.snooze_reasons(session, since)
+        day = ReminderDay(deps, session, today, held, reasons=reasons)
         for source in sources:
             await source.due_today(day)
         gathered = day.gathered

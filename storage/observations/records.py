@@ -22,7 +22,8 @@ class NewObservation:
     observed_on: dt.date
     setting: str
     family_consent: str
-    note: str
+    strengths: str
+    areas: str = ""
 
 
 async def add(session: AsyncSession, new: NewObservation, now: dt.datetime) -> int:
@@ -35,7 +36,8 @@ async def add(session: AsyncSession, new: NewObservation, now: dt.datetime) -> i
         observed_on=new.observed_on,
         setting=new.setting,
         family_consent=new.family_consent,
-        note=new.note,
+        strengths=new.strengths,
+        areas=new.areas,
         recorded_at=now,
     )
     session.add(row)
@@ -54,4 +56,56 @@ async def observed_dates(session: AsyncSession) -> Recorded:
     found: Recorded = defaultdict(list)
     for activity, group, observed_id, observed_on in await run(session, query):
         found[(activity, group, observed_id)].append(observed_on)
+    return dict(found)
+
+
+async def observer_dates(session: AsyncSession) -> Recorded:
+    """The dates each observer recorded an observation, by (activity, group, observer)."""
+    query = select(
+        Observation.activity, Observation.group, Observation.observer_id, Observation.observed_on
+    ).order_by(Observation.observed_on)
+    found: Recorded = defaultdict(list)
+    for activity, group, observer_id, observed_on in await run(session, query):
+        found[(activity, group, observer_id)].append(observed_on)
+    return dict(found)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One observation as its worker sees it when they add their reflection."""
+
+    id: int
+    observed_id: int
+    observer_id: int
+    observed_on: dt.date
+    reflection: str | None
+
+
+async def one(session: AsyncSession, observation_id: int) -> Stored | None:
+    query = select(
+        Observation.id, Observation.observed_id, Observation.observer_id,
+        Observation.observed_on, Observation.reflection,
+    ).where(Observation.id == observation_id)  # fmt: skip
+    row = (await run(session, query)).first()
+    return Stored(*row) if row is not None else None
+
+
+async def reflect(
+    session: AsyncSession, observation_id: int, reflection: str, now: dt.datetime
+) -> None:
+    """Keep the observed worker's own reflection on an observation."""
+    found = await session.get(Observation, observation_id)
+    if found is not None:
+        found.reflection = reflection
+        found.reflected_at = now
+
+
+async def awaiting_reflection(session: AsyncSession, since: dt.date) -> dict[int, int]:
+    """How many observations since `since` each observed worker has not yet reflected on."""
+    query = select(Observation.observed_id).where(
+        Observation.reflection.is_(None), Observation.observed_on >= since
+    )
+    found: dict[int, int] = defaultdict(int)
+    for (observed_id,) in await run(session, query):
+        found[observed_id] += 1
     return dict(found)

@@ -100,7 +100,12 @@ def test_show_says_who_observes_whom(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["programme", "show", "shropshire"]) == 0
     out = capsys.readouterr().out
     assert "each head of service observes one of practitioner" in out
-    assert "team manager, IRO observed every 3 months by the service manager above them" in out
+    assert "team manager, IRO below them every 3 months (qabot suggests" in out
+    assert "supervision: team manager, deputy team manager, senior practitioner, advanced " in out
+    assert "practitioner who supervise someone observed every 12 months by the service" in out
+    assert "the observer hears 14 days ahead, then 5 and 1 working days before due" in out
+    assert "escalates to the observer's own manager (skipping anyone away) once 10" in out
+    assert "family consent (needed for a home visit), strengths, areas to develop" in out
 
 
 def test_show_window_and_coverage(capsys: pytest.CaptureFixture[str]) -> None:

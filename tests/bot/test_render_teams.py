@@ -123,7 +123,10 @@ def test_form_inputs_carry_field_ids() -> None:
         "observed_on": "Input.Date",
         "setting": "Input.ChoiceSet",
         "consent": "Input.ChoiceSet",
-        "note": "Input.Text",
+        "strengths": "Input.Text",
+        "areas": "Input.Text",
+        "actions": "Input.Text",
+        "actions_due": "Input.Date",
     }
     (action_set,) = [e for e in card["body"] if e["type"] == "ActionSet"]
     (submit,) = action_set["actions"]

@@ -80,8 +80,9 @@ def test_lines_are_json_objects_in_time_order(mostly: SimulationResult) -> None:
 
 
 def test_lines_carry_only_the_spec_fields(mostly: SimulationResult) -> None:
-    allowed = {"at", "type", "recipient", "activity", "auditor", "practitioner", "case_ref",
-               "due", "manager", "moderator", "owner", "period", "items"}  # fmt: skip
+    allowed = {"at", "type", "recipient", "activity", "group", "auditor", "observer",
+               "practitioner", "case_ref", "due", "manager", "moderator", "owner", "period",
+               "items"}  # fmt: skip
     for line in mostly.lines():
         assert set(line) <= allowed
         if line["recipient"].startswith("channel:"):

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 
 from bot.teams.install import unmatched_notice
 from bot.teams.unreachable import unreachable_message
-from handlers.capabilities import build_router, reminder_sources
+from handlers.capabilities import build_router, reminder_sources, team_pictures
 from handlers.case_audit.cycle import (
     ACTION_CONFIRM,
     ACTION_DONE,
@@ -44,10 +44,13 @@ from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
 from handlers.core.router import Inbound, Reply, Router
 from handlers.observations.ids import OPEN_RECORD as OPEN_OBSERVATION
+from handlers.observations.ids import OPEN_REFLECTION as OPEN_OBSERVATION_REFLECTION
 from handlers.observations.ids import RECORD as RECORD_OBSERVATION
+from handlers.observations.ids import REFLECT as OBSERVATION_REFLECT
 from handlers.programme.schema import CaseAudit, load_programme
-from handlers.reminders.ids import SNOOZE, WHY
+from handlers.reminders.ids import SNOOZE, SNOOZE_REASON, WHY
 from handlers.reminders.snooze import Reminders
+from handlers.team_digest.weekly import send_weekly
 from message_templates.model import Message
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
@@ -132,6 +135,7 @@ NAMES = (
     "action_not_yet",
     "action_confirmed",
     "reminder_snoozed",
+    "reminder_snooze_reason",
     "reminder_snoozed_capped",
     "reminder_why",
     "apology",
@@ -156,6 +160,9 @@ NAMES = (
     "observation_error_home_visit_without_consent",
     "observation_saved",
     "observation_recorded",
+    "observation_reflection_form",
+    "observation_reflection_saved",
+    "team_digest",
     "parked_alert",
     "teams_unreachable",
     "channel_unbound",
@@ -412,6 +419,8 @@ async def _script(run: Run) -> None:
     await run.reply("action_confirmed", confirmer, "action", ACTION_CONFIRM, own)
     await run.queued()  # the second ask to confirm, like the first
     await run.reply("reminder_snoozed", "S07", "action", SNOOZE, f"reflection:{priya.id}:2")
+    await run.reply("reminder_snooze_reason", "S07", "form", SNOOZE_REASON,
+                    f"reflection:{priya.id}", reason="court")  # fmt: skip
     await run.reply("reminder_snoozed_capped", "S05", "action", SNOOZE,
                     f"action:{actions[0].id}:10")  # fmt: skip
     await run.reply("reminder_why", "S06", "action", WHY, "action.reminder")
@@ -460,8 +469,24 @@ async def _script(run: Run) -> None:
                       setting="home_visit", consent="no")  # fmt: skip
     await run.reply("observation_saved", "S03", "form", RECORD_OBSERVATION, watched,
                     observed_on="2027-04-12", setting="home_visit", consent="yes",
-                    note="Calm, clear explanation of the plan to the family.")  # fmt: skip
+                    strengths="Calm, clear explanation of the plan to the family.",
+                    areas="Check what the children understood, in their own words.",
+                    actions="Share the plan in writing with the family",
+                    actions_due="2027-05-12")  # fmt: skip
     await run.keep_queued(by_type)  # Tom's word that it is recorded
+    recorded = run.messages["observation_recorded"]
+    observation = recorded.buttons[0].value
+    await run.reply("observation_reflection_form", "S05", "action", OPEN_OBSERVATION_REFLECTION,
+                    observation)  # fmt: skip
+    await run.reply("observation_reflection_saved", "S05", "form", OBSERVATION_REFLECT,
+                    observation, reflection="Slowing down helped the family follow.")  # fmt: skip
+
+    # the weekly manager digest: each line manager's team picture on the week's first working day
+    monday = dt.datetime(2027, 4, 19, 7, 0, tzinfo=dt.UTC)
+    run.clock.set(monday)
+    await send_weekly(deps, team_pictures(), monday)
+    await run.keep_queued(lambda row: "team_digest" if row.message_type == "team_digest"
+                          and row.recipient == "person:S03" else None)  # fmt: skip
 
     # the dispatcher's word to the QA team when a message cannot be delivered
     stuck = Claimed(1, "reminders:S06:2027-01-07", "person:S06", "sandbox", run.messages[GATHERED],

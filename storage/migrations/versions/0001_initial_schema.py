@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 07:39:56.874469
+Create Date: 2026-11-27 09:03:04.517194
 """
 
 from collections.abc import Sequence
@@ -286,8 +286,11 @@ def upgrade() -> None:
         sa.Column("observed_on", sa.Date(), nullable=False),
         sa.Column("setting", sa.String(length=32), nullable=False),
         sa.Column("family_consent", sa.String(length=8), nullable=False),
-        sa.Column("note", sa.String(length=500), nullable=False),
+        sa.Column("strengths", sa.Text(), nullable=False),
+        sa.Column("areas", sa.Text(), nullable=False),
         sa.Column("recorded_at", storage.models.UTCDateTime(), nullable=False),
+        sa.Column("reflection", sa.Text(), nullable=True),
+        sa.Column("reflected_at", storage.models.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["observed_id"], ["people.id"], name=op.f("fk_observations_observed_id_people")
         ),
@@ -338,6 +341,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("item", sa.String(length=120), nullable=False),
         sa.Column("until", sa.Date(), nullable=False),
+        sa.Column("reason", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"], ["people.id"], name=op.f("fk_snoozes_person_id_people")
         ),

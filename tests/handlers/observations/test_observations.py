@@ -24,7 +24,7 @@ from handlers.core.router import EventKind, Inbound
 from handlers.observations.ids import OPEN_RECORD, RECORD
 from handlers.observations.sweeps import tracking
 from handlers.programme.schema import load_programme
-from handlers.reminders.ids import SNOOZE
+from handlers.reminders.ids import SNOOZE, SNOOZE_REASON
 from handlers.reminders.snooze import Reminders
 from message_templates.model import Message
 from message_templates.wording import Wording
@@ -189,16 +189,26 @@ async def test_the_observer_records_it_whole_and_the_worker_is_told(deps: Deps) 
     deps.clock.set(at(3, 22))  # type: ignore[attr-defined]
     form = await send(deps, "S03", "action", OPEN_RECORD, value)
     assert form.kind == "observation_form" and form.form is not None
-    assert [f.id for f in form.form.fields] == ["observed_on", "setting", "consent", "note"]
+    assert [f.id for f in form.form.fields] == [
+        "observed_on",
+        "setting",
+        "consent",
+        "strengths",
+        "areas",
+        "actions",
+        "actions_due",
+    ]
     good = {"observed_on": "2027-03-19", "setting": "home_visit", "consent": "yes",
-            "note": "Warm, clear conversation about the plan."}  # fmt: skip
+            "strengths": "Warm, clear conversation about the plan."}  # fmt: skip
     for wrong, problem in (
         ({"observed_on": "next Tuesday"}, "couldn't read"),
         ({"observed_on": "2027-03-29"}, "still to come"),
         ({"setting": ""}, "What you observed"),
         ({"consent": ""}, "consent"),
         ({"consent": "no"}, "home visit"),
-        ({"note": "x" * 501}, "500 characters"),
+        ({"strengths": "x" * 1001}, "1000 characters"),
+        ({"strengths": ""}, "Strengths you saw"),
+        ({"actions": "Share the plan", "actions_due": "2027-03-01"}, "still to come"),
     ):
         reply = await send(deps, "S03", "form", RECORD, value, **{**good, **wrong})
         assert reply.kind == "user_error" and problem in reply.text, wrong
@@ -226,10 +236,79 @@ async def test_an_asye_observation_says_which_of_the_three_it_is(deps: Deps) -> 
     deps.clock.set(at(3, 16))  # type: ignore[attr-defined]
     value = f"staff_observation:asye:{s06}"
     saved = await send(deps, "S03", "form", RECORD, value, observed_on="2027-03-16",
-                       setting="network_meeting", consent="yes")  # fmt: skip
+                       setting="network_meeting", consent="yes",
+                       strengths="Calm and clear.")  # fmt: skip
     assert saved.kind == "observation_saved" and "Tuesday 1 June" in saved.text  # month 6
     async with deps.sessions() as session:
         told = await session.scalar(
             select(OutboxMessage).where(OutboxMessage.recipient == "person:S06")
         )
     assert told is not None and "observation 1 of 3" in told.payload["text"]
+
+
+async def test_the_ladder_counts_working_days_across_the_easter_bank_holidays(deps: Deps) -> None:
+    """S05 is due on Thursday 25 March 2027; Good Friday and Easter Monday are bank holidays,
+    so the working days overdue start on Tuesday 30 March: the overdue nudge comes on the fifth
+    (Monday 5 April, not Thursday 1 April) and Sam hears on the tenth (Monday 12 April, not
+    Thursday 8 April)."""
+
+    def about_s05(sent: dict[str, OutboxMessage], who: str) -> list[str]:
+        return [kind for kind, worker in items(sent[who]) if worker == "S05"] if who in sent else []
+
+    assert about_s05(await sweep(deps, at(4, 1)), "S03") == []
+    assert about_s05(await sweep(deps, at(4, 5)), "S03") == ["observation_overdue"]
+    assert about_s05(await sweep(deps, at(4, 8)), "S02") == []
+    assert about_s05(await sweep(deps, at(4, 12)), "S02") == ["observation_escalated"]
+    assert "10 working days" in (await sweep(deps, at(4, 12)))["S02"].payload["text"]
+
+
+async def test_a_snooze_reason_reaches_the_manager_who_is_told(deps: Deps) -> None:
+    """S06's ASYE observation (due 1 March) is escalated on 15 March; Dana snoozed it on the
+    11th and said why, so Sam reads her reason with it."""
+    s06 = await person_id(deps, "S06")
+    deps.clock.set(at(3, 11))  # type: ignore[attr-defined]
+    snoozed = await send(deps, "S03", "action", SNOOZE, f"observation:{s06}:5")
+    assert snoozed.form is not None
+    assert [f.id for f in snoozed.form.fields] == ["reason", "reason_text"]
+    nothing = await send(deps, "S03", "form", SNOOZE_REASON, f"observation:{s06}")
+    assert nothing.kind == "user_error" and "Nothing has been saved" in nothing.text
+    noted = await send(deps, "S03", "form", SNOOZE_REASON, f"observation:{s06}", reason="court")
+    assert noted.kind == "reminder_snooze_reason" and "In court this week" in noted.text
+    sent = await sweep(deps, at(3, 15))
+    assert items(sent["S02"]) == [("observation_escalated", "S06")]
+    assert "“In court this week”" in sent["S02"].payload["text"]
+    # a reason for something not snoozed is refused, nothing kept
+    s05 = await person_id(deps, "S05")
+    refused = await send(deps, "S03", "form", SNOOZE_REASON, f"observation:{s05}",
+                         reason_text="worker on sick leave")  # fmt: skip
+    assert refused.kind == "user_error" and "isn't snoozed" in refused.text
+
+
+async def test_my_qa_lists_observations_to_make_and_ones_own_next(deps: Deps) -> None:
+    deps.clock.set(at(3, 15))  # type: ignore[attr-defined]
+    mine = await send(deps, "S03", "command", "my qa", "")
+    assert mine.kind == "my_qa"
+    assert "Observe Priya Shah's practice – by Monday 1 March (the date has passed" in mine.text
+    assert "Observe Tom Okafor's practice – by Thursday 25 March" in mine.text
+    s05, s06 = await person_id(deps, "S05"), await person_id(deps, "S06")
+    buttons = {(b.label, b.action, b.value) for b in mine.buttons}
+    assert ("Record observation of Tom Okafor", OPEN_RECORD,
+            f"staff_observation:experienced:{s05}") in buttons  # fmt: skip
+    assert ("Record observation of Priya Shah", OPEN_RECORD, f"staff_observation:asye:{s06}") in (
+        buttons
+    )
+    tom = await send(deps, "S05", "command", "my qa", "")
+    assert "Your next observation of practice, with Dana Hughes – by Thursday 25 March" in tom.text
+    assert not any(b.action == OPEN_RECORD for b in tom.buttons)
+    sam = await send(deps, "S02", "command", "my qa", "")
+    assert "Observe" not in sam.text  # Dana observes them, not Sam
+
+
+async def test_help_describes_observations_and_the_weekly_team_picture(deps: Deps) -> None:
+    manager = await send(deps, "S03", "command", "help", "")
+    assert "observations of practice you're to make" in manager.text
+    assert "say why, if you like" in manager.text
+    assert "Once a week, if people report to you" in manager.text
+    worker = await send(deps, "S05", "command", "help", "")
+    assert "observations of practice you're to make" in worker.text
+    assert "Once a week" not in worker.text

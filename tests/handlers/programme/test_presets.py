@@ -123,9 +123,19 @@ def test_shropshire_says_who_observes_whom() -> None:
         6,
         "observer",
     )
+    # "Direct observations of front line practitioners and Team Managers \ IROs", quarterly:
+    # each service manager's own cadence, of anyone in their service
     managers = groups["service_manager"]
     assert managers.observer_role == "service_manager" and managers.every_months == 3
-    assert set(managers.applies_to) == {"team_manager", "iro"}
+    assert managers.per == "observer"
+    assert set(managers.applies_to) == {"practitioner", "senior_practitioner",
+                                        "advanced_practitioner", "team_manager", "iro"}  # fmt: skip
+    supervision = groups["supervision"]
+    assert (supervision.observer_role, supervision.every_months, supervision.per) == (
+        "service_manager", 12, "observed")  # fmt: skip
+    assert supervision.supervisors_only and "senior_practitioner" in supervision.applies_to
+    iro = groups["principal_iro"]
+    assert set(iro.applies_to) == {"iro", "cp_chair"} and iro.every_months == 12
 
 
 def test_haringey_light_touch_random_sample() -> None:
