@@ -11,9 +11,9 @@ import datetime as dt
 import logging
 
 from handlers.broadcasts import keys, messages
-from handlers.broadcasts.privacy import findings
 from handlers.core.delivery import CHANNEL, enqueue
 from handlers.core.deps import Deps
+from handlers.core.privacy import findings
 from handlers.programme.schema import BroadcastActivity
 from storage.broadcasts import queue
 

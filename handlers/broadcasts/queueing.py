@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.broadcasts.cadence import next_slot
-from handlers.broadcasts.privacy import Finding, findings, refusal
 from handlers.core.deps import Deps
+from handlers.core.privacy import Finding, findings, refusal
 from handlers.errors import UserError
 from handlers.programme.schema import BroadcastActivity, Programme
 from storage.broadcasts import queue

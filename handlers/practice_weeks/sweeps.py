@@ -10,10 +10,12 @@ visited each find it in their one daily message.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from functools import partial
 
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
+from handlers.core.privacy import findings
 from handlers.practice_weeks import keys, messages
 from handlers.practice_weeks.ids import WHY_TYPE
 from handlers.practice_weeks.schedule import post_day
@@ -25,7 +27,8 @@ from storage.practice_weeks.schedule import Host
 
 # Who hears about a visit to their team, besides the visitor.
 HOST_ROLES = ("team_manager",)
-_LOOK_AHEAD_DAYS = 21  # far enough to find the visit that is N working days away
+_LOOK_AHEAD_DAYS = 21
+log = logging.getLogger(__name__)  # far enough to find the visit that is N working days away
 
 
 def activities(deps: Deps) -> dict[str, PracticeWeekActivity]:
@@ -43,6 +46,7 @@ async def post_due(deps: Deps, now: dt.datetime) -> int:
     if not calendar.is_working_day(today):
         return 0
     queued = 0
+    refs: set[str] | None = None
     async with deps.sessions.begin() as session:
         for week in await schedule.weeks_from(session, today):
             activity = found.get(week.activity)
@@ -52,6 +56,13 @@ async def post_due(deps: Deps, now: dt.datetime) -> int:
                 continue
             visits = await schedule.visits_of(session, week.id)
             if not visits:
+                continue
+            refs = refs if refs is not None else await schedule.case_refs(session)
+            unsafe = findings("\n".join(v.activity for v in visits), refs)
+            if unsafe:  # checked again: the roster may have brought case references since
+                where = ", ".join(f"{f.what} on line {f.line}" for f in unsafe)
+                log.warning("practice week %s not posted, it may identify a child: %s",
+                            week.id, where)  # fmt: skip
                 continue
             queued += await enqueue(
                 deps,

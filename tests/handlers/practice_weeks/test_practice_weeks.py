@@ -143,14 +143,21 @@ BAD_LINES = [
     ("L1,Assessment 1,2027-03-09,14:00-16:00,",
      "line 10, column activity: a value is required"),
     ("L1,Assessment 1,2027-03-11,14:00-16:00,Talk through C-000123",
-     "line 11, column activity: names a case reference; the schedule is posted to a channel, "
-     "so leave cases out"),
+     "line 11, column activity: may identify a child (the case reference at character 14); "
+     "the schedule is posted to a channel, so leave cases and families out"),
     ("L1,Leadership,2027-03-11,10:00-12:00,Case records",
      "line 12, column team: L1 would be visiting their own team"),
     ("L2,Assessment 1,2027-03-16,10:00-12:00,Case records",
      "line 13, column day: 2027-03-16 is not in the week of 2027-03-08; a schedule is one week"),
     ("L1,Children in Care,2027-03-09,10:00-12:00,Case records",
      "line 14, column slot: the same visitor is already booked then, on line 2"),
+    ("L2,Assessment 1,2027-03-12,10:00-12:00,Home visit at w6 9ju",
+     "line 15, column activity: may identify a child (a UK postcode at character 15); "
+     "the schedule is posted to a channel, so leave cases and families out"),
+    ("L2,Assessment 1,2027-03-12,14:00-16:00,Child DOB 01/02/2016 NHS 943 476 5919",
+     "line 16, column activity: may identify a child (a date of birth at character 7; an NHS "
+     "number at character 26); the schedule is posted to a channel, so leave cases and "
+     "families out"),
 ]  # fmt: skip
 
 
