@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 
 from handlers.broadcasts import posting as broadcasts
+from handlers.broadcasts.chat import Broadcasts
+from handlers.broadcasts.sweeps import BroadcastReminders
 from handlers.case_audit.cycle import (
     AuditCycle,
     CaseAuditEscalations,
@@ -33,7 +35,7 @@ Job = Callable[[dt.datetime], Awaitable[int]]
 def reminder_sources() -> list[ReminderSource]:
     """Each capability's part of the one daily nudge message: reminders, then escalations."""
     return [CaseAuditReminders(), ObservationReminders(), PracticeWeekReminders(),
-            CaseAuditEscalations()]  # fmt: skip
+            BroadcastReminders(), CaseAuditEscalations()]  # fmt: skip
 
 
 def build_router(deps: Deps) -> Router:
@@ -47,6 +49,7 @@ def build_router(deps: Deps) -> Router:
         *Supervision(deps).routes(),
         *Observations(deps).routes(),
         *Channels(deps).routes(),
+        *Broadcasts(deps).routes(),
     ]
     return Router(
         routes,

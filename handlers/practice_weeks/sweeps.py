@@ -3,7 +3,7 @@
 Each working day from the programme's posting day (`post_days_before` the week starts) until
 the week begins, a loaded schedule not yet posted goes to the activity's channel, keyed once per
 week: loading an edited schedule after it is posted does not post it again. The working day
-before each visit (`remind_days_before` working days), the visitor and the managers of the team
+before each visit (`remind_days_before` working days), the visitor and everyone in the team
 visited each find it in their one daily message.
 """
 
@@ -25,8 +25,6 @@ from storage.case_audit.people import PersonRef
 from storage.practice_weeks import schedule
 from storage.practice_weeks.schedule import Host
 
-# Who hears about a visit to their team, besides the visitor.
-HOST_ROLES = ("team_manager",)
 _LOOK_AHEAD_DAYS = 21
 log = logging.getLogger(__name__)  # far enough to find the visit that is N working days away
 
@@ -83,7 +81,7 @@ def _ref(person: Host) -> PersonRef:
 
 
 class PracticeWeekReminders:
-    """Visits in the daily digest: the visitor and the visited team's managers, the working
+    """Visits in the daily digest: the visitor and everyone in the team visited, the working
     day before (or as many as the programme says). Nothing to snooze: it comes once."""
 
     snoozable: tuple[str, ...] = ()
@@ -106,7 +104,7 @@ class PracticeWeekReminders:
             return
         weeks = {w.id: w for w in await schedule.weeks_from(day.session, today)}
         people = await schedule.people_by_id(day.session, [v.visitor_id for v in visits])
-        hosts = await schedule.team_managers(day.session, [v.team_id for v in visits], HOST_ROLES)
+        hosts = await schedule.team_members(day.session, [v.team_id for v in visits])
         for visit in visits:
             week = weeks.get(visit.week_id)
             activity = found.get(week.activity) if week is not None else None

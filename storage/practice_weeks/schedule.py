@@ -151,12 +151,14 @@ async def people_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, H
     return {row[0]: Host(*row) for row in rows}
 
 
-async def team_managers(
-    session: AsyncSession, team_ids: Sequence[int], roles: Sequence[str]
+async def team_members(
+    session: AsyncSession, team_ids: Sequence[int], roles: Sequence[str] | None = None
 ) -> dict[int, list[Host]]:
-    """The active managers (by role) of each team."""
-    query = _HOSTS.where(Person.team_id.in_(list(team_ids)), Person.role.in_(list(roles)),
-                         Person.active.is_(True)).order_by(Person.staff_id)  # fmt: skip
+    """The active members of each team (in these roles, if given)."""
+    query = _HOSTS.where(Person.team_id.in_(list(team_ids)), Person.active.is_(True))
+    if roles is not None:
+        query = query.where(Person.role.in_(list(roles)))
+    query = query.order_by(Person.staff_id)
     found: dict[int, list[Host]] = {}
     for row in await run(session, query):
         host = Host(*row)

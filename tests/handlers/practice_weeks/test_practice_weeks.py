@@ -44,9 +44,11 @@ PEOPLE: list[tuple[str, str, str, str | None]] = [
     ("P1", "practitioner", "Assessment 1", "M1"),
     ("P2", "practitioner", "Children in Care", "M2"),
     ("X1", "head_of_service", "Leadership", None),
+    ("Q1", "qa_manager", "Leadership", None),
 ]
 NAMES = {"L1": "Helen Clarke", "L2": "Sam Moss", "M1": "Dana Hughes", "M2": "Ravi Patel",
-         "P1": "Tom Okafor", "P2": "Priya Shah", "X1": "Omar Aziz"}  # fmt: skip
+         "P1": "Tom Okafor", "P2": "Priya Shah", "X1": "Omar Aziz",
+         "Q1": "Quinn Reed"}  # fmt: skip
 GOOD = (
     "visitor,team,day,slot,activity\n"
     "L1,Assessment 1,2027-03-09,10:00-12:00,Review of the case records\n"
@@ -74,7 +76,7 @@ async def deps(sessions: Sessions) -> Deps:
 
 async def load(deps: Deps, text: str) -> Any:
     source = CsvFile("schedule.csv", text.encode())
-    return await load_schedule(deps.sessions, PROGRAMME, deps.calendar, source)
+    return await load_schedule(deps.sessions, PROGRAMME, deps.calendar, source, by="Q1")
 
 
 async def counts(deps: Deps) -> tuple[int, int]:
@@ -217,11 +219,12 @@ async def test_each_visit_joins_the_digest_the_working_day_before(deps: Deps) ->
     await load(deps, GOOD)
     assert await digest(deps, at(3, 5)) == {}  # Friday: Tuesday's visit is two working days off
     monday = await digest(deps, at(3, 8))
-    assert set(monday) == {"L1", "M1"}
+    assert set(monday) == {"L1", "M1", "P1"}  # the visitor and everyone in the team visited
     assert monday["L1"][0]["role"] == "visitor" and monday["M1"][0]["role"] == "host"
+    assert monday["P1"][0]["role"] == "host"
     assert monday["M1"][0]["team"] == "Assessment 1" and monday["M1"][0]["day"] == "2027-03-09"
     tuesday = await digest(deps, at(3, 9))
-    assert set(tuesday) == {"L2", "M2"}
+    assert set(tuesday) == {"L2", "M2", "P2"}
     assert await digest(deps, at(3, 9)) == tuesday  # once a day, however often it runs
 
 
@@ -231,7 +234,7 @@ async def test_a_visit_after_a_bank_holiday_is_reminded_the_working_day_before(
     schedule = "visitor,team,day,slot,activity\nL1,Assessment 1,2027-05-04,10:00-12:00,Chat\n"
     await load(deps, schedule)  # Tuesday 4 May: Monday 3 May is the early May bank holiday
     assert await digest(deps, at(5, 3)) == {}
-    assert set(await digest(deps, at(4, 30))) == {"L1", "M1"}
+    assert set(await digest(deps, at(4, 30))) == {"L1", "M1", "P1"}
 
 
 async def test_someone_away_on_the_day_is_not_reminded(deps: Deps) -> None:
@@ -240,11 +243,12 @@ async def test_someone_away_on_the_day_is_not_reminded(deps: Deps) -> None:
         await session.execute(
             update(Person).where(Person.staff_id == "M1").values(away_until=dt.date(2027, 3, 12))
         )
-    assert set(await digest(deps, at(3, 8))) == {"L1"}
+    assert set(await digest(deps, at(3, 8))) == {"L1", "P1"}
 
 
 async def test_a_draft_pairs_every_team_with_a_leader_from_another_team(deps: Deps) -> None:
-    drafted = await draft_week(deps.sessions, PROGRAMME, deps.calendar, dt.date(2027, 3, 10))
+    drafted = await draft_week(deps.sessions, PROGRAMME, deps.calendar, dt.date(2027, 3, 10),
+                               by="Q1")  # fmt: skip
     lines = drafted.csv.splitlines()
     assert lines[0] == "visitor,team,day,slot,activity"
     rows = [line.split(",") for line in lines[1:]]
