@@ -25,6 +25,7 @@ from handlers.home.basics import Basics
 from handlers.observations.record import Observations
 from handlers.observations.sweeps import ObservationReminders
 from handlers.practice_weeks import sweeps as practice_weeks
+from handlers.practice_weeks.after import PracticeWeekForms
 from handlers.practice_weeks.sweeps import PracticeWeekReminders
 from handlers.reminders.snooze import Reminders
 from handlers.reminders.sources import ReminderSource
@@ -50,6 +51,7 @@ def build_router(deps: Deps) -> Router:
         *Observations(deps).routes(),
         *Channels(deps).routes(),
         *Broadcasts(deps).routes(),
+        *PracticeWeekForms(deps).routes(),
     ]
     return Router(
         routes,
@@ -61,11 +63,13 @@ def build_router(deps: Deps) -> Router:
 
 def jobs(deps: Deps) -> list[tuple[str, Job]]:
     """What the periodic sweep runs, in order: allocate on the programme's cadence, post practice
-    week schedules ahead of their week, the daily nudge message (reminders and escalations
-    gathered), queued broadcasts whose time has come, housekeeping."""
+    week schedules ahead of their week and the QA team's summary after it, the daily nudge
+    message (reminders and escalations gathered), queued broadcasts whose time has come,
+    housekeeping."""
     return [
         ("allocate", partial(allocate_due, deps)),
         ("practice_week", partial(practice_weeks.post_due, deps)),
+        ("practice_week_summary", partial(practice_weeks.summarise_due, deps)),
         ("reminders", Reminders(deps, reminder_sources()).sweep),
         ("broadcasts", partial(broadcasts.post_due, deps)),
         ("housekeeping", partial(purge_event_ids, deps)),

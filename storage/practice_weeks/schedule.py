@@ -51,6 +51,10 @@ class Visit:
     day: dt.date
     slot: str
     activity: str
+    grade: str = ""
+    findings_at: dt.datetime | None = None
+    feedback_rating: str = ""
+    feedback_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,8 @@ async def mark_posted(session: AsyncSession, week_id: int, at: dt.datetime) -> N
 _VISITS = (
     select(PracticeWeekSlot.id, PracticeWeekSlot.week_id, Person.id, Person.staff_id, Person.name,
            Team.id, Team.name, PracticeWeekSlot.day, PracticeWeekSlot.slot,
-           PracticeWeekSlot.activity)
+           PracticeWeekSlot.activity, PracticeWeekSlot.grade, PracticeWeekSlot.findings_at,
+           PracticeWeekSlot.feedback_rating, PracticeWeekSlot.feedback_at)
     .join(Person, Person.id == PracticeWeekSlot.visitor_id)
     .join(Team, Team.id == PracticeWeekSlot.team_id)
     .order_by(PracticeWeekSlot.day, PracticeWeekSlot.slot, Team.name, PracticeWeekSlot.id)
@@ -140,6 +145,39 @@ async def visits_on(session: AsyncSession, days: Sequence[dt.date]) -> list[Visi
         return []
     rows = await run(session, _VISITS.where(PracticeWeekSlot.day.in_(list(days))))
     return [Visit(*row) for row in rows]
+
+
+async def visit(session: AsyncSession, visit_id: int) -> Visit | None:
+    row = (await run(session, _VISITS.where(PracticeWeekSlot.id == visit_id))).first()
+    return Visit(*row) if row is not None else None
+
+
+async def week(session: AsyncSession, week_id: int) -> Week | None:
+    row = await session.get(PracticeWeek, week_id)
+    return _week(row) if row is not None else None
+
+
+async def weeks_ending(session: AsyncSession, first: dt.date, last: dt.date) -> list[Week]:
+    """The weeks that ended on a day from `first` to `last`."""
+    query = select(PracticeWeek).where(PracticeWeek.ends_on >= first, PracticeWeek.ends_on <= last)
+    rows = await session.scalars(query.order_by(PracticeWeek.starts_on, PracticeWeek.id))
+    return [_week(row) for row in rows]
+
+
+async def save_findings(
+    session: AsyncSession, visit_id: int, findings: str, grade: str, at: dt.datetime
+) -> None:
+    row = await session.get(PracticeWeekSlot, visit_id)
+    if row is not None:
+        row.findings, row.grade, row.findings_at = findings, grade, at
+
+
+async def save_feedback(
+    session: AsyncSession, visit_id: int, rating: str, feedback: str, at: dt.datetime
+) -> None:
+    row = await session.get(PracticeWeekSlot, visit_id)
+    if row is not None:
+        row.feedback_rating, row.feedback, row.feedback_at = rating, feedback, at
 
 
 _HOSTS = select(Person.id, Person.staff_id, Person.name, Person.role, Person.team_id,
@@ -164,6 +202,11 @@ async def team_members(
         host = Host(*row)
         found.setdefault(host.team_id, []).append(host)
     return found
+
+
+async def person(session: AsyncSession, staff_id: str) -> Host | None:
+    row = (await run(session, _HOSTS.where(Person.staff_id == staff_id))).first()
+    return Host(*row) if row is not None else None
 
 
 async def everyone(session: AsyncSession) -> list[Host]:
