@@ -241,6 +241,8 @@ class PracticeWeek(Base):
     ends_on: Mapped[dt.date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(100))
     posted_at: Mapped[dt.datetime | None]
+    # drafted by a simulation to show the week where no schedule was loaded; never in a real run
+    placeholder: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class PracticeWeekSlot(Base):

@@ -27,7 +27,7 @@ from storage.practice_weeks.schedule import Host, Visit, Week
 
 def posted(deps: Deps, week: Week, visits: list[Visit]) -> Message:
     """To the practice-week channel: who visits whom, when, to do what."""
-    context = {
+    context: dict[str, Any] = {
         "week_name": week.title,
         "starts_on": week.starts_on,
         "ends_on": week.ends_on,
@@ -37,12 +37,15 @@ def posted(deps: Deps, week: Week, visits: list[Visit]) -> Message:
             for v in visits
         ],
     }  # fmt: skip
-    meta = {
+    meta: dict[str, Any] = {
         "type": "practice_week.posted",
         "activity": week.activity,
         "week": week.starts_on.isoformat(),
         "visits": len(visits),
     }
+    if week.placeholder:
+        meta["placeholder"] = True
+    context["placeholder"] = week.placeholder
     return deps.wording.compose("practice_week_posted", context, meta=meta)
 
 

@@ -35,6 +35,7 @@ class Week:
     ends_on: dt.date
     channel: str
     posted_at: dt.datetime | None
+    placeholder: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ async def store_week(
     ends_on: dt.date,
     channel: str,
     visits: Sequence[NewVisit],
+    placeholder: bool = False,
 ) -> tuple[int, bool]:
     """Store the week's schedule, replacing any loaded before; (the week's id, whether new)."""
     query = select(PracticeWeek).where(
@@ -89,11 +91,12 @@ async def store_week(
     new = week is None
     if week is None:
         week = PracticeWeek(activity=activity, title=title, starts_on=starts_on, ends_on=ends_on,
-                            channel=channel, posted_at=None)  # fmt: skip
+                            channel=channel, posted_at=None, placeholder=placeholder)  # fmt: skip
         session.add(week)
         await session.flush()
     else:
         week.title, week.ends_on, week.channel = title, ends_on, channel
+        week.placeholder = placeholder
         await session.execute(delete(PracticeWeekSlot).where(PracticeWeekSlot.week_id == week.id))
     session.add_all(
         PracticeWeekSlot(week_id=week.id, visitor_id=v.visitor_id, team_id=v.team_id, day=v.day,
@@ -106,7 +109,14 @@ async def store_week(
 
 def _week(row: PracticeWeek) -> Week:
     return Week(row.id, row.activity, row.title, row.starts_on, row.ends_on, row.channel,
-                row.posted_at)  # fmt: skip
+                row.posted_at, row.placeholder)  # fmt: skip
+
+
+async def has_week(session: AsyncSession, activity: str, starts_on: dt.date) -> bool:
+    query = select(PracticeWeek.id).where(
+        PracticeWeek.activity == activity, PracticeWeek.starts_on == starts_on
+    )
+    return (await session.scalar(query)) is not None
 
 
 async def weeks_from(session: AsyncSession, day: dt.date) -> list[Week]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 08:01:20.873261
+Create Date: 2026-11-27 08:17:15.822212
 """
 
 from collections.abc import Sequence
@@ -115,6 +115,7 @@ def upgrade() -> None:
         sa.Column("ends_on", sa.Date(), nullable=False),
         sa.Column("channel", sa.String(length=100), nullable=False),
         sa.Column("posted_at", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("placeholder", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_practice_weeks")),
     )
     op.create_table(
