@@ -19,7 +19,7 @@ _CASE_URL = "https://lcs.council.example/case/C-000123"
 
 SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "welcome": {"name": "Priya", "role": "practitioner"},
-    "help": {"name": "Priya", "role": "practitioner"},
+    "help": {"name": "Priya", "role": "qa_officer", "may_broadcast": True, "may_see_reads": True},
     "my_qa": {
         "name": "Priya",
         "role": "team_manager",

@@ -88,6 +88,7 @@ CASES = [
 NAMES = (
     "welcome",
     "help",
+    "help_qa_team",
     "not_caught",
     "not_caught_blank",
     "not_caught_too_long",
@@ -328,6 +329,7 @@ async def _script(run: Run) -> None:
     # first flows
     await run.reply("welcome", "S05", "hello")
     await run.reply("help", "S05", "text", text="help")
+    await run.reply("help_qa_team", "S08", "text", text="help")
     await run.reply("not_caught", "S05", "text", text="hlep")
     await run.reply("not_caught_blank", "S05", "text", text="  ")
     await run.reply("not_caught_too_long", "S05", "text", text="help " * 500)
