@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 
 from bot.cli import main
 from storage.models import Broadcast
@@ -141,3 +141,26 @@ def test_only_the_roles_the_programme_names_may_queue_or_see_read_counts(
     assert main(["broadcast", "add", str(item), "--kind", "bitesize"]) == 2
     assert capsys.readouterr().err.startswith("qabot: say who you are with --as STAFF_ID: only ")
     assert stored(database) == 0
+
+
+def test_the_list_shows_read_counts_by_team(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    item = tmp_path / "bitesize.md"
+    item.write_text(ITEM)
+    assert main(["broadcast", "add", str(item), "--kind", "bitesize", "--at",
+                 "2099-02-05T10:30", "--as", "S0007"]) == 0  # fmt: skip
+    engine = create_engine(database)
+    with engine.begin() as connection:  # posted, and read by two of CIN Team 1 and the IRO
+        connection.execute(text("update broadcasts set status = 'posted', posted_at = "
+                                "scheduled_for"))  # fmt: skip
+        connection.execute(text(
+            "insert into broadcast_acks (broadcast_id, person_id, at) select 1, id, "
+            "'2099-02-05 11:00:00.000000' from people where staff_id in ('S0004', 'S0005', 'S0006')"
+        ))  # fmt: skip
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["broadcast", "list", "--all", "--as", "S0007"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "    read by 3: CIN Team 1 2, Independent Reviewing Service 1"
+    )

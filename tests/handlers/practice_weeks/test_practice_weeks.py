@@ -383,3 +383,19 @@ async def test_the_qa_team_gets_a_summary_after_the_week_with_counts_only(deps: 
     assert "- Good: 1" in text and "- Very useful: 1" in text
     assert "- Sam Moss (Children in Care)" in text  # findings still to come
     assert "curious" not in str(sent.payload) and "Thanks" not in text
+
+
+async def test_a_case_reference_known_only_after_loading_keeps_the_schedule_off_the_channel(
+    deps: Deps,
+) -> None:
+    await load(deps, GOOD.replace("Direct observation of practice", "Talk through C-000999"))
+    people = tuple(
+        PersonRecord(sid, NAMES[sid], f"{sid.lower()}@council.example", role, team, "Children",
+                     boss, active=sid != "X1")
+        for sid, role, team, boss in PEOPLE
+    )  # fmt: skip
+    cases = (CaseRecord("C-000999", "P2", "CP", dt.date(2026, 5, 1)),)
+    async with deps.sessions.begin() as session:
+        await apply_roster(session, Roster(people, cases), now=IMPORTED, actor="test")
+    assert await post(deps, at(2, 22)) == 0
+    assert await outbox(deps) == []
