@@ -171,6 +171,11 @@ async def test_read_counts_by_team_for_the_qa_team_only(deps: Deps) -> None:
     assert to_plain(counts.text).splitlines()[-1] == (
         "- Bitesize learning (Thursday 7 January): 3 read: Assessment 1 2, Children in Care 1"
     )
+    mine = await say(deps, "Q01", "my qa")  # the QA team's My QA has the totals
+    assert (
+        "Read so far (type broadcasts for each team): Bitesize learning (Thursday 7 January) 3."
+        in (to_plain(mine.text))
+    )
     refused = await say(deps, "P01", "broadcasts")
     assert refused.kind == "user_error"
     assert to_plain(refused.text) == (
