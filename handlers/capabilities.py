@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 
 from handlers.broadcasts import posting as broadcasts
+from handlers.broadcasts.chat import Broadcasts
+from handlers.broadcasts.sweeps import BroadcastReminders
 from handlers.case_audit.cycle import (
     AuditCycle,
     CaseAuditEscalations,
@@ -25,6 +27,7 @@ from handlers.observations.record import Observations
 from handlers.observations.sweeps import ObservationReminders
 from handlers.observations.team import ObservationTeamPicture
 from handlers.practice_weeks import sweeps as practice_weeks
+from handlers.practice_weeks.after import PracticeWeekForms
 from handlers.practice_weeks.sweeps import PracticeWeekReminders
 from handlers.reminders.snooze import Reminders
 from handlers.reminders.sources import ReminderSource
@@ -37,7 +40,7 @@ Job = Callable[[dt.datetime], Awaitable[int]]
 def reminder_sources() -> list[ReminderSource]:
     """Each capability's part of the one daily nudge message: reminders, then escalations."""
     return [CaseAuditReminders(), ObservationReminders(), PracticeWeekReminders(),
-            CaseAuditEscalations()]  # fmt: skip
+            BroadcastReminders(), CaseAuditEscalations()]  # fmt: skip
 
 
 def team_pictures() -> list[TeamPictureSource]:
@@ -56,6 +59,8 @@ def build_router(deps: Deps) -> Router:
         *Supervision(deps).routes(),
         *Observations(deps).routes(),
         *Channels(deps).routes(),
+        *Broadcasts(deps).routes(),
+        *PracticeWeekForms(deps).routes(),
     ]
     return Router(
         routes,
@@ -67,11 +72,13 @@ def build_router(deps: Deps) -> Router:
 
 def jobs(deps: Deps) -> list[tuple[str, Job]]:
     """What the periodic sweep runs, in order: allocate on the programme's cadence, post practice
-    week schedules ahead of their week, the daily nudge message (reminders and escalations
-    gathered), the weekly manager digest, queued broadcasts whose time has come, housekeeping."""
+    week schedules ahead of their week and the QA team's summary after it, the daily nudge
+    message (reminders and escalations gathered), the weekly manager digest, queued broadcasts
+    whose time has come, housekeeping."""
     return [
         ("allocate", partial(allocate_due, deps)),
         ("practice_week", partial(practice_weeks.post_due, deps)),
+        ("practice_week_summary", partial(practice_weeks.summarise_due, deps)),
         ("reminders", Reminders(deps, reminder_sources()).sweep),
         ("team_digest", partial(send_weekly, deps, team_pictures())),
         ("broadcasts", partial(broadcasts.post_due, deps)),

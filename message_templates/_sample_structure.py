@@ -195,6 +195,45 @@ def _my_qa(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
     return {"buttons": buttons}
 
 
+def _practice_week_ask(action: str, asked: str) -> Builder:
+    def build(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+        why = f"practice_week.{asked}_requested"
+        return {
+            "buttons": (
+                _button(w, name, "button_open", ctx, action, value="64", style="primary"),
+                _button(w, name, "button_why", ctx, "reminder.why", value=why),
+            )
+        }
+
+    return build
+
+
+def _practice_week_findings_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+    label = _labeller(w, name, ctx)
+    fields = (
+        FormField("grade", label("field_grade"), "select", True,
+                  tuple(Choice(g, g) for g in GRADES), hint=label("hint_grade")),
+        FormField("strengths", label("field_strengths"), "textarea", True, max_length=2000),
+        FormField("develop", label("field_develop"), "textarea", True, max_length=2000),
+        FormField("themes", label("field_themes"), "textarea", max_length=2000),
+    )  # fmt: skip
+    form = Form("practice_week.findings", label("button_submit"), fields, "64",
+                label("button_open"))  # fmt: skip
+    return {"form": form}
+
+
+def _practice_week_feedback_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+    label = _labeller(w, name, ctx)
+    ratings = tuple(Choice(label(f"choice_{key}"), key) for key in ("very", "somewhat", "not"))
+    fields = (
+        FormField("rating", label("field_rating"), "select", True, ratings),
+        FormField("comments", label("field_comments"), "textarea", max_length=2000),
+    )
+    form = Form("practice_week.feedback", label("button_submit"), fields, "64",
+                label("button_open"))  # fmt: skip
+    return {"form": form}
+
+
 BUILDERS: dict[str, Builder] = {
     "welcome": _one_button("button_my_qa", "my_qa.show"),
     "help": _one_button("button_my_qa", "my_qa.show"),
@@ -221,7 +260,12 @@ BUILDERS: dict[str, Builder] = {
     "observation_escalated": _one_button("button_why", "reminder.why", "observation.escalated"),
     "observation_overdue": _reminder("record", "31", "observation.overdue"),
     "observation_form": _observation_form,
-    "broadcast_posted": _one_button("button_ack", "broadcast.ack", "19", "primary"),
+    "broadcast_posted": _one_button("button_ack", "broadcast.read", "19", "primary"),
+    "broadcast_wanted": _one_button("button_why", "reminder.why", "broadcast.wanted"),
+    "practice_week_findings": _practice_week_ask("practice_week.findings.open", "findings"),
+    "practice_week_feedback": _practice_week_ask("practice_week.feedback.open", "feedback"),
+    "practice_week_findings_form": _practice_week_findings_form,
+    "practice_week_feedback_form": _practice_week_feedback_form,
     "parked_alert": _one_button("button_retry", "outbox.retry", "4182"),
     "allocation_summary": _one_button("button_send", "allocation.send", "2027-01", "primary"),
 }

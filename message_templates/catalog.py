@@ -19,7 +19,7 @@ _CASE_URL = "https://lcs.council.example/case/C-000123"
 
 SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "welcome": {"name": "Priya", "role": "practitioner"},
-    "help": {"name": "Priya", "role": "practitioner"},
+    "help": {"name": "Priya", "role": "qa_officer", "may_broadcast": True, "may_see_reads": True},
     "my_qa": {
         "name": "Priya",
         "role": "team_manager",
@@ -377,6 +377,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                 "activity": "family feedback",
             },
         ],
+        "placeholder": False,
     },
     "practice_week_reminder": {
         "name": "Helen",
@@ -395,6 +396,79 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "Plans were clearer where the child's own words were recorded. "
         "This month's bitesize session is on writing to the child.",
         "read_minutes": 3,
+        "placeholder": False,
+    },
+    "broadcast_read": {
+        "name": "Priya",
+        "headline": "What our January audits told us",
+        "first": True,
+    },
+    "broadcast_queued": {
+        "series": "Bitesize learning",
+        "channel": "all-staff",
+        "when": dt.date(2027, 2, 4),
+        "time": "09:00",
+    },
+    "broadcast_reads": {
+        "items": [
+            {
+                "headline": "What our January audits told us",
+                "posted_on": dt.date(2027, 1, 5),
+                "total": 23,
+                "teams": [
+                    {"team": "Assessment Team 2", "count": 9},
+                    {"team": "Children in Care North", "count": 14},
+                ],
+            },
+        ],
+    },
+    "broadcast_wanted": {
+        "name": "Ruth",
+        "series": "Learning & Improvement newsletter",
+        "when": dt.date(2027, 2, 2),
+        "channel": "all-staff",
+    },
+    "practice_week_findings": {
+        "name": "Helen",
+        "week_name": "Practice Week",
+        "day": dt.date(2027, 3, 9),
+        "team": "Assessment Team 2",
+        "graded": True,
+    },
+    "practice_week_feedback": {
+        "name": "Dana",
+        "week_name": "Practice Week",
+        "day": dt.date(2027, 3, 9),
+        "team": "Assessment Team 2",
+        "visitor_name": "Helen Clarke",
+    },
+    "practice_week_findings_form": {
+        "name": "Helen",
+        "week_name": "Practice Week",
+        "day": dt.date(2027, 3, 9),
+        "team": "Assessment Team 2",
+        "graded": True,
+    },
+    "practice_week_feedback_form": {
+        "name": "Dana",
+        "week_name": "Practice Week",
+        "team": "Assessment Team 2",
+        "visitor_name": "Helen Clarke",
+    },
+    "practice_week_thanks": {"name": "Helen", "said": "findings", "team": "Assessment Team 2"},
+    "practice_week_summary": {
+        "week_name": "Practice Week",
+        "starts_on": dt.date(2027, 3, 8),
+        "ends_on": dt.date(2027, 3, 12),
+        "visits": 12,
+        "findings": 11,
+        "grades": [
+            {"grade": "Good", "count": 7},
+            {"grade": "Requires improvement to be good", "count": 4},
+        ],
+        "feedback": 9,
+        "ratings": [{"label": "Very useful", "count": 6}, {"label": "Somewhat useful", "count": 3}],
+        "missing": [{"visitor_name": "Samir Patel", "team": "Children in Care North"}],
     },
     "digest": {
         "name": "Dana",

@@ -43,6 +43,11 @@ class Bullets:
 Block = Paragraph | Bullets
 
 
+class Prepared(str):
+    """Wording-format text qabot composed itself from escaped parts (a broadcast's markdown,
+    converted): a template places it as it is, so its bold, links and bullets show."""
+
+
 def escape(value: str) -> str:
     """Backslash-escape Markdown-light characters so the value reads literally."""
     return value.translate(_ESCAPES)

@@ -23,7 +23,7 @@ from jinja2 import (
 from jinja2.exceptions import TemplateNotFound
 from jinja2.runtime import Context
 
-from message_templates.markup import escape, to_plain
+from message_templates.markup import Prepared, escape, to_plain
 from message_templates.model import Message
 
 SHIPPED_DIR = Path(__file__).parent / "wording"
@@ -172,7 +172,7 @@ class _Raw(str):
 
 @pass_context
 def _finalize(context: Context, value: Any) -> Any:
-    if isinstance(value, _Raw):
+    if isinstance(value, _Raw | Prepared):
         return str(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return format_day(value, _today_of(context))

@@ -33,7 +33,11 @@ TYPES: Mapping[str, str | None] = {
     "observation_escalated": "observation.escalated",
     "practice_week_posted": "practice_week.posted",
     "practice_week_reminder": "practice_week.reminder",
+    "practice_week_findings": "practice_week.findings_requested",
+    "practice_week_feedback": "practice_week.feedback_requested",
+    "practice_week_summary": "practice_week.summary",
     "broadcast_posted": "broadcast.posted",
+    "broadcast_wanted": "broadcast.wanted",
     "action_raised": "action.raised",
     "action_reminder": "action.reminder",
     "action_confirm": "action.confirm",
@@ -52,6 +56,12 @@ TYPES: Mapping[str, str | None] = {
     "moderation_form": None,
     "moderation_saved": None,
     "observation_form": None,
+    "practice_week_findings_form": None,
+    "practice_week_feedback_form": None,
+    "practice_week_thanks": None,
+    "broadcast_read": None,
+    "broadcast_queued": None,
+    "broadcast_reads": None,
     "observation_saved": None,
     "observation_recorded": "observation.recorded",
     "observation_reflection_form": None,
@@ -85,6 +95,12 @@ FIELDS = (
     "moderator",
     "owner",
     "period",
+    "kind",
+    "visitor",
+    "team",
+    "day",
+    "week",
+    "placeholder",
 )
 REMINDER_TYPES = frozenset(
     {
@@ -96,6 +112,10 @@ REMINDER_TYPES = frozenset(
         "observation.due",
         "observation.overdue",
         "observation.escalated",  # an item of the manager's digest, not a message of its own
+        "practice_week.reminder",
+        "practice_week.findings_requested",
+        "practice_week.feedback_requested",
+        "broadcast.wanted",
     }
 )
 

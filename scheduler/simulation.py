@@ -20,12 +20,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 
+from handlers.broadcasts.simulated import queue_placeholders
 from handlers.capabilities import build_router, jobs
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
 from handlers.core.router import Inbound
 from handlers.errors import UserError
+from handlers.practice_weeks.simulated import draft_placeholders
 from handlers.programme.schema import Programme
 from handlers.roster.demo import load_demo_council
 from handlers.roster.importer import CsvFile, import_roster
@@ -199,6 +201,10 @@ class Simulation:
         self._events = 0
 
     async def run(self, end: dt.date) -> SimulationResult:
+        # where the QA team has loaded and queued nothing, a drafted schedule for each practice
+        # week and a placeholder for each broadcast slot, each marked as a placeholder
+        await draft_placeholders(self.deps, self.start, end)
+        await queue_placeholders(self.deps, self.start, end)
         for day in days(self.start, end):
             morning = self.calendar.day_starts_at(day)
             self.clock.set(max(morning, self.clock.now()))

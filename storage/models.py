@@ -246,6 +246,8 @@ class PracticeWeek(Base):
     ends_on: Mapped[dt.date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(100))
     posted_at: Mapped[dt.datetime | None]
+    # drafted by a simulation to show the week where no schedule was loaded; never in a real run
+    placeholder: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class PracticeWeekSlot(Base):
@@ -259,7 +261,14 @@ class PracticeWeekSlot(Base):
     day: Mapped[dt.date] = mapped_column(Date)
     slot: Mapped[str] = mapped_column(String(32))
     activity: Mapped[str] = mapped_column(String(100))
+    # what the visitor found (and its grade, where the programme grades), and the team's
+    # feedback on the visit: asked for the working day after it
+    findings: Mapped[str] = mapped_column(Text, default="")
+    grade: Mapped[str] = mapped_column(String(32), default="")
+    findings_at: Mapped[dt.datetime | None]
     feedback: Mapped[str] = mapped_column(Text, default="")
+    feedback_rating: Mapped[str] = mapped_column(String(32), default="")
+    feedback_at: Mapped[dt.datetime | None]
 
 
 class Broadcast(Base):
@@ -282,6 +291,8 @@ class Broadcast(Base):
     posted_at: Mapped[dt.datetime | None]
     # queued, posted, or held (the privacy check found something at posting time)
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    # made up by a simulation to show the cadence where nothing was queued; never in a real run
+    placeholder: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class BroadcastAck(Base):

@@ -17,6 +17,7 @@ from bot.settings import Settings, load_settings
 from handlers.broadcasts.queueing import KINDS, add
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
+from handlers.core.permissions import READ_COUNTS, operator
 from handlers.errors import UserError
 from handlers.programme.schema import load_programme
 from message_templates.wording import Wording
@@ -45,10 +46,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="post then, e.g. 2027-02-02T10:00 (council time); default: the next slot on "
         "the programme's cadence",
     )
+    adding.add_argument(
+        "--activity", metavar="ID", help="the programme's broadcast to queue into, if several"
+    )
+    _operator_argument(adding, "queue broadcasts")
     adding.set_defaults(handler=run_add)
-    listing = actions.add_parser("list", help="what is queued, and when each posts")
+    listing = actions.add_parser(
+        "list", help="what is queued and when each posts, and read counts by team"
+    )
     listing.add_argument("--all", action="store_true", help="posted ones too")
+    _operator_argument(listing, "see read counts")
     listing.set_defaults(handler=run_list)
+
+
+def _operator_argument(parser: argparse.ArgumentParser, doing: str) -> None:
+    parser.add_argument(
+        "--as",
+        dest="staff_id",
+        metavar="STAFF_ID",
+        help=f"who you are (default: QABOT_STAFF_ID); only the roles the programme names may "
+        f"{doing}",
+    )
+
+
+def operator_of(args: argparse.Namespace, env: Mapping[str, str]) -> str | None:
+    """The staff id given with --as, or QABOT_STAFF_ID."""
+    given: str | None = args.staff_id or env.get("QABOT_STAFF_ID") or None
+    return given
 
 
 def parse_at(text: str, calendar: Calendar) -> dt.datetime:
@@ -93,11 +117,11 @@ def run_add(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     settings = load_settings(env)
     text = _read(args.file)
     upgrade(settings.database_url)
-    print(asyncio.run(_add(settings, text, args)))
+    print(asyncio.run(_add(settings, text, args, operator_of(args, env))))
     return 0
 
 
-async def _add(settings: Settings, text: str, args: argparse.Namespace) -> str:
+async def _add(settings: Settings, text: str, args: argparse.Namespace, by: str | None) -> str:
     engine = make_engine(settings.database_url)
     try:
         deps = _deps(settings, make_sessions(engine))
@@ -106,7 +130,8 @@ async def _add(settings: Settings, text: str, args: argparse.Namespace) -> str:
             raise UserError(f"--at {args.at} has passed: give a time still to come")
         async with deps.sessions.begin() as session:
             item = await add(deps, session, text=text, source=args.file.name, kind=args.kind,
-                             channel=args.channel, at=at, now=deps.clock.now())  # fmt: skip
+                             channel=args.channel, at=at, now=deps.clock.now(), by=by,
+                             activity_id=args.activity)  # fmt: skip
     finally:
         await engine.dispose()
     return (
@@ -118,22 +143,29 @@ async def _add(settings: Settings, text: str, args: argparse.Namespace) -> str:
 def run_list(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     settings = load_settings(env)
     upgrade(settings.database_url)
-    lines = asyncio.run(_list(settings, show_posted=args.all))
-    print("\n".join(lines) if lines else "qabot: nothing is queued")
+    lines = asyncio.run(_list(settings, show_posted=args.all, by=operator_of(args, env)))
+    print("\n".join(lines))
     return 0
 
 
-async def _list(settings: Settings, *, show_posted: bool) -> list[str]:
+async def _list(settings: Settings, *, show_posted: bool, by: str | None) -> list[str]:
     engine = make_engine(settings.database_url)
     try:
         deps = _deps(settings, make_sessions(engine))
         async with deps.sessions.begin() as session:
+            await operator(session, deps.programme, by, READ_COUNTS)
             items = await queue.everything(session)
+            reads = {r.id: r for r in await queue.reads(session, limit=len(items) or 1)}
     finally:
         await engine.dispose()
-    return [
-        f"{item.id}  {_when(item.scheduled_for, deps.calendar)}  {item.status:<6}  "
-        f"{item.kind:<10}  channel:{item.channel}  {item.title}"
-        for item in items
-        if show_posted or item.status != queue.POSTED
-    ]
+    lines = []
+    for item in items:
+        if not show_posted and item.status == queue.POSTED:
+            continue
+        lines.append(f"{item.id}  {_when(item.scheduled_for, deps.calendar)}  {item.status:<6}  "
+                     f"{item.kind:<10}  channel:{item.channel}  {item.title}")  # fmt: skip
+        read = reads.get(item.id)
+        if read is not None:
+            teams = ", ".join(f"{team} {n}" for team, n in read.by_team)
+            lines.append(f"    read by {read.total}" + (f": {teams}" if teams else ""))
+    return lines or ["qabot: nothing is queued"]

@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     load.add_argument("schedule", type=Path, help="schedule.csv")
     load.add_argument("--activity", metavar="ID", help="the programme's practice week, if several")
+    _operator_argument(load)
     load.set_defaults(handler=run_load)
     draft = actions.add_parser(
         "draft",
@@ -47,7 +48,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     draft.add_argument("--out", type=Path, metavar="FILE", help="write here (default: print)")
     draft.add_argument("--activity", metavar="ID", help="the programme's practice week, if several")
+    _operator_argument(draft)
     draft.set_defaults(handler=run_draft)
+
+
+def _operator_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as",
+        dest="staff_id",
+        metavar="STAFF_ID",
+        help="who you are (default: QABOT_STAFF_ID); only the roles the programme names may "
+        "load or draft schedules",
+    )
+
+
+def operator_of(args: argparse.Namespace, env: Mapping[str, str]) -> str | None:
+    """The staff id given with --as, or QABOT_STAFF_ID."""
+    given: str | None = args.staff_id or env.get("QABOT_STAFF_ID") or None
+    return given
 
 
 def _date(text: str) -> dt.date:
@@ -81,9 +99,11 @@ def run_load(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     except OSError as error:
         raise UserError(f"cannot read {args.schedule}: {error.strerror or error}") from None
     url, programme, calendar = _programme(env)
+    by = operator_of(args, env)
     try:
         loaded = _with_sessions(
-            url, lambda s: load_schedule(s, programme, calendar, source, args.activity)
+            url,
+            lambda s: load_schedule(s, programme, calendar, source, args.activity, by=by),
         )
     except ScheduleError as error:
         for problem in error.errors:
@@ -100,8 +120,9 @@ def run_load(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 def run_draft(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     url, programme, calendar = _programme(env)
+    by = operator_of(args, env)
     drafted = _with_sessions(
-        url, lambda s: draft_week(s, programme, calendar, args.week, args.activity)
+        url, lambda s: draft_week(s, programme, calendar, args.week, args.activity, by=by)
     )
     if args.out is None:
         sys.stdout.write(drafted.csv)

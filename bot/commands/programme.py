@@ -9,6 +9,8 @@ from collections import Counter
 from collections.abc import Mapping
 
 from bot.commands._reminder_words import audit_reminders, nudges
+from handlers.broadcasts.sweeps import WANTED_AHEAD, WRITTEN
+from handlers.practice_weeks.sweeps import SUMMARY_AFTER
 from handlers.programme.schema import (
     ActionActivity,
     AuditorRule,
@@ -95,19 +97,19 @@ def describe_programme(programme: Programme) -> list[str]:
     for activity in programme.activities:
         kind = _KIND_WORDS.get(activity.kind, activity.kind)
         lines += ["", f"{activity.title} [{activity.id}, {kind}]"]
-        lines += [f"  {detail}" for detail in _details(activity)]
+        lines += [f"  {detail}" for detail in _details(activity, programme)]
     return lines
 
 
-def _details(activity: object) -> list[str]:
+def _details(activity: object, programme: Programme) -> list[str]:
     if isinstance(activity, CaseAudit):
         return _audit(activity)
     if isinstance(activity, ObservationActivity):
         return [_group(g) for g in activity.groups] + _observation_ladder(activity)
     if isinstance(activity, PracticeWeekActivity):
-        return _practice_week(activity)
+        return _practice_week(activity, programme)
     if isinstance(activity, BroadcastActivity):
-        return [_broadcast(activity)]
+        return _broadcast(activity, programme)
     if isinstance(activity, ActionActivity):
         return [_action(activity), f"reminders: {nudges(activity.reminders)}"]
     return []
@@ -248,22 +250,37 @@ def _observation_ladder(activity: ObservationActivity) -> list[str]:
     ]
 
 
-def _practice_week(week: PracticeWeekActivity) -> list[str]:
+def _practice_week(week: PracticeWeekActivity, programme: Programme) -> list[str]:
+    before = " and ".join(str(n) for n in week.remind_days_before)
+    after = "visitors asked for their findings" + (" (graded)" if week.graded else "")
+    if week.feedback:
+        after += ", the team's managers for its feedback,"
     return [
         f"when: {_months(week.months)}, week {week.week_of_month} of the month",
         f"visitors: {_roles(week.visitors)}",
         f"activities: {'; '.join(week.activities)}",
-        f"channel: #{week.channel}"
-        + ("; feedback collected" if week.feedback else "")
-        + ("; graded" if week.graded else ""),
+        f"schedule: loaded (or drafted) by {_roles(programme.permissions.practice_week)} with "
+        "qabot practice-week load|draft, checked for anything that could identify a child",
+        f"posted to #{week.channel} {week.post_days_before} days before the week; the visitor "
+        f"and the team reminded {before} working day(s) before each visit",
+        f"after each visit: {after} the working day after; a summary of counts to "
+        f"#{programme.qa_channel} {SUMMARY_AFTER} working days after the week",
     ]
 
 
-def _broadcast(item: BroadcastActivity) -> str:
+def _broadcast(item: BroadcastActivity, programme: Programme) -> list[str]:
     cadence = item.cadence.replace("_", " ")
-    ack = "; read acknowledgements" if item.acknowledge else ""
+    ack = '; with "I\'ve read this" and read counts by team' if item.acknowledge else ""
     day = _WEEKDAYS[item.weekday]
-    return f"{item.format}, {cadence} on a {day}, to #{item.channel}{ack}"
+    queued = (
+        f"posted only when an item is queued, by {_roles(programme.permissions.broadcast)}, "
+        "after the privacy check"
+    )
+    if item.format in WRITTEN:
+        queued += (
+            f"; they are reminded {WANTED_AHEAD} working days before a slot with nothing queued"
+        )
+    return [f"{item.format}, {cadence} on a {day}, to #{item.channel}{ack}", queued]
 
 
 def _action(item: ActionActivity) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -206,13 +207,21 @@ class SandboxSite:
         raise web.HTTPSeeOther(f"/sandbox/people/{person.staff_id}#latest")
 
     async def channel(self, request: web.Request) -> web.Response:
+        """A channel's posts; read `?as=STAFF_ID`, its buttons ("I've read this") act as them."""
         name = request.match_info["channel"]
+        reader_id = request.query.get("as", "")[:64]
         async with self.sessions() as session:
             sent = await delivered_to(session, f"channel:{name}")
-        messages = [self._message_view(d, "") for d in sent]
+            reader = await person_by_staff_id(session, reader_id) if reader_id else None
+        target = f"/sandbox/people/{reader.staff_id}/act" if reader and reader.active else ""
+        messages = [self._message_view(d, target) for d in sent]
+        back = f"/sandbox/channels/{name}"
+        if target and reader:
+            back += f"?as={quote(reader.staff_id)}"
         return self._page(
-            "channel.html", channel=name, messages=messages, back=f"/sandbox/channels/{name}"
-        )
+            "channel.html", channel=name, messages=messages, back=back,
+            reader=reader.staff_id if target and reader else reader_id, reading=bool(target),
+        )  # fmt: skip
 
     async def move_time(self, request: web.Request) -> web.Response:
         """Jump to the next working morning or a week on, then run what falls due."""

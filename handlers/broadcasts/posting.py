@@ -11,9 +11,9 @@ import datetime as dt
 import logging
 
 from handlers.broadcasts import keys, messages
-from handlers.broadcasts.privacy import findings
 from handlers.core.delivery import CHANNEL, enqueue
 from handlers.core.deps import Deps
+from handlers.core.privacy import findings
 from handlers.programme.schema import BroadcastActivity
 from storage.broadcasts import queue
 
@@ -28,7 +28,7 @@ async def post_due(deps: Deps, now: dt.datetime) -> int:
     """Post every queued broadcast whose time has come; how many were posted."""
     if not in_working_hours(deps, now):
         return 0
-    series = {a.id: a.title for a in deps.programme.of_kind(BroadcastActivity)}
+    activities = {a.id: a for a in deps.programme.of_kind(BroadcastActivity)}
     posted = 0
     async with deps.sessions.begin() as session:
         due = await queue.due(session, now)
@@ -42,7 +42,7 @@ async def post_due(deps: Deps, now: dt.datetime) -> int:
                 log.warning("broadcast %s held, it may identify a child: %s", item.id, where)
                 await queue.mark(session, item.id, queue.HELD, now)
                 continue
-            message = messages.posted(deps, item, series.get(item.activity, item.title))
+            message = messages.posted(deps, item, activities.get(item.activity))
             await enqueue(deps, session, key=keys.posted(item.id),
                           recipient=f"{CHANNEL}{item.channel}", message=message,
                           not_before=now)  # fmt: skip

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.broadcasts.cadence import next_slot
-from handlers.broadcasts.privacy import Finding, findings, refusal
 from handlers.core.deps import Deps
+from handlers.core.permissions import QUEUE_BROADCASTS, operator
+from handlers.core.privacy import Finding, findings, refusal
 from handlers.errors import UserError
 from handlers.programme.schema import BroadcastActivity, Programme
 from storage.broadcasts import queue
@@ -27,7 +28,7 @@ class Refused(UserError):
 
     def __init__(self, source: str, found: list[Finding]) -> None:
         self.found = found
-        super().__init__(f"{source} not queued, it may identify a child: {refusal(found)}")
+        super().__init__(f"{source} was not queued, it may identify a child: {refusal(found)}")
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,26 @@ def read_markdown(text: str, source: str) -> Draft:
     raise UserError(f"{source} has no heading: start it with a line like '# This month's learning'")
 
 
-def activity_for(programme: Programme, kind: str) -> BroadcastActivity:
-    """The programme's first broadcast of this format."""
-    for activity in programme.of_kind(BroadcastActivity):
-        if activity.format == kind:
-            found: BroadcastActivity = activity
-            return found
+# the programme's formats each kind of item may go out as, most fitting first
+FORMATS = {"newsletter": ("newsletter", "brief", "report"), "bitesize": ("bitesize",)}
+
+
+def activity_for(
+    programme: Programme, kind: str, activity_id: str | None = None
+) -> BroadcastActivity:
+    """The broadcast named, or the programme's first of a format this kind goes out as (a
+    newsletter issue as the programme's newsletter, brief or report)."""
+    found: list[BroadcastActivity] = programme.of_kind(BroadcastActivity)
+    if activity_id is not None:
+        for activity in found:
+            if activity.id == activity_id:
+                return activity
+        names = ", ".join(a.id for a in found) or "none"
+        raise UserError(f"no broadcast {activity_id!r} in the programme; it has: {names}")
+    for format_ in FORMATS[kind]:
+        for activity in found:
+            if activity.format == format_:
+                return activity
     raise UserError(f"the programme {programme.name!r} has no {kind} broadcast to queue into")
 
 
@@ -78,11 +93,18 @@ async def add(
     channel: str | None,
     at: dt.datetime | None,
     now: dt.datetime,
+    by: str | None,
+    activity_id: str | None = None,
+    title: str | None = None,
 ) -> queue.Queued:
     """Check and queue one broadcast; Refused (and nothing stored) if the check finds anything.
-    Line numbers are the file's own."""
-    activity = activity_for(deps.programme, kind)
-    draft = read_markdown(text, source)
+    Line numbers are the file's own. `by` (a staff id) must hold a role the programme lets
+    queue broadcasts. With `title`, the text is all body (a short item typed in chat)."""
+    person = await operator(session, deps.programme, by, QUEUE_BROADCASTS)
+    activity = activity_for(deps.programme, kind, activity_id)
+    draft = Draft(title, text.strip()) if title is not None else read_markdown(text, source)
+    if not draft.body:
+        raise UserError("there is nothing to share: add the words after the command")
     check(text, await queue.case_refs(session), source)
     if at is None:
         last = await queue.last_cadence_slot(session, activity.id)
@@ -90,7 +112,8 @@ async def add(
     else:
         scheduled = at
     new = queue.NewBroadcast(activity.id, kind, draft.title, draft.body,
-                             channel or activity.channel, scheduled, at is None)  # fmt: skip
+                             channel or activity.channel, scheduled, at is None,
+                             created_by_id=person.id)  # fmt: skip
     broadcast_id = await queue.add(session, new, now)
     return queue.Queued(broadcast_id, new.activity, kind, draft.title, draft.body, new.channel,
                         scheduled, queue.QUEUED, None)  # fmt: skip

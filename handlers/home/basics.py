@@ -13,6 +13,7 @@ from handlers.case_audit.moderation import moderation_due
 from handlers.case_audit.reflection import reflection_due
 from handlers.core.deps import Deps
 from handlers.core.parsing import MAX_TEXT, first_name, parse_date, too_long
+from handlers.core.permissions import QUEUE_BROADCASTS, READ_COUNTS, may
 from handlers.core.recipients import person_of
 from handlers.core.router import Handler, Inbound, Reply, Selector
 from handlers.errors import UserError
@@ -68,7 +69,11 @@ class Basics:
 
     async def help(self, session: AsyncSession, event: Inbound) -> Reply:
         person = await person_of(session, event.staff_id)
-        return Reply(message=self._compose("help", person, (("button_my_qa", SHOW_MY_QA),)))
+        programme = self.deps.programme
+        message = self._compose("help", person, (("button_my_qa", SHOW_MY_QA),),
+                                may_broadcast=may(programme, person.role, QUEUE_BROADCASTS),
+                                may_see_reads=may(programme, person.role, READ_COUNTS))  # fmt: skip
+        return Reply(message=message)
 
     async def my_qa(self, session: AsyncSession, event: Inbound) -> Reply:
         """All on the person's plate, soonest first; each form waiting on them one click away."""

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.case_audit.record import INADEQUATE
 from handlers.core.deps import Deps
+from storage.broadcasts import queue as broadcast_queue
 from storage.case_audit import qa_view
 from storage.case_audit.qa_view import ServicePeriod
 
@@ -21,6 +22,7 @@ from storage.case_audit.qa_view import ServicePeriod
 INADEQUATE_SHOWN = 10
 PARKED_SHOWN = 5
 UNREACHED_SHOWN = 10
+BROADCASTS_SHOWN = 3  # the latest posts' read counts ("broadcasts" in chat shows them by team)
 
 
 def is_qa_team(deps: Deps, role: str) -> bool:
@@ -36,6 +38,7 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
     )
     parked, parked_total = await qa_view.parked_messages(session, limit=PARKED_SHOWN)
     unreached, unreached_total = await qa_view.unreached_people(session, limit=UNREACHED_SHOWN)
+    reads = await broadcast_queue.reads(session, limit=BROADCASTS_SHOWN)
     return {
         "month": f"{today:%B %Y}",
         "services": [_service(s, deps.programme.grades) for s in services],
@@ -48,7 +51,12 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
         "parked_total": parked_total,
         "unreached": [asdict(u) for u in unreached],
         "unreached_total": unreached_total,
-    }
+        "broadcasts": [
+            {"headline": r.title, "posted_on": deps.calendar.local_date(r.posted_at),
+             "total": r.total}
+            for r in reads
+        ],
+    }  # fmt: skip
 
 
 def _service(found: ServicePeriod, grades: list[str]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from handlers.core.calendar import Calendar
+from handlers.core.permissions import LOAD_SCHEDULES, operator
 from handlers.errors import UserError
 from handlers.practice_weeks.schedule import ScheduleError, draft, draft_csv, read_schedule
 from handlers.programme.schema import PracticeWeekActivity, Programme
@@ -55,10 +56,14 @@ async def load_schedule(
     calendar: Calendar,
     source: CsvFile,
     activity_id: str | None = None,
+    *,
+    by: str | None,
 ) -> Loaded:
-    """Store the schedule whole, or raise ScheduleError naming every problem (nothing stored)."""
+    """Store the schedule whole, or raise ScheduleError naming every problem (nothing stored).
+    `by` (a staff id) must hold a role the programme lets load schedules."""
     activity = activity_of(programme, activity_id)
     async with sessions.begin() as session:
+        await operator(session, programme, by, LOAD_SCHEDULES)
         people = await schedule.everyone(session)
         teams = await schedule.teams(session)
         refs = await schedule.case_refs(session)
@@ -82,11 +87,15 @@ async def draft_week(
     calendar: Calendar,
     week: dt.date,
     activity_id: str | None = None,
+    *,
+    by: str | None,
 ) -> Drafted:
-    """A draft schedule for the week holding `week`, as CSV text to edit and load."""
+    """A draft schedule for the week holding `week`, as CSV text to edit and load; `by` as
+    for loading."""
     activity = activity_of(programme, activity_id)
     starts_on = week - dt.timedelta(days=week.weekday())
     async with sessions() as session:
+        await operator(session, programme, by, LOAD_SCHEDULES)
         people = await schedule.everyone(session)
         teams = await schedule.teams(session)
     try:

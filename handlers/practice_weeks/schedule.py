@@ -4,8 +4,8 @@ Columns: visitor (staff_id), team (its name), day (a date in the week), slot ("1
 activity ("case records", "direct observation"…). Every problem is named with its line and
 column, and a schedule with any problem is not loaded at all. The days must be working days of
 one Monday-to-Friday week; no one visits their own team or is in two places at once; the text
-names no case (a known case reference in an activity refuses the line: the schedule is posted
-to a channel).
+names no case and nothing that could identify a child (the privacy check of SPEC §7 refuses
+the line, saying what and where: the schedule is posted to a channel).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from handlers.core.calendar import Calendar
+from handlers.core.privacy import findings
 from handlers.programme.schema import PracticeWeekActivity
 from handlers.roster.csv_rows import CsvFile, Problems, Row, read_table
 from storage.practice_weeks.schedule import Host, NewVisit
@@ -27,7 +28,6 @@ HEADER = tuple(COLUMNS)
 ACTIVITY_LENGTH = 100
 DRAFT_SLOTS = ("10:00-12:00", "14:00-16:00")
 _SLOT = re.compile(r"(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})")
-_WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_-]*")
 
 
 class ScheduleError(Exception):
@@ -89,7 +89,7 @@ def read_schedule(
     by_team: dict[str, list[int]] = {}
     for team_id, name in teams.items():
         by_team.setdefault(name.strip().lower(), []).append(team_id)
-    refs = {ref.lower() for ref in case_refs}
+    refs = set(case_refs)
     read: list[tuple[Row, NewVisit]] = []
     for row in table.rows:
         visit = _visit(row, calendar, by_staff_id, by_team, refs)
@@ -140,10 +140,11 @@ def _visit(
     if slot_given and slot is None:
         row.fail("slot", f"{slot_given!r} is not a time slot; write it like 10:00-12:00")
     activity = row.text("activity", ACTIVITY_LENGTH, required=True)
-    named = [word for word in _WORDS.findall(activity) if word.lower() in refs]
-    if named:
-        row.fail("activity", "names a case reference; the schedule is posted to a channel, "
-                             "so leave cases out")  # fmt: skip
+    found = findings(activity, refs)
+    if found:
+        where = "; ".join(f"{f.what} at character {f.column}" for f in found)
+        row.fail("activity", f"may identify a child ({where}); the schedule is posted to a "
+                             "channel, so leave cases and families out")  # fmt: skip
     if visitor is not None and len(team_ids) == 1 and visitor.team_id == team_ids[0]:
         row.fail("team", f"{visitor.staff_id} would be visiting their own team")
     if row.failed or visitor is None or day is None or slot is None or len(team_ids) != 1:

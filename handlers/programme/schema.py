@@ -154,10 +154,12 @@ Activity = Annotated[
 
 
 class Permissions(Strict):
-    """Only these roles may broadcast, allocate or export (SPEC §7)."""
+    """Only these roles may broadcast, allocate, load practice-week schedules or export (SPEC
+    §7); the QA team's roles see what only the QA team sees (read counts among it)."""
 
     allocate: tuple[Role, ...] = ("qa_manager", "qa_officer")
     broadcast: tuple[Role, ...] = ("qa_manager", "qa_officer", "principal_social_worker")
+    practice_week: tuple[Role, ...] = ("qa_manager", "qa_officer")
     export: tuple[Role, ...] = ("qa_manager",)
     qa_team: tuple[Role, ...] = ("qa_manager", "qa_officer", "principal_social_worker")
 

@@ -35,6 +35,7 @@ class Week:
     ends_on: dt.date
     channel: str
     posted_at: dt.datetime | None
+    placeholder: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ class Visit:
     day: dt.date
     slot: str
     activity: str
+    grade: str = ""
+    findings_at: dt.datetime | None = None
+    feedback_rating: str = ""
+    feedback_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ async def store_week(
     ends_on: dt.date,
     channel: str,
     visits: Sequence[NewVisit],
+    placeholder: bool = False,
 ) -> tuple[int, bool]:
     """Store the week's schedule, replacing any loaded before; (the week's id, whether new)."""
     query = select(PracticeWeek).where(
@@ -85,11 +91,12 @@ async def store_week(
     new = week is None
     if week is None:
         week = PracticeWeek(activity=activity, title=title, starts_on=starts_on, ends_on=ends_on,
-                            channel=channel, posted_at=None)  # fmt: skip
+                            channel=channel, posted_at=None, placeholder=placeholder)  # fmt: skip
         session.add(week)
         await session.flush()
     else:
         week.title, week.ends_on, week.channel = title, ends_on, channel
+        week.placeholder = placeholder
         await session.execute(delete(PracticeWeekSlot).where(PracticeWeekSlot.week_id == week.id))
     session.add_all(
         PracticeWeekSlot(week_id=week.id, visitor_id=v.visitor_id, team_id=v.team_id, day=v.day,
@@ -102,7 +109,14 @@ async def store_week(
 
 def _week(row: PracticeWeek) -> Week:
     return Week(row.id, row.activity, row.title, row.starts_on, row.ends_on, row.channel,
-                row.posted_at)  # fmt: skip
+                row.posted_at, row.placeholder)  # fmt: skip
+
+
+async def has_week(session: AsyncSession, activity: str, starts_on: dt.date) -> bool:
+    query = select(PracticeWeek.id).where(
+        PracticeWeek.activity == activity, PracticeWeek.starts_on == starts_on
+    )
+    return (await session.scalar(query)) is not None
 
 
 async def weeks_from(session: AsyncSession, day: dt.date) -> list[Week]:
@@ -121,7 +135,8 @@ async def mark_posted(session: AsyncSession, week_id: int, at: dt.datetime) -> N
 _VISITS = (
     select(PracticeWeekSlot.id, PracticeWeekSlot.week_id, Person.id, Person.staff_id, Person.name,
            Team.id, Team.name, PracticeWeekSlot.day, PracticeWeekSlot.slot,
-           PracticeWeekSlot.activity)
+           PracticeWeekSlot.activity, PracticeWeekSlot.grade, PracticeWeekSlot.findings_at,
+           PracticeWeekSlot.feedback_rating, PracticeWeekSlot.feedback_at)
     .join(Person, Person.id == PracticeWeekSlot.visitor_id)
     .join(Team, Team.id == PracticeWeekSlot.team_id)
     .order_by(PracticeWeekSlot.day, PracticeWeekSlot.slot, Team.name, PracticeWeekSlot.id)
@@ -142,6 +157,39 @@ async def visits_on(session: AsyncSession, days: Sequence[dt.date]) -> list[Visi
     return [Visit(*row) for row in rows]
 
 
+async def visit(session: AsyncSession, visit_id: int) -> Visit | None:
+    row = (await run(session, _VISITS.where(PracticeWeekSlot.id == visit_id))).first()
+    return Visit(*row) if row is not None else None
+
+
+async def week(session: AsyncSession, week_id: int) -> Week | None:
+    row = await session.get(PracticeWeek, week_id)
+    return _week(row) if row is not None else None
+
+
+async def weeks_ending(session: AsyncSession, first: dt.date, last: dt.date) -> list[Week]:
+    """The weeks that ended on a day from `first` to `last`."""
+    query = select(PracticeWeek).where(PracticeWeek.ends_on >= first, PracticeWeek.ends_on <= last)
+    rows = await session.scalars(query.order_by(PracticeWeek.starts_on, PracticeWeek.id))
+    return [_week(row) for row in rows]
+
+
+async def save_findings(
+    session: AsyncSession, visit_id: int, findings: str, grade: str, at: dt.datetime
+) -> None:
+    row = await session.get(PracticeWeekSlot, visit_id)
+    if row is not None:
+        row.findings, row.grade, row.findings_at = findings, grade, at
+
+
+async def save_feedback(
+    session: AsyncSession, visit_id: int, rating: str, feedback: str, at: dt.datetime
+) -> None:
+    row = await session.get(PracticeWeekSlot, visit_id)
+    if row is not None:
+        row.feedback_rating, row.feedback, row.feedback_at = rating, feedback, at
+
+
 _HOSTS = select(Person.id, Person.staff_id, Person.name, Person.role, Person.team_id,
                 Person.manager_id, Person.away_until, Person.active)  # fmt: skip
 
@@ -151,17 +199,24 @@ async def people_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, H
     return {row[0]: Host(*row) for row in rows}
 
 
-async def team_managers(
-    session: AsyncSession, team_ids: Sequence[int], roles: Sequence[str]
+async def team_members(
+    session: AsyncSession, team_ids: Sequence[int], roles: Sequence[str] | None = None
 ) -> dict[int, list[Host]]:
-    """The active managers (by role) of each team."""
-    query = _HOSTS.where(Person.team_id.in_(list(team_ids)), Person.role.in_(list(roles)),
-                         Person.active.is_(True)).order_by(Person.staff_id)  # fmt: skip
+    """The active members of each team (in these roles, if given)."""
+    query = _HOSTS.where(Person.team_id.in_(list(team_ids)), Person.active.is_(True))
+    if roles is not None:
+        query = query.where(Person.role.in_(list(roles)))
+    query = query.order_by(Person.staff_id)
     found: dict[int, list[Host]] = {}
     for row in await run(session, query):
         host = Host(*row)
         found.setdefault(host.team_id, []).append(host)
     return found
+
+
+async def person(session: AsyncSession, staff_id: str) -> Host | None:
+    row = (await run(session, _HOSTS.where(Person.staff_id == staff_id))).first()
+    return Host(*row) if row is not None else None
 
 
 async def everyone(session: AsyncSession) -> list[Host]:

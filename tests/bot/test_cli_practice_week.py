@@ -14,14 +14,24 @@ from storage.models import PracticeWeekSlot
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "roster"
 
 
+QA_OFFICER = (
+    "S0007,Quinn Okoro,quinn.okoro@council.example,qa_officer,Independent Reviewing Service,"
+    "Quality Assurance,S0002,,,1.0,,,true\n"
+)
+
+
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A SQLite URL in the environment with the fixture roster imported (the default programme:
-    the director S0001 and head of service S0002 visit)."""
+    """A SQLite URL in the environment with the fixture roster and a QA officer (S0007, the one
+    running the commands: QABOT_STAFF_ID) imported (the default programme: the director S0001
+    and head of service S0002 visit)."""
     url = f"sqlite:///{tmp_path / 'qabot.db'}"
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("QABOT_DATABASE_URL", url)
-    assert main(["import", str(FIXTURES / "people.csv"), str(FIXTURES / "cases.csv")]) == 0
+    monkeypatch.setenv("QABOT_STAFF_ID", "S0007")
+    people = tmp_path / "people.csv"
+    people.write_text((FIXTURES / "people.csv").read_text() + QA_OFFICER)
+    assert main(["import", str(people), str(FIXTURES / "cases.csv")]) == 0
     return url
 
 
@@ -79,8 +89,8 @@ def test_a_bad_schedule_lists_every_problem_and_loads_nothing(
         "schedule.csv, line 4, column visitor: no one on the staff list has staff_id 'S0009'",
         "schedule.csv, line 4, column slot: 'all day' is not a time slot; write it like "
         "10:00-12:00",
-        "schedule.csv, line 4, column activity: names a case reference; the schedule is posted "
-        "to a channel, so leave cases out",
+        "schedule.csv, line 4, column activity: may identify a child (the case reference at "
+        "character 18); the schedule is posted to a channel, so leave cases and families out",
         "qabot: nothing was loaded; 4 problem(s) above",
     ]
     assert visits(database) == 0
@@ -97,3 +107,38 @@ def test_a_missing_file_or_a_bad_week_is_one_line(
         main(["practice-week", "draft", "--week", "March"])
     assert exited.value.code == 2
     assert "not a date like 2027-03-08: 'March'" in capsys.readouterr().err
+
+
+REFUSED = (
+    "qabot: Sorry, only a QA manager or QA officer can load or draft a practice week's schedule. "
+    "Please ask one of them, and they can do it for you.\n"
+)
+
+
+def test_only_the_roles_the_programme_names_may_load_or_draft(
+    database: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    schedule = tmp_path / "schedule.csv"
+    schedule.write_text("visitor,team,day,slot,activity\nS0001,CIN Team 1,2027-03-09,10:00-12:00,"
+                        "Case records\n")  # fmt: skip
+    capsys.readouterr()
+    assert main(["practice-week", "load", str(schedule), "--as", "S0005"]) == 2
+    assert capsys.readouterr().err == REFUSED
+    assert main(["practice-week", "draft", "--week", "2027-03-10", "--as", "S0003"]) == 2
+    assert capsys.readouterr().err == REFUSED
+    assert main(["practice-week", "load", str(schedule), "--as", "S0404"]) == 2
+    assert (
+        capsys.readouterr().err == "qabot: no one active on the staff list has staff_id 'S0404'\n"
+    )
+    monkeypatch.delenv("QABOT_STAFF_ID")
+    assert main(["practice-week", "load", str(schedule)]) == 2
+    assert capsys.readouterr().err == (
+        "qabot: say who you are with --as STAFF_ID: only a QA manager or QA officer can load or "
+        "draft a practice week's schedule\n"
+    )
+    assert visits(database) == 0
+    assert main(["practice-week", "load", str(schedule), "--as", "S0007"]) == 0
+    assert visits(database) == 1

@@ -23,7 +23,8 @@ from sqlalchemy import select, update
 
 from bot.teams.install import unmatched_notice
 from bot.teams.unreachable import unreachable_message
-from handlers.capabilities import build_router, reminder_sources, team_pictures
+from handlers.broadcasts.ids import READ
+from handlers.capabilities import build_router, jobs, reminder_sources, team_pictures
 from handlers.case_audit.cycle import (
     ACTION_CONFIRM,
     ACTION_DONE,
@@ -47,19 +48,23 @@ from handlers.observations.ids import OPEN_RECORD as OPEN_OBSERVATION
 from handlers.observations.ids import OPEN_REFLECTION as OPEN_OBSERVATION_REFLECTION
 from handlers.observations.ids import RECORD as RECORD_OBSERVATION
 from handlers.observations.ids import REFLECT as OBSERVATION_REFLECT
-from handlers.programme.schema import CaseAudit, load_programme
+from handlers.practice_weeks.ids import FEEDBACK, FINDINGS, OPEN_FEEDBACK, OPEN_FINDINGS
+from handlers.practice_weeks.load import load_schedule
+from handlers.programme.schema import CaseAudit, PracticeWeekActivity, load_programme
 from handlers.reminders.ids import SNOOZE, SNOOZE_REASON, WHY
 from handlers.reminders.snooze import Reminders
+from handlers.roster.csv_rows import CsvFile
 from handlers.team_digest.weekly import send_weekly
 from message_templates.model import Message
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
 from scheduler.dispatcher import parked_alert
 from storage import Sessions, make_engine, make_sessions, upgrade
+from storage.broadcasts import queue
 from storage.case_audit import audits
 from storage.case_audit import people as audit_people
 from storage.case_audit.audits import AllocationView
-from storage.models import Action, Moderation, OutboxMessage, Person
+from storage.models import Action, Moderation, OutboxMessage, Person, PracticeWeekSlot
 from storage.outbox import PARKED, Claimed
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
@@ -88,6 +93,7 @@ CASES = [
 NAMES = (
     "welcome",
     "help",
+    "help_qa_team",
     "not_caught",
     "not_caught_blank",
     "not_caught_too_long",
@@ -148,6 +154,7 @@ NAMES = (
     "reminders.audit_reminder+moderation_reminder",
     "reminders.action_escalated+action_escalated+action_escalated",
     "reminders.audit_reminder",
+    "reminders.broadcast_wanted",
     "my_qa_qa_team",
     "reminders.audit_escalated",
     "escalation_answered",
@@ -168,6 +175,23 @@ NAMES = (
     "channel_unbound",
     "channel_bound",
     "unmatched_person",
+    "practice_week_posted",
+    "reminders.practice_week_reminder",
+    "reminders.practice_week_findings",
+    "reminders.practice_week_feedback",
+    "practice_week_findings_form",
+    "practice_week_findings_error_missing_answer",
+    "practice_week_thanks_findings",
+    "practice_week_feedback_form",
+    "practice_week_thanks_feedback",
+    "practice_week_summary",
+    "broadcast_queued",
+    "broadcast_not_permitted",
+    "broadcast_refused",
+    "broadcast_posted",
+    "broadcast_read",
+    "broadcast_read_again",
+    "broadcast_reads",
 )
 GATHERED = "reminders.action_reminder+action_reminder+reflection_reminder"
 # The day after the audits were due: the QA manager's My QA shows one still not recorded.
@@ -274,12 +298,15 @@ async def _council(sessions: Sessions) -> None:
 
 def _programme() -> Any:
     """The default programme, with a principal social worker joining one audit a round and a
-    lead auditor told who audits how many, so those messages are made too."""
+    lead auditor told who audits how many, and practice-week findings graded, so those messages
+    are made too."""
     programme = load_programme("default")
     activities = [
         a.model_copy(update={"joins_one_audit": ["principal_social_worker"],
                              "lead_auditor_role": "service_manager"})
-        if isinstance(a, CaseAudit) else a
+        if isinstance(a, CaseAudit)
+        else a.model_copy(update={"graded": True}) if isinstance(a, PracticeWeekActivity)
+        else a
         for a in programme.activities
     ]  # fmt: skip
     return programme.model_copy(update={"activities": activities})
@@ -313,6 +340,7 @@ async def _script(run: Run) -> None:
     # first flows
     await run.reply("welcome", "S05", "hello")
     await run.reply("help", "S05", "text", text="help")
+    await run.reply("help_qa_team", "S08", "text", text="help")
     await run.reply("not_caught", "S05", "text", text="hlep")
     await run.reply("not_caught_blank", "S05", "text", text="  ")
     await run.reply("not_caught_too_long", "S05", "text", text="help " * 500)
@@ -505,10 +533,80 @@ async def _script(run: Run) -> None:
                       not_before=run.clock.now())  # fmt: skip
     await run.keep_queued(by_type)
     await run.reply("channel_bound", "S08", "text", text="post practice-week here")
-
     # someone added qabot in Teams who is not in the staff list: the QA team's word of them
     emails = ["Sam.Visitor@agency.example", "sam.visitor@agency.example"]
     run.keep("unmatched_person", unmatched_notice(run.deps.wording, "Sam Visitor", emails))
+    await _practice_week(run)
+    await _broadcasts(run)
+
+
+SCHEDULE = (
+    "visitor,team,day,slot,activity\n"
+    "S01,Team A,2027-09-14,10:00-12:00,Review a case record with the worker\n"
+    "S02,Team B,2027-09-15,14:00-16:00,Direct observation of practice\n"
+)
+
+
+async def _practice_week(run: Run) -> None:
+    """September's practice week: loaded by the QA manager, posted to its channel, each visit in
+    the visitor's and the team's daily message the day before, findings (graded here) and the
+    team's feedback asked for the day after, and the QA team's summary after the week."""
+    deps = run.deps
+    await load_schedule(deps.sessions, deps.programme, deps.calendar,
+                        CsvFile("schedule.csv", SCHEDULE.encode()), by="S08")  # fmt: skip
+    jobs_by_name = dict(jobs(deps))
+    await run.queued()
+    for day, job in (
+        (dt.date(2027, 8, 31), "practice_week"),
+        (dt.date(2027, 9, 13), ""),
+        (dt.date(2027, 9, 15), ""),
+        (dt.date(2027, 9, 24), "practice_week_summary"),
+    ):
+        morning = dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC)
+        run.clock.set(morning)
+        if job:
+            await jobs_by_name[job](morning)
+            await run.keep_queued(by_type)
+        else:
+            await Reminders(deps, reminder_sources()).sweep(morning)
+            await run.keep_queued(gathered_name)
+        if day == dt.date(2027, 9, 15):
+            await _practice_week_forms(run)
+
+
+async def _practice_week_forms(run: Run) -> None:
+    async with run.deps.sessions() as session:
+        visit = await session.scalar(select(PracticeWeekSlot.id).order_by(PracticeWeekSlot.id))
+    value = str(visit)
+    await run.reply("practice_week_findings_form", "S01", "action", OPEN_FINDINGS, value)
+    await run.problem("practice_week_findings_error_missing_answer", "S01", "form", FINDINGS,
+                      value, grade="Good", strengths="Warm, curious practice")  # fmt: skip
+    await run.reply("practice_week_thanks_findings", "S01", "form", FINDINGS, value, grade="Good",
+                    strengths="Warm, curious practice", develop="Plans written with families",
+                    themes="The voice of the child")  # fmt: skip
+    await run.reply("practice_week_feedback_form", "S03", "action", OPEN_FEEDBACK, value)
+    await run.reply("practice_week_thanks_feedback", "S03", "form", FEEDBACK, value,
+                    rating="very", comments="More time with the newer workers")  # fmt: skip
+
+
+async def _broadcasts(run: Run) -> None:
+    """A bitesize item from the QA manager in chat (a practitioner told who can, and one naming
+    a family's postcode refused), posted in its slot with "I've read this", read, and counted."""
+    deps = run.deps
+    await run.reply("broadcast_queued", "S08", "text",
+                    text="bitesize Three questions for **every** visit: see "
+                         "[the guide](https://council.example/guide)")  # fmt: skip
+    await run.problem("broadcast_not_permitted", "S05", "text", "", "", text="bitesize Hello")
+    await run.problem("broadcast_refused", "S08", "text", "", "",
+                      text="bitesize What we learnt at W6 9JU")  # fmt: skip
+    async with deps.sessions() as session:
+        item = (await queue.everything(session))[-1]
+    run.clock.set(item.scheduled_for)
+    await dict(jobs(deps))["broadcasts"](item.scheduled_for)
+    await run.keep_queued(by_type)
+    await run.reply("broadcast_read", "S05", "action", READ, str(item.id))
+    await run.reply("broadcast_read_again", "S05", "action", READ, str(item.id))
+    await run.reply("broadcast_reads", "S10", "text", text="broadcasts")
 
 
 async def _qa_team_view(run: Run) -> None:

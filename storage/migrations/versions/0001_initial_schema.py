@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 09:03:04.517194
+Create Date: 2026-11-27 09:03:48.579277
 """
 
 from collections.abc import Sequence
@@ -115,6 +115,7 @@ def upgrade() -> None:
         sa.Column("ends_on", sa.Date(), nullable=False),
         sa.Column("channel", sa.String(length=100), nullable=False),
         sa.Column("posted_at", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("placeholder", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_practice_weeks")),
     )
     op.create_table(
@@ -244,6 +245,7 @@ def upgrade() -> None:
         sa.Column("on_cadence", sa.Boolean(), nullable=False),
         sa.Column("posted_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("placeholder", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["people.id"], name=op.f("fk_broadcasts_created_by_id_people")
         ),
@@ -316,7 +318,12 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("slot", sa.String(length=32), nullable=False),
         sa.Column("activity", sa.String(length=100), nullable=False),
+        sa.Column("findings", sa.Text(), nullable=False),
+        sa.Column("grade", sa.String(length=32), nullable=False),
+        sa.Column("findings_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("feedback", sa.Text(), nullable=False),
+        sa.Column("feedback_rating", sa.String(length=32), nullable=False),
+        sa.Column("feedback_at", storage.models.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["team_id"], ["teams.id"], name=op.f("fk_practice_week_slots_team_id_teams")
         ),

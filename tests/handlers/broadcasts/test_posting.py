@@ -29,17 +29,23 @@ NOW = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)  # Monday 4 January 2027
 ITEM = "# What audits taught us\n\nRecording the voice of the child, in 48 audits in 2026.\n"
 
 
+STAFF = (
+    PersonRecord("S01", "Dana Hughes", "s01@council.example", "practitioner", "Team A",
+                 "Children", None),
+    PersonRecord("Q01", "Quinn Reed", "q01@council.example", "qa_officer", "Quality",
+                 "Children", None),
+)  # fmt: skip
+
+
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2027, 1, day, hour, minute, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 async def deps(sessions: Sessions) -> Deps:
-    person = PersonRecord("S01", "Dana Hughes", "s01@council.example", "practitioner", "Team A",
-                          "Children", None)  # fmt: skip
     case = CaseRecord("C-000123", "S01", "CIN", dt.date(2026, 5, 1))
     async with sessions.begin() as session:
-        await apply_roster(session, Roster((person,), (case,)), now=NOW, actor="test")
+        await apply_roster(session, Roster(STAFF, (case,)), now=NOW, actor="test")
     return Deps(sessions=sessions, wording=Wording(), clock=VirtualClock(NOW),
                 programme=PROGRAMME, calendar=Calendar.from_programme(PROGRAMME))  # fmt: skip
 
@@ -49,7 +55,7 @@ async def queue_item(
 ) -> queue.Queued:
     async with deps.sessions.begin() as session:
         return await add(deps, session, text=text, source="item.md", kind=kind, channel=None,
-                         at=when, now=NOW)  # fmt: skip
+                         at=when, now=NOW, by="Q01")  # fmt: skip
 
 
 async def post(deps: Deps, now: dt.datetime) -> int:
@@ -105,7 +111,7 @@ async def test_an_item_timed_for_a_weekend_posts_on_the_next_working_morning(dep
 async def test_text_that_may_identify_a_child_is_refused_and_nothing_stored(
     deps: Deps, line: str
 ) -> None:
-    with pytest.raises(Refused, match=r"^item\.md not queued, it may identify a child: line 5"):
+    with pytest.raises(Refused, match=r"^item\.md was not queued, it may identify a child: line 5"):
         await queue_item(deps, text=f"{ITEM}\n{line}\n")
     async with deps.sessions.begin() as session:
         assert (await session.scalar(select(func.count(Broadcast.id)))) == 0
@@ -114,10 +120,8 @@ async def test_text_that_may_identify_a_child_is_refused_and_nothing_stored(
 async def test_a_case_reference_known_only_after_queueing_holds_the_post(deps: Deps) -> None:
     item = await queue_item(deps, text=f"{ITEM}\nSee C-000999 for the detail.\n")
     case = CaseRecord("C-000999", "S01", "CIN", dt.date(2026, 5, 1))
-    person = PersonRecord("S01", "Dana Hughes", "s01@council.example", "practitioner", "Team A",
-                          "Children", None)  # fmt: skip
     async with deps.sessions.begin() as session:
-        await apply_roster(session, Roster((person,), (case,)), now=NOW, actor="test")
+        await apply_roster(session, Roster(STAFF, (case,)), now=NOW, actor="test")
     assert await post(deps, at(5, 9)) == 0
     assert await outbox(deps) == []
     async with deps.sessions.begin() as session:

@@ -1,11 +1,13 @@
 """Practice weeks on SQLite and PostgreSQL: a schedule loaded whole or not at all, posted to the
-practice-week channel once on its day with no case in it, and each visit in the visitor's and
-the team manager's one daily message the working day before.
+practice-week channel once on its day with no case in it, each visit in the visitor's and the
+team's one daily message the working day before, findings and feedback asked for the working
+day after, and the QA team's summary after the week.
 
 The council (Hammersmith & Fulham's programme: the practice week is the second week of March,
 posted 14 days ahead, reminders one working day before): heads of service L1 (Leadership) and
 L2 (Leadership, away from 1 to 12 March in one test); team managers M1 (Assessment 1) and M2
-(Children in Care); practitioners P1 and P2, with case C-000123; X1 has left.
+(Children in Care); practitioners P1 and P2, with case C-000123; X1 has left; Q1 is the QA
+manager, who loads schedules.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
 from handlers.core.router import Inbound
+from handlers.practice_weeks.ids import FEEDBACK, FINDINGS, OPEN_FEEDBACK, OPEN_FINDINGS
 from handlers.practice_weeks.load import ScheduleError, draft_week, load_schedule
 from handlers.practice_weeks.schedule import read_schedule
 from handlers.programme.schema import load_programme
@@ -44,9 +47,11 @@ PEOPLE: list[tuple[str, str, str, str | None]] = [
     ("P1", "practitioner", "Assessment 1", "M1"),
     ("P2", "practitioner", "Children in Care", "M2"),
     ("X1", "head_of_service", "Leadership", None),
+    ("Q1", "qa_manager", "Leadership", None),
 ]
 NAMES = {"L1": "Helen Clarke", "L2": "Sam Moss", "M1": "Dana Hughes", "M2": "Ravi Patel",
-         "P1": "Tom Okafor", "P2": "Priya Shah", "X1": "Omar Aziz"}  # fmt: skip
+         "P1": "Tom Okafor", "P2": "Priya Shah", "X1": "Omar Aziz",
+         "Q1": "Quinn Reed"}  # fmt: skip
 GOOD = (
     "visitor,team,day,slot,activity\n"
     "L1,Assessment 1,2027-03-09,10:00-12:00,Review of the case records\n"
@@ -74,7 +79,7 @@ async def deps(sessions: Sessions) -> Deps:
 
 async def load(deps: Deps, text: str) -> Any:
     source = CsvFile("schedule.csv", text.encode())
-    return await load_schedule(deps.sessions, PROGRAMME, deps.calendar, source)
+    return await load_schedule(deps.sessions, PROGRAMME, deps.calendar, source, by="Q1")
 
 
 async def counts(deps: Deps) -> tuple[int, int]:
@@ -143,14 +148,21 @@ BAD_LINES = [
     ("L1,Assessment 1,2027-03-09,14:00-16:00,",
      "line 10, column activity: a value is required"),
     ("L1,Assessment 1,2027-03-11,14:00-16:00,Talk through C-000123",
-     "line 11, column activity: names a case reference; the schedule is posted to a channel, "
-     "so leave cases out"),
+     "line 11, column activity: may identify a child (the case reference at character 14); "
+     "the schedule is posted to a channel, so leave cases and families out"),
     ("L1,Leadership,2027-03-11,10:00-12:00,Case records",
      "line 12, column team: L1 would be visiting their own team"),
     ("L2,Assessment 1,2027-03-16,10:00-12:00,Case records",
      "line 13, column day: 2027-03-16 is not in the week of 2027-03-08; a schedule is one week"),
     ("L1,Children in Care,2027-03-09,10:00-12:00,Case records",
      "line 14, column slot: the same visitor is already booked then, on line 2"),
+    ("L2,Assessment 1,2027-03-12,10:00-12:00,Home visit at w6 9ju",
+     "line 15, column activity: may identify a child (a UK postcode at character 15); "
+     "the schedule is posted to a channel, so leave cases and families out"),
+    ("L2,Assessment 1,2027-03-12,14:00-16:00,Child DOB 01/02/2016 NHS 943 476 5919",
+     "line 16, column activity: may identify a child (a date of birth at character 7; an NHS "
+     "number at character 26); the schedule is posted to a channel, so leave cases and "
+     "families out"),
 ]  # fmt: skip
 
 
@@ -210,11 +222,12 @@ async def test_each_visit_joins_the_digest_the_working_day_before(deps: Deps) ->
     await load(deps, GOOD)
     assert await digest(deps, at(3, 5)) == {}  # Friday: Tuesday's visit is two working days off
     monday = await digest(deps, at(3, 8))
-    assert set(monday) == {"L1", "M1"}
+    assert set(monday) == {"L1", "M1", "P1"}  # the visitor and everyone in the team visited
     assert monday["L1"][0]["role"] == "visitor" and monday["M1"][0]["role"] == "host"
+    assert monday["P1"][0]["role"] == "host"
     assert monday["M1"][0]["team"] == "Assessment 1" and monday["M1"][0]["day"] == "2027-03-09"
     tuesday = await digest(deps, at(3, 9))
-    assert set(tuesday) == {"L2", "M2"}
+    assert set(tuesday) == {"L2", "M2", "P2"}
     assert await digest(deps, at(3, 9)) == tuesday  # once a day, however often it runs
 
 
@@ -224,7 +237,7 @@ async def test_a_visit_after_a_bank_holiday_is_reminded_the_working_day_before(
     schedule = "visitor,team,day,slot,activity\nL1,Assessment 1,2027-05-04,10:00-12:00,Chat\n"
     await load(deps, schedule)  # Tuesday 4 May: Monday 3 May is the early May bank holiday
     assert await digest(deps, at(5, 3)) == {}
-    assert set(await digest(deps, at(4, 30))) == {"L1", "M1"}
+    assert set(await digest(deps, at(4, 30))) == {"L1", "M1", "P1"}
 
 
 async def test_someone_away_on_the_day_is_not_reminded(deps: Deps) -> None:
@@ -233,11 +246,12 @@ async def test_someone_away_on_the_day_is_not_reminded(deps: Deps) -> None:
         await session.execute(
             update(Person).where(Person.staff_id == "M1").values(away_until=dt.date(2027, 3, 12))
         )
-    assert set(await digest(deps, at(3, 8))) == {"L1"}
+    assert set(await digest(deps, at(3, 8))) == {"L1", "P1"}
 
 
 async def test_a_draft_pairs_every_team_with_a_leader_from_another_team(deps: Deps) -> None:
-    drafted = await draft_week(deps.sessions, PROGRAMME, deps.calendar, dt.date(2027, 3, 10))
+    drafted = await draft_week(deps.sessions, PROGRAMME, deps.calendar, dt.date(2027, 3, 10),
+                               by="Q1")  # fmt: skip
     lines = drafted.csv.splitlines()
     assert lines[0] == "visitor,team,day,slot,activity"
     rows = [line.split(",") for line in lines[1:]]
@@ -259,3 +273,129 @@ async def test_why_explains_a_practice_week_reminder(deps: Deps) -> None:
     assert reply is not None and reply.message is not None
     assert reply.message.kind == "reminder_why"
     assert "the working day before" in reply.message.text
+
+
+async def asked(deps: Deps, now: dt.datetime) -> dict[str, list[tuple[str, int]]]:
+    """The day's findings and feedback asks in each person's digest: (kind, visit id)."""
+    await Reminders(deps, reminder_sources()).sweep(now)
+    found: dict[str, list[tuple[str, int]]] = {}
+    for m in await outbox(deps):
+        if m.idempotency_key.startswith("reminders:") and m.idempotency_key.endswith(
+            now.date().isoformat()
+        ):
+            items = m.payload["meta"].get("items") or [
+                {"kind": m.payload["kind"], "meta": m.payload["meta"]}
+            ]
+            asks = ("practice_week_findings", "practice_week_feedback")
+            mine = [(i["kind"], i["meta"]["visit"]) for i in items if i["kind"] in asks]
+            if mine:
+                found[m.recipient.removeprefix("person:")] = mine
+    return found
+
+
+async def visit_ids(deps: Deps) -> dict[str, int]:
+    async with deps.sessions() as session:
+        week = (await stored.weeks_from(session, dt.date(2027, 3, 1)))[0]
+        return {v.visitor_staff_id: v.id for v in await stored.visits_of(session, week.id)}
+
+
+_event = iter(range(1, 10_000))
+
+
+async def act(deps: Deps, staff_id: str, kind: str, name: str, value: str, **fields: str) -> Any:
+    event = Inbound("sandbox", f"pw-{next(_event)}", staff_id, kind, name, value,  # type: ignore[arg-type]
+                    fields=tuple(fields.items()))  # fmt: skip
+    reply = await handle_event(deps, build_router(deps), event)
+    assert reply is not None and reply.message is not None
+    return reply.message
+
+
+async def test_the_working_day_after_a_visit_findings_and_feedback_are_asked_for(
+    deps: Deps,
+) -> None:
+    await load(deps, GOOD)
+    ids = await visit_ids(deps)
+    assert await asked(deps, at(3, 9)) == {}  # the day of Tuesday's visit: nothing yet
+    wednesday = await asked(deps, at(3, 10))
+    assert wednesday == {
+        "L1": [("practice_week_findings", ids["L1"])],
+        "M1": [("practice_week_feedback", ids["L1"])],  # the team's manager, not its workers
+    }
+    thursday = await asked(deps, at(3, 11))
+    assert set(thursday) == {"L2", "M2"}
+    assert await asked(deps, at(3, 12)) == {}  # asked once
+
+
+async def test_the_visitor_shares_graded_findings_once(deps: Deps) -> None:
+    await load(deps, GOOD)
+    visit = str((await visit_ids(deps))["L1"])
+    refused = await act(deps, "M1", "action", OPEN_FINDINGS, visit)
+    assert refused.kind == "user_error" and "Only Helen Clarke" in refused.text
+    form = await act(deps, "L1", "action", OPEN_FINDINGS, visit)
+    assert form.kind == "practice_week_findings_form"
+    grade = form.form.fields[0]
+    assert grade.id == "grade" and [c.value for c in grade.choices] == PROGRAMME.grades
+    missing = await act(deps, "L1", "form", FINDINGS, visit, grade="Good", strengths="Warm",
+                        develop="")  # fmt: skip
+    assert missing.kind == "user_error"
+    assert missing.text == "Please fill in “What could be better”. Nothing has been saved yet."
+    no_grade = await act(deps, "L1", "form", FINDINGS, visit, strengths="Warm", develop="Plans")
+    assert no_grade.text == "Please choose “Your overall grade”. Nothing has been saved yet."
+    saved = await act(deps, "L1", "form", FINDINGS, visit, grade="Good",
+                      strengths="Warm, curious work", develop="Plans", themes="Voice")  # fmt: skip
+    assert saved.kind == "practice_week_thanks"
+    again = await act(deps, "L1", "action", OPEN_FINDINGS, visit)
+    assert again.kind == "user_error" and "saved already" in again.text
+    async with deps.sessions() as session:
+        slot = await session.get(PracticeWeekSlot, int(visit))
+        assert slot is not None and slot.grade == "Good" and "curious" in slot.findings
+
+
+async def test_the_team_visited_gives_its_feedback(deps: Deps) -> None:
+    await load(deps, GOOD)
+    visit = str((await visit_ids(deps))["L1"])
+    other = await act(deps, "M2", "action", OPEN_FEEDBACK, visit)
+    assert other.kind == "user_error" and "Assessment 1's to give" in other.text
+    form = await act(deps, "M1", "action", OPEN_FEEDBACK, visit)
+    assert [f.id for f in form.form.fields] == ["rating", "comments"]
+    saved = await act(deps, "M1", "form", FEEDBACK, visit, rating="very", comments="More time")
+    assert saved.kind == "practice_week_thanks"
+    async with deps.sessions() as session:
+        slot = await session.get(PracticeWeekSlot, int(visit))
+        assert slot is not None and (slot.feedback_rating, slot.feedback) == ("very", "More time")
+    assert set(await asked(deps, at(3, 10))) == {"L1"}  # feedback given: M1 is not asked
+
+
+async def test_the_qa_team_gets_a_summary_after_the_week_with_counts_only(deps: Deps) -> None:
+    await load(deps, GOOD)
+    ids = await visit_ids(deps)
+    await act(deps, "L1", "form", FINDINGS, str(ids["L1"]), grade="Good",
+              strengths="Warm, curious work", develop="Plans")  # fmt: skip
+    await act(deps, "M1", "form", FEEDBACK, str(ids["L1"]), rating="very", comments="Thanks")
+    summarise = dict(jobs(deps))["practice_week_summary"]
+    assert await summarise(at(3, 18)) == 0  # four working days after Friday 12 March
+    assert await summarise(at(3, 19)) == 1
+    assert await summarise(at(3, 22)) == 0  # once
+    (sent,) = [m for m in await outbox(deps) if m.message_type == "practice_week_summary"]
+    assert sent.recipient == "channel:qa-team"
+    text = sent.payload["text"]
+    assert "**2** visits, findings shared for **1**, team feedback on **1**" in text
+    assert "- Good: 1" in text and "- Very useful: 1" in text
+    assert "- Sam Moss (Children in Care)" in text  # findings still to come
+    assert "curious" not in str(sent.payload) and "Thanks" not in text
+
+
+async def test_a_case_reference_known_only_after_loading_keeps_the_schedule_off_the_channel(
+    deps: Deps,
+) -> None:
+    await load(deps, GOOD.replace("Direct observation of practice", "Talk through C-000999"))
+    people = tuple(
+        PersonRecord(sid, NAMES[sid], f"{sid.lower()}@council.example", role, team, "Children",
+                     boss, active=sid != "X1")
+        for sid, role, team, boss in PEOPLE
+    )  # fmt: skip
+    cases = (CaseRecord("C-000999", "P2", "CP", dt.date(2026, 5, 1)),)
+    async with deps.sessions.begin() as session:
+        await apply_roster(session, Roster(people, cases), now=IMPORTED, actor="test")
+    assert await post(deps, at(2, 22)) == 0
+    assert await outbox(deps) == []

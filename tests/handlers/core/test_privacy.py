@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.broadcasts.privacy import (
+from handlers.core.privacy import (
     CASE_REFERENCE,
     DATE_OF_BIRTH,
     NHS_NUMBER,
@@ -46,9 +46,28 @@ def test_ten_digits_failing_the_check_are_ordinary_numbers() -> None:
     assert findings("Call 0207 946 0000 or quote 1234567890 and 9434765918.") == []
 
 
-@pytest.mark.parametrize("postcode", ["N1 9GU", "SW1A 1AA", "W6 9JU", "TF1 6TE", "DH13UZ"])
+@pytest.mark.parametrize(
+    "postcode",
+    ["N1 9GU", "SW1A 1AA", "W6 9JU", "TF1 6TE", "DH13UZ", "n1 9gu", "sw1a 1aa", "w6 9Ju", "M1 1ST"],
+)
 def test_uk_postcodes_are_found(postcode: str) -> None:
     assert findings(f"The family moved to {postcode} last year.") == [Finding(POSTCODE, 1, 21)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the Q3 1st draft",  # Q starts no postcode area
+        "in q3 1st place",
+        "on m1 1st floor",  # a lower-case ordinal reads as ordinary text
+        "see e2 3rd row",
+        "version v2 1ab",  # V starts no area
+        "ab12 and 3cd",
+        "XN1 9GU",  # part of a longer word
+    ],
+)
+def test_ordinary_text_that_looks_a_little_like_a_postcode_passes(text: str) -> None:
+    assert findings(text) == []
 
 
 @pytest.mark.parametrize(

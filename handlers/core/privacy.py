@@ -1,9 +1,11 @@
-"""The privacy check of text the QA team broadcasts (SPEC §7), as pure functions.
+"""The privacy check of text posted to a channel (SPEC §7), as pure functions: every broadcast
+and every practice-week schedule is checked before it is queued, and again before it posts.
 
-It looks for an NHS number (10 digits, spaced or not, passing the mod-11 check), a UK postcode,
-a date of birth (the words "date of birth", "DOB" or "born" followed by a date) and any case
-reference qabot knows. Ordinary text with numbers and dates passes. A finding says what and
-where (line and column), never echoing an NHS number, so it is safe to print and to log.
+It looks for an NHS number (10 digits, spaced or not, passing the mod-11 check), a UK postcode
+(in capitals or not), a date of birth (the words "date of birth", "DOB" or "born" followed by a
+date) and any case reference qabot knows. Ordinary text with numbers and dates passes. A
+finding says what and where (line and column), never echoing an NHS number, so it is safe to
+print and to log.
 """
 
 from __future__ import annotations
@@ -19,8 +21,25 @@ CASE_REFERENCE = "the case reference"
 
 # 10 digits as one run or grouped 3-3-4 by spaces or hyphens, not part of a longer number
 _NHS = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
-# outward code (A9, A99, A9A, AA9, AA99, AA9A) and inward code (9AA), in capitals as written
-_POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b")
+# The UK's postcode areas (the letters a postcode starts with), so "q3 1st" or "ok 2nd" is
+# never taken for one; and the Crown dependencies' and the forces' codes.
+_AREA_NAMES = """
+    AB AL B BA BB BD BF BH BL BN BR BS BT BX CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN
+    DT DY E EC EH EN EX FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY L
+    LA LD LE LL LN LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S SA
+    SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV
+    YO ZE
+"""
+_AREAS = tuple(_AREA_NAMES.split())
+# outward code: an area, then its district (9, 99, 9A); inward code: a sector digit and two
+# unit letters (never C, I, K, M, O or V). In capitals or not: people type them both ways.
+_POSTCODE = re.compile(
+    r"(?<![\w-])(?:GIR ?0AA|(?:" + "|".join(sorted(_AREAS, key=len, reverse=True)) + r")"
+    r"\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})(?![\w-])",
+    re.IGNORECASE,
+)
+# "m1 1st", "e2 3rd": lower-case ordinals read as ordinary text, though M1 1ST is a postcode
+_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)")
 _MONTHS = (
     "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -63,7 +82,7 @@ def nhs_number_valid(digits: str) -> bool:
 
 def findings(text: str, case_refs: Collection[str] = ()) -> list[Finding]:
     """Everything in `text` that could identify a child, in reading order."""
-    found = [*_nhs_numbers(text), *_matches(_POSTCODE, POSTCODE, text),
+    found = [*_nhs_numbers(text), *_postcodes(text),
              *_matches(_DOB, DATE_OF_BIRTH, text), *_case_refs(text, case_refs)]  # fmt: skip
     return sorted(found, key=lambda f: (f.line, f.column))
 
@@ -82,6 +101,14 @@ def _nhs_numbers(text: str) -> Iterator[Finding]:
     for match in _NHS.finditer(text):
         if nhs_number_valid("".join(match.groups())):
             yield Finding(NHS_NUMBER, *_where(text, match.start()))
+
+
+def _postcodes(text: str) -> Iterator[Finding]:
+    for match in _POSTCODE.finditer(text):
+        inward = match.group(0)[-3:]
+        if _ORDINAL.fullmatch(inward):
+            continue
+        yield Finding(POSTCODE, *_where(text, match.start()))
 
 
 def _matches(pattern: re.Pattern[str], what: str, text: str) -> Iterator[Finding]:

@@ -1,0 +1,144 @@
+"""A simulated year of each preset shows its practice weeks and broadcasts, read from the output
+and the outbox the run filled: where nothing was loaded, each practice week is drafted and each
+broadcast slot has a placeholder (marked so); schedules, summaries and broadcasts go only to
+channels and never carry a case reference; reminders and asks go to people, the working day
+before and after each visit. Everyone responds on time, so the year runs quickly."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from handlers.broadcasts.cadence import next_slot
+from handlers.core.calendar import Calendar
+from handlers.practice_weeks.schedule import week_starting
+from handlers.programme.schema import BroadcastActivity, PracticeWeekActivity, load_programme
+from message_templates.wording import Wording
+from scheduler.simulation import (
+    Behaviour,
+    Council,
+    Simulation,
+    SimulationResult,
+    load_council,
+    scratch_database,
+)
+from storage.models import Case, OutboxMessage
+
+YEAR = 2027
+PEOPLE = 80
+PRESETS = ["default", "hammersmith-fulham", "shropshire", "durham", "camden", "haringey"]
+
+
+@dataclass(frozen=True)
+class Year:
+    result: SimulationResult
+    channel_posts: list[tuple[str, str]]  # (recipient, everything the post says)
+    case_refs: set[str]
+
+
+@functools.cache
+def year_of(preset: str) -> Year:
+    async def go() -> Year:
+        programme = load_programme(preset)
+        async with scratch_database() as sessions:
+            simulation = Simulation(sessions, programme, dt.date(YEAR, 1, 1), seed=1,
+                                    behaviour=Behaviour(respond_rate=1.0, late_rate=0.0),
+                                    wording=Wording())  # fmt: skip
+            await load_council(sessions, Council(demo_people=PEOPLE), 1, simulation.clock.now())
+            result = await simulation.run(dt.date(YEAR, 12, 31))
+            async with sessions() as session:
+                rows = await session.scalars(
+                    select(OutboxMessage).where(OutboxMessage.recipient.startswith("channel:"))
+                )
+                posts = [(r.recipient, str(r.payload)) for r in rows]
+                refs = set(await session.scalars(select(Case.case_ref)))
+        return Year(result, posts, refs)
+
+    return asyncio.run(go())
+
+
+def items(result: SimulationResult) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(line, item) for every item, alone or gathered in a daily message."""
+    return [(line, item) for line in result.lines() for item in line.get("items", [line])]
+
+
+def cadence_slots(activity: BroadcastActivity, calendar: Calendar) -> int:
+    found, after = 0, calendar.day_starts_at(dt.date(YEAR, 1, 1)) - dt.timedelta(seconds=1)
+    while (slot := next_slot(activity, calendar, after)).year == YEAR:
+        found, after = found + 1, slot
+    return found
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_a_year_posts_each_practice_week_to_its_channel(preset: str) -> None:
+    programme = load_programme(preset)
+    weeks = programme.of_kind(PracticeWeekActivity)
+    year = year_of(preset)
+    found = items(year.result)
+    posted = [line for line, _ in found if line["type"] == "practice_week.posted"]
+    expected = sorted(
+        (a.id, week_starting(YEAR, month, a.week_of_month).isoformat(), f"channel:{a.channel}")
+        for a in weeks
+        for month in a.months
+    )
+    assert sorted((p["activity"], p["week"], p["recipient"]) for p in posted) == expected
+    assert all(p["placeholder"] is True for p in posted)  # drafted: nothing was loaded
+    summaries = [line for line, _ in found if line["type"] == "practice_week.summary"]
+    assert [s["recipient"] for s in summaries] == [f"channel:{programme.qa_channel}"] * len(
+        expected
+    )
+    if not weeks:
+        assert not [i for _, i in found if str(i["type"]).startswith("practice_week.")]
+        return
+    calendar = Calendar.from_programme(programme)
+    reminders = [(line, i) for line, i in found if i["type"] == "practice_week.reminder"]
+    asks = [(line, i) for line, i in found if i["type"] == "practice_week.findings_requested"]
+    assert reminders and asks
+    for line, item in reminders:
+        assert not line["recipient"].startswith("channel:")
+        day = dt.date.fromisoformat(item["day"])
+        assert line["at"][:10] == calendar.add_working_days(day, -1).isoformat()
+    visits = {(i["visitor"], i["team"], i["day"]) for _, i in reminders}
+    for line, item in asks:
+        assert line["recipient"] == item["visitor"]  # the visitor, and only them
+        day = dt.date.fromisoformat(item["day"])
+        assert line["at"][:10] == calendar.add_working_days(day, 1).isoformat()
+    assert {(i["visitor"], i["team"], i["day"]) for _, i in asks} == visits
+    by_visitor = Counter((line["recipient"], i["day"]) for line, i in reminders
+                         if line["recipient"] == i["visitor"])  # fmt: skip
+    assert len(by_visitor) == len(visits)  # every visitor reminded of every visit
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_a_year_posts_each_broadcast_on_its_cadence_to_its_channel(preset: str) -> None:
+    programme = load_programme(preset)
+    calendar = Calendar.from_programme(programme)
+    posted = [line for line, _ in items(year_of(preset).result)
+              if line["type"] == "broadcast.posted"]  # fmt: skip
+    counts = Counter(line["activity"] for line in posted)
+    activities = programme.of_kind(BroadcastActivity)
+    assert activities
+    for activity in activities:
+        assert counts[activity.id] == cadence_slots(activity, calendar), activity.id
+    channels = {a.id: f"channel:{a.channel}" for a in activities}
+    assert all(line["recipient"] == channels[line["activity"]] for line in posted)
+    assert all(line["placeholder"] is True for line in posted)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_no_channel_post_carries_a_case_reference(preset: str) -> None:
+    year = year_of(preset)
+    assert year.case_refs and year.channel_posts
+    for line, _ in items(year.result):
+        if line["recipient"].startswith("channel:"):
+            assert "case_ref" not in line
+    for recipient, said in year.channel_posts:
+        named = [ref for ref in year.case_refs if ref in said]
+        assert not named, (recipient, named[:3])
