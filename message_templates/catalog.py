@@ -437,9 +437,9 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "parked_alert": {
         "outbox_id": 4182,
-        "message_type": "audit.allocated",
-        "recipient": "S0012",
-        "platform": "slack",
+        "what": "the allocation message",
+        "who": "Sam Patel",
+        "where": "Teams",
         "attempts": 6,
         "reason": "user_not_found",
     },
