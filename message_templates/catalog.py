@@ -177,6 +177,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     | {"due": dt.date(2027, 1, 18), "findings": _FINDINGS},
     "reflection_saved": {"name": "Tom", "case_ref": "C-000123"},
     "reflection_reminder": {"name": "Tom", "case_ref": "C-000123", "with_name": "Dana Hughes"}
+    | {"audit": "audit"}
     | {"due": dt.date(2027, 1, 22), "is_past_due": False},
     "reflection_form": {"name": "Tom", "case_ref": "C-000123", "auditor_name": "Dana Hughes"}
     | {"with_name": "Dana Hughes", "due": dt.date(2027, 1, 22), "audit": "audit"}
@@ -222,6 +223,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         ],
     },
     "moderation_requested": {
+        "audit": "audit",
         "name": "Ruth",
         "case_ref": "C-000123",
         "auditor_name": "Dana Hughes",
@@ -230,6 +232,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "case_url": None,
     },
     "moderation_reminder": {"name": "Ruth", "case_ref": "C-000123", "auditor_name": "Dana Hughes"}
+    | {"audit": "audit"}
     | {"grade": "Outstanding", "due": dt.date(2027, 2, 5), "is_past_due": True}
     | {"case_url": _CASE_URL},
     "moderation_form": {
@@ -245,6 +248,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "reminder_snoozed": {"name": "Tom", "until": dt.date(2027, 1, 12)},
     "reminder_why": {"name": "Tom", "type": "checklist.reminder"},
     "moderation_recorded": {
+        "audit": "audit",
         "name": "Dana",
         "case_ref": "C-000123",
         "moderator_name": "Ruth Adeyemi",

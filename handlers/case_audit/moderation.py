@@ -170,6 +170,7 @@ def moderation_reminder(
     """A nudge to the moderator while the second look is not saved, the form a click away."""
     name = "moderation_reminder"
     context = {
+        "audit": term(case_audit(deps.programme, view.activity)),
         "name": first_name(asked.moderator.name),
         "case_ref": view.case_ref,
         "auditor_name": view.auditor.name,
@@ -191,6 +192,7 @@ def _requested(
 ) -> Message:
     name = "moderation_requested"
     context = {
+        "audit": term(case_audit(deps.programme, view.activity)),
         "name": first_name(moderator.name),
         "case_ref": view.case_ref,
         "auditor_name": view.auditor.name,
@@ -310,6 +312,7 @@ async def record_moderation(deps: Deps, session: AsyncSession, event: Inbound) -
         await tell_of_inadequate(deps, session, view, activity, found,
                                  moderator_name=moderator.name)  # fmt: skip
     context = {
+        "audit": term(case_audit(deps.programme, view.activity)),
         "name": first_name(view.auditor.name),
         "case_ref": view.case_ref,
         "moderator_name": moderator.name,

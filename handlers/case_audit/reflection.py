@@ -106,6 +106,7 @@ def reflection_reminder(
     """A nudge to share reflections not yet saved, with the form a click away."""
     name = "reflection_reminder"
     context = {
+        "audit": term(case_audit(deps.programme, view.activity)),
         "name": first_name(person.name),
         "case_ref": view.case_ref,
         "with_name": _with_name(view, person),

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.case_audit.record import INADEQUATE
 from handlers.core.deps import Deps
+from message_templates.describe import message_words, recipient_words
 from storage.case_audit import qa_view
 from storage.case_audit.qa_view import ServicePeriod
 from storage.case_audit.records import moderation_notes
@@ -43,6 +44,7 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
     since = dt.datetime.combine(today - dt.timedelta(days=MODERATIONS_DAYS), dt.time(0),
                                 tzinfo=deps.calendar.zone)  # fmt: skip
     notes = await moderation_notes(session, since=since, limit=MODERATIONS_SHOWN)
+    names = {u.staff_id: u.name for u in unreached}
     return {
         "month": f"{today:%B %Y}",
         "services": [_service(s, deps.programme.grades) for s in services],
@@ -51,7 +53,15 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
             {**asdict(a), "recorded_on": deps.calendar.local_date(a.recorded_at)} for a in graded
         ],
         "graded_total": graded_total,
-        "parked": [{"recipient": p.recipient, "message_type": p.message_type} for p in parked],
+        "parked": [
+            {
+                "recipient": p.recipient,
+                "message_type": p.message_type,
+                "what": message_words(p.message_type),
+                "who": recipient_words(p.recipient, names.get(p.recipient.removeprefix("person:"))),
+            }
+            for p in parked
+        ],
         "parked_total": parked_total,
         "unreached": [asdict(u) for u in unreached],
         "unreached_total": unreached_total,
