@@ -30,7 +30,7 @@ from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
 from handlers.core.router import Inbound, Reply
 from handlers.home.qa_team import team_view
-from handlers.programme.schema import CaseAudit, Programme
+from handlers.programme.schema import CaseAudit, Programme, load_programme
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
 from storage import Sessions
@@ -47,6 +47,7 @@ from tests.handlers.case_audit.test_audit_cycle import (
     rows,
 )
 
+PRESETS = ("default", "camden", "durham", "hammersmith-fulham", "haringey", "shropshire")
 FINDINGS = {
     "grade": "Good",
     "grade_reason": "The plan is reviewed and the child's voice is clear",
@@ -291,8 +292,6 @@ async def test_without_the_family_the_form_does_not_ask(deps: Deps) -> None:
 
 
 def test_family_prompts_go_to_the_auditor_not_the_worker() -> None:
-    from handlers.programme.schema import load_programme
-
     for name in ("haringey", "camden"):
         for audit in load_programme(name).of_kind(CaseAudit):
             assert audit.with_family
@@ -415,3 +414,37 @@ def _view() -> AllocationView:
     worker = PersonRef(2, "S05", "Tom Okafor", "practitioner", 1, None)
     return AllocationView(1, 1, "case_audit", "2027-01", "allocated", dt.date(2027, 1, 28),
                           "C-000101", "CP", auditor, worker)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_reflection_prompts_ask_what_the_worker_learned_not_the_auditors_fields(name: str) -> None:
+    auditors_fields = {
+        "What is working well?",
+        "What are we worried about?",
+        "What needs to happen?",
+    }
+    for audit in load_programme(name).of_kind(CaseAudit):
+        texts = [p.text for p in audit.reflection.prompts]
+        assert not auditors_fields & set(texts), name
+        assert any(t.startswith("What did you learn from this") for t in texts), name
+
+
+def test_the_presets_say_which_case_types_their_items_are_for() -> None:
+    def item(preset: str, item_id: str) -> list[str] | None:
+        audit = load_programme(preset).of_kind(CaseAudit)[0]
+        return next(i.case_types for i in audit.checklist if i.id == item_id)
+
+    assert item("durham", "photo") == ["CLA"]
+    assert item("camden", "family_goals") == ["EH"]
+    assert item("haringey", "pathway_plan") == ["CLA", "CL"]
+    assert item("durham", "chronology") is None
+
+
+def test_camden_calls_its_audits_learning_conversations() -> None:
+    [audit] = load_programme("camden").of_kind(CaseAudit)
+    assert audit.called == "learning conversation"
+    assert load_programme("haringey").of_kind(CaseAudit)[0].focus_months == 6
+    assert all(
+        a.focus_months is None for p in PRESETS if p != "haringey"
+        for a in load_programme(p).of_kind(CaseAudit)
+    )  # fmt: skip
