@@ -64,6 +64,22 @@ async def test_findings_reflections_and_moderation_reach_their_people(
     manager = staff_id_of(db, manager_pk)
     assert manager != auditor
 
+    # The worker marks a checklist item that doesn't apply, with a reason: a button, then a form.
+    await _as(page, base, worker)
+    notified = page.locator(f"[data-key='audit.notified:{allocation_id}']")
+    await notified.get_by_role("button", name="An item doesn't apply").click()
+    not_applicable = page.locator("[data-kind=checklist_not_applicable]").last
+    await not_applicable.get_by_label("The item").select_option("danger_statements")
+    await not_applicable.get_by_label("Why it doesn't apply").fill("No Signs of Safety here")
+    await _shot(page, not_applicable, tmp_path, "0-worker-item-not-applicable")
+    await not_applicable.get_by_role("button", name="Mark not applicable").click()
+    await expect(page.locator("[data-kind=checklist_not_applicable_saved]")).to_have_count(1)
+    assert query(
+        db, "select not_applicable from checklist_ticks where allocation_id = ?", allocation_id
+    ) == [("No Signs of Safety here",)]
+    await page.reload()
+    await expect(notified).to_contain_text("(not applicable)")
+
     # The auditor records the audit: Outstanding, so it is always moderated.
     await _as(page, base, auditor)
     allocated = page.locator(f"[data-key='audit.allocated:{allocation_id}']")
