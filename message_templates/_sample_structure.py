@@ -63,8 +63,13 @@ def _checklist(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
     }
     if name == "audit_notified":
         structure["links"] = (Link("The Child Journey guidance", "https://qa.council.example/cj"),)
+    na = _button(
+        w, name, "button_not_applicable", ctx, "checklist.open_not_applicable", value="812"
+    )
+    structure["buttons"] = (na,)
     if name == "checklist_reminder":
         structure["buttons"] = (
+            na,
             _button(w, name, "button_snooze", ctx, "reminder.snooze", value="812:1"),
             _button(w, name, "button_why", ctx, "reminder.why", value="checklist.reminder"),
         )
@@ -95,24 +100,37 @@ def _audit_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
         FormField("grade_reason", label("field_grade_reason"), "textarea", True),
         FormField("strengths", label("field_strengths"), "textarea", True),
         FormField("worries", label("field_worries"), "textarea", True),
+        FormField("family_said", label("field_family_said"), "textarea",
+                  hint=label("hint_family_said")),
+        FormField("family_not_why", label("field_family_not_why"), "textarea"),
         FormField("actions", label("field_actions"), "textarea", hint=label("hint_actions")),
         FormField("actions_due", label("field_actions_due"), "date", value="2027-02-12"),
-    )
+    )  # fmt: skip
     form = Form("audit.record", label("button_submit"), fields, "812", label("button_open"))
     return {"form": form}
 
 
 def _reflection_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
     prompts = (
-        ("working_well", "What's working well for the child?"),
-        ("worried", "What are we worried about?"),
-        ("next", "What needs to happen next?"),
-        ("learning", "What will you take into your practice?"),
+        ("learned", "What did you learn from this audit about your work with the child?"),
+        ("will_do", "What will you do next, or differently, because of it?"),
+        ("difference", "What difference has our work made for the child?"),
     )
     fields = tuple(FormField(pid, text, "textarea", required=True) for pid, text in prompts)
     label = _labeller(w, name, ctx)
     form = Form("reflection.save", label("button_submit"), fields, "812", label("button_open"))
     return {"form": form}
+
+
+def _not_applicable_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+    label = _labeller(w, name, ctx)
+    items = tuple(Choice(e.text, e.id) for e in CHECKLIST if not e.done)
+    fields = (
+        FormField("item", label("field_item"), "select", True, items),
+        FormField("reason", label("field_reason"), "textarea", True, hint=label("hint_reason"),
+                  max_length=300),
+    )  # fmt: skip
+    return {"form": Form("checklist.not_applicable", label("button_submit"), fields, "812")}
 
 
 def _moderation_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
@@ -124,7 +142,11 @@ def _moderation_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
             "grade", label("field_grade"), "select", choices=tuple(Choice(g, g) for g in GRADES)
         ),
         FormField("comments", label("field_comments"), "textarea", max_length=2000),
-    )
+        FormField("action_1", f"1. {label('field_action')}", max_length=500),
+        FormField("action_1_owner", label("field_action_owner"), value="Tom Okafor",
+                  hint=label("hint_action_owner")),
+        FormField("action_1_due", label("field_action_due"), "date", value="2027-02-12"),
+    )  # fmt: skip
     form = Form("moderation.record", label("button_submit"), fields, "77", label("button_open"))
     return {"form": form}
 
@@ -249,6 +271,7 @@ BUILDERS: dict[str, Builder] = {
     "action_escalated": _escalated("action:205", "action.escalated"),
     "escalation_asked": _one_button("button_record", "audit.open_record", "812", "primary"),
     "audit_record_form": _audit_form,
+    "checklist_not_applicable": _not_applicable_form,
     "reflection_requested": _reflection_form,
     "reflection_form": _reflection_form,
     "reflection_reminder": _reminder("open", "812", "reflection.reminder"),

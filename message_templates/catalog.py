@@ -16,6 +16,28 @@ from message_templates.wording import TODAY, Wording
 _DUE = dt.date(2027, 1, 15)
 SAMPLE_TODAY = dt.date(2027, 1, 11)  # the samples are written on it: days in 2027 show no year
 _CASE_URL = "https://lcs.council.example/case/C-000123"
+_FINDINGS: dict[str, Any] = {
+    "grade": "Requires improvement to be good",
+    "grade_reason": "The plan has not been reviewed since March, so drift has crept in.",
+    "strengths": "A trusting relationship with the family; visits are regular.",
+    "worries": "The plan's actions have no dates, and school isn't in the network.",
+    "family_said": "Mum said the weekly visits help, and she wants school at the next meeting.",
+    "family_not_why": "",
+    "actions": [
+        {"description": "Review the plan with the family and school", "owner": "Tom Okafor"}
+        | {"due": dt.date(2027, 2, 12), "open": True},
+    ],
+}
+
+_REFLECTED: dict[str, Any] = {
+    "allocation_id": 812,
+    "case_ref": "C-000123",
+    "person_name": "Tom Reid",
+    "answers": [
+        {"prompt": "What did you learn from this audit?", "answer": "Dates make a plan real."},
+        {"prompt": "What will you do next?", "answer": "Review the plan with school."},
+    ],
+}
 
 SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "welcome": {"name": "Priya", "role": "practitioner"},
@@ -83,6 +105,9 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "practitioner_name": "Tom Okafor",
         "due": _DUE,
         "case_url": _CASE_URL,
+        "audit": "audit",
+        "focus_months": 6,
+        "with_family": True,
     },
     "audit_notified": {
         "name": "Tom",
@@ -92,6 +117,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "due": _DUE,
         "checklist_minutes": 10,
         "case_url": _CASE_URL,
+        "audit": "audit",
     },
     "checklist_updated": {
         "name": "Tom",
@@ -104,11 +130,20 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "name": "Tom",
         "case_ref": "C-000123",
         "auditor_name": "Dana Hughes",
+        "audit": "audit",
         "due": _DUE,
         "done_count": 2,
         "total": 4,
+        "checklist_minutes": 8,
+    },
+    "checklist_not_applicable": {"name": "Tom", "case_ref": "C-000123", "problem": ""},
+    "checklist_not_applicable_saved": {
+        "name": "Tom",
+        "case_ref": "C-000123",
+        "item": "The file includes a recent photo",
     },
     "audit_reminder": {
+        "audit": "audit",
         "name": "Dana",
         "case_ref": "C-000123",
         "practitioner_name": "Tom Okafor",
@@ -128,8 +163,11 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "case_ref": "C-000123",
         "practitioner_name": "Tom Okafor",
         "activity_name": "Child Journey audit",
+        "audit": "audit",
+        "focus_months": 6,
     },
     "audit_recorded": {
+        "audit": "audit",
         "name": "Dana",
         "case_ref": "C-000123",
         "grade": "Good",
@@ -137,12 +175,26 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "practitioner_name": "Tom Okafor",
     },
     "reflection_requested": {"name": "Tom", "case_ref": "C-000123", "auditor_name": "Dana Hughes"}
-    | {"with_name": "Dana Hughes", "for_auditor": False},
+    | {"with_name": "Dana Hughes", "for_auditor": False, "audit": "audit"}
+    | {"due": dt.date(2027, 1, 18), "findings": _FINDINGS},
     "reflection_saved": {"name": "Tom", "case_ref": "C-000123"},
     "reflection_reminder": {"name": "Tom", "case_ref": "C-000123", "with_name": "Dana Hughes"}
+    | {"audit": "audit"}
     | {"due": dt.date(2027, 1, 22), "is_past_due": False},
     "reflection_form": {"name": "Tom", "case_ref": "C-000123", "auditor_name": "Dana Hughes"}
-    | {"with_name": "Dana Hughes", "due": dt.date(2027, 1, 22)},
+    | {"with_name": "Dana Hughes", "due": dt.date(2027, 1, 22), "audit": "audit"}
+    | {"findings": _FINDINGS},
+    "audit_findings": {
+        "name": "Marcus",
+        "activity_name": "Child Journey audit",
+        "audit": "audit",
+        "case_ref": "C-000123",
+        "practitioner_name": "Tom Okafor",
+        "auditor_name": "Dana Hughes",
+        "findings": _FINDINGS,
+        "moderated": False,
+        "case_url": _CASE_URL,
+    },
     "audit_joined": {
         "name": "Jo",
         "activity_name": "Child Journey audit",
@@ -163,18 +215,17 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "supervision_reflections": {
         "name": "Dana",
         "since": dt.date(2026, 10, 1),
-        "entries": [
-            {
-                "case_ref": "C-000123",
-                "person_name": "Tom Reid",
-                "answers": [
-                    {"prompt": "What is working well?", "answer": "Visits are regular."},
-                    {"prompt": "What needs to happen?", "answer": "A plan review."},
-                ],
-            }
+        "entries": [_REFLECTED],
+        "audits": [
+            {"case_ref": "C-000123", "practitioner_name": "Tom Reid"}
+            | {"auditor_name": "Marcus Reid", "findings": _FINDINGS, "reflections": [_REFLECTED]},
+            {"case_ref": "C-000456", "practitioner_name": "Leah Brown"}
+            | {"auditor_name": "Sam Moss", "findings": _FINDINGS | {"grade": "Good"}}
+            | {"reflections": []},
         ],
     },
     "moderation_requested": {
+        "audit": "audit",
         "name": "Ruth",
         "case_ref": "C-000123",
         "auditor_name": "Dana Hughes",
@@ -183,24 +234,34 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "case_url": None,
     },
     "moderation_reminder": {"name": "Ruth", "case_ref": "C-000123", "auditor_name": "Dana Hughes"}
+    | {"audit": "audit"}
     | {"grade": "Outstanding", "due": dt.date(2027, 2, 5), "is_past_due": True}
     | {"case_url": _CASE_URL},
     "moderation_form": {
         "name": "Ruth",
         "case_ref": "C-000123",
         "auditor_name": "Dana Hughes",
-        "grade": "Outstanding",
+        "practitioner_name": "Tom Okafor",
+        "audit": "audit",
+        "grade": "Requires improvement to be good",
+        "findings": _FINDINGS,
     },
     "moderation_saved": {"name": "Ruth", "case_ref": "C-000123", "auditor_name": "Dana Hughes"},
     "reminder_snoozed": {"name": "Tom", "until": dt.date(2027, 1, 12)},
     "reminder_why": {"name": "Tom", "type": "checklist.reminder"},
     "moderation_recorded": {
+        "audit": "audit",
         "name": "Dana",
         "case_ref": "C-000123",
         "moderator_name": "Ruth Adeyemi",
         "agreed": False,
         "grade": "Outstanding",
         "moderated_grade": "Good",
+        "comments": "Strong direct work, but the plan review is late: Good, not Outstanding.",
+        "actions": [
+            {"description": "Book the plan review", "owner": "Tom Okafor"}
+            | {"due": dt.date(2027, 2, 12)},
+        ],
     },
     "action_reminder": {
         "name": "Tom",
@@ -230,7 +291,9 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
             {"description": "Supervision on drift", "owner": "Dana Hughes"}
             | {"due": dt.date(2027, 2, 12)},
         ],
+        "findings": _FINDINGS | {"grade": "Inadequate"},
         "moderated": True,
+        "moderator_name": "",
         "case_url": _CASE_URL,
     },
     "audit_inadequate_qa": {
@@ -483,9 +546,9 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "parked_alert": {
         "outbox_id": 4182,
-        "message_type": "audit.allocated",
-        "recipient": "S0012",
-        "platform": "slack",
+        "what": "the allocation message",
+        "who": "Sam Patel",
+        "where": "Teams",
         "attempts": 6,
         "reason": "user_not_found",
     },

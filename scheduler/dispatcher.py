@@ -11,11 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from message_templates.describe import message_words, platform_words, recipient_words
+from message_templates.markup import escape, to_plain
 from message_templates.model import Message
 from scheduler._receipts import Receipts
 from scheduler.clock import Clock
 from scheduler.ratelimit import RateLimiter
 from storage import Sessions
+from storage.case_audit.people import person_by_staff_id
 from storage.outbox import Claimed, Receipt, claim_due, enqueue, mark_parked, mark_retry
 
 logger = logging.getLogger(__name__)
@@ -247,12 +250,14 @@ class Dispatcher:
             if not await mark_parked(session, row, error=error.detail):
                 return
             if row.message.kind != PARKED_ALERT and not error.reported:
+                kind, _, staff_id = row.recipient.partition(":")
+                person = await person_by_staff_id(session, staff_id) if kind == "person" else None
                 await enqueue(
                     session,
                     key=f"parked:{row.id}",
                     recipient=self._policy.qa_recipient,
                     platform=self._policy.qa_platform or row.platform,
-                    message=parked_alert(row, error.reason),
+                    message=parked_alert(row, error.reason, person.name if person else None),
                     not_before=now,
                     now=now,
                 )
@@ -261,17 +266,28 @@ class Dispatcher:
         )
 
 
-def parked_alert(row: Claimed, reason: str) -> Message:
-    """Tells the QA team a message is stuck: its kind, key and the error's code or class only,
-    never its content (the row keeps the error's full text)."""
+def parked_alert(row: Claimed, reason: str, recipient_name: str | None = None) -> Message:
+    """Tells the QA team, in words, what could not be delivered to whom and where ("the
+    allocation message to Sam Patel in Teams"), and the error's code or class only: never the
+    message's content (the row keeps the error's full text)."""
+    what = message_words(row.message.kind)
+    who = escape(recipient_words(row.recipient, recipient_name))
+    where = platform_words(row.platform)
+    tries = f"{row.attempts} tr{'ies' if row.attempts != 1 else 'y'}"
+    check = (
+        f"their account in {where}"
+        if row.recipient.startswith("person:")
+        else f"qabot is still in the channel in {where}"
+    )
     text = (
-        f"qabot stopped trying to deliver a {row.message.kind} message ({row.key}) "
-        f"after {row.attempts} attempts ({reason}). It is kept in the outbox, not lost."
+        f"I couldn't deliver {what} to {who} in {where}: after {tries} the answer was "
+        f"“{escape(reason)}”. It's kept in the outbox, not lost (outbox message {row.id}). "
+        f"Please check {check}, then retry it."
     )
     return Message(
         kind=PARKED_ALERT,
         title="A message could not be delivered",
         text=text,
-        fallback=text,
+        fallback=to_plain(text),
         meta={"key": row.key, "message_kind": row.message.kind, "reason": reason},
     )

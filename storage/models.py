@@ -169,10 +169,14 @@ class ChecklistTick(Base):
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     at: Mapped[dt.datetime | None]
+    # The worker's reason the item does not apply to this case (the item then counts as settled).
+    not_applicable: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditRecord(Base):
-    """What the auditor found: grade, reason, strengths and worries."""
+    """What the auditor found: grade, reason, strengths and worries, and (where the auditor talks
+    with the family) what the family said or why they were not spoken to. `grade` is the grade
+    that counts: a moderator's grade replaces the auditor's, which the moderation keeps."""
 
     __tablename__ = "audit_records"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,6 +185,8 @@ class AuditRecord(Base):
     grade_reason: Mapped[str] = mapped_column(Text)
     strengths: Mapped[str] = mapped_column(Text, default="")
     worries: Mapped[str] = mapped_column(Text, default="")
+    family_said: Mapped[str] = mapped_column(Text, default="")
+    family_not_why: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     recorded_at: Mapped[dt.datetime]
 
@@ -207,6 +213,9 @@ class Moderation(Base):
     audit_record_id: Mapped[int] = mapped_column(ForeignKey("audit_records.id"), index=True)
     moderator_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     agrees: Mapped[bool | None] = mapped_column(Boolean)
+    # The auditor's grade as it stood when the moderation was saved (the record then carries
+    # the moderated grade, the one that counts).
+    auditor_grade: Mapped[str | None] = mapped_column(String(64))
     moderated_grade: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")
     requested_at: Mapped[dt.datetime]

@@ -147,7 +147,9 @@ def _audit(audit: CaseAudit) -> list[str]:
     lines.append(f"independence: {_independence(audit)}")
     if audit.coverage_months:
         lines.append(f"coverage: every practitioner at least every {audit.coverage_months} months")
-    lines.append(f"looks at: the last {audit.case_lookback_months} months of work")
+    lines.append(f"a case is not audited again within {audit.case_lookback_months} months")
+    if audit.focus_months:
+        lines.append(f"the auditor is asked to focus on: the last {audit.focus_months} months")
     lines += _themes(audit)
     lines.append(
         f"checklist: {len(audit.checklist)} items; reflection: "

@@ -114,7 +114,7 @@ def to_modal(message: Message, callback_id: str, private_metadata: str) -> dict[
         "type": "modal",
         "callback_id": callback_id[:255],
         "private_metadata": private_metadata[:3000],
-        "title": _plain(message.title or "qabot", MODAL_TITLE),
+        "title": _plain(modal_title(message.title), MODAL_TITLE),
         "blocks": _fit(blocks, MAX_MODAL_BLOCKS),
     }
     submit = message.form.submit_label if message.form else message.checklist_submit
@@ -173,6 +173,12 @@ def clip(text: str, limit: int) -> str:
         if start > cut.rfind(closer):
             cut = cut[:start]
     return cut + "…"
+
+
+def modal_title(title: str) -> str:
+    """A modal's title as it fits Slack's 24 characters: whole, or "qabot" rather than cut
+    mid-phrase ("Your reflections on C-0…"); the whole title is the modal's header below."""
+    return title if title and len(title) <= MODAL_TITLE else "qabot"
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:

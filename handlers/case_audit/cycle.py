@@ -29,7 +29,9 @@ from handlers.case_audit.ids import (
     ESCALATION_ASK,
     ESCALATION_EXTEND,
     ESCALATION_TAKE,
+    NOT_APPLICABLE,
     OPEN_MODERATION,
+    OPEN_NOT_APPLICABLE,
     OPEN_RECORD,
     OPEN_REFLECTION,
     RECORD,
@@ -54,7 +56,9 @@ __all__ = [
     "ESCALATION_ASK",
     "ESCALATION_EXTEND",
     "ESCALATION_TAKE",
+    "NOT_APPLICABLE",
     "OPEN_MODERATION",
+    "OPEN_NOT_APPLICABLE",
     "OPEN_RECORD",
     "OPEN_REFLECTION",
     "RECORD",
@@ -86,6 +90,8 @@ class AuditCycle:
         return [
             (("action", CHECKLIST_TICK), self.tick),
             (("form", CHECKLIST_TICK), self.tick),
+            (("action", OPEN_NOT_APPLICABLE), self.open_not_applicable),
+            (("form", NOT_APPLICABLE), self.not_applicable),
             (("action", OPEN_RECORD), self.open_record),
             (("form", RECORD), self.record),
             (("action", OPEN_REFLECTION), self.open_reflection),
@@ -101,6 +107,12 @@ class AuditCycle:
 
     async def tick(self, session: AsyncSession, event: Inbound) -> Reply:
         return await audit_checklist.tick(self.deps, session, event)
+
+    async def open_not_applicable(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_checklist.open_not_applicable(self.deps, session, event)
+
+    async def not_applicable(self, session: AsyncSession, event: Inbound) -> Reply:
+        return await audit_checklist.mark_not_applicable(self.deps, session, event)
 
     async def open_record(self, session: AsyncSession, event: Inbound) -> Reply:
         return await audit_record.open_record(self.deps, session, event)

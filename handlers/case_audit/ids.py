@@ -4,6 +4,8 @@ Values each action carries:
 - CHECKLIST_TICK: value "<allocation_id>" with the ticked item ids in field "done" (comma-separated
   or repeated; none means nothing ticked) sets the checklist to exactly that state; value
   "<allocation_id>:<item_id>" with no "done" field toggles one item.
+- OPEN_NOT_APPLICABLE / NOT_APPLICABLE: value "<allocation_id>"; the form carries the fields
+  "item" (an item id of the case's checklist) and "reason": the worker marks it not applicable.
 - OPEN_RECORD / RECORD: value "<allocation_id>"; RECORD carries the form's fields.
 - OPEN_REFLECTION / SAVE_REFLECTION: value "<allocation_id>"; SAVE_REFLECTION carries one field
   per reflection prompt id.
@@ -22,6 +24,8 @@ items it snoozes are "checklist:<id>", "audit:<id>", "reflection:<allocation_id>
 """
 
 CHECKLIST_TICK = "checklist.tick"
+OPEN_NOT_APPLICABLE = "checklist.open_not_applicable"
+NOT_APPLICABLE = "checklist.not_applicable"
 OPEN_RECORD = "audit.open_record"
 RECORD = "audit.record"
 OPEN_REFLECTION = "reflection.open"

@@ -79,6 +79,11 @@ def inadequate_to_manager(allocation_id: int) -> str:
     return f"audit.inadequate.manager:{allocation_id}"
 
 
+def findings_to_manager(allocation_id: int) -> str:
+    """The worker's line manager's copy of what an audit found, for supervision."""
+    return f"audit.findings.manager:{allocation_id}"
+
+
 def inadequate_to_qa_team(allocation_id: int) -> str:
     """The QA team channel's word that an audit was graded Inadequate (no case data)."""
     return f"audit.inadequate.qa_team:{allocation_id}"

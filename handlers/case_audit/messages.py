@@ -11,10 +11,11 @@ import functools
 from collections import Counter
 from typing import Any
 
-from handlers.case_audit.ids import CHECKLIST_TICK, OPEN_RECORD, RECORD
+from handlers.case_audit.ids import CHECKLIST_TICK, OPEN_NOT_APPLICABLE, OPEN_RECORD, RECORD
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name
 from handlers.errors import UserError
+from handlers.programme.audit import ChecklistItem
 from handlers.programme.schema import ActionActivity, CaseAudit, Programme
 from handlers.reminders.ids import SNOOZE, WHY
 from message_templates.model import Button, ChecklistEntry, Choice, Fact, Form, FormField, Message
@@ -38,6 +39,22 @@ def action_activity(programme: Programme) -> ActionActivity | None:
     return found[0] if found else None
 
 
+def term(activity: CaseAudit) -> str:
+    """What the programme calls one of these audits in messages ("audit", Camden's "learning
+    conversation")."""
+    return activity.called
+
+
+def applicable(activity: CaseAudit, case_type: str) -> list[ChecklistItem]:
+    """The checklist items for this case type: an item for other case types is not shown."""
+    return [item for item in activity.checklist if item.applies_to(case_type)]
+
+
+def checklist_minutes(activity: CaseAudit, case_type: str) -> int:
+    """The one estimate of how long the checklist takes, used in every message that gives one."""
+    return max(5, 2 * len(applicable(activity, case_type)))
+
+
 def audit_meta(kind: str, view: AllocationView, **extra: Any) -> dict[str, Any]:
     return {
         "type": kind,
@@ -51,20 +68,37 @@ def audit_meta(kind: str, view: AllocationView, **extra: Any) -> dict[str, Any]:
     }
 
 
-def checklist(activity: CaseAudit, ticked: frozenset[str]) -> tuple[ChecklistEntry, ...]:
+def checklist(activity: CaseAudit, view: AllocationView) -> tuple[ChecklistEntry, ...]:
+    """The items for this case, as ticked; those marked not applicable say so."""
     return tuple(
-        ChecklistEntry(item.id, f"{item.text} ({item.when})" if item.when else item.text,
-                       item.id in ticked)
-        for item in activity.checklist
+        ChecklistEntry(item.id, _entry_text(item, item.id in view.not_applicable),
+                       item.id in view.ticked)
+        for item in applicable(activity, view.case_type)
     )  # fmt: skip
 
 
-def _checklist_structure(view: AllocationView, activity: CaseAudit) -> dict[str, Any]:
-    return {
-        "checklist": checklist(activity, view.ticked),
+def _entry_text(item: ChecklistItem, not_applicable: bool) -> str:
+    text = f"{item.text} ({item.when})" if item.when else item.text
+    return f"{text} (not applicable)" if not_applicable else text
+
+
+def _checklist_structure(
+    deps: Deps, view: AllocationView, activity: CaseAudit, name: str
+) -> dict[str, Any]:
+    structure: dict[str, Any] = {
+        "checklist": checklist(activity, view),
         "checklist_action": CHECKLIST_TICK,
         "checklist_value": str(view.id),
     }
+    if open_items(view, activity):
+        label = deps.wording.label(name, "button_not_applicable", {})
+        structure["buttons"] = (Button(label, OPEN_NOT_APPLICABLE, str(view.id)),)
+    return structure
+
+
+def open_items(view: AllocationView, activity: CaseAudit) -> list[ChecklistItem]:
+    """The items for this case neither ticked nor marked not applicable."""
+    return [i for i in applicable(activity, view.case_type) if i.id not in view.ticked]
 
 
 def _audit_context(
@@ -74,6 +108,7 @@ def _audit_context(
     return {
         "name": first_name(recipient),
         "activity_name": activity.title,
+        "audit": term(activity),
         "case_ref": view.case_ref,
         "practitioner_name": view.practitioner.name,
         "due": view.due_on,
@@ -82,11 +117,14 @@ def _audit_context(
 
 
 def allocated(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
-    """To the auditor: the case, the worker, the due date, and a button to record the audit."""
+    """To the auditor: the case, the worker, the due date, what to look at, and a button to
+    record the audit."""
     name = "audit_allocated"
     context = {
         **_audit_context(deps, view, activity, view.auditor.name),
         "case_type": view.case_type,
+        "focus_months": activity.focus_months,
+        "with_family": activity.with_family,
     }
     label = functools.partial(deps.wording.label, name, context=context)
     facts = (
@@ -143,42 +181,42 @@ def notified(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
     context = {
         **_audit_context(deps, view, activity, view.practitioner.name),
         "auditor_name": view.auditor.name,
-        "checklist_minutes": max(5, 2 * len(activity.checklist)),
+        "checklist_minutes": checklist_minutes(activity, view.case_type),
     }
-    structure = _checklist_structure(view, activity)
+    structure = _checklist_structure(deps, view, activity, "audit_notified")
     meta = audit_meta("audit.notified", view)
     return deps.wording.compose("audit_notified", context, meta=meta, **structure)
 
 
 def checklist_updated(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
     """Replaces the checklist message after a tick, showing progress."""
+    items = applicable(activity, view.case_type)
     context = {
         "name": first_name(view.practitioner.name),
         "case_ref": view.case_ref,
         "auditor_name": view.auditor.name,
-        "done_count": len(view.ticked & {i.id for i in activity.checklist}),
-        "total": len(activity.checklist),
+        "done_count": len(items) - len(open_items(view, activity)),
+        "total": len(items),
     }
-    structure = _checklist_structure(view, activity)
+    structure = _checklist_structure(deps, view, activity, "checklist_updated")
     meta = audit_meta("audit.notified", view)
     return deps.wording.compose("checklist_updated", context, meta=meta, **structure)
 
 
 def done_count(view: AllocationView, activity: CaseAudit) -> int:
-    return len(view.ticked & {item.id for item in activity.checklist})
+    """How many of the programme's items are settled for this case: ticked, marked not
+    applicable, or not for its case type; the checklist is open while this is less than
+    `len(activity.checklist)`."""
+    return len(activity.checklist) - len(open_items(view, activity))
 
 
 def record_form(
     deps: Deps, view: AllocationView, activity: CaseAudit, default_due: dt.date
 ) -> Message:
-    """The auditor's form: grade, reason, strengths, worries and up to three actions."""
+    """The auditor's form: grade, reason, strengths, worries, what the family said (where the
+    auditor talks with them) and up to three actions."""
     name = "audit_record_form"
-    context = {
-        "name": first_name(view.auditor.name),
-        "case_ref": view.case_ref,
-        "practitioner_name": view.practitioner.name,
-        "activity_name": activity.title,
-    }
+    context = form_context(view, activity)
     label = functools.partial(deps.wording.label, name, context=context)
     grades = tuple(Choice(g, g) for g in deps.programme.grades)
     fields = [
@@ -187,7 +225,46 @@ def record_form(
         FormField("strengths", label("field_strengths"), "textarea"),
         FormField("worries", label("field_worries"), "textarea"),
     ]
-    for n in range(1, ACTIONS_ON_FORM + 1):
+    if activity.with_family:
+        fields += [
+            FormField("family_said", label("field_family_said"), "textarea",
+                      hint=label("hint_family_said")),
+            FormField("family_not_why", label("field_family_not_why"), "textarea"),
+        ]  # fmt: skip
+    fields += action_fields(deps, name, context, view, default_due, ACTIONS_ON_FORM)
+    items = applicable(activity, view.case_type)
+    progress = f"{len(items) - len(open_items(view, activity))} / {len(items)}"
+    form = Form(RECORD, label("button_submit"), tuple(fields), str(view.id))
+    facts = (Fact(label("fact_checklist"), progress),)
+    meta = audit_meta("audit.record_form", view)
+    return deps.wording.compose(name, context, form=form, facts=facts, meta=meta)
+
+
+def form_context(view: AllocationView, activity: CaseAudit) -> dict[str, Any]:
+    """What the record form's wording reads (its labels too, when a problem names one)."""
+    return {
+        "name": first_name(view.auditor.name),
+        "case_ref": view.case_ref,
+        "practitioner_name": view.practitioner.name,
+        "activity_name": activity.title,
+        "audit": term(activity),
+        "focus_months": activity.focus_months,
+    }
+
+
+def action_fields(
+    deps: Deps,
+    name: str,
+    context: dict[str, Any],
+    view: AllocationView,
+    default_due: dt.date,
+    count: int,
+) -> list[FormField]:
+    """`count` actions on a form (name's blocks label them): what, who (the worker unless
+    changed) and by when."""
+    label = functools.partial(deps.wording.label, name, context=context)
+    fields: list[FormField] = []
+    for n in range(1, count + 1):
         fields += [
             FormField(f"action_{n}", f"{n}. {label('field_action')}", max_length=500),
             FormField(f"action_{n}_owner", label("field_action_owner"),
@@ -195,11 +272,7 @@ def record_form(
             FormField(f"action_{n}_due", label("field_action_due"), "date",
                       value=default_due.isoformat()),
         ]  # fmt: skip
-    progress = f"{done_count(view, activity)} / {len(activity.checklist)}"
-    form = Form(RECORD, label("button_submit"), tuple(fields), str(view.id))
-    facts = (Fact(label("fact_checklist"), progress),)
-    meta = audit_meta("audit.record_form", view)
-    return deps.wording.compose(name, context, form=form, facts=facts, meta=meta)
+    return fields
 
 
 def reminder_buttons(
@@ -213,23 +286,29 @@ def reminder_buttons(
 
 def checklist_reminder(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
     name = "checklist_reminder"
+    items = applicable(activity, view.case_type)
     context = {
         "name": first_name(view.practitioner.name),
         "case_ref": view.case_ref,
         "auditor_name": view.auditor.name,
+        "audit": term(activity),
         "due": view.due_on,
-        "done_count": done_count(view, activity),
-        "total": len(activity.checklist),
+        "done_count": len(items) - len(open_items(view, activity)),
+        "total": len(items),
+        "checklist_minutes": checklist_minutes(activity, view.case_type),
     }
     buttons = reminder_buttons(deps, name, context, f"checklist:{view.id}", 1)
     meta = audit_meta("checklist.reminder", view)
-    structure = _checklist_structure(view, activity)
+    structure = _checklist_structure(deps, view, activity, name)
+    buttons = (*structure.pop("buttons", ()), *buttons)
     return deps.wording.compose(name, context, buttons=buttons, meta=meta, **structure)
 
 
 def audit_reminder(deps: Deps, view: AllocationView, today: dt.date) -> Message:
     name = "audit_reminder"
+    activity = case_audit(deps.programme, view.activity)
     context = {
+        "audit": term(activity),
         "name": first_name(view.auditor.name),
         "case_ref": view.case_ref,
         "practitioner_name": view.practitioner.name,

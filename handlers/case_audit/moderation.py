@@ -14,8 +14,25 @@ from collections.abc import Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.case_audit import keys
+from handlers.case_audit.actions import INADEQUATE, announce_raised
+from handlers.case_audit.findings import (
+    action_from_form,
+    default_action_due,
+    findings_context,
+    findings_of,
+    one_line,
+    store_actions,
+    tell_of_inadequate,
+)
 from handlers.case_audit.ids import OPEN_MODERATION, RECORD_MODERATION
-from handlers.case_audit.messages import audit_meta, reminder_buttons
+from handlers.case_audit.messages import (
+    action_activity,
+    action_fields,
+    audit_meta,
+    case_audit,
+    reminder_buttons,
+    term,
+)
 from handlers.core.calendar import Calendar
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
@@ -32,10 +49,12 @@ from storage.case_audit import records as audit_records
 from storage.case_audit.audits import AllocationView
 from storage.case_audit.followups import ModeratorStanding
 from storage.case_audit.people import PersonRef
-from storage.case_audit.records import ModerationRow, RecordRef
+from storage.case_audit.records import Findings, ModerationRow, RecordRef
 from storage.case_audit.requests import OpenModeration
 
 log = logging.getLogger(__name__)
+# Actions a moderator may raise on the moderation form (the record form has three).
+MODERATION_ACTIONS = 2
 
 
 def share_point(allocation_id: int) -> float:
@@ -151,6 +170,7 @@ def moderation_reminder(
     """A nudge to the moderator while the second look is not saved, the form a click away."""
     name = "moderation_reminder"
     context = {
+        "audit": term(case_audit(deps.programme, view.activity)),
         "name": first_name(asked.moderator.name),
         "case_ref": view.case_ref,
         "auditor_name": view.auditor.name,
@@ -172,6 +192,7 @@ def _requested(
 ) -> Message:
     name = "moderation_requested"
     context = {
+        "audit": term(case_audit(deps.programme, view.activity)),
         "name": first_name(moderator.name),
         "case_ref": view.case_ref,
         "auditor_name": view.auditor.name,
@@ -206,16 +227,28 @@ async def _moderation(
 
 
 async def open_moderation(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
+    """The whole record (grade, reason, strengths, worries, what the family said, actions),
+    then the moderator's judgement, comments and any actions of their own."""
     row, view = await _moderation(session, event)
-    record = row.record
     moderator = await audit_people.person_by_staff_id(session, event.staff_id)
     assert moderator is not None
+    found = await findings_of(session, view.id)
+    return Reply(message=moderation_form(deps, view, row, moderator, found))
+
+
+def moderation_form(
+    deps: Deps, view: AllocationView, row: ModerationRow, moderator: PersonRef, found: Findings
+) -> Message:
     name = "moderation_form"
+    activity = case_audit(deps.programme, view.activity)
     context = {
         "name": first_name(moderator.name),
         "case_ref": view.case_ref,
         "auditor_name": view.auditor.name,
-        "grade": record.grade,
+        "practitioner_name": view.practitioner.name,
+        "audit": term(activity),
+        "grade": row.record.grade,
+        "findings": findings_context(found),
     }
 
     def label(block: str) -> str:
@@ -223,18 +256,24 @@ async def open_moderation(deps: Deps, session: AsyncSession, event: Inbound) -> 
 
     agree = (Choice(label("choice_agree"), "yes"), Choice(label("choice_disagree"), "no"))
     grades = tuple(Choice(g, g) for g in deps.programme.grades)
+    today = deps.calendar.local_date(deps.clock.now())
     fields = (
         FormField("agree", label("field_agree"), "select", True, agree),
         FormField("grade", label("field_grade"), "select", choices=grades),
         FormField("comments", label("field_comments"), "textarea", True, max_length=2000),
-    )
+        *action_fields(deps, name, context, view, default_action_due(deps, today),
+                       MODERATION_ACTIONS),
+    )  # fmt: skip
     form = Form(RECORD_MODERATION, label("button_submit"), fields, str(row.id))
     meta = audit_meta("moderation.form", view)
-    return Reply(message=deps.wording.compose(name, context, form=form, meta=meta))
+    return deps.wording.compose(name, context, form=form, meta=meta)
 
 
 async def record_moderation(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
-    """Store agreement (or the moderator's grade) with the reason; tell the auditor privately."""
+    """Store agreement (or the moderator's grade) with the comments and any actions; tell the
+    auditor privately, comments included (the QA team reads them in their view). A changed
+    grade is the one that counts from now on: moderated to Inadequate, the Inadequate follow-up
+    starts (the line manager's notice, the QA team's word, actions followed to completion)."""
     row, view = await _moderation(session, event)
     record = row.record
     agree, grade = event.field("agree").strip(), event.field("grade").strip()
@@ -253,20 +292,45 @@ async def record_moderation(deps: Deps, session: AsyncSession, event: Inbound) -
             "Please add comments for the auditor. Nothing has been saved yet.", field="comments"
         )
     now = deps.clock.now()
+    today = deps.calendar.local_date(now)
+    labels = {b: deps.wording.label("moderation_form", f"field_{b}", {})
+              for b in ("action", "action_owner", "action_due")}  # fmt: skip
+    raised = [
+        a
+        for n in range(1, MODERATION_ACTIONS + 1)
+        if (a := await action_from_form(session, event, n, view, today, labels)) is not None
+    ]
     agrees = agree == "yes"
     moderated_grade = record.grade if agrees else grade
+    tracked = action_activity(deps.programme)
+    flagged = tracked is not None and moderated_grade in tracked.track_grades
     await audit_records.save_moderation(session, row.id, agrees=agrees,
+                                        auditor_grade=record.grade,
                                         moderated_grade=moderated_grade, reason=reason,
-                                        completed_at=now)  # fmt: skip
+                                        completed_at=now, record_id=record.id,
+                                        flagged=flagged)  # fmt: skip
+    await store_actions(deps, session, record.id, moderated_grade, raised)
+    await announce_raised(deps, session, record.id, view.case_ref, moderated_grade)
     moderator = await audit_people.person_by_staff_id(session, event.staff_id)
     assert moderator is not None
+    if moderated_grade == INADEQUATE and record.grade != INADEQUATE:
+        activity = case_audit(deps.programme, view.activity)
+        found = await findings_of(session, view.id)
+        await tell_of_inadequate(deps, session, view, activity, found,
+                                 moderator_name=moderator.name)  # fmt: skip
     context = {
+        "audit": term(case_audit(deps.programme, view.activity)),
         "name": first_name(view.auditor.name),
         "case_ref": view.case_ref,
         "moderator_name": moderator.name,
         "agreed": agrees,
         "grade": record.grade,
         "moderated_grade": moderated_grade,
+        "comments": one_line(reason),
+        "actions": [
+            {"description": one_line(a.description), "owner": a.owner.name, "due": a.due_on}
+            for a in raised
+        ],
     }
     meta = audit_meta("moderation.recorded", view, agreed=agrees)
     await enqueue(

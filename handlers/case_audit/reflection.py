@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.case_audit import keys
+from handlers.case_audit.findings import findings_context, findings_of
 from handlers.case_audit.ids import OPEN_REFLECTION, SAVE_REFLECTION
-from handlers.case_audit.messages import audit_meta, case_audit, reminder_buttons
+from handlers.case_audit.messages import audit_meta, case_audit, reminder_buttons, term
 from handlers.core.calendar import Calendar
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
@@ -29,6 +30,7 @@ from storage.case_audit import people as audit_people
 from storage.case_audit import requests as audit_requests
 from storage.case_audit.audits import AllocationView
 from storage.case_audit.people import PersonRef
+from storage.case_audit.records import Findings
 from storage.models import AuditLogEntry
 
 QA_TEAM = Permissions().qa_team
@@ -72,9 +74,13 @@ def reflection_form(
     *,
     name: str = "reflection_requested",
     answers: dict[str, str] | None = None,
+    findings: Findings | None = None,
 ) -> Message:
-    """The prompts as a form: sent as the request, and opened again from a reminder."""
+    """The prompts as a form, with what the audit found: sent as the request, and opened again
+    from a reminder."""
     context = {
+        "findings": findings_context(findings) if findings is not None else None,
+        "audit": term(activity),
         "name": first_name(person.name),
         "case_ref": view.case_ref,
         "auditor_name": view.auditor.name,
@@ -100,6 +106,7 @@ def reflection_reminder(
     """A nudge to share reflections not yet saved, with the form a click away."""
     name = "reflection_reminder"
     context = {
+        "audit": term(case_audit(deps.programme, view.activity)),
         "name": first_name(person.name),
         "case_ref": view.case_ref,
         "with_name": _with_name(view, person),
@@ -114,9 +121,15 @@ def reflection_reminder(
 
 
 async def request_reflections(
-    deps: Deps, session: AsyncSession, view: AllocationView, activity: CaseAudit, now: dt.datetime
+    deps: Deps,
+    session: AsyncSession,
+    view: AllocationView,
+    activity: CaseAudit,
+    now: dt.datetime,
+    findings: Findings,
 ) -> int:
-    """Ask each reflector for their reflections, once per allocation and person."""
+    """Ask each reflector for their reflections, with what the audit found, once per allocation
+    and person."""
     calendar = deps.calendar
     due = reflection_due(calendar, activity, now)
     sent = 0
@@ -126,7 +139,7 @@ async def request_reflections(
             session,
             key=keys.reflection_requested(view.id, person.staff_id),
             recipient=dm(person.staff_id),
-            message=reflection_form(deps, view, activity, person, due),
+            message=reflection_form(deps, view, activity, person, due, findings=findings),
             not_before=calendar.next_dm_time(now, person.away_until),
             now=now,
         )
@@ -157,9 +170,9 @@ async def open_reflection(deps: Deps, session: AsyncSession, event: Inbound) -> 
     _check_editable(rows, activity.reflection.editable_days, deps.clock.now())
     due = reflection_due(deps.calendar, activity, recorded_at)
     answers = {r.prompt: r.answer for r in rows}
-    message = reflection_form(
-        deps, view, activity, person, due, name="reflection_form", answers=answers
-    )
+    findings = await findings_of(session, view.id)
+    message = reflection_form(deps, view, activity, person, due, name="reflection_form",
+                              answers=answers, findings=findings)  # fmt: skip
     return Reply(message=message)
 
 

@@ -1,4 +1,5 @@
-"""Line managers read their team's reflections for supervision, in chat (SPEC §7 visibility)."""
+"""Line managers read their team's audits for supervision, in chat: what each audit found and,
+once shared, the reflections (SPEC §7 visibility; H&F §3.3 "discussed in supervision")."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from itertools import groupby
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.case_audit.findings import findings_context
 from handlers.case_audit.reflection import ReflectionView, reflections_for_supervision
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name
 from handlers.core.recipients import person_of
 from handlers.core.router import Handler, Inbound, Reply, Selector
 from handlers.programme.schema import CaseAudit
+from storage.case_audit import audits
+from storage.case_audit import records as audit_records
 
 LOOK_BACK_DAYS = 92
 
@@ -31,10 +35,26 @@ class Supervision:
         today = self.deps.calendar.local_date(self.deps.clock.now())
         since = today - dt.timedelta(days=LOOK_BACK_DAYS)
         found = await reflections_for_supervision(self.deps, session, event.staff_id, since=since)
+        views = await audits.allocations(
+            session, statuses=("recorded",), since=since, manager_id=manager.id
+        )
+        records = await audit_records.findings(session, [v.id for v in views])
+        entries = self._entries(found)
         context = {
             "name": first_name(manager.name),
             "since": since,
-            "entries": self._entries(found),
+            "entries": entries,
+            "audits": [
+                {
+                    "case_ref": v.case_ref,
+                    "practitioner_name": v.practitioner.name,
+                    "auditor_name": v.auditor.name,
+                    "findings": findings_context(records[v.id]),
+                    "reflections": [e for e in entries if e["allocation_id"] == v.id],
+                }
+                for v in views
+                if v.id in records
+            ],
         }
         return Reply(message=self.deps.wording.compose("supervision_reflections", context))
 
@@ -52,6 +72,7 @@ class Supervision:
             ]
             entries.append(
                 {
+                    "allocation_id": rows[0].allocation_id,
                     "case_ref": rows[0].case_ref,
                     "person_name": rows[0].person_name,
                     "answers": answers,

@@ -1,5 +1,6 @@
 """The QA team's part of My QA: this month's audits by service, Inadequate audits and their open
-actions, and what qabot could not deliver. Only the programme's QA-team roles see it.
+actions, moderators' recent comments, and what qabot could not deliver. Only the programme's
+QA-team roles see it.
 
 Everything comes from a few grouped queries (storage/case_audit/qa_view.py), never one per audit.
 """
@@ -14,15 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.case_audit.record import INADEQUATE
 from handlers.core.deps import Deps
+from message_templates.describe import message_words, recipient_words
 from storage.broadcasts import queue as broadcast_queue
 from storage.case_audit import qa_view
 from storage.case_audit.qa_view import ServicePeriod
+from storage.case_audit.records import moderation_notes
 
 # a DM must stay readable: the lists show the latest few, and say how many there are in all
 INADEQUATE_SHOWN = 10
 PARKED_SHOWN = 5
 UNREACHED_SHOWN = 10
 BROADCASTS_SHOWN = 3  # the latest posts' read counts ("broadcasts" in chat shows them by team)
+MODERATIONS_SHOWN = 10
+MODERATIONS_DAYS = 28
 
 
 def is_qa_team(deps: Deps, role: str) -> bool:
@@ -39,6 +44,10 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
     parked, parked_total = await qa_view.parked_messages(session, limit=PARKED_SHOWN)
     unreached, unreached_total = await qa_view.unreached_people(session, limit=UNREACHED_SHOWN)
     reads = await broadcast_queue.reads(session, limit=BROADCASTS_SHOWN)
+    since = dt.datetime.combine(today - dt.timedelta(days=MODERATIONS_DAYS), dt.time(0),
+                                tzinfo=deps.calendar.zone)  # fmt: skip
+    notes = await moderation_notes(session, since=since, limit=MODERATIONS_SHOWN)
+    names = {u.staff_id: u.name for u in unreached}
     return {
         "month": f"{today:%B %Y}",
         "services": [_service(s, deps.programme.grades) for s in services],
@@ -47,16 +56,40 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
             {**asdict(a), "recorded_on": deps.calendar.local_date(a.recorded_at)} for a in graded
         ],
         "graded_total": graded_total,
-        "parked": [{"recipient": p.recipient, "message_type": p.message_type} for p in parked],
+        "parked": [
+            {
+                "recipient": p.recipient,
+                "message_type": p.message_type,
+                "what": message_words(p.message_type),
+                "who": recipient_words(p.recipient, names.get(p.recipient.removeprefix("person:"))),
+            }
+            for p in parked
+        ],
         "parked_total": parked_total,
         "unreached": [asdict(u) for u in unreached],
         "unreached_total": unreached_total,
         "broadcasts": [
-            {"headline": r.title, "posted_on": deps.calendar.local_date(r.posted_at),
-             "total": r.total}
+            {
+                "headline": r.title,
+                "posted_on": deps.calendar.local_date(r.posted_at),
+                "total": r.total,
+            }
             for r in reads
         ],
-    }  # fmt: skip
+        "moderations": [
+            {
+                "case_ref": n.case_ref,
+                "auditor_name": n.auditor_name,
+                "moderator_name": n.moderator_name,
+                "auditor_grade": n.auditor_grade,
+                "moderated_grade": n.moderated_grade,
+                "agrees": n.agrees,
+                "comments": " ".join(n.comments.split()),
+                "completed_on": deps.calendar.local_date(n.completed_at),
+            }
+            for n in notes
+        ],
+    }
 
 
 def _service(found: ServicePeriod, grades: list[str]) -> dict[str, Any]:

@@ -74,11 +74,17 @@ class ThemedRound(Strict):
 
 
 class ChecklistItem(Strict):
-    """One item; `when` says, in words shown with it, the cases it applies to."""
+    """One item; `when` says, in words shown with it, the cases it applies to, and
+    `case_types` (when given) the case types it is for: on any other case it is not shown and
+    does not hold a reminder open."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     text: str = Field(min_length=1)
     when: str | None = None
+    case_types: list[CaseType] | None = None
+
+    def applies_to(self, case_type: str) -> bool:
+        return self.case_types is None or case_type in self.case_types
 
 
 class Reflection(Strict):
@@ -123,7 +129,13 @@ class CaseAudit(Strict):
     case_types: list[CaseType] | None = None
     themed_rounds: list[ThemedRound] = Field(default_factory=list)
     themed_months: list[Month] = Field(default_factory=list)
+    # The auditor talks with the family: the record asks what they said (or why not).
     with_family: bool = False
+    # An instruction to the auditor, shown with the allocation and on the form: look at the
+    # work of the last N months (Haringey 3.1.1). Not an allocation rule.
+    focus_months: int | None = Field(default=None, ge=1, le=36)
+    # What the programme calls one of these audits in messages (Camden: "learning conversation").
+    called: str = Field(default="audit", min_length=1, max_length=40)
     checklist: list[ChecklistItem] = Field(min_length=1)
     checklist_reminders: ChecklistRule = ChecklistRule()
     record_reminders: ReminderRule = ReminderRule()

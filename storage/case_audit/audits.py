@@ -45,6 +45,8 @@ class AllocationView:
     auditor: PersonRef
     practitioner: PersonRef
     ticked: frozenset[str] = frozenset()
+    # ticked items the worker marked not applicable, with a reason (they count as settled)
+    not_applicable: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -143,10 +145,19 @@ _TICKED = (
     .where(ChecklistTick.allocation_id == Allocation.id, ChecklistTick.done.is_(True))
     .scalar_subquery()
 )
+_NOT_APPLICABLE = (
+    select(func.aggregate_strings(ChecklistTick.item, _COMMA))
+    .where(
+        ChecklistTick.allocation_id == Allocation.id,
+        ChecklistTick.done.is_(True),
+        ChecklistTick.not_applicable.is_not(None),
+    )
+    .scalar_subquery()
+)
 _COLUMNS = (
     Allocation.id, Allocation.round_id, AuditRound.activity, AuditRound.period,
     Allocation.status, Allocation.due_on, Case.case_ref, Case.case_type,
-    *person_columns(_AUDITOR), *person_columns(_WORKER), _TICKED,
+    *person_columns(_AUDITOR), *person_columns(_WORKER), _TICKED, _NOT_APPLICABLE,
 )  # fmt: skip
 _ALLOCATIONS = (
     select(*_COLUMNS)
@@ -220,10 +231,14 @@ def _views(rows: Sequence[Any]) -> list[AllocationView]:
         AllocationView(
             row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
             PersonRef(*row[8:15]), PersonRef(*row[15:22]),
-            frozenset(row[22].split(",")) if row[22] else frozenset(),
+            _items(row[22]), _items(row[23]),
         )
         for row in rows
     ]  # fmt: skip
+
+
+def _items(joined: str | None) -> frozenset[str]:
+    return frozenset(joined.split(",")) if joined else frozenset()
 
 
 async def count_allocations(session: AsyncSession, round_id: int) -> int:
@@ -260,5 +275,47 @@ _TICKS_OF = select(ChecklistTick.id, ChecklistTick.item).where(
 _UPDATE_TICK = (
     update(ChecklistTick)
     .where(ChecklistTick.id == bindparam("tick_id"))
-    .values(done=bindparam("done_"), by_id=bindparam("by_id"), at=bindparam("at"))
-)
+    .values(done=bindparam("done_"), by_id=bindparam("by_id"), at=bindparam("at"),
+            not_applicable=None)
+)  # fmt: skip
+
+
+async def mark_not_applicable(
+    session: AsyncSession,
+    allocation_id: int,
+    item: str,
+    reason: str,
+    *,
+    by_id: int,
+    at: dt.datetime,
+) -> None:
+    """The worker says an item does not apply to this case, and why: it is settled."""
+    found = {
+        i: tick_id for tick_id, i in await run(session, _TICKS_OF, {"allocation_id": allocation_id})
+    }
+    values = {"by_id": by_id, "at": at, "reason": reason}
+    if item in found:
+        await run(session, _MARK_NA, {**values, "tick_id": found[item]})
+    else:
+        await run(
+            session,
+            insert(ChecklistTick),
+            [
+                {
+                    "allocation_id": allocation_id,
+                    "item": item,
+                    "done": True,
+                    "by_id": by_id,
+                    "at": at,
+                    "not_applicable": reason,
+                }
+            ],
+        )
+
+
+_MARK_NA = (
+    update(ChecklistTick)
+    .where(ChecklistTick.id == bindparam("tick_id"))
+    .values(done=True, by_id=bindparam("by_id"), at=bindparam("at"),
+            not_applicable=bindparam("reason"))
+)  # fmt: skip

@@ -91,7 +91,7 @@ async def test_allocation_checklist_record_reflection_moderation_and_action(
     await form.get_by_label("What's working well").fill("A trusting relationship with the family.")
     await form.get_by_label("What are we worried about").fill("Drift in the plan.")
     await form.get_by_label("1. What needs to happen").fill("Review the plan with the family")
-    await form.get_by_role("button", name="Save audit").click()
+    await form.get_by_role("button", name="Save the audit").click()
     await expect(page.locator("[data-kind=audit_recorded]")).to_have_count(1)
     assert query(db, "select grade from audit_records where allocation_id = ?", allocation_id) == [
         ("Inadequate",)
@@ -102,16 +102,15 @@ async def test_allocation_checklist_record_reflection_moderation_and_action(
     await page.goto(f"{base}/sandbox/people/{practitioner}")
     reflection = page.locator(f"[data-key='reflection.requested:{allocation_id}:{practitioner}']")
     await expect(reflection).to_have_attribute("data-kind", "reflection_requested")
-    await reflection.get_by_label("What is working well?").fill("Our visits are regular.")
-    await reflection.get_by_label("What are we worried about?").fill("The plan drifted.")
-    await reflection.get_by_label("What needs to happen?").fill("A review this month.")
+    await reflection.get_by_label("What did you learn from this audit").fill("Plans drift.")
+    await reflection.get_by_label("What will you do next").fill("A review this month.")
     await reflection.get_by_label("What difference has our work made for the child?").fill(
         "School attendance is up."
     )
     await reflection.get_by_role("button", name="Save my reflections").click()
     await expect(page.locator("[data-kind=reflection_saved]")).to_have_count(1)
     assert query(db, "select count(*) from reflections where allocation_id = ?", allocation_id) == [
-        (4,)
+        (3,)
     ]
 
     # Every Inadequate audit is moderated.

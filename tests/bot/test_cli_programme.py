@@ -223,3 +223,13 @@ def test_show_words_unusual_reminder_rules(
         "reminders: 1 working day before due, then every working day while overdue; never to a "
         "manager",
     ]
+
+
+def test_show_gives_haringeys_six_months_as_the_auditors_focus(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["programme", "show", "haringey"]) == 0
+    out = capsys.readouterr().out
+    assert "the auditor is asked to focus on: the last 6 months" in out
+    assert main(["programme", "show", "durham"]) == 0
+    assert "focus on" not in capsys.readouterr().out

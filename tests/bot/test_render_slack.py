@@ -129,5 +129,17 @@ def test_a_form_opens_from_a_button() -> None:
     assert (button["text"]["text"], button["value"]) == ("Record the audit", "812")
     inputs = [b for b in to_modal(message, "cb", "")["blocks"] if b["type"] == "input"]
     assert [b["block_id"] for b in inputs] == [
-        "grade", "grade_reason", "strengths", "worries", "actions", "actions_due"
+        "grade", "grade_reason", "strengths", "worries", "family_said", "family_not_why",
+        "actions", "actions_due",
     ]  # fmt: skip
+
+
+def test_a_long_title_is_never_cut_mid_phrase_in_a_modal_title() -> None:
+    message = sample_message(Wording(), "reflection_requested")
+    assert len(message.title) > 24
+    view = to_modal(message, "reflection.save", "812")
+    assert view["title"]["text"] == "qabot" and "…" not in json.dumps(view["title"])
+    assert view["blocks"][0] == {"type": "header", "text": {"type": "plain_text",
+                                                            "text": message.title}}  # fmt: skip
+    short = to_modal(sample_message(Wording(), "moderation_form"), "m", "77")
+    assert short["title"]["text"] == "Moderate C-000123"

@@ -6,17 +6,24 @@ import asyncio
 import datetime as dt
 import logging
 import random
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
 
 from message_templates.model import Message
 from scheduler.clock import VirtualClock
-from scheduler.dispatcher import Dispatcher, DispatchPolicy, PlatformError, SendResult
+from scheduler.dispatcher import (
+    Dispatcher,
+    DispatchPolicy,
+    PlatformError,
+    SendResult,
+    parked_alert,
+)
 from scheduler.ratelimit import RateLimiter
 from storage import Sessions
 from storage.models import OutboxMessage
-from storage.outbox import claim_due, enqueue, update_in_place
+from storage.outbox import Claimed, claim_due, enqueue, update_in_place
 from tests.scheduler.fakes import FakeTime, RecordingPlatform, timeout
 
 T0 = dt.datetime(2027, 1, 11, 9, 0, tzinfo=dt.UTC)
@@ -131,6 +138,11 @@ async def test_after_n_failures_the_row_is_parked_and_the_qa_team_told(
         "reason": "timeout after 30.0s",
     }
     assert "C-000123" not in str(alert.to_dict())
+    # what failed, in words: which message, to whom, where
+    assert alert.text.startswith(
+        "I couldn't deliver the allocation message to S0012 in the sandbox"
+    )
+    assert "audit_allocated" not in alert.text
     assert "allocation:1" in caplog.text and BODY not in caplog.text
     assert await dispatcher.run_once(clock.now() + dt.timedelta(days=30)) == 0
 
@@ -183,7 +195,7 @@ async def test_a_parked_row_keeps_the_errors_text_and_the_log_its_traceback(
     assert BODY not in caplog.text and "C-000123" not in caplog.text
     await dispatcher.run_once(T0)
     ((_, alert),) = platform.sent
-    assert alert.meta["reason"] == "SlackApiError" and "(SlackApiError)" in alert.text
+    assert alert.meta["reason"] == "SlackApiError" and "“SlackApiError”" in alert.text
     assert response not in alert.text  # the QA team sees the class; the row keeps the text
 
 
@@ -330,3 +342,15 @@ async def _two_dispatchers_send_each_once(sessions: Sessions) -> None:
     expected = [f"j{n}" for n in range(40)] + [f"k{n}" for n in range(10)]
     assert sorted(keys) == sorted(expected)
     assert one.sent and two.sent
+
+
+def test_the_parked_alert_says_what_failed_in_words() -> None:
+    message = Message(kind="audit_allocated", text=BODY)
+    row = Claimed(7, "audit.allocated:12", "person:S0012", "teams", message, attempts=6,
+                  revision=0, lease_until=T0)  # fmt: skip
+    alert = parked_alert(row, "user_not_found", "Sam Patel")
+    assert alert.text.startswith("I couldn't deliver the allocation message to Sam Patel in Teams")
+    assert "user\\_not\\_found" in alert.text and "user_not_found" in alert.fallback
+    assert "their account in Teams" in alert.text and BODY not in alert.text
+    to_channel = parked_alert(replace(row, recipient="channel:qa-team", platform="slack"), "x")
+    assert "to the #qa-team channel in Slack" in to_channel.text

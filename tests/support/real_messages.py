@@ -31,7 +31,9 @@ from handlers.case_audit.cycle import (
     ACTION_NOT_YET,
     CHECKLIST_TICK,
     ESCALATION_ASK,
+    NOT_APPLICABLE,
     OPEN_MODERATION,
+    OPEN_NOT_APPLICABLE,
     OPEN_RECORD,
     OPEN_REFLECTION,
     RECORD,
@@ -108,6 +110,9 @@ NAMES = (
     "allocation_summary",
     "checklist_updated",
     "checklist_tick_not_yours",
+    "checklist_not_applicable",
+    "checklist_not_applicable_no_reason",
+    "checklist_not_applicable_saved",
     "audit_record_form",
     "record_error_missing_answer",
     "record_error_unknown_grade",
@@ -129,6 +134,7 @@ NAMES = (
     "moderation_saved",
     "moderation_recorded",
     "audit_recorded_good",
+    "audit_findings",
     "audit_recorded_outstanding",
     "my_qa_practitioner",
     "my_qa_moderator",
@@ -152,11 +158,12 @@ NAMES = (
     "reminders.moderation_reminder",
     "reminders.checklist_reminder",
     "reminders.audit_reminder+moderation_reminder",
-    "reminders.action_escalated+action_escalated+action_escalated",
+    "reminders.action_escalated+action_escalated+action_escalated+action_reminder",
     "reminders.audit_reminder",
     "reminders.broadcast_wanted",
     "my_qa_qa_team",
     "reminders.audit_escalated",
+    "reminders.action_escalated",
     "escalation_answered",
     "escalation_asked",
     "reminders.observation_due",
@@ -364,6 +371,12 @@ async def _script(run: Run) -> None:
     run.keep("checklist_updated", ticked.update)
     await run.problem("checklist_tick_not_yours", tom.auditor.staff_id, "action",
                       CHECKLIST_TICK, f"{tom.id}:plan")  # fmt: skip
+    # an item that doesn't apply to this case: a button, then a short form with a reason
+    await run.reply("checklist_not_applicable", "S05", "action", OPEN_NOT_APPLICABLE, str(tom.id))
+    await run.reply("checklist_not_applicable_no_reason", "S05", "form", NOT_APPLICABLE,
+                    str(tom.id), item="danger_statements", reason="")  # fmt: skip
+    await run.reply("checklist_not_applicable_saved", "S05", "form", NOT_APPLICABLE, str(tom.id),
+                    item="danger_statements", reason="No Signs of Safety here")  # fmt: skip
 
     # the audit record, and each way its form can be sent back
     auditor = tom.auditor.staff_id
@@ -397,15 +410,18 @@ async def _script(run: Run) -> None:
     await run.reply("reflection_saved", "S05", "form", SAVE_REFLECTION, str(tom.id), **mine)
     await run.reply("reflection_form_with_answers", "S05", "action", OPEN_REFLECTION, str(tom.id))
 
-    # the moderation of the Inadequate audit: its form, a disagreement with no grade, saved
+    # the moderation of the Inadequate audit: its form, a disagreement with no grade, then saved
+    # agreeing, with an action of the moderator's (a grade moderated up would count from then
+    # on: the actions below would no longer need the line manager to confirm them)
     first = await _first_moderation(run, 1)
     moderator = await _staff_id_of(run, first.moderator_id)
     await run.reply("moderation_form", moderator, "action", OPEN_MODERATION, str(first.id))
     await run.problem("moderation_error_no_grade", moderator, "form", RECORD_MODERATION,
                       str(first.id), agree="no", comments="The evidence points lower")  # fmt: skip
     await run.reply("moderation_saved", moderator, "form", RECORD_MODERATION, str(first.id),
-                    agree="no", grade="Requires improvement to be good",
-                    comments="The plan is there; drift is the worry")  # fmt: skip
+                    agree="yes", comments="The plan is there; drift is the worry",
+                    action_1="Talk through drift at the next team meeting",
+                    action_1_owner="S03", action_1_due="2027-01-29")  # fmt: skip
     await run.keep_queued(by_type)  # the moderation's outcome, to the auditor
 
     # two more audits recorded: Leah's with two actions of her own, Priya's Outstanding (and so
@@ -414,6 +430,7 @@ async def _script(run: Run) -> None:
                            action_2="Book a review meeting", action_2_due="2027-01-12")  # fmt: skip
     await run.reply("audit_recorded_good", leah.auditor.staff_id, "form", RECORD, str(leah.id),
                     **leah_actions)  # fmt: skip
+    await run.keep_queued(by_type)  # the findings, to Leah's line manager for supervision
     await run.reply("audit_recorded_outstanding", priya.auditor.staff_id, "form", RECORD,
                     str(priya.id), **answers(grade="Outstanding"))  # fmt: skip
     await run.queued()
@@ -519,7 +536,7 @@ async def _script(run: Run) -> None:
     # the dispatcher's word to the QA team when a message cannot be delivered
     stuck = Claimed(1, "reminders:S06:2027-01-07", "person:S06", "sandbox", run.messages[GATHERED],
                     attempts=8, revision=0, lease_until=run.clock.now())  # fmt: skip
-    run.keep("parked_alert", parked_alert(stuck, "ratelimited"))
+    run.keep("parked_alert", parked_alert(stuck, "ratelimited", "Leah Brown"))
     # people qabot cannot reach in Teams, listed once to the QA team (bot/teams/unreachable.py)
     unreachable = [("S05", "Tom Okafor"), ("S09", "Ann Other")]
     run.keep("teams_unreachable", unreachable_message(run.deps.wording, unreachable))

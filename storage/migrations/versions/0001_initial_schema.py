@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 09:03:48.579277
+Create Date: 2026-11-27 09:04:33.773515
 """
 
 from collections.abc import Sequence
@@ -416,6 +416,8 @@ def upgrade() -> None:
         sa.Column("grade_reason", sa.Text(), nullable=False),
         sa.Column("strengths", sa.Text(), nullable=False),
         sa.Column("worries", sa.Text(), nullable=False),
+        sa.Column("family_said", sa.Text(), nullable=False),
+        sa.Column("family_not_why", sa.Text(), nullable=False),
         sa.Column("recorded_by_id", sa.Integer(), nullable=False),
         sa.Column("recorded_at", storage.models.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -437,6 +439,7 @@ def upgrade() -> None:
         sa.Column("done", sa.Boolean(), nullable=False),
         sa.Column("by_id", sa.Integer(), nullable=True),
         sa.Column("at", storage.models.UTCDateTime(), nullable=True),
+        sa.Column("not_applicable", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["allocation_id"],
             ["allocations.id"],
@@ -481,6 +484,7 @@ def upgrade() -> None:
         sa.Column("audit_record_id", sa.Integer(), nullable=False),
         sa.Column("moderator_id", sa.Integer(), nullable=False),
         sa.Column("agrees", sa.Boolean(), nullable=True),
+        sa.Column("auditor_grade", sa.String(length=64), nullable=True),
         sa.Column("moderated_grade", sa.String(length=64), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("requested_at", storage.models.UTCDateTime(), nullable=False),

@@ -369,7 +369,7 @@ async def test_people_sharing_a_name_are_told_apart_by_team_then_staff_id(deps: 
     [tom] = [v.practitioner for v in views if v.practitioner.staff_id == "S05"]
     assert tom.name == "Tom Okafor (Team A)"
     reply = await send(deps, views[0].auditor.staff_id, "action", OPEN_RECORD, str(views[0].id))
-    assert reply.message is not None and reply.message.title.startswith("Record audit")
+    assert reply.message is not None and reply.message.title.startswith("Record the audit")
 
 
 async def person_id(deps: Deps, staff_id: str) -> int:
@@ -508,7 +508,9 @@ async def test_a_line_manager_reads_the_teams_reflections_in_chat(deps: Deps) ->
 
     manager_view = await ask("S03")
     assert view.case_ref in manager_view and "Tom Okafor" in manager_view
-    assert "What is working well?" in manager_view and "mine" in manager_view
+    assert "What did you learn from this audit" in manager_view and "mine" in manager_view
+    # with what the audit found, for supervision
+    assert "Grade: Good." in manager_view
     assert "nobody in your team" in await ask("S04")
 
 

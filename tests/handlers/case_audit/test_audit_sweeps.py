@@ -16,6 +16,7 @@ from handlers.case_audit.cycle import (
     ESCALATION_ASK,
     ESCALATION_EXTEND,
     ESCALATION_TAKE,
+    OPEN_NOT_APPLICABLE,
 )
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
@@ -327,7 +328,8 @@ async def test_every_reminder_can_be_acted_on_snoozed_or_explained(deps: Deps) -
     await sweep_reminders(deps, at(25))
     gathered = (await outbox(deps))["reminders:S05:2027-01-25"]
     actions = [[b["action"] for b in s["buttons"]] for s in gathered.payload["sections"]]
-    assert actions == [[SNOOZE, WHY], [ACTION_DONE, SNOOZE, WHY]]  # two kinds: "why" for each
+    # two kinds, "why" for each; an unfinished checklist also offers "an item doesn't apply"
+    assert actions == [[OPEN_NOT_APPLICABLE, SNOOZE, WHY], [ACTION_DONE, SNOOZE, WHY]]
     reply = await click(deps, "S05", WHY, "checklist.reminder")
     assert reply.message is not None and reply.message.kind == "reminder_why"
     assert "checklist" in reply.message.text

@@ -156,7 +156,7 @@ async def test_the_qa_manager_sees_the_month_by_service(deps: Deps) -> None:
         "Update the chronology (Tom Okafor, by Tuesday 26 January)." in text
     )
     assert "**Messages I couldn't deliver**: 1, parked" in text
-    assert "- audit\\_notified, to S07" in text and "The body" not in text
+    assert "- The checklist message, to Priya Shah" in text and "The body" not in text
     assert "People I couldn't reach**, each with a message parked" in text
     assert "Priya Shah (S07)" in text
 

@@ -199,9 +199,8 @@ def test_default_is_the_common_ground() -> None:
     audit = _audit(programme, "case_audit")
     assert audit.period == "monthly" and audit.coverage_months == 6
     assert [p.text for p in audit.reflection.prompts] == [
-        "What is working well?",
-        "What are we worried about?",
-        "What needs to happen?",
+        "What did you learn from this audit about your work with the child?",
+        "What will you do next, or differently, because of it?",
         "What difference has our work made for the child?",
     ]
     sos = next(i for i in audit.checklist if i.id == "danger_statements")
