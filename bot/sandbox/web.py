@@ -17,9 +17,9 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from bot.sandbox.render import to_html
+from bot.sandbox.render import anchor, to_html
 from handlers.core.parsing import MAX_TEXT
-from handlers.core.router import Inbound
+from handlers.core.router import Inbound, Reply
 from message_templates.model import Message
 from message_templates.wording import role_label
 from storage import Sessions
@@ -202,8 +202,8 @@ class SandboxSite:
         if form.get("said"):
             said = form["said"][:100]
             self._remember(person.staff_id, said, pressed=True, event_id=form["event_id"])
-        await self.handle(event)
-        raise web.HTTPSeeOther(f"/sandbox/people/{person.staff_id}#latest")
+        reply = await self.handle(event)
+        raise web.HTTPSeeOther(f"/sandbox/people/{person.staff_id}#{_placed(reply, event)}")
 
     async def channel(self, request: web.Request) -> web.Response:
         name = request.match_info["channel"]
@@ -285,6 +285,15 @@ class SandboxSite:
         now = _when(self.time.now().astimezone(self.zone))
         html = self.pages.get_template(name).render(now=now, **context)
         return web.Response(text=html, content_type="text/html")
+
+
+def _placed(reply: object, event: Inbound) -> str:
+    """Where the page opens after an action: a form that came back with problems, from its
+    start (it was updated in place); otherwise the latest message."""
+    returned = reply.update if isinstance(reply, Reply) else None
+    if returned is not None and returned.form is not None and returned.form.problem:
+        return anchor(event.source_key)
+    return "latest"
 
 
 def _when(at: dt.datetime) -> str:

@@ -20,7 +20,7 @@ from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.recipients import dm
 from handlers.core.router import Inbound, Reply
-from handlers.errors import UserError
+from handlers.errors import UserError, check_form
 from handlers.reminders.ids import WHY
 from message_templates.model import Button, Form, FormField, Message
 from storage.case_audit import followups as audit_followups
@@ -167,11 +167,9 @@ async def mark_done(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     action, owner = await _owners_open_action(session, event)
     evidence = event.field(EVIDENCE).strip()
     manager = await _confirmer(session, action, owner)
-    if not evidence:
-        problem = deps.wording.label("action_done_form", "problem_evidence", {})
-        return Reply(message=done_form(deps, action, owner, manager is not None, problem))
-    if len(evidence) > EVIDENCE_MAX:
-        raise UserError(f"Please keep what was done to {EVIDENCE_MAX} characters or fewer.")
+    blank = deps.wording.label("action_done_form", "problem_evidence", {})
+    errors = {} if evidence else {EVIDENCE: blank}
+    check_form(done_form(deps, action, owner, manager is not None), {EVIDENCE: evidence}, errors)
     now = deps.clock.now()
     await audit_followups.give_evidence(session, action.id, evidence, now)
     if manager is not None:

@@ -169,7 +169,11 @@ def done_count(view: AllocationView, activity: CaseAudit) -> int:
 
 
 def record_form(
-    deps: Deps, view: AllocationView, activity: CaseAudit, default_due: dt.date
+    deps: Deps,
+    view: AllocationView,
+    activity: CaseAudit,
+    default_due: dt.date,
+    people: tuple[Choice, ...] = (),
 ) -> Message:
     """The auditor's form: grade, reason, strengths, worries and up to three actions."""
     name = "audit_record_form"
@@ -190,8 +194,9 @@ def record_form(
     for n in range(1, ACTIONS_ON_FORM + 1):
         fields += [
             FormField(f"action_{n}", f"{n}. {label('field_action')}", max_length=500),
-            FormField(f"action_{n}_owner", label("field_action_owner"),
-                      value=view.practitioner.name, hint=label("hint_action_owner")),
+            FormField(f"action_{n}_owner", label("field_action_owner"), "person",
+                      choices=people, value=view.practitioner.staff_id,
+                      hint=label("hint_action_owner")),
             FormField(f"action_{n}_due", label("field_action_due"), "date",
                       value=default_due.isoformat()),
         ]  # fmt: skip

@@ -22,7 +22,7 @@ from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.recipients import dm
 from handlers.core.router import Inbound, Reply
-from handlers.errors import UserError
+from handlers.errors import UserError, check_form
 from handlers.programme.schema import CaseAudit, ModerationRule
 from message_templates.model import Button, Choice, Fact, Form, FormField, Message
 from storage.case_audit import audits
@@ -207,6 +207,12 @@ async def _moderation(
 
 async def open_moderation(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     row, view = await _moderation(session, event)
+    return Reply(message=await _moderation_form(deps, session, event, row, view))
+
+
+async def _moderation_form(
+    deps: Deps, session: AsyncSession, event: Inbound, row: ModerationRow, view: AllocationView
+) -> Message:
     record = row.record
     moderator = await audit_people.person_by_staff_id(session, event.staff_id)
     assert moderator is not None
@@ -230,21 +236,21 @@ async def open_moderation(deps: Deps, session: AsyncSession, event: Inbound) -> 
     )
     form = Form(RECORD_MODERATION, label("button_submit"), fields, str(row.id))
     meta = audit_meta("moderation.form", view)
-    return Reply(message=deps.wording.compose(name, context, form=form, meta=meta))
+    return deps.wording.compose(name, context, form=form, meta=meta)
 
 
 async def record_moderation(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
-    """Store agreement (or the moderator's grade) with the reason; tell the auditor privately."""
+    """Store agreement (or the moderator's grade) with the reason; tell the auditor privately.
+    Every problem with the form is named at once, beside its field, and nothing is stored."""
     row, view = await _moderation(session, event)
     record = row.record
     agree, grade = event.field("agree").strip(), event.field("grade").strip()
     reason = event.field("comments").strip()
-    if agree not in ("yes", "no"):
-        raise UserError("Please say whether you agree with the grade. Nothing has been saved yet.")
+    errors = {}
     if agree == "no" and grade not in deps.programme.grades:
-        raise UserError("Please choose the grade you'd give. Nothing has been saved yet.")
-    if not reason:
-        raise UserError("Please add comments for the auditor. Nothing has been saved yet.")
+        errors["grade"] = "Please choose the grade you'd give."
+    form = await _moderation_form(deps, session, event, row, view)
+    check_form(form, dict(event.fields), errors)
     now = deps.clock.now()
     agrees = agree == "yes"
     moderated_grade = record.grade if agrees else grade

@@ -16,17 +16,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.case_audit import keys
 from handlers.case_audit.actions import INADEQUATE as INADEQUATE
 from handlers.case_audit.actions import announce_raised
-from handlers.case_audit.messages import ACTIONS_ON_FORM, action_activity, case_audit, record_form
+from handlers.case_audit.messages import (
+    ACTIONS_ON_FORM,
+    action_activity,
+    case_audit,
+    record_form,
+)
 from handlers.case_audit.moderation import request_moderation
 from handlers.case_audit.reflection import request_reflections
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_date, parse_id
+from handlers.core.people import people_to_pick
 from handlers.core.recipients import dm
 from handlers.core.router import Inbound, Reply
-from handlers.errors import UserError
+from handlers.errors import UserError, check_form
 from handlers.programme.schema import CaseAudit
-from message_templates.model import Message
+from message_templates.model import Choice, Message
 from storage.case_audit import audits
 from storage.case_audit import people as audit_people
 from storage.case_audit import records as audit_records
@@ -68,7 +74,9 @@ async def open_record(deps: Deps, session: AsyncSession, event: Inbound) -> Repl
     view = await auditors_allocation(session, event)
     activity = case_audit(deps.programme, view.activity)
     today = deps.calendar.local_date(deps.clock.now())
-    return Reply(message=record_form(deps, view, activity, default_action_due(deps, today)))
+    due = default_action_due(deps, today)
+    people = await owner_choices(session, view)
+    return Reply(message=record_form(deps, view, activity, due, people))
 
 
 async def submit_record(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
@@ -77,12 +85,12 @@ async def submit_record(deps: Deps, session: AsyncSession, event: Inbound) -> Re
     activity = case_audit(deps.programme, view.activity)
     now = deps.clock.now()
     today = deps.calendar.local_date(now)
-    labels = _labels(deps, view, activity.title)
-    grade = _required(event, "grade", labels)
-    if grade not in deps.programme.grades:
-        raise UserError(f"{grade!r} isn't one of the grades: {', '.join(deps.programme.grades)}.")
-    reason = _required(event, "grade_reason", labels)
-    actions = [await _action(session, event, n, view, today, labels) for n in _numbers()]
+    errors: dict[str, str] = {}
+    actions = [await _action(session, event, n, view, today, errors) for n in _numbers()]
+    form = record_form(deps, view, activity, default_action_due(deps, today),
+                       await owner_choices(session, view))  # fmt: skip
+    check_form(form, dict(event.fields), errors)
+    grade, reason = event.field("grade").strip(), event.field("grade_reason").strip()
     record = await audit_records.add_record(
         session,
         allocation_id=view.id,
@@ -114,55 +122,39 @@ def _numbers() -> range:
     return range(1, ACTIONS_ON_FORM + 1)
 
 
-def _labels(deps: Deps, view: AllocationView, activity_name: str) -> dict[str, str]:
-    context = {
-        "name": first_name(view.auditor.name),
-        "case_ref": view.case_ref,
-        "practitioner_name": view.practitioner.name,
-        "activity_name": activity_name,
-    }
-    blocks = ("grade", "grade_reason", "action", "action_owner", "action_due")
-    return {b: deps.wording.label(FORM, f"field_{b}", context) for b in blocks}
-
-
-def _required(event: Inbound, field: str, labels: dict[str, str]) -> str:
-    value = event.field(field).strip()
-    if not value:
-        raise UserError(f"Please fill in “{labels[field]}”. Nothing has been saved yet.")
-    return value
-
-
 async def _action(
     session: AsyncSession,
     event: Inbound,
     n: int,
     view: AllocationView,
     today: dt.date,
-    labels: dict[str, str],
+    errors: dict[str, str],
 ) -> NewAction | None:
-    """Action n of the form, or None when its description is blank."""
+    """Action n of the form, or None when its description is blank; each problem with its
+    date or owner is added to `errors` against its field."""
     description = event.field(f"action_{n}").strip()
     if not description:
         return None
     due_text = event.field(f"action_{n}_due").strip()
     due = parse_date(due_text)
-    where = f"“{labels['action_due']}” for action {n}"
-    if due is None:
-        raise UserError(
-            f"I couldn't read {due_text!r} in {where} as a date: try 2027-02-12 or 12/02/2027. "
-            "Nothing has been saved yet."
-        )
-    if due < today:
-        raise UserError(f"{where} is in the past. Nothing has been saved yet.")
-    owner = await _owner(session, event.field(f"action_{n}_owner"), view, n, labels)
+    if due is None and due_text:
+        errors[f"action_{n}_due"] = f"I couldn't read {due_text!r} as a date: try 12/02/2027."
+    elif due is not None and due < today:
+        errors[f"action_{n}_due"] = "This date has passed: please pick one still to come."
+    elif due is None:
+        errors[f"action_{n}_due"] = "Please say when this action is due."
+    owner = await _owner(session, event.field(f"action_{n}_owner"), view)
+    if isinstance(owner, str):
+        errors[f"action_{n}_owner"] = owner
+    if due is None or isinstance(owner, str):
+        return None
     return NewAction(description, owner, due)
 
 
-async def _owner(
-    session: AsyncSession, text: str, view: AllocationView, n: int, labels: dict[str, str]
-) -> PersonRef:
+async def _owner(session: AsyncSession, text: str, view: AllocationView) -> PersonRef | str:
     """The practitioner by default; otherwise a staff id or the name of one active person.
-    A name several people share is answered with each of them, by team and staff id."""
+    A name several people share is answered with each of them, by team and staff id; a
+    problem is returned as the words to show beside the field."""
     wanted = text.strip()
     for person in (view.practitioner, view.auditor):
         if not wanted or wanted.lower() in (person.name.lower(), person.staff_id.lower()):
@@ -171,19 +163,18 @@ async def _owner(
     if found is None and wanted.upper() != wanted:
         found = await audit_people.person_by_staff_id(session, wanted.upper())
     named = [found] if found is not None else await audit_people.people_named(session, wanted)
-    where = f"“{labels['action_owner']}” for action {n}"
+    named = [p for p in named if p.active]
     if not named:
-        raise UserError(
-            f"{where} ({wanted!r}) isn't anyone I know: check the name, or put their staff id. "
-            "Nothing has been saved yet."
-        )
+        return f"{wanted!r} isn't anyone I know: pick someone from the list."
     if len(named) > 1:
         who = "; ".join(f"{p.name}, staff id {p.staff_id}" for p in named)
-        raise UserError(
-            f"{where} ({wanted!r}) could be {len(named)} people: {who}. "
-            "Put the staff id of the one you mean. Nothing has been saved yet."
-        )
+        return f"{wanted!r} could be {len(named)} people: {who}. Pick the one you mean."
     return named[0]
+
+
+async def owner_choices(session: AsyncSession, view: AllocationView) -> tuple[Choice, ...]:
+    """The people an action can be given to, for the people picker: name, role and team."""
+    return await people_to_pick(session, (view.practitioner.staff_id, view.auditor.staff_id))
 
 
 def _recorded(deps: Deps, view: AllocationView, grade: str, actions: int) -> Message:

@@ -21,7 +21,7 @@ from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.recipients import dm
 from handlers.core.router import Inbound, Reply
-from handlers.errors import UserError
+from handlers.errors import UserError, check_form
 from handlers.programme.schema import CaseAudit, Permissions
 from message_templates.model import Button, Form, FormField, Message
 from storage.case_audit import audits, reflections
@@ -167,10 +167,11 @@ async def save_reflection(deps: Deps, session: AsyncSession, event: Inbound) -> 
     """Store one person's answers; re-submitting within the editable window updates them."""
     view, activity, person = await _reflectors_audit(deps, session, event)
     answers = {p.id: event.field(p.id).strip() for p in activity.reflection.prompts}
-    missing = next((p.text for p in activity.reflection.prompts if not answers[p.id]), None)
-    if missing is not None:
-        raise UserError(f"Please answer “{missing}”. Nothing has been saved yet.")
     now = deps.clock.now()
+    recorded_at = await audit_requests.recorded_at(session, view.id) or now
+    due = reflection_due(deps.calendar, activity, recorded_at)
+    form = reflection_form(deps, view, activity, person, due, name="reflection_form")
+    check_form(form, dict(event.fields))
     existing = {r.prompt: r for r in await reflections.saved(session, view.id, person.id)}
     _check_editable(existing.values(), activity.reflection.editable_days, now)
     changed = {existing[p].id: text for p, text in answers.items() if p in existing}

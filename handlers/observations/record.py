@@ -17,10 +17,9 @@ from handlers.core.deps import Deps
 from handlers.core.parsing import parse_date
 from handlers.core.recipients import dm
 from handlers.core.router import Handler, Inbound, Reply, Selector
-from handlers.errors import UserError
+from handlers.errors import UserError, check_form
 from handlers.observations import keys, messages
 from handlers.observations.ids import OPEN_RECORD, RECORD
-from handlers.observations.messages import CONSENT, NOTE_LENGTH, SETTINGS
 from handlers.observations.sweeps import tracking
 from handlers.observations.tracking import Tracked
 from storage.observations import records
@@ -113,35 +112,23 @@ def _checked(
     def label(block: str) -> str:
         return deps.wording.label(FORM, f"field_{block}", context)
 
-    unsaved = "Nothing has been saved yet."
+    errors: dict[str, str] = {}
     day_text = event.field("observed_on").strip()
-    if not day_text:
-        raise UserError(f"Please fill in “{label('observed_on')}”. {unsaved}")
     observed_on = parse_date(day_text)
-    if observed_on is None:
-        raise UserError(
-            f"I couldn't read {day_text!r} in “{label('observed_on')}” as a date: try "
-            f"2027-02-12 or 12/02/2027. {unsaved}"
-        )
-    if observed_on > today:
-        raise UserError(f"“{label('observed_on')}” is still to come. {unsaved}")
+    if day_text and observed_on is None:
+        errors["observed_on"] = f"I couldn't read {day_text!r} as a date: try 12/02/2027."
+    elif observed_on is not None and observed_on > today:
+        errors["observed_on"] = "This date is still to come."
     setting = event.field("setting").strip()
-    if setting not in SETTINGS:
-        raise UserError(f"Please choose “{label('setting')}”. {unsaved}")
     consent = event.field("consent").strip() or ("" if tracked.activity.family_consent else "na")
-    if consent not in CONSENT:
-        raise UserError(f"Please answer “{label('consent')}”. {unsaved}")
     if tracked.activity.family_consent and setting == "home_visit" and consent != "yes":
-        raise UserError(
+        errors["consent"] = (
             f"A home visit is observed only with the family's agreement, so “{label('consent')}” "
-            f"needs to be yes. {unsaved}"
+            "needs to be yes."
         )
     note = event.field("note").strip()
-    if len(note) > NOTE_LENGTH:
-        raise UserError(
-            f"“{label('note')}” is kept to {NOTE_LENGTH} characters; yours has {len(note)}. "
-            f"{unsaved}"
-        )
+    check_form(messages.form(deps, tracked, observer, today), dict(event.fields), errors)
+    assert observed_on is not None
     return NewObservation(
         activity=tracked.activity.id,
         group=tracked.group.name,

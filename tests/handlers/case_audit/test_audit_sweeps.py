@@ -310,7 +310,8 @@ async def test_the_owner_closes_an_action_saying_what_was_done(deps: Deps) -> No
     assert opened.message.form is not None and opened.message.form.action == ACTION_DONE
     blank = await submit(deps, "S05", ACTION_DONE, str(action.id), evidence="  ")
     assert blank.message is not None and blank.message.kind == "action_done_form"
-    assert "nothing is closed yet" in blank.message.text
+    assert blank.message.form is not None
+    assert "nothing is closed yet" in blank.message.form.fields[0].error
     async with deps.sessions() as session:
         assert (await session.get(Action, action.id)).status == "open"  # type: ignore[union-attr]
     reply = await submit(deps, "S05", ACTION_DONE, str(action.id), evidence="Chronology updated")

@@ -192,17 +192,23 @@ async def test_the_observer_records_it_whole_and_the_worker_is_told(deps: Deps) 
     assert [f.id for f in form.form.fields] == ["observed_on", "setting", "consent", "note"]
     good = {"observed_on": "2027-03-19", "setting": "home_visit", "consent": "yes",
             "note": "Warm, clear conversation about the plan."}  # fmt: skip
-    for wrong, problem in (
-        ({"observed_on": "next Tuesday"}, "couldn't read"),
-        ({"observed_on": "2027-03-29"}, "still to come"),
-        ({"setting": ""}, "What you observed"),
-        ({"consent": ""}, "consent"),
-        ({"consent": "no"}, "home visit"),
-        ({"note": "x" * 501}, "500 characters"),
+    for wrong, field, problem in (
+        ({"observed_on": "next Tuesday"}, "observed_on", "couldn't read"),
+        ({"observed_on": "2027-03-29"}, "observed_on", "still to come"),
+        ({"setting": ""}, "setting", "fill this in"),
+        ({"consent": "", "setting": "court"}, "consent", "fill this in"),
+        ({"consent": "no"}, "consent", "home visit"),
+        ({"note": "x" * 501}, "note", "500 characters"),
     ):
         reply = await send(deps, "S03", "form", RECORD, value, **{**good, **wrong})
-        assert reply.kind == "user_error" and problem in reply.text, wrong
-        assert "Nothing has been saved" in reply.text
+        assert reply.form is not None and "Nothing has been saved" in reply.form.problem
+        errors = {f.id: f.error for f in reply.form.fields if f.error}
+        assert set(errors) == {field} and problem in errors[field], wrong
+        assert {f.id: f.value for f in reply.form.fields} == {**good, **wrong}
+    every = {"observed_on": "next Tuesday", "setting": "", "consent": "", "note": "x" * 501}
+    reply = await send(deps, "S03", "form", RECORD, value, **every)
+    assert reply.form is not None and reply.form.problem.startswith("Four things")
+    assert {f.id for f in reply.form.fields if f.error} == set(every)
     assert await observations(deps) == 0
     outsider = await send(deps, "S07", "action", OPEN_RECORD, value)
     assert outsider.kind == "user_error" and "Dana Hughes" in outsider.text
