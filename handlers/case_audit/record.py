@@ -24,7 +24,7 @@ from handlers.case_audit.messages import (
 )
 from handlers.case_audit.moderation import request_moderation
 from handlers.case_audit.reflection import request_reflections
-from handlers.core.delivery import enqueue
+from handlers.core.delivery import enqueue, settle
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_date, parse_id
 from handlers.core.people import people_to_pick
@@ -109,6 +109,8 @@ async def submit_record(deps: Deps, session: AsyncSession, event: Inbound) -> Re
          "created_at": now}
         for a in actions if a is not None
     ])  # fmt: skip
+    await settle(deps, session, (keys.allocated(view.id), keys.notified(view.id),
+                                 event.source_key), f"Audit recorded ({grade})")  # fmt: skip
     await announce_raised(deps, session, record.id, view.case_ref, grade)
     await request_reflections(deps, session, view, activity, now)
     moderated = await request_moderation(deps, session, view, activity, record, now)

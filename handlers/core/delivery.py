@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.deps import Deps
 from message_templates.model import Message
-from storage import channels, people
+from storage import channels, outbox, people
 from storage.outbox import Outgoing
 from storage.outbox import enqueue_many as store_many
 
@@ -200,3 +200,12 @@ def _outgoing(draft: Draft, platform: str, key: str) -> Outgoing:
         message=draft.message,
         not_before=draft.not_before,
     )
+
+
+async def settle(deps: Deps, session: AsyncSession, keys: Collection[str], what: str) -> int:
+    """Cards that know they are done: the earlier messages about an item lose their buttons
+    and say `what` happened ("Recorded") and when, updated in place on every platform."""
+    now = deps.clock.now()
+    local = now.astimezone(deps.calendar.zone)
+    line = f"✓ {what} on {local:%A %-d %B at %H:%M}."
+    return await outbox.settle(session, keys, line, now)

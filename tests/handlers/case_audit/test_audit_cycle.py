@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.case_audit.cycle import (
@@ -614,3 +614,24 @@ async def test_each_services_lead_auditor_hears_who_audits_how_many(deps: Deps) 
     auditors = {p.auditor_id for p in result.plan.pairs}
     names = {name for sid, name, *_ in PEOPLE if sid in auditors}
     assert all(name in text for name in names)
+
+
+async def test_a_recorded_audit_settles_its_earlier_messages_in_place(deps: Deps) -> None:
+    """Cards that know they are done: the auditor's allocation and the worker's checklist
+    lose their buttons and checklist and say what happened and when."""
+    view = (await allocate(deps))[0]
+    async with deps.sessions.begin() as session:  # what was queued has gone out
+        await session.execute(
+            update(OutboxMessage).values(status="sent", platform_message_id="m", sent_at=MONDAY)
+        )
+    reply = await send(deps, view.auditor.staff_id, "form", RECORD, str(view.id), **answers())
+    assert reply.message is not None and reply.message.kind == "audit_recorded"
+    stored = {m.idempotency_key: m for m in await rows(deps, OutboxMessage)}
+    for key in (f"audit.allocated:{view.id}", f"audit.notified:{view.id}"):
+        row = stored[key]
+        assert not row.payload.get("buttons") and not row.payload.get("checklist"), key
+        assert row.payload["footer"] == "✓ Audit recorded (Good) on Monday 4 January at 10:00."
+        assert row.status == "pending" and row.platform_message_id == "m"  # an update in place
+    untouched = [m for k, m in stored.items() if k.startswith("audit.allocated:")
+                 and k != f"audit.allocated:{view.id}"]  # fmt: skip
+    assert untouched and all("✓" not in m.payload.get("footer", "") for m in untouched)
