@@ -36,6 +36,7 @@ from handlers.case_audit.cycle import (
     SAVE_REFLECTION,
     run_allocation,
 )
+from handlers.case_audit.ids import ESCALATION_REASSIGN, ESCALATION_REASSIGN_SAVE
 from handlers.core.calendar import Calendar
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
@@ -147,6 +148,11 @@ NAMES = (
     "reminders.audit_escalated",
     "escalation_answered",
     "escalation_asked",
+    "escalation_reassign_form",
+    "escalation_reassign_error_same_person",
+    "escalation_answered_reassigned",
+    "escalation_reassigned",
+    "escalation_released",
     "reminders.observation_due",
     "reminders.observation_overdue",
     "reminders.audit_reminder+observation_escalated",
@@ -440,6 +446,18 @@ async def _script(run: Run) -> None:
     await run.reply("escalation_answered", manager, "action", ESCALATION_ASK, item)
     await run.keep_queued(lambda row: "escalation_asked" if row.message_type == "escalation_asked"
                           else None)  # fmt: skip
+    # an escalated action is reassigned: the people picker, the person who has it already, and
+    # another team's manager, picked by name
+    actions = run.messages["reminders.action_escalated+action_escalated+action_escalated"]
+    first = actions.meta["items"][0]["meta"]
+    manager, item, owner = first["manager"], f"action:{first['action_id']}", first["owner"]
+    await run.reply("escalation_reassign_form", manager, "action", ESCALATION_REASSIGN, item)
+    await run.problem("escalation_reassign_error_same_person", manager, "form",
+                      ESCALATION_REASSIGN_SAVE, item, person=owner)  # fmt: skip
+    await run.reply("escalation_answered_reassigned", manager, "form", ESCALATION_REASSIGN_SAVE,
+                    item, person="Marcus Reid")  # fmt: skip
+    await run.keep_queued(lambda row: row.message_type if row.message_type in (
+        "escalation_reassigned", "escalation_released") else None)  # fmt: skip
 
     # observations of practice: Tom was last observed on 25 March 2026, so is due on 25 March
     # 2027: Dana hears ahead and once overdue, Sam (her manager) ten working days after it

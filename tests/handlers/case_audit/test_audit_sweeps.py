@@ -17,6 +17,7 @@ from handlers.case_audit.cycle import (
     ESCALATION_EXTEND,
     ESCALATION_TAKE,
 )
+from handlers.case_audit.ids import ESCALATION_REASSIGN, ESCALATION_REASSIGN_SAVE, OPEN_RECORD
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
@@ -232,8 +233,10 @@ async def test_a_manager_hears_of_several_overdue_items_in_their_one_message(dep
         "Dana Hughes's audit of C-000103",
     ]
     actions = [[b["action"] for b in s["buttons"]] for s in message.payload["sections"]]
-    assert actions[0] == [ESCALATION_ASK, ESCALATION_EXTEND, ESCALATION_TAKE, WHY]
-    assert actions[1] == [ESCALATION_ASK, ESCALATION_EXTEND, ESCALATION_TAKE]  # why: once
+    assert actions[0] == [ESCALATION_ASK, ESCALATION_EXTEND, ESCALATION_REASSIGN, ESCALATION_TAKE,
+                          WHY]  # fmt: skip
+    assert actions[1] == [ESCALATION_ASK, ESCALATION_EXTEND, ESCALATION_REASSIGN,
+                          ESCALATION_TAKE]  # why: once  # fmt: skip
     assert not message.payload["text"].count("Hi Sam")
     await every_working_day(deps, dt.date(2027, 2, 5), dt.date(2027, 2, 10))
     assert not any(k.startswith("reminders:S02:2027-02-1") for k in await outbox(deps))
@@ -290,6 +293,35 @@ async def test_the_managers_buttons_ask_extend_and_take(deps: Deps) -> None:
     await every_working_day(deps, dt.date(2027, 2, 5), dt.date(2027, 3, 5))
     later = [m for k, m in (await outbox(deps)).items() if k.startswith("reminders:S02")]
     assert [sections(m) for m in later[1:]] == [["Dana Hughes's audit of C-000103"]]
+
+
+async def test_the_manager_reassigns_an_escalated_audit_and_both_are_told(deps: Deps) -> None:
+    await every_working_day(deps, dt.date(2027, 1, 25), dt.date(2027, 2, 4))
+    message = (await outbox(deps))["reminders:S02:2027-02-04"]
+    _, first = (s["buttons"][0]["value"] for s in message.payload["sections"])  # Dana's (S03)
+    opened = await click(deps, "S02", ESCALATION_REASSIGN, first)
+    assert opened.message is not None and opened.message.form is not None
+    [picker] = opened.message.form.fields
+    assert picker.kind == "person" and "S03" not in {c.value for c in picker.choices}
+    assert any(c.label.startswith("Marcus Reid — ") for c in picker.choices)
+    same = await submit(deps, "S02", ESCALATION_REASSIGN_SAVE, first, person="S03")
+    assert same.message is not None and same.message.form is not None
+    assert "already" in same.message.form.fields[0].error
+    nobody = await submit(deps, "S02", ESCALATION_REASSIGN_SAVE, first, person="Nobody Known")
+    assert nobody.message is not None and nobody.message.form is not None
+    assert nobody.message.form.fields[0].value == "Nobody Known"  # kept as typed
+    async with deps.sessions() as session:
+        assert {v.auditor.staff_id for v in await audits.allocations(session)} == {"S03", "S04"}
+    moved = await submit(deps, "S02", ESCALATION_REASSIGN_SAVE, first, person="Marcus Reid")
+    assert moved.message is not None and "with Marcus Reid now" in moved.message.text
+    async with deps.sessions() as session:
+        assert [v.auditor.staff_id for v in await audits.allocations(session)] == ["S04", "S04"]
+    sent = await outbox(deps)
+    [given] = [m for k, m in sent.items() if k.startswith("escalation.reassigned:")]
+    [released] = [m for k, m in sent.items() if k.startswith("escalation.released:")]
+    assert given.recipient == "person:S04" and "Sam Moss has asked you" in given.payload["text"]
+    assert given.payload["buttons"][0]["action"] == OPEN_RECORD
+    assert released.recipient == "person:S03" and "to Marcus Reid" in released.payload["text"]
 
 
 async def submit(deps: Deps, staff_id: str, name: str, value: str, **fields: str) -> Reply:
