@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.sandbox.clock import MovableClock
 from bot.sandbox.platform import SandboxPlatform
 from bot.sandbox.web import SandboxSite
-from bot.settings import Settings
+from bot.settings import SANDBOX_MORNING, SANDBOX_ZONE, Settings
 from bot.slack import Slack, SlackEdge, SlackPlatform, edge_for
 from bot.teams import TeamsEndpoint, TeamsPlatform
 from bot.web import add_service_routes
@@ -26,13 +26,17 @@ from handlers.core.inbound import handle_event
 from handlers.core.router import Inbound, Reply, Router
 from handlers.errors import UserError
 from handlers.programme.schema import Programme, load_programme
+from handlers.roster.demo import load_demo_council
 from message_templates.wording import Wording
 from scheduler.clock import Clock, SystemClock
 from scheduler.dispatcher import Dispatcher, DispatchPolicy, Platform
 from scheduler.jobs import Sweeps, build_scheduler, drain_outbox
 from storage import make_engine, make_sessions
+from storage.sandbox import clear_everything
+from storage.sandbox import clock_at as sandbox_clock_at
 
 log = logging.getLogger(__name__)
+DEMO_PEOPLE = 120  # the demo council `qabot run` loads into an empty sandbox
 
 
 @dataclass
@@ -66,6 +70,27 @@ class Qabot:
         clock.jump_to(calendar.day_starts_at(calendar.next_working_day(day)))
         await self.sweeps.run(clock.now())
         await drain_outbox(self.dispatcher, clock)
+
+    async def afresh(self) -> None:
+        """Sandbox only: every row cleared, the demo council loaded again and the clock back to
+        this morning (08:00, UK time, today by the machine's clock)."""
+        clock = self.deps.clock
+        if not isinstance(clock, MovableClock):
+            raise RuntimeError("only the sandbox starts afresh")
+        async with self.deps.sessions.begin() as session:
+            await clear_everything(session)
+        clock.restart_today(SANDBOX_ZONE, SANDBOX_MORNING)
+        await load_demo_council(self.deps.sessions, people=DEMO_PEOPLE, seed=1, now=clock.now())
+        log.info("the sandbox started afresh with the demo council")
+
+    async def resume_clock(self) -> None:
+        """Sandbox only: carry on from where the clock had got to before a restart."""
+        clock = self.deps.clock
+        if isinstance(clock, MovableClock):
+            async with self.deps.sessions() as session:
+                kept = await sandbox_clock_at(session)
+            if kept is not None:
+                clock.jump_to(kept)
 
     async def handle(self, event: Inbound) -> Reply | None:
         """One inbound event, then an immediate delivery pass so replies show at once."""

@@ -25,21 +25,9 @@ from handlers.programme.schema import load_programme
 from scheduler._simulation_output import REMINDER_TYPES, spec_type
 from scheduler.simulation import Behaviour, Council, Delivery, SimulationResult, run_simulation
 
-# Durham's observation of practice is escalated to the observer's manager on a set working day
-# after its due date, whether or not the observer has been reminded (an observer reminded for
-# the first time that morning, their manager told the same day): a known fault, kept visible.
-PRESETS = (
-    "default",
-    "hammersmith-fulham",
-    "shropshire",
-    pytest.param(
-        "durham", marks=pytest.mark.xfail(strict=True, reason="observations escalate by date")
-    ),
-    "camden",
-    "haringey",
-)
+PRESETS = ("default", "hammersmith-fulham", "shropshire", "durham", "camden", "haringey")
 PEOPLE = 80  # the smallest demo council: every role a preset names, and a quick year
-SOME_NEVER = Behaviour(respond_rate=0.85, late_rate=0.1)  # a few never answer: escalations
+SOME_NEVER = Behaviour(respond_rate=0.95, late_rate=0.03)  # a few never answer: escalations
 ESCALATIONS = {"audit.escalated", "action.escalated", "observation.escalated"}
 NUDGES = REMINDER_TYPES | ESCALATIONS
 # The reminder a person hears before their manager hears of the same item, and the meta
