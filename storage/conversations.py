@@ -40,7 +40,7 @@ async def delivered_to(session: AsyncSession, recipient: str, limit: int = 50) -
             r.message_type,
             r.payload,
             r.sent_at or r.created_at,
-            updated=False,
+            updated=(r.revision or 0) > 0,  # changed in place since it was sent
             platform=r.platform,
         )
         for r in rows

@@ -93,3 +93,16 @@ async def test_a_failed_save_keeps_every_field_and_names_every_problem(
         (practitioner_pk,),
         (practitioner_pk,),
     ]
+    # the allocation knows it is done: its buttons gone, a line saying what happened and when
+    await page.reload()
+    settled = page.locator(f"[data-key='audit.allocated:{allocation_id}']")
+    await expect(settled).to_contain_text("✓ Audit recorded (Good) on ")
+    await expect(settled.get_by_role("button")).to_have_count(0)
+    await expect(settled.locator(".who")).to_contain_text("updated")
+
+    # the people list marks who has something waiting: the worker has their reflections
+    await page.goto(f"{base}/sandbox?q={worker_name}")
+    await expect(
+        page.get_by_role("listitem").filter(has_text=str(worker_name)).first
+    ).to_contain_text("waiting")
+    await screenshot(page, "people-waiting-desktop")
