@@ -274,6 +274,57 @@ async def settle(session: AsyncSession, keys: Collection[str], line: str, now: d
     return settled
 
 
+async def settle_items(
+    session: AsyncSession,
+    recipients: Collection[str],
+    match: dict[str, Any],
+    line: str,
+    now: dt.datetime,
+    within: dt.timedelta = dt.timedelta(days=62),
+) -> int:
+    """The day's gathered messages (`reminders:` keys) sent to `recipients` lately that carry
+    an item whose meta has every field of `match`: that item's section loses its buttons and
+    checklist and says `line`; a message of that one item is settled whole."""
+    rows = (
+        await session.execute(
+            select(OutboxMessage.idempotency_key, OutboxMessage.payload).where(
+                OutboxMessage.recipient.in_(list(recipients)),
+                OutboxMessage.idempotency_key.startswith("reminders:"),
+                OutboxMessage.platform_message_id.is_not(None),
+                OutboxMessage.sent_at >= now - within,
+            )
+        )
+    ).all()
+    settled = 0
+    for key, payload in rows:
+        items = payload.get("meta", {}).get("items") or []
+        hits = [
+            n for n, item in enumerate(items)
+            if all(item.get("meta", {}).get(k) == v for k, v in match.items())
+        ]  # fmt: skip
+        if not hits:
+            continue
+        message = Message.from_dict(payload)
+        if not message.sections:
+            if message.footer != line:
+                done = replace(message, buttons=(), form=None, checklist=(), footer=line)
+                settled += await update_in_place(session, key, done, now)
+            continue
+        sections = list(message.sections)
+        changed = False
+        for n in hits:
+            if n < len(sections) and sections[n].buttons:
+                part = sections[n]
+                sections[n] = replace(part, buttons=(), checklist=(),
+                                      text=f"{part.text}\n\n{line}".strip())  # fmt: skip
+                changed = True
+        if changed:
+            settled += await update_in_place(
+                session, key, replace(message, sections=tuple(sections)), now
+            )
+    return settled
+
+
 def _update_in_place() -> Any:
     table = outbox_table()
     was_sent = table.c.status == SENT

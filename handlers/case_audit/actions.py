@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.case_audit import keys
 from handlers.case_audit.ids import ACTION_CONFIRM, ACTION_DONE, ACTION_NOT_YET
 from handlers.case_audit.messages import reminder_buttons
-from handlers.core.delivery import enqueue, settle
+from handlers.core.delivery import enqueue, settle, settle_reminders
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.recipients import dm
@@ -186,6 +186,8 @@ async def mark_done(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
         await audit_followups.close_action(session, action.id, now)
         await settle(deps, session, (keys.action_raised(action.id), event.source_key),
                      "Action closed")  # fmt: skip
+        await settle_reminders(deps, session, [owner.staff_id], {"action_id": action.id},
+                               "Action closed")  # fmt: skip
     context = {
         "name": first_name(owner.name),
         "description": action.description,
@@ -257,8 +259,10 @@ async def confirm(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     """The line manager agrees it is done: the action closes."""
     action, owner, manager = await _managers_claimed_action(session, event)
     await audit_followups.close_action(session, action.id, deps.clock.now(), manager.id)
-    await settle(deps, session, (keys.action_raised(action.id), event.source_key),
-                 f"Action closed, confirmed by {manager.name}")  # fmt: skip
+    closed = f"Action closed, confirmed by {manager.name}"
+    await settle(deps, session, (keys.action_raised(action.id), event.source_key), closed)
+    await settle_reminders(deps, session, [owner.staff_id, manager.staff_id],
+                           {"action_id": action.id}, closed)  # fmt: skip
     return _answered(deps, action, owner, manager, confirmed=True)
 
 

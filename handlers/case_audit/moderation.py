@@ -17,7 +17,7 @@ from handlers.case_audit import keys
 from handlers.case_audit.ids import OPEN_MODERATION, RECORD_MODERATION
 from handlers.case_audit.messages import audit_meta, reminder_buttons
 from handlers.core.calendar import Calendar
-from handlers.core.delivery import enqueue, settle
+from handlers.core.delivery import enqueue, settle, settle_reminders
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.recipients import dm
@@ -259,6 +259,8 @@ async def record_moderation(deps: Deps, session: AsyncSession, event: Inbound) -
                                         completed_at=now)  # fmt: skip
     await settle(deps, session, (keys.moderation_requested(row.id), event.source_key),
                  "Moderation given")  # fmt: skip
+    await settle_reminders(deps, session, [event.staff_id], {"moderation_id": row.id},
+                           "Moderation given")  # fmt: skip
     moderator = await audit_people.person_by_staff_id(session, event.staff_id)
     assert moderator is not None
     context = {

@@ -24,7 +24,7 @@ from handlers.case_audit.messages import (
 )
 from handlers.case_audit.moderation import request_moderation
 from handlers.case_audit.reflection import request_reflections
-from handlers.core.delivery import enqueue, settle
+from handlers.core.delivery import enqueue, settle, settle_reminders
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_date, parse_id
 from handlers.core.people import people_to_pick
@@ -109,8 +109,13 @@ async def submit_record(deps: Deps, session: AsyncSession, event: Inbound) -> Re
          "created_at": now}
         for a in actions if a is not None
     ])  # fmt: skip
+    done = f"Audit recorded ({grade})"
     await settle(deps, session, (keys.allocated(view.id), keys.notified(view.id),
-                                 event.source_key), f"Audit recorded ({grade})")  # fmt: skip
+                                 event.source_key), done)  # fmt: skip
+    managers = await audit_people.people_by_id(session, [view.auditor.manager_id or 0])
+    told = [view.auditor.staff_id, view.practitioner.staff_id,
+            *(m.staff_id for m in managers.values())]  # fmt: skip
+    await settle_reminders(deps, session, told, {"allocation_id": view.id}, done)
     await announce_raised(deps, session, record.id, view.case_ref, grade)
     await request_reflections(deps, session, view, activity, now)
     moderated = await request_moderation(deps, session, view, activity, record, now)

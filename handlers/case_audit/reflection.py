@@ -16,7 +16,7 @@ from handlers.case_audit import keys
 from handlers.case_audit.ids import OPEN_REFLECTION, SAVE_REFLECTION
 from handlers.case_audit.messages import audit_meta, case_audit, reminder_buttons
 from handlers.core.calendar import Calendar
-from handlers.core.delivery import enqueue, settle
+from handlers.core.delivery import enqueue, settle, settle_reminders
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.recipients import dm
@@ -180,6 +180,8 @@ async def save_reflection(deps: Deps, session: AsyncSession, event: Inbound) -> 
     await reflections.add(session, view.id, person.id, first, now)
     await settle(deps, session, (keys.reflection_requested(view.id, person.staff_id),
                                  event.source_key), "Reflections shared")  # fmt: skip
+    await settle_reminders(deps, session, [person.staff_id], {"type": "reflection.reminder",
+                           "allocation_id": view.id}, "Reflections shared")  # fmt: skip
     context = {"name": first_name(person.name), "case_ref": view.case_ref}
     meta = {"type": "reflection.saved", "allocation_id": view.id}
     return Reply(message=deps.wording.compose("reflection_saved", context, meta=meta))

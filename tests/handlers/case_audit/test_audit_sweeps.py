@@ -17,7 +17,12 @@ from handlers.case_audit.cycle import (
     ESCALATION_EXTEND,
     ESCALATION_TAKE,
 )
-from handlers.case_audit.ids import ESCALATION_REASSIGN, ESCALATION_REASSIGN_SAVE, OPEN_RECORD
+from handlers.case_audit.ids import (
+    ESCALATION_REASSIGN,
+    ESCALATION_REASSIGN_SAVE,
+    OPEN_RECORD,
+    RECORD,
+)
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
@@ -378,3 +383,25 @@ async def test_ticking_from_a_reminder_keeps_the_reminder_whole(deps: Deps) -> N
     async with deps.sessions() as session:
         [view] = [v for v in await audits.allocations(session) if v.practitioner.staff_id == "S07"]
     assert view.ticked == frozenset({"plan"})
+
+
+async def test_a_recorded_audit_settles_its_reminders_in_the_daily_messages(deps: Deps) -> None:
+    """Cards that know they are done: the audit's item in the day's message loses its buttons
+    and says what happened; the manager's escalation of another audit is left as it was."""
+    await every_working_day(deps, dt.date(2027, 1, 25), dt.date(2027, 2, 4))
+    async with deps.sessions.begin() as session:  # delivered on a platform: each has its id
+        await session.execute(update(OutboxMessage).values(platform_message_id="m"))
+    sent = await outbox(deps)
+    reminder = sent["reminders:S04:2027-02-04"]
+    allocation = reminder.payload["meta"]["items"][0]["meta"]["allocation_id"]
+    deps.clock.set(at(4, 2))  # type: ignore[attr-defined]
+    reply = await submit(deps, "S04", RECORD, str(allocation), grade="Good",
+                         grade_reason="A clear plan")  # fmt: skip
+    assert reply.message is not None and reply.message.kind == "audit_recorded"
+    sent = await outbox(deps)
+    settled = sent["reminders:S04:2027-02-04"].payload
+    assert not settled.get("buttons") and settled["footer"].startswith("✓ Audit recorded (Good)")
+    manager = sent["reminders:S02:2027-02-04"].payload  # both auditors' manager: two sections
+    done, still = sorted(manager["sections"], key=lambda s: bool(s["buttons"]))
+    assert not done["buttons"] and "✓ Audit recorded (Good)" in done["text"]
+    assert still["buttons"] and "✓" not in still["text"]
