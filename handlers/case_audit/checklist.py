@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.case_audit import keys
 from handlers.case_audit.messages import case_audit, checklist_updated
+from handlers.core.delivery import settle_reminders
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.router import Inbound, Reply
@@ -58,6 +59,10 @@ async def tick(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
         await audits.set_ticks(session, view.id, changes, by_id=view.practitioner.id, at=now)
     updated = dataclasses.replace(view, ticked=frozenset(wanted & set(known)))
     message = checklist_updated(deps, updated, activity)
+    if changes and set(known) <= updated.ticked:  # all done: its reminders know it
+        await settle_reminders(deps, session, [view.practitioner.staff_id],
+                               {"type": "checklist.reminder", "allocation_id": view.id},
+                               "Checklist done")  # fmt: skip
     if event.source_key == keys.notified(view.id):
         return Reply(update=message)
     # Ticked from a gathered reminder: update the checklist message, leave the reminder whole.

@@ -405,3 +405,28 @@ async def test_a_recorded_audit_settles_its_reminders_in_the_daily_messages(deps
     done, still = sorted(manager["sections"], key=lambda s: bool(s["buttons"]))
     assert not done["buttons"] and "✓ Audit recorded (Good)" in done["text"]
     assert still["buttons"] and "✓" not in still["text"]
+
+
+async def test_a_checklist_ticked_to_the_end_settles_its_reminder(deps: Deps) -> None:
+    await sweep_reminders(deps, at(25))
+    key = "reminders:S07:2027-01-25"
+    async with deps.sessions.begin() as session:  # delivered on a platform: it has its id
+        await session.execute(
+            update(OutboxMessage).values(
+                status="sent", platform_message_id="m", sent_at=OutboxMessage.next_attempt_at
+            )
+        )
+    reminder = (await outbox(deps))[key]
+    every = [("done", entry["id"]) for entry in reminder.payload["checklist"]]
+    event = Inbound("sandbox", "S07:all", "S07", "action", CHECKLIST_TICK,
+                    reminder.payload["checklist_value"], fields=tuple(every[:-1]),
+                    source_key=key)  # fmt: skip
+    await handle_event(deps, build_router(deps), event)
+    assert (await outbox(deps))[key].revision == 0  # not done yet: the reminder stays whole
+    whole = Inbound("sandbox", "S07:all2", "S07", "action", CHECKLIST_TICK,
+                    reminder.payload["checklist_value"], fields=tuple(every),
+                    source_key=key)  # fmt: skip
+    await handle_event(deps, build_router(deps), whole)
+    settled = (await outbox(deps))[key]
+    assert settled.revision == 1 and not settled.payload.get("checklist")
+    assert settled.payload["footer"].startswith("✓ Checklist done on ")
