@@ -83,14 +83,17 @@ class Qabot:
         await load_demo_council(self.deps.sessions, people=DEMO_PEOPLE, seed=1, now=clock.now())
         log.info("the sandbox started afresh with the demo council")
 
-    async def resume_clock(self) -> None:
-        """Sandbox only: carry on from where the clock had got to before a restart."""
+    async def resume_clock(self) -> dt.datetime | None:
+        """Sandbox only: carry on from where the clock had got to before a restart; the moment
+        it carries on from, when that is later than it would start."""
         clock = self.deps.clock
-        if isinstance(clock, MovableClock):
-            async with self.deps.sessions() as session:
-                kept = await sandbox_clock_at(session)
-            if kept is not None:
-                clock.jump_to(kept)
+        if not isinstance(clock, MovableClock):
+            return None
+        async with self.deps.sessions() as session:
+            kept = await sandbox_clock_at(session)
+        if kept is None or kept <= clock.now():
+            return None
+        return clock.jump_to(kept)
 
     async def handle(self, event: Inbound) -> Reply | None:
         """One inbound event, then an immediate delivery pass so replies show at once."""
