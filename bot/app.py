@@ -16,7 +16,7 @@ from bot.sandbox.cards import CardView
 from bot.sandbox.clock import MovableClock
 from bot.sandbox.platform import SandboxPlatform
 from bot.sandbox.web import SandboxSite
-from bot.settings import Settings
+from bot.settings import SANDBOX_MORNING, SANDBOX_ZONE, Settings
 from bot.slack import Slack, SlackEdge, SlackPlatform, edge_for
 from bot.slack.client import Pacer
 from bot.slack.socket_mode import SocketMode
@@ -31,6 +31,7 @@ from handlers.core.router import Inbound, Reply, Router
 from handlers.errors import UserError
 from handlers.home.basics import SHOW_MY_QA
 from handlers.programme.schema import Programme, load_programme
+from handlers.roster.demo import load_demo_council
 from message_templates.model import Message
 from message_templates.wording import Wording
 from scheduler.clock import Clock, SystemClock
@@ -38,8 +39,11 @@ from scheduler.dispatcher import Dispatcher, DispatchPolicy, Platform
 from scheduler.jobs import Sweeps, build_scheduler, drain_outbox
 from scheduler.ratelimit import RateLimiter
 from storage import make_engine, make_sessions
+from storage.sandbox import clear_everything
+from storage.sandbox import clock_at as sandbox_clock_at
 
 log = logging.getLogger(__name__)
+DEMO_PEOPLE = 120  # the demo council `qabot run` loads into an empty sandbox
 
 
 @dataclass
@@ -79,6 +83,30 @@ class Qabot:
         """A delivery pass now, so what an edge just queued shows at once."""
         self.dispatcher.notify()
         await self.dispatcher.run_once(self.deps.clock.now())
+
+    async def afresh(self) -> None:
+        """Sandbox only: every row cleared, the demo council loaded again and the clock back to
+        this morning (08:00, UK time, today by the machine's clock)."""
+        clock = self.deps.clock
+        if not isinstance(clock, MovableClock):
+            raise RuntimeError("only the sandbox starts afresh")
+        async with self.deps.sessions.begin() as session:
+            await clear_everything(session)
+        clock.restart_today(SANDBOX_ZONE, SANDBOX_MORNING)
+        await load_demo_council(self.deps.sessions, people=DEMO_PEOPLE, seed=1, now=clock.now())
+        log.info("the sandbox started afresh with the demo council")
+
+    async def resume_clock(self) -> dt.datetime | None:
+        """Sandbox only: carry on from where the clock had got to before a restart; the moment
+        it carries on from, when that is later than it would start."""
+        clock = self.deps.clock
+        if not isinstance(clock, MovableClock):
+            return None
+        async with self.deps.sessions() as session:
+            kept = await sandbox_clock_at(session)
+        if kept is None or kept <= clock.now():
+            return None
+        return clock.jump_to(kept)
 
     async def handle(self, event: Inbound) -> Reply | None:
         """One inbound event, then an immediate delivery pass so replies show at once."""

@@ -175,6 +175,17 @@ def _observation_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
     return {"form": form}
 
 
+def _reassign_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+    label = _labeller(w, name, ctx)
+    people = (Choice("Dana Hughes — Team manager, Assessment 1", "S0103"),
+              Choice("Sam Moss — Senior practitioner, Assessment 1", "S0104"))  # fmt: skip
+    field = FormField("person", label("field_person"), "person", True, people,
+                      hint=label("hint_person"), max_length=200)  # fmt: skip
+    form = Form("escalation.reassign_save", label("button_submit"), (field,), "audit:812",
+                label("button_open"))  # fmt: skip
+    return {"form": form}
+
+
 def _one_button(block: str, action: str, value: str = "", style: str = "default") -> Builder:
     def build(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
         return {"buttons": (_button(w, name, block, ctx, action, value=value, style=style),)}
@@ -197,6 +208,7 @@ def _escalated(item: str, kind: str) -> Builder:
             "buttons": (
                 _button(w, name, "button_ask", ctx, "escalation.ask", value=item, style="primary"),
                 _button(w, name, "button_extend", ctx, "escalation.extend", value=item),
+                _button(w, name, "button_reassign", ctx, "escalation.reassign", value=item),
                 _button(w, name, "button_take", ctx, "escalation.take", value=item),
                 _button(w, name, "button_why", ctx, "reminder.why", value=kind),
             )
@@ -270,6 +282,8 @@ BUILDERS: dict[str, Builder] = {
     "audit_escalated": _escalated("audit:812", "audit.escalated"),
     "action_escalated": _escalated("action:205", "action.escalated"),
     "escalation_asked": _one_button("button_record", "audit.open_record", "812", "primary"),
+    "escalation_reassign_form": _reassign_form,
+    "escalation_reassigned": _one_button("button_record", "audit.open_record", "812", "primary"),
     "audit_record_form": _audit_form,
     "checklist_not_applicable": _not_applicable_form,
     "reflection_requested": _reflection_form,

@@ -308,6 +308,24 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "about": "the audit of C-000123",
         "due": dt.date(2027, 2, 12),
     },
+    "escalation_reassign_form": {
+        "name": "Marcus",
+        "person_name": "Tom Okafor",
+        "about": "the audit of C-000123",
+    },
+    "escalation_reassigned": {
+        "name": "Dana",
+        "manager_name": "Marcus Reid",
+        "from_name": "Tom Okafor",
+        "about": "the audit of C-000123",
+        "due": dt.date(2027, 2, 12),
+    },
+    "escalation_released": {
+        "name": "Tom",
+        "manager_name": "Marcus Reid",
+        "to_name": "Dana Hughes",
+        "about": "the audit of C-000123",
+    },
     "escalation_answered": {
         "name": "Marcus",
         "outcome": "extended",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, is_dataclass
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, Literal
 
 ButtonStyle = Literal["primary", "danger", "default"]
-FieldKind = Literal["text", "textarea", "select", "date", "checkbox"]
+FieldKind = Literal["text", "textarea", "select", "date", "checkbox", "person"]
 # The submitted field that carries a checklist's ticked item ids, on every platform.
 CHECKLIST_FIELD = "done"
 
@@ -52,7 +54,11 @@ class Choice:
 
 @dataclass(frozen=True)
 class FormField:
-    """One input of a form; `id` is the key the submission carries."""
+    """One input of a form; `id` is the key the submission carries.
+
+    A "person" field is a people picker: its `choices` are people (label "name — role, team",
+    value their staff id) to choose from by typing, and its value is a staff id. `error` is
+    the problem with what was typed, shown beside the field when a form comes back."""
 
     id: str
     label: str
@@ -62,6 +68,7 @@ class FormField:
     value: str = ""
     hint: str = ""
     max_length: int = 3000
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,21 @@ class Form:
     fields: tuple[FormField, ...]
     value: str = ""
     open_label: str = ""  # the button that opens the form where forms open apart (Slack modals)
+    # Said above the fields when the form comes back with problems ("nothing has been saved").
+    problem: str = ""
+
+    def problems(self, answers: Mapping[str, str]) -> dict[str, str]:
+        """What is wrong with each answer by field id: the checks every form shares (a
+        required answer, a date, one of the choices, the length). Each form adds its own."""
+        found = {f.id: _check(f, answers.get(f.id, "")) for f in self.fields}
+        return {name: problem for name, problem in found.items() if problem}
+
+    def answered(self, answers: Mapping[str, str], errors: Mapping[str, str], problem: str) -> Form:
+        """The same form holding what was typed, each field with its problem."""
+        fields = tuple(
+            replace(f, value=_answer(f, answers), error=errors.get(f.id, "")) for f in self.fields
+        )
+        return replace(self, fields=fields, problem=problem)
 
 
 @dataclass(frozen=True)
@@ -201,4 +223,43 @@ def _form_from_dict(data: dict[str, Any]) -> Form:
         fields=fields,
         value=data.get("value", ""),
         open_label=data.get("open_label", ""),
+        problem=data.get("problem", ""),
     )
+
+
+FILL_IN = "Please fill this in."
+PICK_DATE = "Please put a date, like 12/02/2027."
+PICK_OPTION = "Please choose one of the options."
+_TRUE = ("true", "yes", "on", "1")
+
+
+def _answer(field: FormField, answers: Mapping[str, str]) -> str:
+    """What was typed in `field`; an unticked box sends nothing, so it reads as false, and a
+    field not sent at all keeps the value it was shown with."""
+    if field.kind == "checkbox":
+        return "true" if answers.get(field.id, "").lower() in _TRUE else "false"
+    return answers.get(field.id, field.value)
+
+
+def _check(field: FormField, value: str) -> str:
+    """What is wrong with one answer, or "" when nothing is."""
+    if not value.strip():
+        return FILL_IN if field.required and field.kind != "checkbox" else ""
+    if field.kind == "date" and not _is_date(value.strip()):
+        return PICK_DATE
+    if field.kind == "select" and value not in {c.value for c in field.choices}:
+        return PICK_OPTION
+    if len(value) > field.max_length:
+        return f"Please keep this to {field.max_length} characters."
+    return ""
+
+
+def _is_date(value: str) -> bool:
+    """ISO (2027-02-12) or UK (12/02/2027), as people type dates."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            dt.datetime.strptime(value, pattern)
+        except ValueError:
+            continue
+        return True
+    return False

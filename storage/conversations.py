@@ -40,7 +40,7 @@ async def delivered_to(session: AsyncSession, recipient: str, limit: int = 50) -
             r.message_type,
             r.payload,
             r.sent_at or r.created_at,
-            updated=False,
+            updated=(r.revision or 0) > 0,  # changed in place since it was sent
             platform=r.platform,
         )
         for r in rows
@@ -66,3 +66,30 @@ async def channels_posted(session: AsyncSession) -> list[str]:
         select(OutboxMessage.recipient).distinct().where(OutboxMessage.recipient.like("channel:%"))
     )
     return sorted(r.removeprefix("channel:") for r in rows)
+
+
+async def to_act_on(session: AsyncSession, recipients: list[str]) -> dict[str, int]:
+    """How many delivered messages each recipient still has something to do in: a form, a
+    checklist or a main (primary) button; a message whose item is done has none left."""
+    if not recipients:
+        return {}
+    rows = await session.execute(
+        select(OutboxMessage.recipient, OutboxMessage.payload).where(
+            OutboxMessage.recipient.in_(recipients),
+            OutboxMessage.platform_message_id.is_not(None),
+            OutboxMessage.replaces_key.is_(None),
+        )
+    )
+    counts: dict[str, int] = {}
+    for recipient, payload in rows:
+        if _asks_something(payload):
+            counts[recipient] = counts.get(recipient, 0) + 1
+    return counts
+
+
+def _asks_something(payload: dict[str, Any]) -> bool:
+    parts = [payload, *payload.get("sections", ())]
+    return bool(payload.get("form")) or any(
+        part.get("checklist") or any(b.get("style") == "primary" for b in part.get("buttons", ()))
+        for part in parts
+    )

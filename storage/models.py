@@ -434,3 +434,24 @@ class AuditLogEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(120), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SandboxSetting(Base):
+    """The local sandbox's own state, kept across restarts: where its clock has got to."""
+
+    __tablename__ = "sandbox_settings"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class SandboxSaid(Base):
+    """What a person typed or pressed in the local sandbox, shown on their side of the chat.
+    Sandbox only (a demo council's made-up people); never logged."""
+
+    __tablename__ = "sandbox_said"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime]
+    text: Mapped[str] = mapped_column(String(600))
+    pressed: Mapped[bool]
+    event_id: Mapped[str] = mapped_column(String(200), unique=True)

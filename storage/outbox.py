@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import String, and_, bindparam, case, cast, exists, literal, select, update
@@ -245,6 +245,84 @@ async def update_in_place(
         "u_key": key, "u_payload": message.to_dict(), "u_kind": message.kind, "u_now": now,
     })  # fmt: skip
     return found.scalar_one_or_none() is not None
+
+
+async def settle(session: AsyncSession, keys: Collection[str], line: str, now: dt.datetime) -> int:
+    """The messages stored under `keys` know their item is done: their buttons, forms and
+    checklists go, and `line` (what happened and when) is said at their foot; each is updated
+    in place on its platform. A message already settled, unsent or parked is left alone."""
+    wanted = [k for k in keys if k]
+    if not wanted:
+        return 0
+    rows = (
+        await session.execute(
+            select(OutboxMessage.idempotency_key, OutboxMessage.payload).where(
+                OutboxMessage.idempotency_key.in_(wanted),
+                OutboxMessage.platform_message_id.is_not(None),
+            )
+        )
+    ).all()
+    settled = 0
+    for key, payload in rows:
+        message = Message.from_dict(payload)
+        if message.footer == line:
+            continue
+        sections = tuple(replace(s, buttons=(), checklist=()) for s in message.sections)
+        done = replace(message, buttons=(), form=None, checklist=(), sections=sections,
+                       footer=line)  # fmt: skip
+        settled += await update_in_place(session, key, done, now)
+    return settled
+
+
+async def settle_items(
+    session: AsyncSession,
+    recipients: Collection[str],
+    match: dict[str, Any],
+    line: str,
+    now: dt.datetime,
+    within: dt.timedelta = dt.timedelta(days=62),
+) -> int:
+    """The day's gathered messages (`reminders:` keys) sent to `recipients` lately that carry
+    an item whose meta has every field of `match`: that item's section loses its buttons and
+    checklist and says `line`; a message of that one item is settled whole."""
+    rows = (
+        await session.execute(
+            select(OutboxMessage.idempotency_key, OutboxMessage.payload).where(
+                OutboxMessage.recipient.in_(list(recipients)),
+                OutboxMessage.idempotency_key.startswith("reminders:"),
+                OutboxMessage.platform_message_id.is_not(None),
+                OutboxMessage.sent_at >= now - within,
+            )
+        )
+    ).all()
+    settled = 0
+    for key, payload in rows:
+        items = payload.get("meta", {}).get("items") or []
+        hits = [
+            n for n, item in enumerate(items)
+            if all(item.get("meta", {}).get(k) == v for k, v in match.items())
+        ]  # fmt: skip
+        if not hits:
+            continue
+        message = Message.from_dict(payload)
+        if not message.sections:
+            if message.footer != line:
+                done = replace(message, buttons=(), form=None, checklist=(), footer=line)
+                settled += await update_in_place(session, key, done, now)
+            continue
+        sections = list(message.sections)
+        changed = False
+        for n in hits:
+            if n < len(sections) and sections[n].buttons:
+                part = sections[n]
+                sections[n] = replace(part, buttons=(), checklist=(),
+                                      text=f"{part.text}\n\n{line}".strip())  # fmt: skip
+                changed = True
+        if changed:
+            settled += await update_in_place(
+                session, key, replace(message, sections=tuple(sections)), now
+            )
+    return settled
 
 
 def _update_in_place() -> Any:

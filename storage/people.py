@@ -322,6 +322,25 @@ async def search_people(
     return _staff((await session.execute(query.limit(limit))).all())
 
 
+async def picker_people(
+    session: AsyncSession, near: Collection[str], limit: int = 100
+) -> list[StaffMember]:
+    """Active people to choose from in a people picker: everyone in the services of the
+    people `near` (by staff id), by name, at most `limit` of them (the near ones always)."""
+    near_service = (
+        select(Team.service_id)
+        .join(Person, Person.team_id == Team.id)
+        .where(Person.staff_id.in_(list(near)))
+    )
+    query = (
+        _staff_query()
+        .where(Person.active, Service.id.in_(near_service))
+        .order_by(None)
+        .order_by(Person.staff_id.in_(list(near)).desc(), Person.name, Person.staff_id)
+    )
+    return _staff((await session.execute(query.limit(limit))).all())
+
+
 async def count_people(session: AsyncSession, *, active_only: bool = False) -> int:
     """How many people qabot holds (leavers too unless active_only): zero means a fresh database."""
     query = select(func.count(Person.id))

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
-from bot.app import Qabot, build, start, stop
+from bot.app import DEMO_PEOPLE, Qabot, build, start, stop
 from bot.settings import Settings, load_settings
 from handlers.errors import UserError
 from handlers.roster.demo import load_demo_council
@@ -18,7 +18,6 @@ from storage import upgrade
 from storage.people import count_people
 
 log = logging.getLogger(__name__)
-DEMO_PEOPLE = 120
 # Loggers that say at INFO what happens on every sweep or page view: kept to warnings, so
 # the log tells what qabot did (a round allocated, messages sent) and the address stays in view.
 QUIET_LOGGERS = ("apscheduler", "aiohttp.access")
@@ -100,6 +99,7 @@ def run_server(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 async def serve(settings: Settings, *, demo: bool, tally: DeliveryTally | None = None) -> None:
     """Serve until SIGINT or SIGTERM, then shut down cleanly."""
     qabot = build(settings)
+    resumed = await qabot.resume_clock() if "sandbox" in settings.platforms else None
     if demo and "sandbox" in settings.platforms:
         await _load_demo_if_empty(qabot)
     runner = web.AppRunner(qabot.web, handle_signals=False)
@@ -122,7 +122,11 @@ async def serve(settings: Settings, *, demo: bool, tally: DeliveryTally | None =
     base = f"http://{settings.host}:{settings.port}"
     print(f"qabot: serving {', '.join(settings.platforms)} at {base} (Ctrl-C stops)", flush=True)
     if "sandbox" in settings.platforms:
-        if settings.sandbox_start is not None:
+        if resumed is not None:  # a restart carries on from where the clock had got to
+            local = resumed.astimezone(qabot.deps.calendar.zone)
+            print(f"qabot: the sandbox's clock carries on from {local:%a %d %b %Y %H:%M} "
+                  "(Start afresh on the people page goes back to today)", flush=True)  # fmt: skip
+        elif settings.sandbox_start is not None:
             local = settings.sandbox_start.astimezone(qabot.deps.calendar.zone)
             print(f"qabot: the sandbox's clock starts at {local:%a %d %b %Y %H:%M}", flush=True)
         # the last line of start-up, so the address is the one thing left in view

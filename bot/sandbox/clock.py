@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from scheduler.clock import Clock, SystemClock
 
@@ -30,4 +31,11 @@ class MovableClock:
         current = self.now()
         if moment > current:
             self._offset += moment - current
+        return self.now()
+
+    def restart_today(self, zone: ZoneInfo, morning: dt.time) -> dt.datetime:
+        """Start again at `morning` on today's date by the machine's clock (in `zone`), earlier
+        or later than now: only for starting the sandbox afresh."""
+        today = self._base.now().astimezone(zone).date()
+        self._offset = dt.datetime.combine(today, morning, tzinfo=zone) - self._base.now()
         return self.now()

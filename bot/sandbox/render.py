@@ -134,8 +134,11 @@ class _Poster:
             Markup('<input type="hidden" name="{}" value="{}">').format(k, v)
             for k, v in hidden.items()
         )
-        return Markup('<form method="post" action="{}" class="{}">{}').format(
-            self.target, css, fields
+        # qabot checks a form whole and names every problem at once, so the browser's own
+        # check (one problem at a time, in a bubble) is left off
+        novalidate = Markup(" novalidate") if kind == "form" else Markup("")
+        return Markup('<form method="post" action="{}" class="{}"{}>{}').format(
+            self.target, css, novalidate, fields
         )
 
     def submit(self, label: str, style: str = "default", **attrs: str) -> Markup:
@@ -182,9 +185,15 @@ def _form(message: Message, prefix: str, post: _Poster) -> Markup:
     assert form is not None
     state = "|".join(f"{f.id}={f.value}" for f in form.fields)
     fields = [_field(field, f"{prefix}-{_slug(field.id)}") for field in form.fields]
+    problem = (
+        Markup('<p class="problem" role="alert">{}</p>').format(form.problem)
+        if form.problem
+        else ""
+    )
     return Markup("").join(
         [
             post.open("form", form.action, form.value, state, kind="form", said=form.submit_label),
+            problem,
             *fields,
             post.submit(form.submit_label, "primary"),
             Markup("</form>"),
@@ -193,23 +202,36 @@ def _form(message: Message, prefix: str, post: _Poster) -> Markup:
 
 
 def _field(field: FormField, dom_id: str) -> Markup:
-    hint_id = f"{dom_id}-hint"
+    hint_id, error_id = f"{dom_id}-hint", f"{dom_id}-error"
     attrs = Markup(' id="{}" name="{}"').format(dom_id, field.id)
     if field.required:
         attrs += Markup(" required")
-    if field.hint:
-        attrs += Markup(' aria-describedby="{}"').format(hint_id)
+    described = [i for i, on in ((error_id, field.error), (hint_id, field.hint)) if on]
+    if field.kind == "person":
+        described.append(f"{dom_id}-who")
+    if described:
+        attrs += Markup(' aria-describedby="{}"').format(" ".join(described))
+    if field.error:
+        attrs += Markup(' aria-invalid="true"')
     label = Markup('<label for="{}">{}</label>').format(dom_id, field.label)
-    control = _control(field, attrs)
+    control = _control(field, attrs, dom_id)
     hint = (
         Markup('<p class="hint" id="{}">{}</p>').format(hint_id, field.hint) if field.hint else ""
     )
+    error = (
+        Markup('<p class="error" id="{}">{}</p>').format(error_id, field.error)
+        if field.error
+        else ""
+    )
+    css = Markup(' class="field{}{}"').format(
+        " checkbox" if field.kind == "checkbox" else "", " invalid" if field.error else ""
+    )
     if field.kind == "checkbox":
-        return Markup('<div class="field checkbox">{} {}{}</div>').format(control, label, hint)
-    return Markup('<div class="field">{}{}{}</div>').format(label, control, hint)
+        return Markup("<div{}>{} {}{}{}</div>").format(css, control, label, error, hint)
+    return Markup("<div{}>{}{}{}{}</div>").format(css, label, error, control, hint)
 
 
-def _control(field: FormField, attrs: Markup) -> Markup:
+def _control(field: FormField, attrs: Markup, dom_id: str) -> Markup:
     if field.kind == "textarea":
         return Markup('<textarea{} rows="4" maxlength="{}">{}</textarea>').format(
             attrs, field.max_length, field.value
@@ -224,6 +246,8 @@ def _control(field: FormField, attrs: Markup) -> Markup:
                 )
             )
         return Markup("<select{}>{}</select>").format(attrs, Markup("").join(options))
+    if field.kind == "person":
+        return _person(field, attrs, dom_id)
     if field.kind == "checkbox":
         checked = Markup(" checked") if field.value.lower() in _TRUE else Markup("")
         return Markup('<input type="checkbox"{} value="true"{}>').format(attrs, checked)
@@ -232,6 +256,22 @@ def _control(field: FormField, attrs: Markup) -> Markup:
     return Markup('<input type="text"{} value="{}" maxlength="{}">').format(
         attrs, field.value, field.max_length
     )
+
+
+def _person(field: FormField, attrs: Markup, dom_id: str) -> Markup:
+    """A people picker: type a name and choose from the list (name, role and team); the
+    field carries the chosen staff id, and the line below says who that is."""
+    list_id = f"{dom_id}-people"
+    options = Markup("").join(
+        Markup('<option value="{}">{}</option>').format(c.value, c.label) for c in field.choices
+    )
+    chosen = next((c.label for c in field.choices if c.value == field.value), "")
+    return Markup(
+        '<input type="text" class="person"{} value="{}" list="{}" autocomplete="off" '
+        'maxlength="{}" placeholder="Type a name"><datalist id="{}">{}</datalist>'
+        '<output class="who" id="{}-who" for="{}">{}</output>'
+    ).format(attrs, field.value, list_id, field.max_length, list_id, options, dom_id, dom_id,
+             chosen)  # fmt: skip
 
 
 def _buttons(buttons: list[Button], post: _Poster) -> Markup:
@@ -247,7 +287,12 @@ def _buttons(buttons: list[Button], post: _Poster) -> Markup:
 
 
 def _prefix(message: Message, source_key: str) -> str:
-    return "m" + _digest(source_key or repr(message.to_dict()))[:10]
+    return anchor(source_key) if source_key else "m" + _digest(repr(message.to_dict()))[:10]
+
+
+def anchor(source_key: str) -> str:
+    """The id of the message sent under `source_key`, to open the page at it."""
+    return "m" + _digest(source_key)[:10]
 
 
 def _digest(*parts: str) -> str:

@@ -6,9 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
@@ -18,14 +16,21 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from bot.sandbox.render import to_html
+from bot.sandbox.render import anchor, to_html
 from handlers.core.parsing import MAX_TEXT
-from handlers.core.router import Inbound
+from handlers.core.router import Inbound, Reply
 from message_templates.model import Message
 from message_templates.wording import role_label
 from storage import Sessions
-from storage.conversations import Delivered, channels_posted, delivered_to, waiting_for
+from storage.conversations import (
+    Delivered,
+    channels_posted,
+    delivered_to,
+    to_act_on,
+    waiting_for,
+)
 from storage.people import StaffMember, count_people, person_by_staff_id, search_people
+from storage.sandbox import Said, keep_clock, remember, said_by
 
 HERE = Path(__file__).parent
 PLATFORM = "sandbox"
@@ -47,15 +52,7 @@ class TimeControl(Protocol):
 
     async def move_on(self, week: bool) -> None: ...
 
-
-@dataclass(frozen=True)
-class Said:
-    """Something a person typed or pressed in the sandbox, shown on their side of the chat."""
-
-    at: dt.datetime
-    text: str
-    pressed: bool
-    event_id: str
+    async def afresh(self) -> None: ...
 
 
 class SandboxSite:
@@ -72,9 +69,6 @@ class SandboxSite:
         self.handle = handle
         self.time = time
         self.zone = ZoneInfo(zone)
-        # Kept in memory only (never logged): enough to show a person their side of the chat
-        # across page loads; a restart of the sandbox starts this side afresh.
-        self.said: dict[str, deque[Said]] = {}
         self.pages = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
@@ -88,6 +82,7 @@ class SandboxSite:
         app.router.add_post("/sandbox/people/{staff_id}/act", self.act)
         app.router.add_get("/sandbox/channels/{channel}", self.channel)
         app.router.add_post("/sandbox/time", self.move_time)
+        app.router.add_post("/sandbox/afresh", self.start_afresh)
         app.router.add_static("/sandbox/static", HERE / "static")
 
     async def people(self, request: web.Request) -> web.Response:
@@ -96,7 +91,12 @@ class SandboxSite:
             found = await search_people(session, query, PEOPLE_SHOWN + 1)
             total = await count_people(session, active_only=True)
             channels = await channels_posted(session)
-        people = [self._person_view(p) for p in found[:PEOPLE_SHOWN]]
+            shown = found[:PEOPLE_SHOWN]
+            waiting = await to_act_on(session, [f"person:{p.staff_id}" for p in shown])
+        people = [
+            self._person_view(p) | {"waiting": waiting.get(f"person:{p.staff_id}", 0)}
+            for p in shown
+        ]
         return self._page(
             "people.html",
             query=query,
@@ -142,7 +142,7 @@ class SandboxSite:
         async with self.sessions() as session:
             sent = await delivered_to(session, recipient)
             pending = await waiting_for(session, recipient)
-        mine = list(self.said.get(staff_id, ()))
+            mine = await said_by(session, staff_id, MINE_KEPT)
         digest = hashlib.sha256()
         for d in sent:
             digest.update(json.dumps([d.key, d.payload], sort_keys=True, default=str).encode())
@@ -155,10 +155,10 @@ class SandboxSite:
         timeline.sort(key=lambda t: (t[0], t[1], t[2]))
         return digest.hexdigest()[:16], [t[3] for t in timeline], pending
 
-    def _remember(self, staff_id: str, text: str, *, pressed: bool, event_id: str) -> None:
-        said = self.said.setdefault(staff_id, deque(maxlen=MINE_KEPT))
-        if all(s.event_id != event_id for s in said):  # a resubmitted form is shown once
-            said.append(Said(self.time.now(), text, pressed, event_id))
+    async def _remember(self, staff_id: str, text: str, *, pressed: bool, event_id: str) -> None:
+        """Keep what was said, so the person's side of the chat survives a restart."""
+        async with self.sessions.begin() as session:
+            await remember(session, staff_id, Said(self.time.now(), text, pressed, event_id))
 
     def _said_view(self, said: Said) -> dict[str, object]:
         return {
@@ -176,7 +176,7 @@ class SandboxSite:
         text = form.get("text", "").strip()[: MAX_TEXT + 1]
         if text:
             shown = text if len(text) <= MINE_SHOWN else text[:MINE_SHOWN] + "…"
-            self._remember(person.staff_id, shown, pressed=False, event_id=form["event_id"])
+            await self._remember(person.staff_id, shown, pressed=False, event_id=form["event_id"])
         await self.handle(
             self._event(person.staff_id, "text", event_id=form["event_id"], text=text)
         )
@@ -202,9 +202,9 @@ class SandboxSite:
         )
         if form.get("said"):
             said = form["said"][:100]
-            self._remember(person.staff_id, said, pressed=True, event_id=form["event_id"])
-        await self.handle(event)
-        raise web.HTTPSeeOther(f"/sandbox/people/{person.staff_id}#latest")
+            await self._remember(person.staff_id, said, pressed=True, event_id=form["event_id"])
+        reply = await self.handle(event)
+        raise web.HTTPSeeOther(f"/sandbox/people/{person.staff_id}#{_placed(reply, event)}")
 
     async def channel(self, request: web.Request) -> web.Response:
         """A channel's posts; read `?as=STAFF_ID`, its buttons ("I've read this") act as them."""
@@ -230,8 +230,26 @@ class SandboxSite:
         if step not in ("morning", "week"):
             raise web.HTTPBadRequest(text="Move time to the next morning or a week on.")
         await self.time.move_on(step == "week")
+        await self._keep_clock()
         back = str(posted.get("back", "/sandbox"))
         raise web.HTTPSeeOther(back if back.startswith("/sandbox") else "/sandbox")
+
+    async def start_afresh(self, request: web.Request) -> web.Response:
+        """Everything cleared, the demo council loaded again and the clock back to today;
+        only when the person has said they are sure."""
+        posted = await request.post()
+        if posted.get("sure") != "yes":
+            raise web.HTTPBadRequest(
+                text="Nothing was cleared: tick “Yes, clear everything” to start afresh."
+            )
+        await self.time.afresh()
+        await self._keep_clock()
+        raise web.HTTPSeeOther("/sandbox")
+
+    async def _keep_clock(self) -> None:
+        """Where the clock has got to, kept so a restart carries on from there."""
+        async with self.sessions.begin() as session:
+            await keep_clock(session, self.time.now())
 
     async def _person(self, request: web.Request) -> StaffMember:
         staff_id = request.match_info["staff_id"]
@@ -294,6 +312,15 @@ class SandboxSite:
         now = _when(self.time.now().astimezone(self.zone))
         html = self.pages.get_template(name).render(now=now, **context)
         return web.Response(text=html, content_type="text/html")
+
+
+def _placed(reply: object, event: Inbound) -> str:
+    """Where the page opens after an action: a form that came back with problems, from its
+    start (it was updated in place); otherwise the latest message."""
+    returned = reply.update if isinstance(reply, Reply) else None
+    if returned is not None and returned.form is not None and returned.form.problem:
+        return anchor(event.source_key)
+    return "latest"
 
 
 def _when(at: dt.datetime) -> str:

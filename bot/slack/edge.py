@@ -252,11 +252,11 @@ class SlackEdge:
         event = inbound.submission_event(body, staff_id)
         async with self._sessions() as session:
             payload = await refs.sent_payload(session, event.source_key)
-        errors = field_errors(payload, event)
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return
         reply = await self._route(event)
+        returned = _returned_form(reply)
+        if returned:
+            await ack(response_action="errors", errors=returned)
+            return
         problem = _problem(reply)
         if problem is not None:
             await ack(response_action="errors", errors=field_errors(payload, event, problem))
@@ -329,6 +329,15 @@ class SlackEdge:
     async def _tell_stranger(self, user_id: str) -> None:
         opened = await self.client.conversations_open(users=user_id)
         await self.client.chat_postMessage(channel=str(opened["channel"]["id"]), text=NOT_ON_ROSTER)
+
+
+def _returned_form(reply: Reply | None) -> dict[str, str]:
+    """A form that came back with problems: each beside its field (the block id is the
+    field's id), every one at once; Slack keeps what was typed in the modal."""
+    returned = reply.update or reply.message if reply is not None else None
+    if returned is None or returned.form is None:
+        return {}
+    return {f.id[:255]: f.error for f in returned.form.fields if f.error}
 
 
 def _problem(reply: Reply | None) -> str | None:

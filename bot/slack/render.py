@@ -108,7 +108,14 @@ def to_modal(message: Message, callback_id: str, private_metadata: str) -> dict[
     """A modal view for a message with a form or checklist: inputs Slack collects on submit."""
     blocks = _head(message) + _checklist_blocks(message, modal=True)
     if message.form is not None:
-        blocks += [_input_block(field) for field in message.form.fields]
+        if message.form.problem:
+            problem = f"*{literal(message.form.problem)}*"
+            blocks.append({"type": "section", "text": _mrkdwn(problem)})
+        for field in message.form.fields:
+            blocks.append(_input_block(field))
+            if field.error:
+                error = f":warning: {literal(field.error)}"
+                blocks.append({"type": "context", "elements": [_mrkdwn(error)]})
     blocks += _button_blocks(button_rows(message.buttons)) + _tail(message)
     view: dict[str, Any] = {
         "type": "modal",
@@ -299,6 +306,14 @@ def _element(field: FormField) -> dict[str, Any]:
     elif field.kind == "select":
         options = [_option(c.label, c.value) for c in field.choices[:100]]
         element |= {"type": "static_select", "options": options}
+        chosen = [o for o, c in zip(options, field.choices, strict=False) if c.value == field.value]
+        if chosen:
+            element["initial_option"] = chosen[0]
+    elif field.kind == "person":
+        # a people picker: a list Slack filters as one types, each by name, role and team
+        options = [_option(c.label, c.value) for c in field.choices[:100]]
+        element |= {"type": "static_select", "options": options,
+                    "placeholder": _plain("Type a name", OPTION_TEXT)}  # fmt: skip
         chosen = [o for o, c in zip(options, field.choices, strict=False) if c.value == field.value]
         if chosen:
             element["initial_option"] = chosen[0]

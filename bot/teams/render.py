@@ -167,8 +167,13 @@ def _toggle(entry: ChecklistEntry) -> Element:
 
 def _form(form: Form) -> list[Element]:
     body: list[Element] = []
+    if form.problem:
+        body.append(_text(literal(form.problem), color="Attention", weight="Bolder"))
     for field in form.fields:
         body.append(_input(field))
+        if field.error:
+            # beside its field, where the card came back holding what was typed
+            body.append(_text(literal(field.error), color="Attention", spacing="None"))
         if field.hint:
             body.append(_text(literal(field.hint), isSubtle=True, size="Small", spacing="None"))
     submit = _execute(Button(form.submit_label, form.action, style="primary"), form.value, "auto")
@@ -183,9 +188,12 @@ def _input(field: FormField) -> Element:
         element = {"type": "Input.Toggle", "id": field.id, "title": field.label, "value": on}
         return element | {"valueOn": "true", "valueOff": "false", "wrap": True} | _required(field)
     element = {"type": "Input.Text", "id": field.id, "label": field.label}
-    if field.kind == "select":
+    if field.kind in ("select", "person"):
+        # a person is chosen from a list of people by name, role and team
         choices = [{"title": c.label, "value": c.value} for c in field.choices]
         element |= {"type": "Input.ChoiceSet", "choices": choices, "style": "compact"}
+        if field.kind == "person":
+            element["placeholder"] = "Choose a person"
     elif field.kind == "date":
         element["type"] = "Input.Date"
     else:

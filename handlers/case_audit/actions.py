@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.case_audit import keys
 from handlers.case_audit.ids import ACTION_CONFIRM, ACTION_DONE, ACTION_NOT_YET
 from handlers.case_audit.messages import reminder_buttons
-from handlers.core.delivery import enqueue
+from handlers.core.delivery import enqueue, settle, settle_reminders
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.recipients import dm
 from handlers.core.router import Inbound, Reply
-from handlers.errors import UserError
+from handlers.errors import UserError, check_form
 from handlers.reminders.ids import WHY
 from message_templates.model import Button, Form, FormField, Message
 from storage.case_audit import followups as audit_followups
@@ -170,11 +170,9 @@ async def mark_done(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     action, owner = await _owners_open_action(session, event)
     evidence = event.field(EVIDENCE).strip()
     manager = await _confirmer(session, action, owner)
-    if not evidence:
-        problem = deps.wording.label("action_done_form", "problem_evidence", {})
-        return Reply(message=done_form(deps, action, owner, manager is not None, problem))
-    if len(evidence) > EVIDENCE_MAX:
-        raise UserError(f"Please keep what was done to {EVIDENCE_MAX} characters or fewer.")
+    blank = deps.wording.label("action_done_form", "problem_evidence", {})
+    errors = {} if evidence else {EVIDENCE: blank}
+    check_form(done_form(deps, action, owner, manager is not None), {EVIDENCE: evidence}, errors)
     now = deps.clock.now()
     await audit_followups.give_evidence(session, action.id, evidence, now)
     if manager is not None:
@@ -189,6 +187,10 @@ async def mark_done(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
         )
     else:
         await audit_followups.close_action(session, action.id, now)
+        await settle(deps, session, (keys.action_raised(action.id), event.source_key),
+                     "Action closed")  # fmt: skip
+        await settle_reminders(deps, session, [owner.staff_id], {"action_id": action.id},
+                               "Action closed")  # fmt: skip
     context = {
         "name": first_name(owner.name),
         "description": action.description,
@@ -260,6 +262,10 @@ async def confirm(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     """The line manager agrees it is done: the action closes."""
     action, owner, manager = await _managers_claimed_action(session, event)
     await audit_followups.close_action(session, action.id, deps.clock.now(), manager.id)
+    closed = f"Action closed, confirmed by {manager.name}"
+    await settle(deps, session, (keys.action_raised(action.id), event.source_key), closed)
+    await settle_reminders(deps, session, [owner.staff_id, manager.staff_id],
+                           {"action_id": action.id}, closed)  # fmt: skip
     return _answered(deps, action, owner, manager, confirmed=True)
 
 

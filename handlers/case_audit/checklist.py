@@ -26,6 +26,7 @@ from handlers.case_audit.messages import (
     checklist_updated,
     open_items,
 )
+from handlers.core.delivery import settle_reminders
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.router import Inbound, Reply
@@ -75,6 +76,10 @@ async def tick(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
     ticked = frozenset(wanted & set(known))
     updated = dataclasses.replace(view, ticked=ticked, not_applicable=view.not_applicable & ticked)
     message = checklist_updated(deps, updated, activity)
+    if changes and set(known) <= updated.ticked:  # all done: its reminders know it
+        await settle_reminders(deps, session, [view.practitioner.staff_id],
+                               {"type": "checklist.reminder", "allocation_id": view.id},
+                               "Checklist done")  # fmt: skip
     if event.source_key == keys.notified(view.id):
         return Reply(update=message)
     # Ticked from a gathered reminder: update the checklist message, leave the reminder whole.

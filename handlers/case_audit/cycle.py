@@ -39,6 +39,7 @@ from handlers.case_audit.ids import (
     SAVE_REFLECTION,
 )
 from handlers.case_audit.moderation import agreement_rate, is_sampled, period_agreement_rate
+from handlers.case_audit.reassign import Reassign
 from handlers.case_audit.reflection import (
     can_read_reflections,
     read_reflections,
@@ -103,6 +104,7 @@ class AuditCycle:
             (("action", ACTION_CONFIRM), self.confirm_action),
             (("action", ACTION_NOT_YET), self.action_not_yet),
             *Escalations(self.deps).routes(),
+            *Reassign(self.deps).routes(),
         ]
 
     async def tick(self, session: AsyncSession, event: Inbound) -> Reply:

@@ -9,7 +9,7 @@ leaver's items, which no reminder reaches any more, go to their manager without 
 
 The manager's buttons: ask after it (a gentle word to the person), give a week more (the due date
 moves on; if it is still open well past the new date it may be raised once more), or take it on
-(never raised again). Reassigning needs a people picker and is left to the QA team for now.
+(never raised again), or reassign it to someone else, chosen in a people picker (reassign.py).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from handlers.case_audit.ids import (
     ACTION_DONE,
     ESCALATION_ASK,
     ESCALATION_EXTEND,
+    ESCALATION_REASSIGN,
     ESCALATION_TAKE,
     OPEN_RECORD,
 )
@@ -183,6 +184,7 @@ def _buttons(deps: Deps, name: str, context: dict[str, Any], item: str) -> tuple
     return (
         Button(label("button_ask"), ESCALATION_ASK, item, "primary"),
         Button(label("button_extend"), ESCALATION_EXTEND, item),
+        Button(label("button_reassign"), ESCALATION_REASSIGN, item),
         Button(label("button_take"), ESCALATION_TAKE, item),
         Button(label("button_why"), WHY, name.replace("_", ".")),
     )
@@ -282,8 +284,21 @@ class Escalations:
             raise UserError("Only their line manager can do that.")
         return found, manager
 
-    def _answer(self, outcome: str, item: _Item, manager: PersonRef, due: dt.date) -> Reply:
+    async def find(self, session: AsyncSession, event: Inbound) -> tuple[_Item, PersonRef]:
+        """The escalated item a button or form names, and its owner's manager who acts on it."""
+        return await self._find(session, event)
+
+    def answer(self, outcome: str, item: _Item, manager: PersonRef, due: dt.date,
+               to_name: str = "") -> Reply:  # fmt: skip
+        return self._answer(outcome, item, manager, due, to_name)
+
+    def log(self, session: AsyncSession, action: str, item: _Item, manager: PersonRef) -> None:
+        self._log(session, action, item, manager)
+
+    def _answer(self, outcome: str, item: _Item, manager: PersonRef, due: dt.date,
+                to_name: str = "") -> Reply:  # fmt: skip
         context = {
+            "to_name": to_name,
             "name": first_name(manager.name),
             "outcome": outcome,
             "person_name": item.owner.name,

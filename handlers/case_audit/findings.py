@@ -82,35 +82,34 @@ async def action_from_form(
     n: int,
     view: AllocationView,
     today: dt.date,
-    labels: dict[str, str],
+    errors: dict[str, str],
 ) -> NewAction | None:
     """Action n of a form (fields action_n, action_n_owner, action_n_due), or None when its
-    description is blank; a problem in words, and nothing saved, when it cannot be read."""
+    description is blank or it cannot be read; each problem with its date or owner is added to
+    `errors` against its field, so the form can name every one at once."""
     description = event.field(f"action_{n}").strip()
     if not description:
         return None
     due_text = event.field(f"action_{n}_due").strip()
     due = parse_date(due_text)
-    where = f"“{labels['action_due']}” for action {n}"
-    if due is None:
-        raise UserError(
-            f"I couldn't read {due_text!r} in {where} as a date: try 2027-02-12 or 12/02/2027. "
-            "Nothing has been saved yet.",
-            field=f"action_{n}_due",
-        )
-    if due < today:
-        raise UserError(
-            f"{where} is in the past. Nothing has been saved yet.", field=f"action_{n}_due"
-        )
-    owner = await _owner(session, event.field(f"action_{n}_owner"), view, n, labels)
+    if due is None and due_text:
+        errors[f"action_{n}_due"] = f"I couldn't read {due_text!r} as a date: try 12/02/2027."
+    elif due is not None and due < today:
+        errors[f"action_{n}_due"] = "This date has passed: please pick one still to come."
+    elif due is None:
+        errors[f"action_{n}_due"] = "Please say when this action is due."
+    owner = await _owner(session, event.field(f"action_{n}_owner"), view)
+    if isinstance(owner, str):
+        errors[f"action_{n}_owner"] = owner
+    if due is None or isinstance(owner, str):
+        return None
     return NewAction(description, owner, due)
 
 
-async def _owner(
-    session: AsyncSession, text: str, view: AllocationView, n: int, labels: dict[str, str]
-) -> PersonRef:
+async def _owner(session: AsyncSession, text: str, view: AllocationView) -> PersonRef | str:
     """The practitioner by default; otherwise a staff id or the name of one active person.
-    A name several people share is answered with each of them, by team and staff id."""
+    A name several people share is answered with each of them, by team and staff id; a
+    problem is returned as the words to show beside the field."""
     wanted = text.strip()
     for person in (view.practitioner, view.auditor):
         if not wanted or wanted.lower() in (person.name.lower(), person.staff_id.lower()):
@@ -119,20 +118,12 @@ async def _owner(
     if found is None and wanted.upper() != wanted:
         found = await audit_people.person_by_staff_id(session, wanted.upper())
     named = [found] if found is not None else await audit_people.people_named(session, wanted)
-    where = f"“{labels['action_owner']}” for action {n}"
+    named = [p for p in named if p.active]
     if not named:
-        raise UserError(
-            f"{where} ({wanted!r}) isn't anyone I know: check the name, or put their staff id. "
-            "Nothing has been saved yet.",
-            field=f"action_{n}_owner",
-        )
+        return f"{wanted!r} isn't anyone I know: pick someone from the list."
     if len(named) > 1:
         who = "; ".join(f"{p.name}, staff id {p.staff_id}" for p in named)
-        raise UserError(
-            f"{where} ({wanted!r}) could be {len(named)} people: {who}. "
-            "Put the staff id of the one you mean. Nothing has been saved yet.",
-            field=f"action_{n}_owner",
-        )
+        return f"{wanted!r} could be {len(named)} people: {who}. Pick the one you mean."
     return named[0]
 
 

@@ -38,3 +38,5 @@ ACTION_NOT_YET = "action.not_yet"
 ESCALATION_ASK = "escalation.ask"
 ESCALATION_EXTEND = "escalation.extend"
 ESCALATION_TAKE = "escalation.take"
+ESCALATION_REASSIGN = "escalation.reassign"  # opens the people picker; value as above
+ESCALATION_REASSIGN_SAVE = "escalation.reassign_save"  # field "person": a staff id

@@ -92,3 +92,13 @@ def inadequate_to_qa_team(allocation_id: int) -> str:
 def escalation_asked(item: str, day: dt.date) -> str:
     """A manager's "ask them" word to the person about one item, at most once a day."""
     return f"escalation.asked:{item}:{day.isoformat()}"
+
+
+def reassigned(item: str, staff_id: str) -> str:
+    """The word to someone given an escalated item ("audit:12") by its owner's manager."""
+    return f"escalation.reassigned:{item}:{staff_id}"
+
+
+def released(item: str, staff_id: str) -> str:
+    """The word to the person an escalated item was taken from."""
+    return f"escalation.released:{item}:{staff_id}"

@@ -211,7 +211,11 @@ def done_count(view: AllocationView, activity: CaseAudit) -> int:
 
 
 def record_form(
-    deps: Deps, view: AllocationView, activity: CaseAudit, default_due: dt.date
+    deps: Deps,
+    view: AllocationView,
+    activity: CaseAudit,
+    default_due: dt.date,
+    people: tuple[Choice, ...] = (),
 ) -> Message:
     """The auditor's form: grade, reason, strengths, worries, what the family said (where the
     auditor talks with them) and up to three actions."""
@@ -231,7 +235,7 @@ def record_form(
                       hint=label("hint_family_said")),
             FormField("family_not_why", label("field_family_not_why"), "textarea"),
         ]  # fmt: skip
-    fields += action_fields(deps, name, context, view, default_due, ACTIONS_ON_FORM)
+    fields += action_fields(deps, name, context, view, default_due, ACTIONS_ON_FORM, people)
     items = applicable(activity, view.case_type)
     progress = f"{len(items) - len(open_items(view, activity))} / {len(items)}"
     form = Form(RECORD, label("button_submit"), tuple(fields), str(view.id))
@@ -259,16 +263,18 @@ def action_fields(
     view: AllocationView,
     default_due: dt.date,
     count: int,
+    people: tuple[Choice, ...] = (),
 ) -> list[FormField]:
     """`count` actions on a form (name's blocks label them): what, who (the worker unless
-    changed) and by when."""
+    changed, picked from `people`) and by when."""
     label = functools.partial(deps.wording.label, name, context=context)
     fields: list[FormField] = []
     for n in range(1, count + 1):
         fields += [
             FormField(f"action_{n}", f"{n}. {label('field_action')}", max_length=500),
-            FormField(f"action_{n}_owner", label("field_action_owner"),
-                      value=view.practitioner.name, hint=label("hint_action_owner")),
+            FormField(f"action_{n}_owner", label("field_action_owner"), "person",
+                      choices=people, value=view.practitioner.staff_id,
+                      hint=label("hint_action_owner")),
             FormField(f"action_{n}_due", label("field_action_due"), "date",
                       value=default_due.isoformat()),
         ]  # fmt: skip

@@ -34,12 +34,13 @@ from handlers.case_audit.messages import (
     term,
 )
 from handlers.core.calendar import Calendar
-from handlers.core.delivery import enqueue
+from handlers.core.delivery import enqueue, settle, settle_reminders
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_id
+from handlers.core.people import people_to_pick
 from handlers.core.recipients import dm
 from handlers.core.router import Inbound, Reply
-from handlers.errors import UserError
+from handlers.errors import UserError, check_form
 from handlers.programme.schema import CaseAudit, ModerationRule
 from message_templates.model import Button, Choice, Fact, Form, FormField, Message
 from storage.case_audit import audits
@@ -230,15 +231,29 @@ async def open_moderation(deps: Deps, session: AsyncSession, event: Inbound) -> 
     """The whole record (grade, reason, strengths, worries, what the family said, actions),
     then the moderator's judgement, comments and any actions of their own."""
     row, view = await _moderation(session, event)
+    return Reply(message=await _moderation_form(deps, session, event, row, view))
+
+
+async def _moderation_form(
+    deps: Deps, session: AsyncSession, event: Inbound, row: ModerationRow, view: AllocationView
+) -> Message:
     moderator = await audit_people.person_by_staff_id(session, event.staff_id)
     assert moderator is not None
     found = await findings_of(session, view.id)
-    return Reply(message=moderation_form(deps, view, row, moderator, found))
+    people = await people_to_pick(session, (view.practitioner.staff_id, view.auditor.staff_id))
+    return moderation_form(deps, view, row, moderator, found, people)
 
 
 def moderation_form(
-    deps: Deps, view: AllocationView, row: ModerationRow, moderator: PersonRef, found: Findings
+    deps: Deps,
+    view: AllocationView,
+    row: ModerationRow,
+    moderator: PersonRef,
+    found: Findings,
+    people: tuple[Choice, ...] = (),
 ) -> Message:
+    """The whole record, then the moderator's judgement, comments and up to
+    MODERATION_ACTIONS actions, each owner picked from `people`."""
     name = "moderation_form"
     activity = case_audit(deps.programme, view.activity)
     context = {
@@ -262,7 +277,7 @@ def moderation_form(
         FormField("grade", label("field_grade"), "select", choices=grades),
         FormField("comments", label("field_comments"), "textarea", True, max_length=2000),
         *action_fields(deps, name, context, view, default_action_due(deps, today),
-                       MODERATION_ACTIONS),
+                       MODERATION_ACTIONS, people),
     )  # fmt: skip
     form = Form(RECORD_MODERATION, label("button_submit"), fields, str(row.id))
     meta = audit_meta("moderation.form", view)
@@ -273,33 +288,24 @@ async def record_moderation(deps: Deps, session: AsyncSession, event: Inbound) -
     """Store agreement (or the moderator's grade) with the comments and any actions; tell the
     auditor privately, comments included (the QA team reads them in their view). A changed
     grade is the one that counts from now on: moderated to Inadequate, the Inadequate follow-up
-    starts (the line manager's notice, the QA team's word, actions followed to completion)."""
+    starts (the line manager's notice, the QA team's word, actions followed to completion).
+    Every problem with the form is named at once, beside its field, and nothing is stored."""
     row, view = await _moderation(session, event)
     record = row.record
     agree, grade = event.field("agree").strip(), event.field("grade").strip()
     reason = event.field("comments").strip()
-    if agree not in ("yes", "no"):
-        raise UserError(
-            "Please say whether you agree with the grade. Nothing has been saved yet.",
-            field="agree",
-        )
+    errors: dict[str, str] = {}
     if agree == "no" and grade not in deps.programme.grades:
-        raise UserError(
-            "Please choose the grade you'd give. Nothing has been saved yet.", field="grade"
-        )
-    if not reason:
-        raise UserError(
-            "Please add comments for the auditor. Nothing has been saved yet.", field="comments"
-        )
-    now = deps.clock.now()
-    today = deps.calendar.local_date(now)
-    labels = {b: deps.wording.label("moderation_form", f"field_{b}", {})
-              for b in ("action", "action_owner", "action_due")}  # fmt: skip
-    raised = [
-        a
+        errors["grade"] = "Please choose the grade you'd give."
+    today = deps.calendar.local_date(deps.clock.now())
+    found_actions = [
+        await action_from_form(session, event, n, view, today, errors)
         for n in range(1, MODERATION_ACTIONS + 1)
-        if (a := await action_from_form(session, event, n, view, today, labels)) is not None
     ]
+    form = await _moderation_form(deps, session, event, row, view)
+    check_form(form, dict(event.fields), errors)
+    raised = [a for a in found_actions if a is not None]
+    now = deps.clock.now()
     agrees = agree == "yes"
     moderated_grade = record.grade if agrees else grade
     tracked = action_activity(deps.programme)
@@ -311,6 +317,10 @@ async def record_moderation(deps: Deps, session: AsyncSession, event: Inbound) -
                                         flagged=flagged)  # fmt: skip
     await store_actions(deps, session, record.id, moderated_grade, raised)
     await announce_raised(deps, session, record.id, view.case_ref, moderated_grade)
+    await settle(deps, session, (keys.moderation_requested(row.id), event.source_key),
+                 "Moderation given")  # fmt: skip
+    await settle_reminders(deps, session, [event.staff_id], {"moderation_id": row.id},
+                           "Moderation given")  # fmt: skip
     moderator = await audit_people.person_by_staff_id(session, event.staff_id)
     assert moderator is not None
     if moderated_grade == INADEQUATE and record.grade != INADEQUATE:

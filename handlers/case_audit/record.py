@@ -1,17 +1,18 @@
 """The audit record: the auditor's form, checked whole before anything is stored.
 
-A missing required answer or a date qabot cannot read is named in one polite line and
-nothing is saved. A saved record raises its actions (flagged when the programme tracks the
-grade) and tells each owner at once, closes the allocation, sends the findings to the worker
-with the request to reflect and to their line manager for supervision, and starts any
-moderation. Where the programme says the auditor talks with the family, the record asks what
-the family said, or why they were not spoken to.
+Every problem (a missing answer, a date qabot cannot read, an owner it cannot find) comes back
+at once beside its field, with what was typed kept, and nothing is saved. A saved record raises
+its actions (flagged when the programme tracks the grade) and tells each owner at once, closes
+the allocation, sends the findings to the worker with the request to reflect and to their line
+manager for supervision, and starts any moderation. Where the programme says the auditor talks
+with the family, the record asks what the family said, or why they were not spoken to.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.case_audit import keys
 from handlers.case_audit.actions import INADEQUATE as INADEQUATE
 from handlers.case_audit.actions import announce_raised
 from handlers.case_audit.findings import (
@@ -30,13 +31,16 @@ from handlers.case_audit.messages import (
 )
 from handlers.case_audit.moderation import request_moderation
 from handlers.case_audit.reflection import request_reflections
+from handlers.core.delivery import settle, settle_reminders
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_id
+from handlers.core.people import people_to_pick
 from handlers.core.router import Inbound, Reply
-from handlers.errors import UserError
+from handlers.errors import UserError, check_form
 from handlers.programme.schema import CaseAudit
-from message_templates.model import Message
+from message_templates.model import Choice, Message
 from storage.case_audit import audits
+from storage.case_audit import people as audit_people
 from storage.case_audit import records as audit_records
 from storage.case_audit.audits import AllocationView
 
@@ -61,7 +65,9 @@ async def open_record(deps: Deps, session: AsyncSession, event: Inbound) -> Repl
     view = await auditors_allocation(session, event)
     activity = case_audit(deps.programme, view.activity)
     today = deps.calendar.local_date(deps.clock.now())
-    return Reply(message=record_form(deps, view, activity, default_action_due(deps, today)))
+    due = default_action_due(deps, today)
+    people = await owner_choices(session, view)
+    return Reply(message=record_form(deps, view, activity, due, people))
 
 
 async def submit_record(deps: Deps, session: AsyncSession, event: Inbound) -> Reply:
@@ -70,14 +76,13 @@ async def submit_record(deps: Deps, session: AsyncSession, event: Inbound) -> Re
     activity = case_audit(deps.programme, view.activity)
     now = deps.clock.now()
     today = deps.calendar.local_date(now)
-    labels = _labels(deps, view, activity)
-    grade = _required(event, "grade", labels)
-    if grade not in deps.programme.grades:
-        grades = ", ".join(deps.programme.grades)
-        raise UserError(f"{grade!r} isn't one of the grades: {grades}.", field="grade")
-    reason = _required(event, "grade_reason", labels)
-    family_said, family_not_why = _family(event, activity, labels)
-    found = [await action_from_form(session, event, n, view, today, labels) for n in _numbers()]
+    errors: dict[str, str] = {}
+    found = [await action_from_form(session, event, n, view, today, errors) for n in _numbers()]
+    form = record_form(deps, view, activity, default_action_due(deps, today),
+                       await owner_choices(session, view))  # fmt: skip
+    family_said, family_not_why = _family(deps, event, view, activity, errors)
+    check_form(form, dict(event.fields), errors)
+    grade, reason = event.field("grade").strip(), event.field("grade_reason").strip()
     actions = [a for a in found if a is not None]
     record = await audit_records.add_record(
         session,
@@ -92,6 +97,13 @@ async def submit_record(deps: Deps, session: AsyncSession, event: Inbound) -> Re
         family_not_why=family_not_why,
     )
     await store_actions(deps, session, record.id, grade, actions)
+    done = f"Audit recorded ({grade})"
+    await settle(deps, session, (keys.allocated(view.id), keys.notified(view.id),
+                                 event.source_key), done)  # fmt: skip
+    managers = await audit_people.people_by_id(session, [view.auditor.manager_id or 0])
+    told = [view.auditor.staff_id, view.practitioner.staff_id,
+            *(m.staff_id for m in managers.values())]  # fmt: skip
+    await settle_reminders(deps, session, told, {"allocation_id": view.id}, done)
     await announce_raised(deps, session, record.id, view.case_ref, grade)
     findings = await findings_of(session, view.id)
     await request_reflections(deps, session, view, activity, now, findings)
@@ -104,32 +116,26 @@ def _numbers() -> range:
     return range(1, ACTIONS_ON_FORM + 1)
 
 
-def _labels(deps: Deps, view: AllocationView, activity: CaseAudit) -> dict[str, str]:
-    context = form_context(view, activity)
-    blocks = ("grade", "grade_reason", "action", "action_owner", "action_due", "family_said",
-              "family_not_why")  # fmt: skip
-    return {b: deps.wording.label(FORM, f"field_{b}", context) for b in blocks}
-
-
-def _family(event: Inbound, activity: CaseAudit, labels: dict[str, str]) -> tuple[str, str]:
+def _family(
+    deps: Deps,
+    event: Inbound,
+    view: AllocationView,
+    activity: CaseAudit,
+    errors: dict[str, str],
+) -> tuple[str, str]:
     """Where the auditor talks with the family: what they said, or why they weren't spoken
-    to; one or the other is needed."""
+    to; one or the other is needed, and its absence is named beside the first."""
     said, why_not = event.field("family_said").strip(), event.field("family_not_why").strip()
     if activity.with_family and not said and not why_not:
-        raise UserError(
-            f"Please fill in “{labels['family_said']}”, or “{labels['family_not_why']}”. "
-            "Nothing has been saved yet."
-        )
+        context = form_context(view, activity)
+        other = deps.wording.label(FORM, "field_family_not_why", context)
+        errors["family_said"] = f"Please say what the family told you, or fill in “{other}”."
     return said, why_not
 
 
-def _required(event: Inbound, field: str, labels: dict[str, str]) -> str:
-    value = event.field(field).strip()
-    if not value:
-        raise UserError(
-            f"Please fill in “{labels[field]}”. Nothing has been saved yet.", field=field
-        )
-    return value
+async def owner_choices(session: AsyncSession, view: AllocationView) -> tuple[Choice, ...]:
+    """The people an action can be given to, for the people picker: name, role and team."""
+    return await people_to_pick(session, (view.practitioner.staff_id, view.auditor.staff_id))
 
 
 def _recorded(

@@ -17,12 +17,12 @@ from handlers.case_audit.findings import findings_context, findings_of
 from handlers.case_audit.ids import OPEN_REFLECTION, SAVE_REFLECTION
 from handlers.case_audit.messages import audit_meta, case_audit, reminder_buttons, term
 from handlers.core.calendar import Calendar
-from handlers.core.delivery import enqueue
+from handlers.core.delivery import enqueue, settle, settle_reminders
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.recipients import dm
 from handlers.core.router import Inbound, Reply
-from handlers.errors import UserError
+from handlers.errors import UserError, check_form
 from handlers.programme.schema import CaseAudit, Permissions
 from message_templates.model import Button, Form, FormField, Message
 from storage.case_audit import audits, reflections
@@ -180,18 +180,22 @@ async def save_reflection(deps: Deps, session: AsyncSession, event: Inbound) -> 
     """Store one person's answers; re-submitting within the editable window updates them."""
     view, activity, person = await _reflectors_audit(deps, session, event)
     answers = {p.id: event.field(p.id).strip() for p in activity.reflection.prompts}
-    missing = next((p for p in activity.reflection.prompts if not answers[p.id]), None)
-    if missing is not None:
-        raise UserError(
-            f"Please answer “{missing.text}”. Nothing has been saved yet.", field=missing.id
-        )
     now = deps.clock.now()
+    recorded_at = await audit_requests.recorded_at(session, view.id) or now
+    due = reflection_due(deps.calendar, activity, recorded_at)
+    form = reflection_form(deps, view, activity, person, due, name="reflection_form",
+                           findings=await findings_of(session, view.id))  # fmt: skip
+    check_form(form, dict(event.fields))
     existing = {r.prompt: r for r in await reflections.saved(session, view.id, person.id)}
     _check_editable(existing.values(), activity.reflection.editable_days, now)
     changed = {existing[p].id: text for p, text in answers.items() if p in existing}
     await reflections.change(session, changed, now)
     first = {prompt: answer for prompt, answer in answers.items() if prompt not in existing}
     await reflections.add(session, view.id, person.id, first, now)
+    await settle(deps, session, (keys.reflection_requested(view.id, person.staff_id),
+                                 event.source_key), "Reflections shared")  # fmt: skip
+    await settle_reminders(deps, session, [person.staff_id], {"type": "reflection.reminder",
+                           "allocation_id": view.id}, "Reflections shared")  # fmt: skip
     context = {"name": first_name(person.name), "case_ref": view.case_ref}
     meta = {"type": "reflection.saved", "allocation_id": view.id}
     return Reply(message=deps.wording.compose("reflection_saved", context, meta=meta))

@@ -23,12 +23,13 @@ import datetime as dt
 import logging
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.deps import Deps
 from message_templates.model import Message
-from storage import channels, people
+from storage import channels, outbox, people
 from storage.outbox import Outgoing
 from storage.outbox import enqueue_many as store_many
 
@@ -200,3 +201,25 @@ def _outgoing(draft: Draft, platform: str, key: str) -> Outgoing:
         message=draft.message,
         not_before=draft.not_before,
     )
+
+
+async def settle(deps: Deps, session: AsyncSession, keys: Collection[str], what: str) -> int:
+    """Cards that know they are done: the earlier messages about an item lose their buttons
+    and say `what` happened ("Recorded") and when, updated in place on every platform."""
+    return await outbox.settle(session, keys, done_line(deps, what), deps.clock.now())
+
+
+async def settle_reminders(
+    deps: Deps, session: AsyncSession, staff_ids: Collection[str], match: dict[str, Any],
+    what: str,
+) -> int:  # fmt: skip
+    """The same for an item in the people's daily messages (reminders and escalations): its
+    section, found by its meta (`match`, e.g. {"allocation_id": 12}), loses its buttons."""
+    recipients = [f"{PERSON}{s}" for s in staff_ids]
+    line = done_line(deps, what)
+    return await outbox.settle_items(session, recipients, match, line, deps.clock.now())
+
+
+def done_line(deps: Deps, what: str) -> str:
+    local = deps.clock.now().astimezone(deps.calendar.zone)
+    return f"✓ {what} on {local:%A %-d %B at %H:%M}."

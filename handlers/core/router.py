@@ -10,7 +10,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.parsing import too_long
-from handlers.errors import UserError
+from handlers.errors import FormProblems, UserError
 from message_templates.model import Message
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,13 @@ class Router:
 
     def failed(self, event: Inbound, error: Exception) -> Reply:
         """The answer to a handler that raised: an expected problem (UserError) gets its own
-        message; anything else is logged once with the event id and gets a short apology."""
+        message; a form with problems comes back in place of the one filled in (as a new
+        message where that one is not known), holding what was typed and naming every problem;
+        anything else is logged once with the event id and gets a short apology."""
+        if isinstance(error, FormProblems):
+            if event.source_key:
+                return Reply(update=error.form)
+            return Reply(message=error.form)
         if isinstance(error, UserError):
             problem = self._problem(str(error))
             if error.field:  # a form's field at fault: the edge may show the problem beside it

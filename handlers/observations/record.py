@@ -22,11 +22,11 @@ from handlers.core.deps import Deps
 from handlers.core.parsing import parse_date, parse_id
 from handlers.core.recipients import dm
 from handlers.core.router import Handler, Inbound, Reply, Selector
-from handlers.errors import UserError
+from handlers.errors import UserError, check_form
 from handlers.observations import keys, messages
 from handlers.observations.cadence import add_months
 from handlers.observations.ids import OPEN_RECORD, OPEN_REFLECTION, RECORD, REFLECT
-from handlers.observations.messages import ACTIONS_MAX, CONSENT, SETTINGS, TEXT_LENGTH
+from handlers.observations.messages import ACTIONS_MAX, TEXT_LENGTH
 from handlers.observations.sweeps import tracking
 from handlers.observations.tracking import Tracked
 from storage import actions as shared_actions
@@ -176,68 +176,51 @@ def _checked(
     def label(block: str) -> str:
         return deps.wording.label(FORM, f"field_{block}", context)
 
-    unsaved = "Nothing has been saved yet."
+    errors: dict[str, str] = {}
     observed_id = tracked.worker.id
     if tracked.per_observer:
         chosen = event.field("observed").strip()
         worker = next((p for p in tracked.choices if p.staff_id == chosen), None)
-        if worker is None:
-            raise UserError(f"Please choose “{label('observed')}”. {unsaved}", field="observed")
-        observed_id = worker.id
-    observed_on = _date(event, "observed_on", label("observed_on"), unsaved)
-    if observed_on is None:
-        raise UserError(f"Please fill in “{label('observed_on')}”. {unsaved}", field="observed_on")
-    if observed_on > today:
-        raise UserError(
-            f"“{label('observed_on')}” is still to come. {unsaved}", field="observed_on"
-        )
+        if worker is not None:
+            observed_id = worker.id
+        elif chosen:
+            errors["observed"] = f"Please choose “{label('observed')}” from the list."
+    day_text = event.field("observed_on").strip()
+    observed_on = parse_date(day_text)
+    if day_text and observed_on is None:
+        errors["observed_on"] = f"I couldn't read {day_text!r} as a date: try 12/02/2027."
+    elif observed_on is not None and observed_on > today:
+        errors["observed_on"] = "This date is still to come."
     setting = event.field("setting").strip()
-    if setting not in SETTINGS:
-        raise UserError(f"Please choose “{label('setting')}”. {unsaved}", field="setting")
     consent = event.field("consent").strip() or ("" if tracked.activity.family_consent else "na")
-    if consent not in CONSENT:
-        raise UserError(f"Please answer “{label('consent')}”. {unsaved}", field="consent")
     if tracked.activity.family_consent and setting == "home_visit" and consent != "yes":
-        raise UserError(
+        errors["consent"] = (
             f"A home visit is observed only with the family's agreement, so “{label('consent')}” "
-            f"needs to be yes. {unsaved}",
-            field="consent",
+            "needs to be yes."
         )
     strengths = event.field("strengths").strip()
-    if not strengths:
-        raise UserError(f"Please fill in “{label('strengths')}”. {unsaved}", field="strengths")
     areas = event.field("areas").strip()
     for name, text in (("strengths", strengths), ("areas", areas)):
         if len(text) > TEXT_LENGTH:
-            raise UserError(
-                f"“{label(name)}” is kept to {TEXT_LENGTH} characters; yours has {len(text)}. "
-                f"{unsaved}",
-                field=name,
-            )
+            errors[name] = f"This is kept to {TEXT_LENGTH} characters; yours has {len(text)}."
     actions = [line.strip(" -•*\t") for line in event.field("actions").splitlines()]
     actions = [line for line in actions if line]
     if len(actions) > ACTIONS_MAX:
-        raise UserError(
-            f"“{label('actions')}” takes up to {ACTIONS_MAX} actions, one a line; yours has "
-            f"{len(actions)}. {unsaved}",
-            field="actions",
+        errors["actions"] = (
+            f"This takes up to {ACTIONS_MAX} actions, one a line; yours has {len(actions)}."
         )
-    if any(len(line) > TEXT_LENGTH for line in actions):
-        raise UserError(
-            f"Each action in “{label('actions')}” is kept to {TEXT_LENGTH} characters. {unsaved}",
-            field="actions",
-        )
-    actions_due = _date(event, "actions_due", label("actions_due"), unsaved)
-    if actions and actions_due is None:
-        raise UserError(
-            f"Please fill in “{label('actions_due')}” for the actions. {unsaved}",
-            field="actions_due",
-        )
-    if actions_due is not None and actions_due <= today:
-        raise UserError(
-            f"“{label('actions_due')}” needs to be a day still to come. {unsaved}",
-            field="actions_due",
-        )
+    elif any(len(line) > TEXT_LENGTH for line in actions):
+        errors["actions"] = f"Each action is kept to {TEXT_LENGTH} characters."
+    due_text = event.field("actions_due").strip()
+    actions_due = parse_date(due_text)
+    if due_text and actions_due is None:
+        errors["actions_due"] = f"I couldn't read {due_text!r} as a date: try 12/02/2027."
+    elif actions and actions_due is None:
+        errors["actions_due"] = "Please say when the actions are due."
+    elif actions_due is not None and actions_due <= today:
+        errors["actions_due"] = "This needs to be a day still to come."
+    check_form(messages.form(deps, tracked, observer, today), dict(event.fields), errors)
+    assert observed_on is not None
     new = NewObservation(
         activity=tracked.activity.id,
         group=tracked.group.name,
@@ -250,17 +233,3 @@ def _checked(
         areas=areas,
     )
     return new, actions, actions_due or add_months(today, 1)
-
-
-def _date(event: Inbound, field: str, label: str, unsaved: str) -> dt.date | None:
-    text = event.field(field).strip()
-    if not text:
-        return None
-    found = parse_date(text)
-    if found is None:
-        raise UserError(
-            f"I couldn't read {text!r} in “{label}” as a date: try 2027-02-12 or 12/02/2027. "
-            f"{unsaved}",
-            field=field,
-        )
-    return found

@@ -72,5 +72,18 @@ async def move_allocation_due(session: AsyncSession, allocation_id: int, due: dt
     )
 
 
+async def reassign(session: AsyncSession, item: str, person_id: int) -> None:
+    """Give an escalated item ("audit:12" or "action:5") to another person: the audit's
+    auditor or the action's owner."""
+    kind, _, number = item.partition(":")
+    if kind == "audit":
+        statement = update(Allocation).where(Allocation.id == int(number))
+        await session.execute(statement.values(auditor_id=person_id))
+    else:
+        await session.execute(
+            update(Action).where(Action.id == int(number)).values(owner_id=person_id)
+        )
+
+
 async def move_action_due(session: AsyncSession, action_id: int, due: dt.date) -> None:
     await session.execute(update(Action).where(Action.id == action_id).values(due_on=due))

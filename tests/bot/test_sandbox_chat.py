@@ -1,7 +1,8 @@
 """The sandbox reads like a chat client: it opens at the latest message, shows a new one
 without a reload, and shows what the person typed and pressed on their side.
 
-Screenshots at desktop and phone width are kept under tests/bot/screenshots/ (not committed).
+Screenshots at desktop and phone width are kept as artefacts (tests/artifacts/ or
+$QABOT_ARTIFACTS, not committed).
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from artifacts import screenshot
 from playwright.async_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(__file__).parent / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -79,8 +80,7 @@ async def test_opens_at_the_latest_message_and_shows_a_new_one_without_reloading
     await expect(page.locator(".entry.mine").last).to_contain_text("You pressed Show my QA")
     await expect(page.locator("#conversation .entry").last).to_be_in_viewport()
 
-    SHOTS.mkdir(exist_ok=True)
-    await page.screenshot(path=SHOTS / "sandbox-desktop.png")
+    await screenshot(page, "sandbox-desktop")
     phone = await browser.new_page(viewport=PHONE)
     await phone.goto(f"{base}/sandbox/people/{staff_id}")
     await expect(phone.locator("#conversation .entry").last).to_be_in_viewport()
@@ -88,7 +88,7 @@ async def test_opens_at_the_latest_message_and_shows_a_new_one_without_reloading
     assert header is not None and header["width"] <= PHONE["width"]
     width = await phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], "nothing runs off the side at phone width"
-    await phone.screenshot(path=SHOTS / "sandbox-phone.png")
+    await screenshot(phone, "sandbox-phone")
 
 
 async def test_the_people_list_says_how_many_there_are(
@@ -103,5 +103,4 @@ async def test_the_people_list_says_how_many_there_are(
     await page.get_by_label("Search by name or role").fill("director")
     await page.get_by_role("button", name="Search").click()
     await expect(page.locator("#people-count")).to_contain_text("match")
-    SHOTS.mkdir(exist_ok=True)
-    await page.screenshot(path=SHOTS / "people-phone.png")
+    await screenshot(page, "people-phone")

@@ -41,6 +41,7 @@ from handlers.case_audit.cycle import (
     SAVE_REFLECTION,
     run_allocation,
 )
+from handlers.case_audit.ids import ESCALATION_REASSIGN, ESCALATION_REASSIGN_SAVE
 from handlers.core.calendar import Calendar
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
@@ -119,6 +120,7 @@ NAMES = (
     "record_error_unreadable_date",
     "record_error_past_date",
     "record_error_unknown_owner",
+    "record_error_every_problem",
     "audit_recorded",
     "action_raised",
     "reflection_requested",
@@ -166,6 +168,11 @@ NAMES = (
     "reminders.action_escalated",
     "escalation_answered",
     "escalation_asked",
+    "escalation_reassign_form",
+    "escalation_reassign_error_same_person",
+    "escalation_answered_reassigned",
+    "escalation_reassigned",
+    "escalation_released",
     "reminders.observation_due",
     "reminders.observation_overdue",
     "reminders.audit_reminder+observation_escalated",
@@ -245,7 +252,9 @@ class Run:
     async def problem(self, keep_as: str, staff_id: str, kind: str, name: str, value: str,
                       **kw: str) -> Message:  # fmt: skip
         message = await self.reply(keep_as, staff_id, kind, name, value, **kw)
-        assert message.kind == "user_error", (keep_as, message.kind)
+        # a form with problems comes back holding what was typed, each problem by its field
+        returned = message.form is not None and bool(message.form.problem)
+        assert message.kind == "user_error" or returned, (keep_as, message.kind)
         return message
 
     async def queued(self) -> list[OutboxMessage]:
@@ -392,6 +401,10 @@ async def _script(run: Run) -> None:
     await form("record_error_unknown_owner",
                **answers(action_1="Update the chronology", action_1_owner="Nobody Known",
                          action_1_due="2027-02-12"))  # fmt: skip
+    await form("record_error_every_problem", grade="Good", strengths="Knows the family well",
+               action_1="Update the chronology", action_1_due="31/02/2027",
+               action_2="Book supervision", action_2_owner="Nobody Known",
+               action_2_due="2027-02-12")  # fmt: skip
     inadequate = answers(
         grade="Inadequate", strengths="Tom knows the family well", worries="Drift since October",
         action_1="Update the chronology", action_1_due="2027-01-12",
@@ -491,6 +504,20 @@ async def _script(run: Run) -> None:
     await run.reply("escalation_answered", manager, "action", ESCALATION_ASK, item)
     await run.keep_queued(lambda row: "escalation_asked" if row.message_type == "escalation_asked"
                           else None)  # fmt: skip
+    # an escalated action is reassigned: the people picker, the person who has it already, and
+    # another team's manager, picked by name
+    actions = run.messages[
+        "reminders.action_escalated+action_escalated+action_escalated+action_reminder"
+    ]
+    first = next(i["meta"] for i in actions.meta["items"] if "manager" in i["meta"])
+    manager, item, owner = first["manager"], f"action:{first['action_id']}", first["owner"]
+    await run.reply("escalation_reassign_form", manager, "action", ESCALATION_REASSIGN, item)
+    await run.problem("escalation_reassign_error_same_person", manager, "form",
+                      ESCALATION_REASSIGN_SAVE, item, person=owner)  # fmt: skip
+    await run.reply("escalation_answered_reassigned", manager, "form", ESCALATION_REASSIGN_SAVE,
+                    item, person="Marcus Reid")  # fmt: skip
+    await run.keep_queued(lambda row: row.message_type if row.message_type in (
+        "escalation_reassigned", "escalation_released") else None)  # fmt: skip
 
     # observations of practice: Tom was last observed on 25 March 2026, so is due on 25 March
     # 2027: Dana hears ahead and once overdue, Sam (her manager) ten working days after it

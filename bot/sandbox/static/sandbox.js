@@ -23,9 +23,32 @@
     }
   }
 
-  conversation.addEventListener("input", function () {
+  conversation.addEventListener("input", function (event) {
     typing = true;
+    var field = event.target;
+    if (field.classList && field.classList.contains("person")) {
+      showWho(field);
+    }
   });
+
+  // A people picker says who its staff id is: name, role and team from its list.
+  function showWho(field) {
+    var who = document.getElementById(field.id + "-who");
+    var list = field.list;
+    if (!who || !list) {
+      return;
+    }
+    var wanted = field.value.trim().toLowerCase();
+    var found = "";
+    for (var i = 0; i < list.options.length; i++) {
+      var option = list.options[i];
+      if (option.value.toLowerCase() === wanted || option.textContent.toLowerCase() === wanted) {
+        found = option.textContent;
+        break;
+      }
+    }
+    who.textContent = found;
+  }
   conversation.addEventListener("submit", function () {
     typing = false;
   });
@@ -59,11 +82,25 @@
       });
   }
 
-  // #latest brings a page without JavaScript to the end; with it, the page is placed here
-  if (window.location.hash === "#latest") {
+  // #latest brings a page without JavaScript to the end; with it, the page is placed here.
+  // A form that came back with problems is named by its id instead: shown from its start.
+  var hash = window.location.hash;
+  var returned = hash.length > 1 && hash !== "#latest" ? document.getElementById(hash.slice(1)) : null;
+  function place() {
+    if (returned) {
+      returned.scrollIntoView({ block: "start" });
+      var invalid = returned.querySelector("[aria-invalid=true]");
+      if (invalid) {
+        invalid.focus({ preventScroll: true });
+      }
+    } else {
+      showLatest();
+    }
+  }
+  if (hash === "#latest") {
     window.history.replaceState(null, "", window.location.pathname + window.location.search);
   }
-  showLatest();
-  window.addEventListener("load", showLatest);
+  place();
+  window.addEventListener("load", place);
   window.setTimeout(loop, POLL_MS);
 })();

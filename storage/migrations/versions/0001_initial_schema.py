@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 09:04:33.773515
+Create Date: 2026-11-27 09:22:29.023580
 """
 
 from collections.abc import Sequence
@@ -127,6 +127,26 @@ def upgrade() -> None:
         sa.Column("loaded_at", storage.models.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_programme_versions")),
         sa.UniqueConstraint("sha256", name=op.f("uq_programme_versions_sha256")),
+    )
+    op.create_table(
+        "sandbox_said",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("staff_id", sa.String(length=64), nullable=False),
+        sa.Column("at", storage.models.UTCDateTime(), nullable=False),
+        sa.Column("text", sa.String(length=600), nullable=False),
+        sa.Column("pressed", sa.Boolean(), nullable=False),
+        sa.Column("event_id", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sandbox_said")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_sandbox_said_event_id")),
+    )
+    with op.batch_alter_table("sandbox_said", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sandbox_said_staff_id"), ["staff_id"], unique=False)
+
+    op.create_table(
+        "sandbox_settings",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_sandbox_settings")),
     )
     op.create_table(
         "services",
@@ -568,6 +588,11 @@ def downgrade() -> None:
     op.drop_table("teams")
     op.drop_table("audit_rounds")
     op.drop_table("services")
+    op.drop_table("sandbox_settings")
+    with op.batch_alter_table("sandbox_said", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sandbox_said_staff_id"))
+
+    op.drop_table("sandbox_said")
     op.drop_table("programme_versions")
     op.drop_table("practice_weeks")
     with op.batch_alter_table("outbox", schema=None) as batch_op:

@@ -196,7 +196,11 @@ async def test_the_audit_record_form_opens_as_a_modal_and_checks_its_fields(
     blank = await council.interact(submission(view, auditor_user, {}))
     problems = await blank.json()
     assert problems["response_action"] == "errors" and "grade" in problems["errors"]
+    assert {"grade", "grade_reason"} <= set(problems["errors"])  # every problem at once
     assert await count(council, AuditRecord) == 0
+    owner = next(b for b in view["blocks"] if b.get("block_id") == "action_1_owner")
+    assert owner["element"]["type"] == "static_select"  # a people picker: name, role, team
+    assert " — " in owner["element"]["initial_option"]["text"]["text"]
 
     grade = first_choice(view, "grade")
     unknown = await council.interact(submission(view, auditor_user, {

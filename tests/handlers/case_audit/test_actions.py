@@ -141,7 +141,9 @@ async def test_closing_asks_what_was_done_and_keeps_it(deps: Deps) -> None:
     assert opened.message is not None and opened.message.form is not None
     assert [(f.id, f.required) for f in opened.message.form.fields] == [("evidence", True)]
     blank = await send(deps, worker, "form", ACTION_DONE, str(first.id), evidence=" ")
-    assert kind(blank) == "action_done_form" and "nothing is closed yet" in blank.message.text  # type: ignore[union-attr]
+    assert kind(blank) == "action_done_form" and blank.message is not None
+    assert blank.message.form is not None and "Nothing has been saved" in blank.message.form.problem
+    assert "nothing is closed yet" in blank.message.form.fields[0].error
     assert [a.status for a in await actions(deps)] == ["open", "open"]
     done = await send(deps, worker, "form", ACTION_DONE, str(first.id),
                       evidence="Chronology updated with the school's report")  # fmt: skip

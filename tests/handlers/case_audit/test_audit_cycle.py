@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.case_audit.cycle import (
@@ -142,6 +142,19 @@ def problem(reply: Reply) -> str:
     return reply.message.text
 
 
+def form_problems(reply: Reply) -> dict[str, str]:
+    """The form that came back: every field's problem by field id (a form sent from a test
+    has no message it came from, so it comes back as a new message)."""
+    assert reply.message is not None and reply.message.form is not None, reply
+    assert "Nothing has been saved yet" in reply.message.form.problem
+    return {f.id: f.error for f in reply.message.form.fields if f.error}
+
+
+def kept(reply: Reply) -> dict[str, str]:
+    assert reply.message is not None and reply.message.form is not None
+    return {f.id: f.value for f in reply.message.form.fields}
+
+
 # Allocation
 
 
@@ -267,15 +280,37 @@ async def test_record_form_offers_the_grades_and_shows_the_checklist(deps: Deps)
     assert reply.message.facts[0].value == f"0 / {len(ACTIVITY.checklist)}"
 
 
-async def test_a_missing_answer_is_named_and_nothing_is_stored(deps: Deps) -> None:
+async def test_every_problem_is_named_beside_its_field_what_was_typed_kept_nothing_stored(
+    deps: Deps,
+) -> None:
     view = (await allocate(deps))[0]
-    reply = await send(deps, view.auditor.staff_id, "form", RECORD, str(view.id), grade="Good")
-    assert "Why this grade?" in problem(reply)
-    bad = answers(action_1="Update the chronology", action_1_due="31/02/2027")
-    reply = await send(deps, view.auditor.staff_id, "form", RECORD, str(view.id), **bad)
-    assert "'31/02/2027'" in problem(reply) and "action 1" in problem(reply)
+    typed = {"grade": "Good", "strengths": "A warm, clear plan", "action_1": "Update the plan",
+             "action_1_due": "31/02/2027", "action_2": "Book supervision",
+             "action_2_owner": "Nobody Known", "action_2_due": "2027-02-12",
+             "action_3": "Visit school", "action_3_due": "2026-01-04"}  # fmt: skip
+    reply = await send(deps, view.auditor.staff_id, "form", RECORD, str(view.id), **typed)
+    errors = form_problems(reply)
+    assert set(errors) == {"grade_reason", "action_1_due", "action_2_owner", "action_3_due"}
+    assert "'31/02/2027'" in errors["action_1_due"]
+    assert "isn't anyone I know" in errors["action_2_owner"]
+    assert "passed" in errors["action_3_due"]
+    assert reply.message is not None and reply.message.form is not None
+    assert reply.message.form.problem.startswith("Four things to put right")
+    values = kept(reply)
+    assert all(values[name] == value for name, value in typed.items())
     assert await rows(deps, AuditRecord) == [] and await rows(deps, Action) == []
     assert {a.status for a in await rows(deps, Allocation)} == {"allocated"}
+
+
+async def test_the_action_owner_is_picked_from_people_by_name_role_and_team(deps: Deps) -> None:
+    view = (await allocate(deps))[0]
+    reply = await send(deps, view.auditor.staff_id, "action", OPEN_RECORD, str(view.id))
+    assert reply.message is not None and reply.message.form is not None
+    owner = next(f for f in reply.message.form.fields if f.id == "action_1_owner")
+    assert owner.kind == "person" and owner.value == view.practitioner.staff_id
+    labels = {c.value: c.label for c in owner.choices}
+    assert labels[view.practitioner.staff_id].startswith(f"{view.practitioner.name} — ")
+    assert labels[view.practitioner.staff_id].endswith("Team A")  # the worker's team
 
 
 async def test_inadequate_actions_are_flagged_and_the_practitioner_owns_them_by_default(
@@ -324,10 +359,9 @@ async def test_an_owner_whose_name_is_shared_is_asked_for_by_staff_id(deps: Deps
     form = answers(action_1="Update the chronology", action_1_due="2027-02-12")
     reply = await send(deps, view.auditor.staff_id, "form", RECORD, str(view.id),
                        **form, action_1_owner="jo bell")  # fmt: skip
-    problem(reply)
-    assert reply.message is not None
-    assert "could be 2 people: Jo Bell (Team A), staff id S10; Jo Bell (Team B), staff id S11" in (
-        reply.message.fallback
+    assert (
+        "could be 2 people: Jo Bell (Team A), staff id S10; Jo Bell (Team B), staff id S11"
+        in (form_problems(reply)["action_1_owner"])
     )
     assert await rows(deps, Action) == []
     by_team = await send(deps, view.auditor.staff_id, "form", RECORD, str(view.id),
@@ -351,7 +385,7 @@ async def test_an_unknown_owner_is_told_to_check_the_name_or_give_a_staff_id(dep
     form = answers(action_1="Update the chronology", action_1_due="2027-02-12")
     reply = await send(deps, view.auditor.staff_id, "form", RECORD, str(view.id),
                        **form, action_1_owner="Nobody Known")  # fmt: skip
-    assert "isn't anyone I know: check the name, or put their staff id" in problem(reply)
+    assert "isn't anyone I know" in form_problems(reply)["action_1_owner"]
 
 
 async def test_people_sharing_a_name_are_told_apart_by_team_then_staff_id(deps: Deps) -> None:
@@ -475,7 +509,9 @@ async def test_moderation_is_independent_spread_and_its_outcome_goes_to_the_audi
     assert opened.message is not None and opened.message.form is not None
     wrong = await send(deps, moderator.staff_id, "form", RECORD_MODERATION, str(first.id),
                        agree="no", comments="Evidence points lower")  # fmt: skip
-    assert "grade you'd give" in problem(wrong)
+    assert set(form_problems(wrong)) == {"grade"}
+    assert "grade you'd give" in form_problems(wrong)["grade"]
+    assert kept(wrong)["comments"] == "Evidence points lower"
     done = await send(deps, moderator.staff_id, "form", RECORD_MODERATION, str(first.id),
                       agree="no", grade="Good", comments="Evidence points to Good")  # fmt: skip
     assert done.message is not None and done.message.kind == "moderation_saved"
@@ -580,3 +616,24 @@ async def test_each_services_lead_auditor_hears_who_audits_how_many(deps: Deps) 
     auditors = {p.auditor_id for p in result.plan.pairs}
     names = {name for sid, name, *_ in PEOPLE if sid in auditors}
     assert all(name in text for name in names)
+
+
+async def test_a_recorded_audit_settles_its_earlier_messages_in_place(deps: Deps) -> None:
+    """Cards that know they are done: the auditor's allocation and the worker's checklist
+    lose their buttons and checklist and say what happened and when."""
+    view = (await allocate(deps))[0]
+    async with deps.sessions.begin() as session:  # what was queued has gone out
+        await session.execute(
+            update(OutboxMessage).values(status="sent", platform_message_id="m", sent_at=MONDAY)
+        )
+    reply = await send(deps, view.auditor.staff_id, "form", RECORD, str(view.id), **answers())
+    assert reply.message is not None and reply.message.kind == "audit_recorded"
+    stored = {m.idempotency_key: m for m in await rows(deps, OutboxMessage)}
+    for key in (f"audit.allocated:{view.id}", f"audit.notified:{view.id}"):
+        row = stored[key]
+        assert not row.payload.get("buttons") and not row.payload.get("checklist"), key
+        assert row.payload["footer"] == "✓ Audit recorded (Good) on Monday 4 January at 10:00."
+        assert row.status == "pending" and row.platform_message_id == "m"  # an update in place
+    untouched = [m for k, m in stored.items() if k.startswith("audit.allocated:")
+                 and k != f"audit.allocated:{view.id}"]  # fmt: skip
+    assert untouched and all("✓" not in m.payload.get("footer", "") for m in untouched)

@@ -18,6 +18,12 @@ from handlers.case_audit.cycle import (
     ESCALATION_TAKE,
     OPEN_NOT_APPLICABLE,
 )
+from handlers.case_audit.ids import (
+    ESCALATION_REASSIGN,
+    ESCALATION_REASSIGN_SAVE,
+    OPEN_RECORD,
+    RECORD,
+)
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
@@ -233,8 +239,10 @@ async def test_a_manager_hears_of_several_overdue_items_in_their_one_message(dep
         "Dana Hughes's audit of C-000103",
     ]
     actions = [[b["action"] for b in s["buttons"]] for s in message.payload["sections"]]
-    assert actions[0] == [ESCALATION_ASK, ESCALATION_EXTEND, ESCALATION_TAKE, WHY]
-    assert actions[1] == [ESCALATION_ASK, ESCALATION_EXTEND, ESCALATION_TAKE]  # why: once
+    assert actions[0] == [ESCALATION_ASK, ESCALATION_EXTEND, ESCALATION_REASSIGN, ESCALATION_TAKE,
+                          WHY]  # fmt: skip
+    assert actions[1] == [ESCALATION_ASK, ESCALATION_EXTEND, ESCALATION_REASSIGN,
+                          ESCALATION_TAKE]  # why: once  # fmt: skip
     assert not message.payload["text"].count("Hi Sam")
     await every_working_day(deps, dt.date(2027, 2, 5), dt.date(2027, 2, 10))
     assert not any(k.startswith("reminders:S02:2027-02-1") for k in await outbox(deps))
@@ -293,6 +301,35 @@ async def test_the_managers_buttons_ask_extend_and_take(deps: Deps) -> None:
     assert [sections(m) for m in later[1:]] == [["Dana Hughes's audit of C-000103"]]
 
 
+async def test_the_manager_reassigns_an_escalated_audit_and_both_are_told(deps: Deps) -> None:
+    await every_working_day(deps, dt.date(2027, 1, 25), dt.date(2027, 2, 4))
+    message = (await outbox(deps))["reminders:S02:2027-02-04"]
+    _, first = (s["buttons"][0]["value"] for s in message.payload["sections"])  # Dana's (S03)
+    opened = await click(deps, "S02", ESCALATION_REASSIGN, first)
+    assert opened.message is not None and opened.message.form is not None
+    [picker] = opened.message.form.fields
+    assert picker.kind == "person" and "S03" not in {c.value for c in picker.choices}
+    assert any(c.label.startswith("Marcus Reid — ") for c in picker.choices)
+    same = await submit(deps, "S02", ESCALATION_REASSIGN_SAVE, first, person="S03")
+    assert same.message is not None and same.message.form is not None
+    assert "already" in same.message.form.fields[0].error
+    nobody = await submit(deps, "S02", ESCALATION_REASSIGN_SAVE, first, person="Nobody Known")
+    assert nobody.message is not None and nobody.message.form is not None
+    assert nobody.message.form.fields[0].value == "Nobody Known"  # kept as typed
+    async with deps.sessions() as session:
+        assert {v.auditor.staff_id for v in await audits.allocations(session)} == {"S03", "S04"}
+    moved = await submit(deps, "S02", ESCALATION_REASSIGN_SAVE, first, person="Marcus Reid")
+    assert moved.message is not None and "with Marcus Reid now" in moved.message.text
+    async with deps.sessions() as session:
+        assert [v.auditor.staff_id for v in await audits.allocations(session)] == ["S04", "S04"]
+    sent = await outbox(deps)
+    [given] = [m for k, m in sent.items() if k.startswith("escalation.reassigned:")]
+    [released] = [m for k, m in sent.items() if k.startswith("escalation.released:")]
+    assert given.recipient == "person:S04" and "Sam Moss has asked you" in given.payload["text"]
+    assert given.payload["buttons"][0]["action"] == OPEN_RECORD
+    assert released.recipient == "person:S03" and "to Marcus Reid" in released.payload["text"]
+
+
 async def submit(deps: Deps, staff_id: str, name: str, value: str, **fields: str) -> Reply:
     event = Inbound("sandbox", f"{staff_id}:{name}:{value}:{sorted(fields.items())}", staff_id,
                     "form", name, value, fields=tuple(fields.items()))  # fmt: skip
@@ -311,7 +348,8 @@ async def test_the_owner_closes_an_action_saying_what_was_done(deps: Deps) -> No
     assert opened.message.form is not None and opened.message.form.action == ACTION_DONE
     blank = await submit(deps, "S05", ACTION_DONE, str(action.id), evidence="  ")
     assert blank.message is not None and blank.message.kind == "action_done_form"
-    assert "nothing is closed yet" in blank.message.text
+    assert blank.message.form is not None
+    assert "nothing is closed yet" in blank.message.form.fields[0].error
     async with deps.sessions() as session:
         assert (await session.get(Action, action.id)).status == "open"  # type: ignore[union-attr]
     reply = await submit(deps, "S05", ACTION_DONE, str(action.id), evidence="Chronology updated")
@@ -347,3 +385,50 @@ async def test_ticking_from_a_reminder_keeps_the_reminder_whole(deps: Deps) -> N
     async with deps.sessions() as session:
         [view] = [v for v in await audits.allocations(session) if v.practitioner.staff_id == "S07"]
     assert view.ticked == frozenset({"plan"})
+
+
+async def test_a_recorded_audit_settles_its_reminders_in_the_daily_messages(deps: Deps) -> None:
+    """Cards that know they are done: the audit's item in the day's message loses its buttons
+    and says what happened; the manager's escalation of another audit is left as it was."""
+    await every_working_day(deps, dt.date(2027, 1, 25), dt.date(2027, 2, 4))
+    async with deps.sessions.begin() as session:  # delivered on a platform: each has its id
+        await session.execute(update(OutboxMessage).values(platform_message_id="m"))
+    sent = await outbox(deps)
+    reminder = sent["reminders:S04:2027-02-04"]
+    allocation = reminder.payload["meta"]["items"][0]["meta"]["allocation_id"]
+    deps.clock.set(at(4, 2))  # type: ignore[attr-defined]
+    reply = await submit(deps, "S04", RECORD, str(allocation), grade="Good",
+                         grade_reason="A clear plan")  # fmt: skip
+    assert reply.message is not None and reply.message.kind == "audit_recorded"
+    sent = await outbox(deps)
+    settled = sent["reminders:S04:2027-02-04"].payload
+    assert not settled.get("buttons") and settled["footer"].startswith("✓ Audit recorded (Good)")
+    manager = sent["reminders:S02:2027-02-04"].payload  # both auditors' manager: two sections
+    done, still = sorted(manager["sections"], key=lambda s: bool(s["buttons"]))
+    assert not done["buttons"] and "✓ Audit recorded (Good)" in done["text"]
+    assert still["buttons"] and "✓" not in still["text"]
+
+
+async def test_a_checklist_ticked_to_the_end_settles_its_reminder(deps: Deps) -> None:
+    await sweep_reminders(deps, at(25))
+    key = "reminders:S07:2027-01-25"
+    async with deps.sessions.begin() as session:  # delivered on a platform: it has its id
+        await session.execute(
+            update(OutboxMessage).values(
+                status="sent", platform_message_id="m", sent_at=OutboxMessage.next_attempt_at
+            )
+        )
+    reminder = (await outbox(deps))[key]
+    every = [("done", entry["id"]) for entry in reminder.payload["checklist"]]
+    event = Inbound("sandbox", "S07:all", "S07", "action", CHECKLIST_TICK,
+                    reminder.payload["checklist_value"], fields=tuple(every[:-1]),
+                    source_key=key)  # fmt: skip
+    await handle_event(deps, build_router(deps), event)
+    assert (await outbox(deps))[key].revision == 0  # not done yet: the reminder stays whole
+    whole = Inbound("sandbox", "S07:all2", "S07", "action", CHECKLIST_TICK,
+                    reminder.payload["checklist_value"], fields=tuple(every),
+                    source_key=key)  # fmt: skip
+    await handle_event(deps, build_router(deps), whole)
+    settled = (await outbox(deps))[key]
+    assert settled.revision == 1 and not settled.payload.get("checklist")
+    assert settled.payload["footer"].startswith("✓ Checklist done on ")

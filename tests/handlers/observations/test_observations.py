@@ -200,19 +200,30 @@ async def test_the_observer_records_it_whole_and_the_worker_is_told(deps: Deps) 
     ]
     good = {"observed_on": "2027-03-19", "setting": "home_visit", "consent": "yes",
             "strengths": "Warm, clear conversation about the plan."}  # fmt: skip
-    for wrong, problem in (
-        ({"observed_on": "next Tuesday"}, "couldn't read"),
-        ({"observed_on": "2027-03-29"}, "still to come"),
-        ({"setting": ""}, "What you observed"),
-        ({"consent": ""}, "consent"),
-        ({"consent": "no"}, "home visit"),
-        ({"strengths": "x" * 1001}, "1000 characters"),
-        ({"strengths": ""}, "Strengths you saw"),
-        ({"actions": "Share the plan", "actions_due": "2027-03-01"}, "still to come"),
+    for wrong, field, problem in (
+        ({"observed_on": "next Tuesday"}, "observed_on", "couldn't read"),
+        ({"observed_on": "2027-03-29"}, "observed_on", "still to come"),
+        ({"setting": ""}, "setting", "fill this in"),
+        ({"consent": "", "setting": "court"}, "consent", "fill this in"),
+        ({"consent": "no"}, "consent", "home visit"),
+        ({"strengths": "x" * 1001}, "strengths", "1000 characters"),
+        ({"strengths": ""}, "strengths", "fill this in"),
+        (
+            {"actions": "Share the plan", "actions_due": "2027-03-01"},
+            "actions_due",
+            "still to come",
+        ),
     ):
         reply = await send(deps, "S03", "form", RECORD, value, **{**good, **wrong})
-        assert reply.kind == "user_error" and problem in reply.text, wrong
-        assert "Nothing has been saved" in reply.text
+        assert reply.form is not None and "Nothing has been saved" in reply.form.problem
+        errors = {f.id: f.error for f in reply.form.fields if f.error}
+        assert set(errors) == {field} and problem in errors[field], wrong
+        values = {f.id: f.value for f in reply.form.fields}
+        assert {k: values[k] for k in {**good, **wrong}} == {**good, **wrong}
+    every = {"observed_on": "next Tuesday", "setting": "", "consent": "", "strengths": ""}
+    reply = await send(deps, "S03", "form", RECORD, value, **every)
+    assert reply.form is not None and reply.form.problem.startswith("Four things")
+    assert {f.id for f in reply.form.fields if f.error} == set(every)
     assert await observations(deps) == 0
     outsider = await send(deps, "S07", "action", OPEN_RECORD, value)
     assert outsider.kind == "user_error" and "Dana Hughes" in outsider.text
