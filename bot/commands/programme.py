@@ -196,10 +196,15 @@ def _allocation(audit: CaseAudit) -> str:
 def _independence(audit: CaseAudit) -> str:
     rules = audit.independence
     parts = ["never their own case"]
-    if rules.not_line_manager:
-        parts.append("not the worker's line manager")
-    if rules.not_direct_reports:
-        parts.append("not someone the worker manages")
+    if rules.not_line_of_management:
+        text = "no manager anywhere above the worker in their line of management"
+        if rules.line_of_management_exempt:
+            text += f" (except {_roles(rules.line_of_management_exempt)})"
+        parts.append(text)
+    if rules.not_line_manager and (
+        not rules.not_line_of_management or rules.line_of_management_exempt
+    ):
+        parts.append("never the worker's own line manager")
     if rules.across_services:
         parts.append("from another service")
     return ", ".join(parts)

@@ -59,11 +59,19 @@ class AuditorRule(Strict):
 
 
 class Independence(Strict):
-    """Who may not audit whom. An auditor never audits their own case."""
+    """Who may not audit whom. An auditor never audits their own case.
+
+    `not_line_of_management` bars every manager above the worker in the management chain (their
+    line manager, that manager's manager and so on up); `not_line_manager` alone bars only the
+    first. Moderation is free of both: a head of service may moderate their own service's audits.
+    """
 
     not_line_manager: bool = True
-    not_direct_reports: bool = True
+    not_line_of_management: bool = True
     across_services: bool = False
+    # Roles above every service whose framework asks them to audit anyway (Shropshire's director
+    # "Audit 1 case"): they may audit below them, never as the worker's own line manager.
+    line_of_management_exempt: list[Role] = Field(default_factory=list)
 
 
 class ThemedRound(Strict):

@@ -27,7 +27,6 @@ class Context:
     people: dict[str, Staff]
     all_cases: list[CaseInfo]
     cases_of: dict[str, list[CaseInfo]]
-    reports: dict[str, list[str]]
     ranks: dict[str, int]
 
     def is_overdue(self, person: Staff) -> bool:
@@ -54,10 +53,6 @@ def build_context(
     cases_of: dict[str, list[CaseInfo]] = {}
     for case in all_cases:
         cases_of.setdefault(case.practitioner_id, []).append(case)
-    reports: dict[str, list[str]] = {}
-    for person in people.values():
-        if person.manager_id:
-            reports.setdefault(person.manager_id, []).append(person.id)
     order = list(people)
     random.Random(f"{seed}:ranks").shuffle(order)
     ranks = {staff_id: i for i, staff_id in enumerate(order)}
@@ -72,6 +67,5 @@ def build_context(
         people,
         all_cases,
         cases_of,
-        reports,
         ranks,
     )

@@ -91,5 +91,11 @@ def unplaced_reason(could_serve: bool, pool_empty: bool, across: bool, anyone: b
     if pool_empty or could_serve:
         return "every eligible auditor is full this period (workers waiting longer went first)"
     if across:
-        return "independence left no auditor: none in another service who is not their manager"
-    return "independence left no auditor: the only auditors are themselves or their manager"
+        return (
+            "independence left no auditor: none in another service and outside "
+            "their line of management"
+        )
+    return (
+        "independence left no auditor: the only auditors are themselves or in "
+        "their line of management"
+    )

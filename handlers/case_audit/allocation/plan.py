@@ -164,7 +164,7 @@ def _place(
 ) -> bool:
     """Give one case an auditor, recording the pair or why none could be found."""
     across = ctx.activity.independence.across_services
-    barred = excluded_auditors(person, ctx.activity.independence, ctx.reports)
+    barred = excluded_auditors(person, ctx.activity.independence, ctx.people)
     auditor_id = None if pool.is_empty() else pool.take(person, barred, across)
     if auditor_id is None:
         could_serve = pool.could_serve(person, barred, across)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 from handlers.case_audit.allocation.periods import months_between
 from handlers.case_audit.allocation.types import CaseInfo, History, Staff
@@ -39,29 +39,46 @@ def is_away(person: Staff, window_end: dt.date) -> bool:
     return person.away_until is not None and person.away_until >= window_end
 
 
+def line_of_management(person: Staff, people: Mapping[str, Staff]) -> list[str]:
+    """Every manager above this person, nearest first (a loop in the roster stops the walk)."""
+    chain: list[str] = []
+    manager = person.manager_id
+    while manager is not None and manager != person.id and manager not in chain:
+        chain.append(manager)
+        above = people.get(manager)
+        manager = above.manager_id if above is not None else None
+    return chain
+
+
 def excluded_auditors(
-    practitioner: Staff, independence: Independence, reports: Mapping[str, Sequence[str]]
+    practitioner: Staff, independence: Independence, people: Mapping[str, Staff]
 ) -> frozenset[str]:
     """Auditor ids barred from this practitioner's cases by name (service rules apply apart).
 
-    not_line_manager bars their line manager; not_direct_reports bars the people who report
-    to the practitioner, so a senior worker's own team never audits them.
+    not_line_of_management bars every manager above them in the chain (less the roles the
+    programme exempts); not_line_manager bars their line manager whatever their role.
     """
     barred = {practitioner.id}
+    if independence.not_line_of_management:
+        exempt = independence.line_of_management_exempt
+        barred.update(
+            m
+            for m in line_of_management(practitioner, people)
+            if m not in people or people[m].role not in exempt
+        )
     if independence.not_line_manager and practitioner.manager_id:
         barred.add(practitioner.manager_id)
-    if independence.not_direct_reports:
-        barred.update(reports.get(practitioner.id, ()))
     return frozenset(barred)
 
 
-def is_independent(auditor: Staff, practitioner: Staff, independence: Independence) -> bool:
-    """Every independence rule at once, for checks and tests."""
-    if auditor.id == practitioner.id:
-        return False
-    if independence.not_line_manager and practitioner.manager_id == auditor.id:
-        return False
-    if independence.not_direct_reports and auditor.manager_id == practitioner.id:
+def is_independent(
+    auditor: Staff,
+    practitioner: Staff,
+    independence: Independence,
+    people: Mapping[str, Staff] | None = None,
+) -> bool:
+    """Every independence rule at once, for checks and tests (`people` walks the chain)."""
+    if auditor.id in excluded_auditors(practitioner, independence, people or {}):
         return False
     return not (independence.across_services and auditor.service == practitioner.service)
 

@@ -60,8 +60,8 @@ ACTIVITY: CaseAudit = PROGRAMME.of_kind(CaseAudit)[0]
 PEOPLE = [
     ("S01", "Helen Clarke", "head_of_service", "Leadership", None),
     ("S02", "Sam Moss", "service_manager", "Leadership", "S01"),
-    ("S03", "Dana Hughes", "team_manager", "Team A", "S02"),
-    ("S04", "Marcus Reid", "team_manager", "Team B", "S02"),
+    ("S03", "Dana Hughes", "team_manager", "Team A", "S01"),
+    ("S04", "Marcus Reid", "team_manager", "Team B", "S01"),
     ("S05", "Tom Okafor", "practitioner", "Team A", "S03"),
     ("S06", "Leah Brown", "practitioner", "Team A", "S03"),
     ("S07", "Priya Shah", "practitioner", "Team B", "S04"),

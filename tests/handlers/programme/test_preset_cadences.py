@@ -11,7 +11,10 @@ import datetime as dt
 import itertools
 from collections import Counter, defaultdict
 
+import pytest
 from preset_year import Round, council, open_cases, year_of_rounds
+
+from handlers.programme.schema import CaseAudit, load_programme
 
 SMALL, HARINGEY_SIZE = 80, 150  # Haringey's 50 a month needs enough auditor places
 
@@ -100,3 +103,46 @@ def test_shropshire_child_journey_audits_monthly_by_its_roles() -> None:
                "senior_practitioner", "deputy_team_manager", "iro", "cp_chair"}  # fmt: skip
     used = auditor_roles(rounds)
     assert used <= allowed and {"director", "team_manager", "senior_practitioner"} <= used
+
+
+CASE_AUDITS = [
+    ("default", "case_audit", SMALL),
+    ("camden", "learning_conversation", SMALL),
+    ("durham", "collaborative_audit", SMALL),
+    ("hammersmith-fulham", "monthly_audit", SMALL),
+    ("haringey", "light_touch_audit", HARINGEY_SIZE),
+    ("shropshire", "child_journey_audit", SMALL),
+]
+
+
+def managers_above(people: int) -> dict[str, set[str]]:
+    """Each person's whole line of management, from the demo roster itself."""
+    manager_of = {p.staff_id: p.manager_staff_id for p in council(people).people}
+    above: dict[str, set[str]] = {}
+    for person in manager_of:
+        chain, up = set(), manager_of[person]
+        while up is not None and up not in chain:
+            chain.add(up)
+            up = manager_of.get(up)
+        above[person] = chain
+    return above
+
+
+@pytest.mark.parametrize(("preset", "activity", "people"), CASE_AUDITS)
+def test_no_manager_audits_anyone_in_their_own_line_over_a_year(
+    preset: str, activity: str, people: int
+) -> None:
+    rounds = year_of(preset, activity, people)
+    above = managers_above(people)
+    pairs = [p for r in rounds.values() for p in r.plan.pairs]
+    assert pairs
+    (audit,) = [a for a in load_programme(preset).of_kind(CaseAudit) if a.id == activity]
+    exempt = set(audit.independence.line_of_management_exempt)
+    role, manager = roles(people), {p.staff_id: p.manager_staff_id for p in council(people).people}
+    in_line = [
+        p
+        for p in pairs
+        if p.auditor_id in above[p.practitioner_id]
+        and (role[p.auditor_id] not in exempt or manager[p.practitioner_id] == p.auditor_id)
+    ]
+    assert in_line == []

@@ -277,7 +277,7 @@ def test_line_manager_never_audits_their_own_worker() -> None:
 
 
 def test_line_manager_may_audit_when_the_programme_allows_it() -> None:
-    activity = audit(independence={"not_line_manager": False, "not_direct_reports": False})
+    activity = audit(independence={"not_line_manager": False, "not_line_of_management": False})
     staff = [manager("M1"), worker("P1", "M1")]
     plan = allocate(activity, staff, [case("C1", "P1")], History(), 2026, 6, 1, TODAY)
     assert [p.auditor_id for p in plan.pairs] == ["M1"]
@@ -305,18 +305,32 @@ def test_without_across_services_an_auditor_prefers_their_own_service() -> None:
     assert all("same service" in p.reason for p in plan.pairs)
 
 
-def test_no_one_audits_their_own_case_or_their_own_manager() -> None:
-    activity = audit(auditors=[{"role": "senior_practitioner", "cases": 1}])
-    senior = Staff("SP1", "senior_practitioner", "T", "A", "M1")
-    report = Staff("SP2", "senior_practitioner", "T", "A", "SP1")
-    plan = allocate(activity, [senior, report], [case("C1", "SP1")], History(), 2026, 6, 1, TODAY)
+def test_no_manager_audits_a_worker_anywhere_below_them_in_the_line() -> None:
+    activity = audit(auditors=[{"role": "service_manager", "cases": 1}])
+    head = Staff("SM1", "service_manager", "S", "A")
+    team_manager = Staff("TM1", "team_manager", "T", "A", "SM1")
+    staff = [head, team_manager, worker("P1", "TM1")]
+    plan = allocate(activity, staff, [case("C1", "P1")], History(), 2026, 6, 1, TODAY)
     assert plan.pairs == []
-    allowed = audit(
-        auditors=[{"role": "senior_practitioner", "cases": 1}],
-        independence={"not_direct_reports": False},
+    assert "line of management" in plan.uncovered[0].reason
+    # with only the line manager barred, the manager two levels up may audit
+    only_first = audit(
+        auditors=[{"role": "service_manager", "cases": 1}],
+        independence={"not_line_of_management": False},
     )
-    plan = allocate(allowed, [senior, report], [case("C1", "SP1")], History(), 2026, 6, 1, TODAY)
-    assert [(p.auditor_id, p.case_ref) for p in plan.pairs] == [("SP2", "C1")]
+    plan = allocate(only_first, staff, [case("C1", "P1")], History(), 2026, 6, 1, TODAY)
+    assert [(p.auditor_id, p.case_ref) for p in plan.pairs] == [("SM1", "C1")]
+
+
+def test_a_worker_may_audit_their_own_manager_and_a_loop_in_the_roster_ends() -> None:
+    activity = audit(auditors=[{"role": "senior_practitioner", "cases": 1}])
+    senior = Staff("SP1", "senior_practitioner", "T", "A", "SP2")
+    report = Staff("SP2", "senior_practitioner", "T", "A", "SP1")  # a loop: each the other's
+    plan = allocate(activity, [senior, report], [case("C1", "SP1")], History(), 2026, 6, 1, TODAY)
+    assert plan.pairs == []  # SP2 is SP1's line manager in this roster
+    loose = Staff("SP3", "senior_practitioner", "T", "A", "SP1")
+    plan = allocate(activity, [senior, loose], [case("C1", "SP1")], History(), 2026, 6, 1, TODAY)
+    assert [(p.auditor_id, p.case_ref) for p in plan.pairs] == [("SP3", "C1")]
 
 
 # Leavers, leave and spare capacity

@@ -71,7 +71,7 @@ def activities(draw: st.DrawFn) -> CaseAudit:
         joins_one_audit=draw(st.sampled_from([[], ["principal_social_worker"]])),
         independence={
             "not_line_manager": draw(st.booleans()),
-            "not_direct_reports": draw(st.booleans()),
+            "not_line_of_management": draw(st.booleans()),
             "across_services": draw(st.booleans()),
         },
         coverage_months=draw(st.sampled_from([None, 3, 6])),
@@ -145,7 +145,7 @@ def check(activity: CaseAudit, council: Any, month: int, plan: AllocationPlan) -
         assert case.practitioner_id == person.id and case.open
         assert is_case_eligible(case, activity, history, TODAY, theme_tags(cases, plan.theme))
         assert is_practitioner(person) and person.active
-        assert is_independent(people[pair.auditor_id], person, activity.independence)
+        assert is_independent(people[pair.auditor_id], person, activity.independence, people)
     if activity.allocation == "random_sample":
         assert len(plan.pairs) <= (activity.sample_size or 0)
 
