@@ -59,10 +59,16 @@ def test_camden_ten_months_with_breaks_in_august_and_december() -> None:
         assert not any(a in taken and b in taken for a, b in itertools.pairwise(running))
 
 
-def test_haringey_allocates_fifty_light_touch_audits_a_month() -> None:
+def test_haringey_allocates_450_to_500_light_touch_audits_a_year() -> None:
     light = year_of("haringey", "light_touch_audit", HARINGEY_SIZE)
     per_month = Counter({m: len(r.plan.pairs) for m, r in light.items()})
-    assert per_month == Counter({m: 50 for m in range(1, 13)})
+    assert per_month == Counter({m: 40 for m in range(1, 13)})
+    assert 450 <= sum(per_month.values()) <= 500  # 3.1.3: "450 to 500 cases each year"
+
+
+def test_camden_learning_conversations_include_iros_and_cp_chairs() -> None:
+    used = auditor_roles(year_of("camden", "learning_conversation"))
+    assert {"iro", "cp_chair"} <= used
 
 
 def test_haringey_themed_event_rounds_find_only_cases_on_their_theme() -> None:
