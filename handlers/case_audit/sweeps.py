@@ -35,6 +35,20 @@ from storage.case_audit import followups as audit_followups
 from storage.case_audit import requests as audit_requests
 
 
+def record_ladder(rule: ReminderRule) -> ReminderRule:
+    """The record reminders as they run: nudges end where the ladder does, at the escalation.
+
+    A rule that nudges "until done" and escalates stops nudging the auditor once the escalation
+    is due (the overdue nudge on that day is the last); the line manager and then the QA team
+    take it from there. A rule with no escalation keeps its own count.
+    """
+    escalate = rule.escalate_after_working_days
+    if rule.overdue_nudges is not None or escalate is None:
+        return rule
+    last = escalate // rule.overdue_every_working_days
+    return rule.model_copy(update={"overdue_nudges": last})
+
+
 def _activities(deps: Deps) -> dict[str, CaseAudit]:
     return {a.id: a for a in deps.programme.of_kind(CaseAudit)}
 
@@ -74,7 +88,7 @@ async def _audit_reminders(day: ReminderDay, activities: dict[str, CaseAudit]) -
     deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
     rules: list[tuple[ReminderRule, bool]] = []
     for a in activities.values():
-        rules += [(a.checklist_reminders, False), (a.record_reminders, True)]
+        rules += [(a.checklist_reminders, False), (record_ladder(a.record_reminders), True)]
     earliest = await audits.earliest_due(session, ("allocated",))
     due_in = nudge_dates(calendar, rules, today, earliest)
     woken = day.woken_ids("audit", "checklist")
@@ -93,7 +107,8 @@ async def _audit_reminders(day: ReminderDay, activities: dict[str, CaseAudit]) -
         if unticked and is_reminder_day(calendar, rule, view.due_on, today, held, after_due=False):
             day.add(worker, partial(checklist_reminder, deps, view, activity))
         held = day.held(auditor.id, f"audit:{view.id}")
-        if is_reminder_day(calendar, activity.record_reminders, view.due_on, today, held):
+        if is_reminder_day(calendar, record_ladder(activity.record_reminders), view.due_on, today,
+                           held):  # fmt: skip
             day.add(auditor, partial(audit_reminder, deps, view, today))
 
 

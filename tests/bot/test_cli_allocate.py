@@ -16,7 +16,7 @@ from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
 PEOPLE = [
     ("S01", "Helen Clarke", "head_of_service", "Leadership", None),
-    ("S03", "Dana Hughes", "team_manager", "Team A", "S01"),
+    ("S03", "Dana Hughes", "team_manager", "Team A", None),  # S01 is outside their line
     ("S05", "Tom Okafor", "practitioner", "Team A", "S03"),
     ("S09", "Ann Other", "practitioner", "Team A", "S03"),
 ]

@@ -143,7 +143,7 @@ def test_show_describes_each_reminder_rule(capsys: pytest.CaptureFixture[str]) -
     assert "checklist reminders: 3 and 1 working days before the audit; none after it" in lines
     assert (
         "record reminders: 3 and 1 working days before due, then every 5 working days while "
-        "overdue; escalates to their line manager once 5 working days overdue"
+        "overdue, once at most; escalates to their line manager once 5 working days overdue"
     ) in lines
     assert (
         "reflection reminders: due 5 working days after the audit is recorded; 2 working days "
@@ -209,8 +209,8 @@ def test_show_words_unusual_reminder_rules(
     lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
     assert [line for line in lines if "reminders:" in line] == [
         "checklist reminders: 1 working day before the audit and on the day; none after it",
-        "record reminders: 5, 3 and 1 working days before due, then every 2 working days while "
-        "overdue; escalates to their line manager once 1 working day overdue",
+        "record reminders: 5, 3 and 1 working days before due, none while overdue; "
+        "escalates to their line manager once 1 working day overdue",
         "reflection reminders: due 1 working day after the audit is recorded; none before due, "
         "none while overdue; never to a manager",
         "moderation reminders: due 10 working days after it is asked for; on the due day, then "

@@ -30,7 +30,7 @@ class Context:
     ranks: dict[str, int]
 
     def is_overdue(self, person: Staff) -> bool:
-        return is_overdue(self.activity, self.history.practitioner_last.get(person.id), self.today)
+        return is_overdue(self.activity, self.history.last_recorded(person.id), self.today)
 
     def priority(self, person: Staff) -> tuple[dt.date, int]:
         """Never audited first, then the longest since last audited; the seed breaks ties."""

@@ -25,7 +25,7 @@ def practitioner_part(activity: CaseAudit, person: Staff, history: History, toda
     text = (
         f"{person.id} never audited" if last is None else f"{person.id} last audited {last:%Y-%m}"
     )
-    if is_overdue(activity, last, today):
+    if is_overdue(activity, history.last_recorded(person.id), today):
         text += f" (due: every {_plural(activity.coverage_months or 0, 'month')})"
     return text
 

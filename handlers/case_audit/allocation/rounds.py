@@ -119,10 +119,17 @@ async def make_plan(
     today = calendar.local_date(deps.clock.now())
     with _collector_paused():
         staff = [_staff(row) for row in await allocation_inputs.load_staff(session)]
-        cases = [_case(row) for row in await allocation_inputs.load_open_cases(session)]
+        period = period_of(year, month)
+        elsewhere = await allocation_inputs.cases_in_period(session, period, activity.id)
+        cases = [
+            _case(row)
+            for row in await allocation_inputs.load_open_cases(session)
+            if row.case_ref not in elsewhere  # never in two rounds of the same month
+        ]
         workers, case_last = await allocation_inputs.load_history(session, activity.id)
-        seed = seed_of(activity.id, period_of(year, month))
-        history = History(workers, case_last)
+        recorded = await allocation_inputs.load_completed(session, activity.id)
+        seed = seed_of(activity.id, period)
+        history = History(workers, case_last, recorded)
         return allocate(activity, staff, cases, history, year, month, seed, today, calendar)
 
 
