@@ -19,6 +19,7 @@ from handlers.programme.audit import (
     Independence,
     ModerationRule,
     Reflection,
+    Theme,
     ThemedRound,
 )
 from handlers.programme.base import (
@@ -62,6 +63,7 @@ __all__ = [
     "ReminderRule",
     "Role",
     "Strict",
+    "Theme",
     "ThemedRound",
     "Window",
     "load_programme",

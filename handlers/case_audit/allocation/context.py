@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from handlers.case_audit.allocation.explain import is_overdue
-from handlers.case_audit.allocation.rules import theme_tags
+from handlers.case_audit.allocation.rules import ThemeGroup, theme_group
 from handlers.case_audit.allocation.types import CaseInfo, History, Staff
-from handlers.programme.schema import CaseAudit
+from handlers.programme.schema import CaseAudit, Theme
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ class Context:
     today: dt.date
     window: tuple[dt.date, dt.date]
     theme: str | None
-    tags: frozenset[str] | None
+    group: ThemeGroup | None
     seed: int | str
     people: dict[str, Staff]
     all_cases: list[CaseInfo]
@@ -44,7 +44,7 @@ def build_context(
     history: History,
     today: dt.date,
     window: tuple[dt.date, dt.date],
-    theme: str | None,
+    theme: Theme | None,
     seed: int | str,
 ) -> Context:
     """Sort every input by id first, so the plan depends on the seed and not on input order."""
@@ -61,8 +61,8 @@ def build_context(
         history,
         today,
         window,
-        theme,
-        theme_tags(all_cases, theme),
+        theme.name if theme is not None else None,
+        theme_group(all_cases, theme, people.values()),
         seed,
         people,
         all_cases,

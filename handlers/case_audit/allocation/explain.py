@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.case_audit.allocation.periods import months_between
+from handlers.case_audit.allocation.rules import ThemeGroup
 from handlers.case_audit.allocation.types import CaseInfo, History, Staff
 from handlers.programme.schema import CaseAudit
 
@@ -66,9 +67,7 @@ def pair_reason(
     return "; ".join(parts)
 
 
-def no_case_reason(
-    activity: CaseAudit, cases: list[CaseInfo], theme: str | None, tags: frozenset[str] | None
-) -> str:
+def no_case_reason(activity: CaseAudit, cases: list[CaseInfo], group: ThemeGroup | None) -> str:
     """Why a practitioner has no case to audit this period."""
     open_cases = [c for c in cases if c.open]
     if not open_cases:
@@ -78,8 +77,8 @@ def no_case_reason(
         open_cases = [c for c in open_cases if c.case_type in types]
         if not open_cases:
             return f"no open case of the audited types ({', '.join(types)})"
-    if tags is not None and all(c.themes.isdisjoint(tags) for c in open_cases):
-        return f"no open case tagged with this round's theme '{theme}'"
+    if group is not None and not any(group.holds(c) for c in open_cases):
+        return f"no open case in this round's theme '{group.theme.name}' ({group.theme.describe()})"
     months = _plural(activity.case_lookback_months, "month")
     return f"every open case was audited within the last {months}"
 

@@ -32,7 +32,7 @@ from handlers.case_audit.allocation.plan import (
 from handlers.core.calendar import Calendar
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
-from handlers.programme.schema import CaseAudit
+from handlers.programme.schema import CaseAudit, Theme
 from message_templates.model import Message
 from storage.case_audit import allocation_inputs, audits
 from storage.models import AuditRound
@@ -72,13 +72,16 @@ async def run_allocation(
     month: int,
     *,
     dry_run: bool = False,
+    theme: str | Theme | None = None,
 ) -> RoundResult:
-    """Allocate one period; unless a dry run, store it and queue every DM and the QA summary."""
+    """Allocate one period; unless a dry run, store it and queue every DM and the QA summary.
+
+    `theme` is the theme the QA team named for a themed round (else the programme's)."""
     period = period_of(year, month)
     existing = await audits.find_round(session, activity.id, period)
     if existing is not None:
         return await _existing(session, activity, existing)
-    plan = await make_plan(deps, session, activity, year, month)
+    plan = await make_plan(deps, session, activity, year, month, theme)
     if dry_run or plan.skipped is not None:
         return RoundResult(activity.id, period, plan, None, False, len(plan.pairs))
     now = deps.clock.now()
@@ -112,7 +115,12 @@ async def _existing(session: AsyncSession, activity: CaseAudit, found: AuditRoun
 
 
 async def make_plan(
-    deps: Deps, session: AsyncSession, activity: CaseAudit, year: int, month: int
+    deps: Deps,
+    session: AsyncSession,
+    activity: CaseAudit,
+    year: int,
+    month: int,
+    theme: str | Theme | None = None,
 ) -> AllocationPlan:
     """Load staff, open cases and history in a few bulk queries and run the allocation rules."""
     calendar = deps.calendar
@@ -130,7 +138,7 @@ async def make_plan(
         recorded = await allocation_inputs.load_completed(session, activity.id)
         seed = seed_of(activity.id, period)
         history = History(workers, case_last, recorded)
-        return allocate(activity, staff, cases, history, year, month, seed, today, calendar)
+        return allocate(activity, staff, cases, history, year, month, seed, today, calendar, theme)
 
 
 @contextmanager

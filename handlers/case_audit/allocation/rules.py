@@ -5,10 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from handlers.case_audit.allocation.periods import months_between
 from handlers.case_audit.allocation.types import CaseInfo, History, Staff
-from handlers.programme.schema import PRACTITIONER_ROLES, AuditorRule, CaseAudit, Independence
+from handlers.programme.schema import (
+    PRACTITIONER_ROLES,
+    AuditorRule,
+    CaseAudit,
+    Independence,
+    Theme,
+)
 
 
 def is_turn(rule: AuditorRule, auditor: Staff, period: int) -> bool:
@@ -83,16 +90,47 @@ def is_independent(
     return not (independence.across_services and auditor.service == practitioner.service)
 
 
-def theme_tags(cases: Iterable[CaseInfo], theme: str | None) -> frozenset[str] | None:
-    """Every spelling of the theme among the cases' tags (case and stray spaces ignored).
+@dataclass(frozen=True, slots=True)
+class ThemeGroup:
+    """A themed round's group of cases, each test a set look-up (None: that test is off)."""
 
-    Normalising each distinct tag once lets the per-case test be one set operation.
-    """
+    theme: Theme
+    tags: frozenset[str] | None
+    case_types: frozenset[str] | None
+    workers: frozenset[str] | None  # practitioners in the theme's services
+    refs: frozenset[str] | None
+
+    def holds(self, case: CaseInfo) -> bool:
+        if self.refs is not None:
+            return case.ref in self.refs
+        if self.tags is not None and case.themes.isdisjoint(self.tags):
+            return False
+        if self.case_types is not None and case.case_type not in self.case_types:
+            return False
+        return self.workers is None or case.practitioner_id in self.workers
+
+
+def theme_group(
+    cases: Iterable[CaseInfo], theme: Theme | None, people: Iterable[Staff] = ()
+) -> ThemeGroup | None:
+    """The group a theme defines over these cases; every spelling of its tags among the cases'
+    tags is found once, so the per-case test is one set operation."""
     if theme is None:
         return None
-    wanted = theme.strip().casefold()
-    tags = frozenset[str]().union(*(case.themes for case in cases))
-    return frozenset(tag for tag in tags if tag.strip().casefold() == wanted)
+    tags = None
+    wanted = theme.spellings()
+    if wanted:
+        present = frozenset[str]().union(*(case.themes for case in cases))
+        tags = frozenset(t for t in present if " ".join(t.split()).casefold() in wanted)
+    services = frozenset(theme.services)
+    workers = frozenset(p.id for p in people if p.service in services) if services else None
+    return ThemeGroup(
+        theme,
+        tags,
+        frozenset(theme.case_types) if theme.case_types else None,
+        workers,
+        frozenset(theme.case_refs) if theme.case_refs else None,
+    )
 
 
 def is_case_eligible(
@@ -100,14 +138,14 @@ def is_case_eligible(
     activity: CaseAudit,
     history: History,
     today: dt.date,
-    tags: frozenset[str] | None,
+    group: ThemeGroup | None,
 ) -> bool:
-    """Open, of an audited type, on the theme if any, and not audited within the look-back."""
+    """Open, of an audited type, in the theme's group if any, not audited within the look-back."""
     if not case.open:
         return False
     if activity.case_types is not None and case.case_type not in activity.case_types:
         return False
-    if tags is not None and case.themes.isdisjoint(tags):
+    if group is not None and not group.holds(case):
         return False
     last = history.case_last.get(case.ref)
     return last is None or months_between(last, today) >= activity.case_lookback_months
@@ -118,10 +156,10 @@ def best_case(
     activity: CaseAudit,
     history: History,
     today: dt.date,
-    tags: frozenset[str] | None,
+    group: ThemeGroup | None,
 ) -> CaseInfo | None:
     """The longest-unaudited qualifying case (never audited: longest open), or None."""
-    eligible = [c for c in cases if is_case_eligible(c, activity, history, today, tags)]
+    eligible = [c for c in cases if is_case_eligible(c, activity, history, today, group)]
     if not eligible:
         return None
     return min(eligible, key=lambda c: (history.case_last.get(c.ref, c.opened_on), c.ref))

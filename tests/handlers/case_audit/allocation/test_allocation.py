@@ -19,7 +19,7 @@ from handlers.case_audit.allocation.plan import (
     theme_for,
     window_for,
 )
-from handlers.programme.schema import AuditorRule, CaseAudit
+from handlers.programme.schema import AuditorRule, CaseAudit, Theme
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -209,8 +209,45 @@ def test_themed_round_audits_only_cases_on_its_theme() -> None:
     assert "theme 'neglect'" in plan.pairs[0].reason
     assert plan.theme == "neglect"
     assert [(u.practitioner_id, u.reason) for u in plan.uncovered] == [
-        ("P1", "no open case tagged with this round's theme 'neglect'")
+        ("P1", "no open case in this round's theme 'neglect' (tagged 'neglect')")
     ]
+
+
+def test_a_theme_groups_cases_by_synonym_case_type_service_or_a_list() -> None:
+    """Haringey 3.2.1: residential care is a placement (a case type, here with its tags), not
+    only a tag; a theme can also be a service's cases, or an uploaded list of references."""
+    residential = {"name": "children in residential care", "case_types": ["CLA"],
+                   "tags": ["residential care", "Residential  placement"]}  # fmt: skip
+    activity = audit(
+        themes=[residential, {"name": "early help", "services": ["EH"]}],
+        themed_rounds=[{"month": 6, "theme": "Children in residential care"}],
+        auditors=[{"role": "team_manager", "cases": 5}],
+    )
+    staff = [manager("M1", service="B"), worker("P1", "X"), worker("P2", "X"),
+             worker("P3", "X", service="EH")]  # fmt: skip
+    cases = [
+        case("C1", "P1", case_type="CLA", themes=frozenset({"residential placement"})),
+        case("C2", "P2", case_type="CIN", themes=frozenset({"residential care"})),
+        case("C3", "P2", case_type="CLA"),
+        case("C4", "P3", case_type="CLA", themes=frozenset({"residential care"})),
+    ]
+    plan = allocate(activity, staff, cases, History(), 2026, 6, 1, TODAY)
+    assert sorted(p.case_ref for p in plan.pairs) == ["C1", "C4"]
+    assert plan.theme == "children in residential care"
+    early = allocate(activity, staff, cases, History(), 2026, 6, 1, TODAY, theme="early help")
+    assert [p.case_ref for p in early.pairs] == ["C4"]
+    listed = Theme(name="audit of the month", case_refs=["C3", "C9"])
+    chosen = allocate(activity, staff, cases, History(), 2026, 6, 1, TODAY, theme=listed)
+    assert [p.case_ref for p in chosen.pairs] == ["C3"] and chosen.theme == "audit of the month"
+
+
+def test_a_themed_round_with_no_case_in_its_group_says_so_and_allocates_nothing() -> None:
+    activity = audit(themed_rounds=[{"month": 6, "theme": "children in residential care"}])
+    staff = [manager("M1", service="B"), worker("P1", "X")]
+    plan = allocate(activity, staff, [case("C1", "P1")], History(), 2026, 6, 1, TODAY)
+    assert plan.pairs == [] and plan.uncovered == []
+    assert plan.skipped is not None
+    assert "no open case is in the theme 'children in residential care'" in plan.skipped
 
 
 def test_themed_month_takes_the_theme_the_qa_team_names() -> None:

@@ -26,7 +26,7 @@ from handlers.case_audit.allocation.plan import (
     period_index,
     window_for,
 )
-from handlers.case_audit.allocation.rules import is_case_eligible, is_practitioner, theme_tags
+from handlers.case_audit.allocation.rules import is_case_eligible, is_practitioner, theme_group
 from handlers.programme.schema import ROLES as ROLES_ALL
 from handlers.programme.schema import CaseAudit, load_programme, preset_names
 
@@ -140,10 +140,12 @@ def check(activity: CaseAudit, council: Any, month: int, plan: AllocationPlan) -
         rule = activity.rule_for(auditor.role, auditor.service)
         assert rule is not None and count <= auditor_quota(rule, auditor, period)
         assert auditor.away_until is None or auditor.away_until < window_end
+    theme = activity.theme_named(plan.theme) if plan.theme else None
+    group = theme_group(cases, theme, staff)
     for pair in plan.pairs:
         case, person = by_ref[pair.case_ref], people[pair.practitioner_id]
         assert case.practitioner_id == person.id and case.open
-        assert is_case_eligible(case, activity, history, TODAY, theme_tags(cases, plan.theme))
+        assert is_case_eligible(case, activity, history, TODAY, group)
         assert is_practitioner(person) and person.active
         assert is_independent(people[pair.auditor_id], person, activity.independence, people)
     if activity.allocation == "random_sample":
