@@ -391,6 +391,17 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "roles": ["qa-team", "practice-week", "all-staff"],
         "released": 2,
     },
+    "themed_round_warning": {
+        "name": "Ruth",
+        "activity_name": "Themed (event) audit",
+        "month": "October 2027",
+        "problem": "empty",
+        "theme": "children in residential care",
+        "group": "CLA cases tagged 'residential care'",
+        "allocate_on": "2027-09-24",
+        "held": False,
+        "command": "qabot allocate --period 2027-10 --activity event_audit --theme",
+    },
     "allocation_summary": {
         "activity_name": "Monthly case audit",
         "period": "January 2027",

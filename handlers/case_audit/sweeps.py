@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.case_audit.actions import action_reminder, source_of
 from handlers.case_audit.actions import latest_snooze as latest_action_snooze
+from handlers.case_audit.allocation.themes_ahead import theme_warnings
 from handlers.case_audit.messages import (
     action_activity,
     audit_reminder,
@@ -70,7 +71,7 @@ class CaseAuditReminders:
     async def due_today(self, day: ReminderDay) -> None:
         activities = _activities(day.deps)
         for reminders in (_audit_reminders, _reflection_reminders, _moderation_reminders,
-                          _action_reminders):  # fmt: skip
+                          _action_reminders, theme_warnings):  # fmt: skip
             await reminders(day, activities)
 
     async def latest_snooze(self, session: AsyncSession, item: str) -> dt.date | None:

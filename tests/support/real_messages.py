@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from handlers.capabilities import build_router, reminder_sources
+from handlers.case_audit.allocation.themes_ahead import themed_rounds_to_check
 from handlers.case_audit.cycle import (
     ACTION_CONFIRM,
     ACTION_DONE,
@@ -43,7 +44,7 @@ from handlers.core.inbound import handle_event
 from handlers.core.router import Inbound, Reply, Router
 from handlers.observations.ids import OPEN_RECORD as OPEN_OBSERVATION
 from handlers.observations.ids import RECORD as RECORD_OBSERVATION
-from handlers.programme.schema import CaseAudit, load_programme
+from handlers.programme.schema import CaseAudit, Independence, load_programme
 from handlers.reminders.ids import SNOOZE, WHY
 from handlers.reminders.snooze import Reminders
 from message_templates.model import Message
@@ -148,8 +149,8 @@ NAMES = (
     "escalation_asked",
     "reminders.observation_due",
     "reminders.observation_overdue",
-    "reminders.audit_reminder+observation_escalated",
     "reminders.observation_overdue+observation_overdue",
+    "reminders.observation_escalated",
     "observation_form",
     "observation_error_home_visit_without_consent",
     "observation_saved",
@@ -157,6 +158,7 @@ NAMES = (
     "parked_alert",
     "channel_unbound",
     "channel_bound",
+    "reminders.themed_round_warning",
 )
 GATHERED = "reminders.action_reminder+action_reminder+reflection_reminder"
 # The day after the audits were due: the QA manager's My QA shows one still not recorded.
@@ -265,9 +267,14 @@ def _programme() -> Any:
     """The default programme, with a principal social worker joining one audit a round and a
     lead auditor told who audits how many, so those messages are made too."""
     programme = load_programme("default")
+    # Ten people in one line of management leave too few independent auditors for the default
+    # "no manager audits anyone below them": this run keeps only "never their line manager"
+    # (the line-of-management rule is tested in tests/handlers/case_audit/allocation).
+    only_line_manager = Independence(not_line_manager=True, not_line_of_management=False)
     activities = [
         a.model_copy(update={"joins_one_audit": ["principal_social_worker"],
-                             "lead_auditor_role": "service_manager"})
+                             "lead_auditor_role": "service_manager",
+                             "independence": only_line_manager})
         if isinstance(a, CaseAudit) else a
         for a in programme.activities
     ]  # fmt: skip
@@ -473,6 +480,25 @@ async def _script(run: Run) -> None:
                       not_before=run.clock.now())  # fmt: skip
     await run.keep_queued(by_type)
     await run.reply("channel_bound", "S08", "text", text="post practice-week here")
+
+    # the QA team told, in their one message of a day, that June's themed round has no theme
+    await _themed_round_warning(run)
+
+
+async def _themed_round_warning(run: Run) -> None:
+    activities = [
+        a.model_copy(update={"themed_months": [6]}) if isinstance(a, CaseAudit) else a
+        for a in run.deps.programme.activities
+    ]
+    themed = replace(run.deps, programme=run.deps.programme.model_copy(
+        update={"activities": activities}))  # fmt: skip
+    day = dt.date(2027, 5, 3)
+    while not themed_rounds_to_check(themed.programme.of_kind(CaseAudit), themed.calendar, day):
+        day += dt.timedelta(days=1)
+    morning = dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
+    run.clock.set(morning)
+    await Reminders(themed, reminder_sources()).sweep(morning)
+    await run.keep_queued(lambda row: gathered_name(row) if row.recipient == "person:S08" else None)
 
 
 async def _qa_team_view(run: Run) -> None:

@@ -6,17 +6,27 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from handlers.capabilities import reminder_sources
 from handlers.case_audit.allocation.rounds import make_plan, run_allocation
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
-from handlers.programme.schema import AuditorRule, CaseAudit, Programme, load_programme
+from handlers.programme.schema import (
+    AuditorRule,
+    CaseAudit,
+    Programme,
+    Theme,
+    ThemedRound,
+    load_programme,
+)
+from handlers.reminders.snooze import Reminders
+from message_templates.markup import to_plain
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
 from storage import Sessions
 from storage.case_audit import audits
-from storage.models import Allocation
+from storage.models import Allocation, OutboxMessage
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
 NOW = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)
@@ -30,8 +40,10 @@ PEOPLE = [
     ("S04", "practitioner", "Team A", "S01"),
     ("S05", "practitioner", "Team B", "S02"),
     ("S06", "practitioner", "Team B", "S02"),
+    ("S07", "qa_manager", "QA", None),
 ]
 CASES = [(f"C-{n}{worker}", worker) for n in (1, 2) for worker in ("S03", "S04", "S05", "S06")]
+TAGGED = {"C-1S03": ("domestic violence",)}
 
 
 def activity(**fields: Any) -> CaseAudit:
@@ -51,7 +63,10 @@ async def sessions(sqlite_sessions: Sessions) -> Sessions:
                      "Children", boss)
         for sid, role, team, boss in PEOPLE
     )  # fmt: skip
-    cases = tuple(CaseRecord(ref, worker, "CIN", dt.date(2026, 9, 1)) for ref, worker in CASES)
+    cases = tuple(
+        CaseRecord(ref, worker, "CIN", dt.date(2026, 9, 1), TAGGED.get(ref, ()))
+        for ref, worker in CASES
+    )
     async with sqlite_sessions.begin() as session:
         await apply_roster(session, Roster(people, cases), now=NOW, actor="test")
     return sqlite_sessions
@@ -101,3 +116,58 @@ async def test_coverage_counts_audits_recorded_not_audits_allocated(sessions: Se
     assert len(plan.pairs) == 4
     due = {p.practitioner_id for p in plan.pairs if "(due: every 1 month)" in p.reason}
     assert due == {"S04", "S06"}, [p.reason for p in plan.pairs]
+
+
+async def theme_warnings_on(deps: Deps, day: dt.date) -> list[dict[str, Any]]:
+    """The QA manager's digest items about themed rounds, from that day's sweep."""
+    await Reminders(deps, reminder_sources()).sweep(
+        dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
+    )
+    async with deps.sessions() as session:
+        rows = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.recipient == "person:S07")
+        )
+        items = [(row, item) for row in rows for item in row.payload["meta"]["items"]]
+    return [
+        {"day": row.idempotency_key, "text": to_plain(row.payload["text"]), **item["meta"]}
+        for row, item in items
+        if item["meta"].get("type") == "allocation.theme_needed"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("themed", "words"),
+    [
+        ({"themed_months": [3]}, "no theme is named for it yet"),
+        (
+            {"themed_rounds": [ThemedRound(month=3, theme="neglect")]},
+            "no open case is in its theme",
+        ),
+    ],
+)
+async def test_the_qa_team_is_told_ahead_when_a_themed_round_cannot_run(
+    sessions: Sessions, themed: dict[str, Any], words: str
+) -> None:
+    """March's window opens on the 1st: it is allocated five working days before (22 February),
+    and the QA team hears three working days before that, in their digest."""
+    audit = activity(**themed)
+    deps = deps_for(sessions, programme(audit))
+    assert await theme_warnings_on(deps, dt.date(2027, 2, 16)) == []
+    found = await theme_warnings_on(deps, dt.date(2027, 2, 17))
+    assert [(w["activity"], w["period"]) for w in found] == [("case_audit", "2027-03")]
+    assert words in found[0]["text"]
+    assert "qabot allocate --period 2027-03 --activity case_audit --theme" in found[0]["text"]
+    assert len(await theme_warnings_on(deps, dt.date(2027, 2, 18))) == 1  # no new one
+
+
+async def test_a_themed_round_with_a_group_to_audit_warns_no_one(sessions: Sessions) -> None:
+    synonyms = Theme(name="domestic abuse", tags=["domestic abuse", "domestic violence"])
+    audit = activity(
+        themes=[synonyms], themed_rounds=[ThemedRound(month=3, theme="Domestic abuse")]
+    )
+    deps = deps_for(sessions, programme(audit))
+    assert await theme_warnings_on(deps, dt.date(2027, 2, 17)) == []
+    async with sessions.begin() as session:
+        made = await run_allocation(deps, session, audit, 2027, 3)
+    assert made.plan is not None
+    assert [p.case_ref for p in made.plan.pairs] == ["C-1S03"]
