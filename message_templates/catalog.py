@@ -81,6 +81,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "practitioner_name": "Tom Okafor",
         "due": _DUE,
         "case_url": _CASE_URL,
+        "theme": "domestic abuse",
     },
     "audit_notified": {
         "name": "Tom",

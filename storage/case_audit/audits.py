@@ -45,6 +45,7 @@ class AllocationView:
     auditor: PersonRef
     practitioner: PersonRef
     ticked: frozenset[str] = frozenset()
+    theme: str | None = None  # the round's theme, for a themed round
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ _TICKED = (
 _COLUMNS = (
     Allocation.id, Allocation.round_id, AuditRound.activity, AuditRound.period,
     Allocation.status, Allocation.due_on, Case.case_ref, Case.case_type,
-    *person_columns(_AUDITOR), *person_columns(_WORKER), _TICKED,
+    *person_columns(_AUDITOR), *person_columns(_WORKER), _TICKED, AuditRound.theme,
 )  # fmt: skip
 _ALLOCATIONS = (
     select(*_COLUMNS)
@@ -220,7 +221,7 @@ def _views(rows: Sequence[Any]) -> list[AllocationView]:
         AllocationView(
             row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
             PersonRef(*row[8:15]), PersonRef(*row[15:22]),
-            frozenset(row[22].split(",")) if row[22] else frozenset(),
+            frozenset(row[22].split(",")) if row[22] else frozenset(), row[23],
         )
         for row in rows
     ]  # fmt: skip

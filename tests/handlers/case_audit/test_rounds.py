@@ -171,3 +171,9 @@ async def test_a_themed_round_with_a_group_to_audit_warns_no_one(sessions: Sessi
         made = await run_allocation(deps, session, audit, 2027, 3)
     assert made.plan is not None
     assert [p.case_ref for p in made.plan.pairs] == ["C-1S03"]
+    # the auditor's and the worker's messages name the theme
+    async with sessions() as session:
+        rows = list(await session.scalars(select(OutboxMessage)))
+    told = {row.message_type: to_plain(row.payload["text"]) for row in rows}
+    for kind in ("audit_allocated", "audit_notified"):
+        assert "This round is themed: domestic abuse." in told[kind]
