@@ -118,3 +118,24 @@ def test_shropshire_record_reminders_end_with_the_ladder_and_stay_flat_over_a_ye
     assert max(per_audit.values()) <= len(audit.record_reminders.before_working_days) + 1
     per_month = Counter(line["at"][5:7] for line in reminders)
     assert per_month["12"] <= 2 * per_month["01"], per_month  # was 72 in January, 468 in December
+
+
+def test_durham_quarterly_moderation_covers_audits_from_every_month() -> None:
+    """§4.3 "Moderation Process", Quarterly: audits of every month are moderated, each due
+    after its quarter ends (not only rounds in March, June, September and December)."""
+    lines = year_lines("durham", PEOPLE)
+    calendar = Calendar.from_programme(load_programme("durham"))
+    allocated: dict[tuple[str, str], list[str]] = {}
+    for line in lines:
+        if line["type"] == "audit.allocated":
+            allocated.setdefault((line["case_ref"], line["auditor"]), []).append(line["due"])
+    months = set()
+    for line in (line for line in lines if line["type"] == "moderation.requested"):
+        asked = dt.date.fromisoformat(line["at"][:10])
+        dues = allocated[line["case_ref"], line["auditor"]]  # the audit is the one due nearest
+        months.add(min(dues, key=lambda d: abs((dt.date.fromisoformat(d) - asked).days))[:7])
+        quarter_end = dt.date(asked.year, -(-asked.month // 3) * 3 % 12 + 1, 1) - dt.timedelta(1)
+        if asked.month > 9:
+            quarter_end = dt.date(asked.year, 12, 31)
+        assert dt.date.fromisoformat(line["due"]) == calendar.add_working_days(quarter_end, 15)
+    assert {m for m in months if int(m[5:]) % 3} and len(months) >= 10, sorted(months)
