@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import select, update
 
 from handlers.capabilities import reminder_sources
 from handlers.case_audit.allocation.rounds import make_plan, run_allocation
+from handlers.case_audit.moderation import request_moderation
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.programme.schema import (
@@ -26,7 +28,8 @@ from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
 from storage import Sessions
 from storage.case_audit import audits
-from storage.models import Allocation, OutboxMessage
+from storage.case_audit.records import RecordRef
+from storage.models import Allocation, AuditRecord, Moderation, OutboxMessage, Person
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
 NOW = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)
@@ -177,3 +180,61 @@ async def test_a_themed_round_with_a_group_to_audit_warns_no_one(sessions: Sessi
     told = {row.message_type: to_plain(row.payload["text"]) for row in rows}
     for kind in ("audit_allocated", "audit_notified"):
         assert "This round is themed: domestic abuse." in told[kind]
+
+
+async def test_camden_moderation_quotas_are_met_and_every_outlier_still_moderated(
+    sqlite_sessions: Sessions,
+) -> None:
+    """§5.2.2: operational heads of service "complete four moderations a month" and the head of
+    QA one; those numbers are met from audits beyond the sample (here the sample is only every
+    Outstanding and Inadequate), and an Outstanding or Inadequate is moderated even once every
+    number is reached."""
+    camden = load_programme("camden")
+    (base,) = camden.of_kind(CaseAudit)
+    assert base.moderation is not None
+    heads = [r for r in base.auditors if r.role == "head_of_service"]
+    audit = base.model_copy(update={
+        "auditors": [AuditorRule(role="team_manager", cases=5), *heads],
+        "moderation": base.moderation.model_copy(update={"share_of_rest": 0.0}),
+    })  # fmt: skip
+    program = camden.model_copy(update={"activities": [audit]})
+    people = [("H1", "head_of_service", "Lead", "Children", None),
+              ("H2", "head_of_service", "Lead", "Children", None),
+              ("H3", "head_of_service", "Lead", "Children", None),
+              ("HQ", "head_of_service", "QA Lead", "Quality Assurance", None)]  # fmt: skip
+    people += [(f"T{t}", "team_manager", f"Team {t}", "Children", None) for t in range(4)]
+    people += [(f"P{n:02d}", "practitioner", f"Team {n % 4}", "Children", f"T{n % 4}")
+               for n in range(18)]  # fmt: skip
+    roster = Roster(
+        tuple(PersonRecord(sid, f"Person {sid}", f"{sid.lower()}@council.example", role, team,
+                           service, boss) for sid, role, team, service, boss in people),
+        tuple(CaseRecord(f"C-{n:02d}", f"P{n:02d}", "CIN", dt.date(2026, 9, 1))
+              for n in range(18)),
+    )  # fmt: skip
+    async with sqlite_sessions.begin() as session:
+        await apply_roster(session, roster, now=NOW, actor="test")
+    deps = deps_for(sqlite_sessions, program)
+    async with sqlite_sessions.begin() as session:
+        made = await run_allocation(deps, session, audit, 2027, 1)
+        views = await audits.allocations(session, round_id=made.round_id)
+    assert len(views) == 18
+    grades = ["Good"] * 16 + ["Inadequate", "Outstanding"]
+    asked: dict[str, str | None] = {}
+    for view, grade in zip(views, grades, strict=True):
+        async with sqlite_sessions.begin() as session:
+            record = AuditRecord(allocation_id=view.id, grade=grade, grade_reason="-",
+                                 recorded_by_id=view.auditor.id, recorded_at=NOW)  # fmt: skip
+            session.add(record)
+            await session.flush()
+            ref = RecordRef(record.id, view.id, grade)
+            found = await request_moderation(deps, session, view, audit, ref, NOW)
+            moderator = await session.get(Moderation, found) if found else None
+            owner = await session.get(Person, moderator.moderator_id) if moderator else None
+            asked[f"{view.case_ref}:{grade}"] = owner.staff_id if owner else None
+    counts = Counter(who for who in asked.values() if who is not None)
+    # 4 + 4 + 4 + 1 from the first thirteen Good audits, then only the two outliers
+    assert sum(counts.values()) == 15
+    assert all(counts[h] >= 4 for h in ("H1", "H2", "H3")) and counts["HQ"] >= 1
+    goods = [who for key, who in asked.items() if key.endswith(":Good")]
+    assert goods[:13].count(None) == 0 and goods[13:] == [None, None, None]
+    assert None not in [who for key, who in asked.items() if not key.endswith(":Good")]
