@@ -392,6 +392,21 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "roles": ["qa-team", "practice-week", "all-staff"],
         "released": 2,
     },
+    "late_round": {
+        "activity_name": "Monthly case audit",
+        "month": "November 2027",
+        "window_end": "2027-11-26",
+        "working_days": 0,
+        "new_due": "2027-12-10",
+    },
+    "late_round_answered": {
+        "name": "Ruth",
+        "outcome": "allocated",
+        "activity_name": "Monthly case audit",
+        "month": "November 2027",
+        "allocated": 24,
+        "due": "2027-12-10",
+    },
     "themed_round_warning": {
         "name": "Ruth",
         "activity_name": "Themed (event) audit",

@@ -14,9 +14,9 @@ from handlers.case_audit import checklist as audit_checklist
 from handlers.case_audit import moderation as audit_moderation
 from handlers.case_audit import record as audit_record
 from handlers.case_audit import reflection as audit_reflection
+from handlers.case_audit.allocation.late import LateRounds, allocate_due
 from handlers.case_audit.allocation.rounds import (
     RoundResult,
-    allocate_due,
     make_plan,
     run_allocation,
 )
@@ -97,6 +97,7 @@ class AuditCycle:
             (("action", ACTION_CONFIRM), self.confirm_action),
             (("action", ACTION_NOT_YET), self.action_not_yet),
             *Escalations(self.deps).routes(),
+            *LateRounds(self.deps).routes(),
         ]
 
     async def tick(self, session: AsyncSession, event: Inbound) -> Reply:

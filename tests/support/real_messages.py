@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from handlers.capabilities import build_router, reminder_sources
+from handlers.case_audit.allocation.late import ROUND_ALLOCATE_LATE, allocate_due
 from handlers.case_audit.allocation.themes_ahead import themed_rounds_to_check
 from handlers.case_audit.cycle import (
     ACTION_CONFIRM,
@@ -159,6 +160,8 @@ NAMES = (
     "channel_unbound",
     "channel_bound",
     "reminders.themed_round_warning",
+    "late_round",
+    "late_round_answered",
 )
 GATHERED = "reminders.action_reminder+action_reminder+reflection_reminder"
 # The day after the audits were due: the QA manager's My QA shows one still not recorded.
@@ -483,6 +486,16 @@ async def _script(run: Run) -> None:
 
     # the QA team told, in their one message of a day, that June's themed round has no theme
     await _themed_round_warning(run)
+
+    # qabot down until 24 June: June's round would start two working days from its end, so the
+    # QA team is asked in their channel; the QA manager allocates it with a new due date
+    late = dt.datetime(2027, 6, 24, 8, 0, tzinfo=dt.UTC)
+    run.clock.set(late)
+    await allocate_due(deps, late)
+    await run.keep_queued(lambda row: "late_round" if row.message_type == "late_round" else None)
+    await run.reply(
+        "late_round_answered", "S08", "action", ROUND_ALLOCATE_LATE, "case_audit:2027-06"
+    )
 
 
 async def _themed_round_warning(run: Run) -> None:

@@ -7,6 +7,7 @@ scheduler after downtime) returns the round already made and sends nothing twice
 from __future__ import annotations
 
 import calendar as month_names
+import dataclasses
 import datetime as dt
 import gc
 import logging
@@ -73,15 +74,19 @@ async def run_allocation(
     *,
     dry_run: bool = False,
     theme: str | Theme | None = None,
+    due: dt.date | None = None,
 ) -> RoundResult:
     """Allocate one period; unless a dry run, store it and queue every DM and the QA summary.
 
-    `theme` is the theme the QA team named for a themed round (else the programme's)."""
+    `theme` is the theme the QA team named for a themed round (else the programme's); `due`
+    a new due date for a round allocated late (else the window's last day)."""
     period = period_of(year, month)
     existing = await audits.find_round(session, activity.id, period)
     if existing is not None:
         return await _existing(session, activity, existing)
     plan = await make_plan(deps, session, activity, year, month, theme)
+    if due is not None:
+        plan = dataclasses.replace(plan, window=(plan.window[0], due))
     if dry_run or plan.skipped is not None:
         return RoundResult(activity.id, period, plan, None, False, len(plan.pairs))
     now = deps.clock.now()
@@ -217,24 +222,6 @@ def problems(plan: AllocationPlan) -> list[str]:
 
 def _people(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-async def allocate_due(deps: Deps, now: dt.datetime) -> int:
-    """Allocate every case audit whose window opens within LEAD_WORKING_DAYS; rounds made."""
-    due = rounds_due(
-        deps.programme.of_kind(CaseAudit), deps.calendar, deps.calendar.local_date(now)
-    )
-    if not due:
-        return 0
-    made = 0
-    async with deps.sessions.begin() as session:
-        # most days every open window's round is made already: one query says so
-        done = await audits.rounds_made(session, {period_of(y, m) for _, y, m in due})
-        for activity, year, month in due:
-            if (activity.id, period_of(year, month)) not in done:
-                result = await run_allocation(deps, session, activity, year, month)
-                made += result.created
-    return made
 
 
 def rounds_due(

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections import Counter
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
-from handlers.capabilities import reminder_sources
+from handlers.capabilities import build_router, reminder_sources
+from handlers.case_audit.allocation.late import ROUND_ALLOCATE_LATE, ROUND_SKIP, allocate_due
 from handlers.case_audit.allocation.rounds import make_plan, run_allocation
 from handlers.case_audit.moderation import request_moderation
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
+from handlers.core.inbound import handle_event
+from handlers.core.router import Inbound, Reply
 from handlers.programme.schema import (
     AuditorRule,
     CaseAudit,
@@ -29,7 +34,14 @@ from scheduler.clock import VirtualClock
 from storage import Sessions
 from storage.case_audit import audits
 from storage.case_audit.records import RecordRef
-from storage.models import Allocation, AuditRecord, Moderation, OutboxMessage, Person
+from storage.models import (
+    Allocation,
+    AuditRecord,
+    AuditRound,
+    Moderation,
+    OutboxMessage,
+    Person,
+)
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
 NOW = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)
@@ -47,6 +59,7 @@ PEOPLE = [
 ]
 CASES = [(f"C-{n}{worker}", worker) for n in (1, 2) for worker in ("S03", "S04", "S05", "S06")]
 TAGGED = {"C-1S03": ("domestic violence",)}
+CASE_REF = re.compile(r"C-\d[A-Z]\d\d")
 
 
 def activity(**fields: Any) -> CaseAudit:
@@ -238,3 +251,58 @@ async def test_camden_moderation_quotas_are_met_and_every_outlier_still_moderate
     goods = [who for key, who in asked.items() if key.endswith(":Good")]
     assert goods[:13].count(None) == 0 and goods[13:] == [None, None, None]
     assert None not in [who for key, who in asked.items() if not key.endswith(":Good")]
+
+
+async def press(deps: Deps, staff_id: str, name: str, value: str) -> Reply:
+    event = Inbound(platform="sandbox", event_id=f"{staff_id}-{name}-{value}",
+                    staff_id=staff_id, kind="action", name=name, value=value)  # fmt: skip
+    reply = await handle_event(deps, build_router(deps), event)
+    assert reply is not None
+    return reply
+
+
+async def test_a_round_that_would_start_too_late_is_asked_about_not_allocated(
+    sessions: Sessions,
+) -> None:
+    """qabot started on Wednesday 24 November: November's window ends on Friday the 26th, so
+    the QA team is asked; December's round, whose notice starts that day, runs as usual."""
+    deps = deps_for(sessions, programme(activity()), dt.datetime(2027, 11, 24, 8, tzinfo=dt.UTC))
+    assert await allocate_due(deps, deps.clock.now()) == 1
+    assert await allocate_due(deps, deps.clock.now()) == 0
+    async with sessions() as session:
+        rounds = {r.period for r in await session.scalars(select(AuditRound))}
+        asked = list(await session.scalars(select(OutboxMessage).where(
+            OutboxMessage.message_type == "late_round")))  # fmt: skip
+    assert rounds == {"2027-12"}
+    assert [(m.recipient, m.idempotency_key) for m in asked] == [
+        ("channel:qa-team", "round.late:case_audit:2027-11")
+    ]
+    text = to_plain(asked[0].payload["text"])
+    assert "window ends Friday 26 November, 2 working days from now" in text
+    assert not CASE_REF.search(json.dumps(asked[0].payload))
+    value = "case_audit:2027-11"
+    refused = await press(deps, "S03", ROUND_ALLOCATE_LATE, value)
+    assert refused.message is not None and refused.message.kind == "user_error"
+    answered = await press(deps, "S07", ROUND_ALLOCATE_LATE, value)
+    assert answered.message is not None and "due Wednesday 8 December" in to_plain(
+        answered.message.text
+    )
+    async with sessions() as session:
+        made = await audits.find_round(session, "case_audit", "2027-11")
+        assert made is not None
+        views = await audits.allocations(session, round_id=made.id)
+    assert views and {v.due_on for v in views} == {dt.date(2027, 12, 8)}
+    again = await press(deps, "S07", ROUND_SKIP, value)
+    assert again.message is not None and "already decided" in to_plain(again.message.text)
+
+
+async def test_a_late_round_skipped_is_never_asked_about_again(sessions: Sessions) -> None:
+    deps = deps_for(sessions, programme(activity()), dt.datetime(2027, 11, 24, 8, tzinfo=dt.UTC))
+    await allocate_due(deps, deps.clock.now())
+    skipped = await press(deps, "S07", ROUND_SKIP, "case_audit:2027-11")
+    assert skipped.message is not None and "is skipped" in to_plain(skipped.message.text)
+    async with sessions() as session:
+        made = await audits.find_round(session, "case_audit", "2027-11")
+        assert made is not None and await audits.count_allocations(session, made.id) == 0
+    later = deps_for(sessions, programme(activity()), dt.datetime(2027, 11, 25, 8, tzinfo=dt.UTC))
+    assert await allocate_due(later, later.clock.now()) == 0
