@@ -201,7 +201,8 @@ async def test_dry_run_writes_nothing(deps: Deps) -> None:
 
 
 async def test_allocate_due_opens_each_round_once_just_before_its_window(deps: Deps) -> None:
-    december = dt.datetime(2026, 12, 18, 10, tzinfo=dt.UTC)  # inside December's window only
+    # inside December's window only, with more than a working week of it left
+    december = dt.datetime(2026, 12, 14, 10, tzinfo=dt.UTC)
     assert await allocate_due(deps, december) == 1
     assert [r.period for r in await rows(deps, AuditRound)] == ["2026-12"]
     before_january = dt.datetime(2026, 12, 29, 10, tzinfo=dt.UTC)  # 5 working days to 4 Jan
