@@ -218,3 +218,34 @@ def test_show_words_unusual_reminder_rules(
         "reminders: 1 working day before due, then every working day while overdue; never to a "
         "manager",
     ]
+
+
+def test_show_says_what_runs_for_themes_moderation_and_independence(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    shown = {}
+    for preset in ("haringey", "durham", "shropshire", "camden"):
+        assert main(["programme", "show", preset]) == 0
+        shown[preset] = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    assert (
+        'themed: October — children in residential care (CLA cases tagged "children\'s home" '
+        "or 'residential care' or 'residential placement'; 12 cases)"
+    ) in shown["haringey"]
+    assert any(
+        line.startswith("moderation:")
+        and line.endswith("every 3 months, covering audits from each of those months")
+        for line in shown["durham"]
+    )
+    assert any(
+        line.startswith("moderation:") and "each moderator's monthly number is met" in line
+        for line in shown["camden"]
+    )
+    independence = (
+        "independence: never their own case, no manager anywhere above the worker in their "
+        "line of management"
+    )
+    assert independence in shown["durham"]
+    assert (
+        f"{independence} (except director), never the worker's own line manager"
+        in (shown["shropshire"])
+    )
