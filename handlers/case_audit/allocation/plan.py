@@ -191,6 +191,8 @@ def _place(
     across = ctx.activity.independence.across_services
     barred = excluded_auditors(person, ctx.activity.independence, ctx.people)
     auditor_id = None if pool.is_empty() else pool.take(person, barred, across)
+    if auditor_id is None and not pool.is_empty():
+        auditor_id = _free_an_auditor(ctx, pool, plan, person, barred)
     if auditor_id is None:
         could_serve = pool.could_serve(person, barred, across)
         reason = unplaced_reason(could_serve, pool.is_empty(), across, pool.has_auditors())
@@ -205,6 +207,40 @@ def _place(
 def _round_size(ctx: Context) -> int | None:
     """A themed round's size in cases, if its theme sets one."""
     return ctx.group.theme.cases if ctx.group is not None else None
+
+
+# How many placed audits to try moving for one worker left without an auditor: enough to find
+# one almost always, few enough that a large council's allocation stays fast.
+MOVE_TRIES = 50
+
+
+def _free_an_auditor(
+    ctx: Context, pool: AuditorPool, plan: AllocationPlan, person: Staff, barred: frozenset[str]
+) -> str | None:
+    """When every place left is barred for this worker (their own managers, their service), move
+    an audit already placed to one of those places, if its worker may have it, and give this
+    worker the auditor it frees. Without this, a worker whose turn came first could take the one
+    auditor another could have, and the other wait month after month."""
+    across = ctx.activity.independence.across_services
+    tries = 0
+    for index, pair in enumerate(plan.pairs):
+        auditor = ctx.people[pair.auditor_id]
+        if pair.auditor_id in barred or (across and auditor.service == person.service):
+            continue
+        tries += 1
+        if tries > MOVE_TRIES:
+            return None
+        other = ctx.people[pair.practitioner_id]
+        other_barred = excluded_auditors(other, ctx.activity.independence, ctx.people)
+        moved = pool.take(other, other_barred, across)
+        if moved is None:
+            continue
+        case = next(c for c in ctx.cases_of[other.id] if c.ref == pair.case_ref)
+        reason = pair_reason(ctx.activity, other, case, ctx.people[moved], ctx.history,
+                             ctx.today, ctx.theme)  # fmt: skip
+        plan.pairs[index] = Pair(moved, other.id, pair.case_ref, reason, pair.lead_id)
+        return pair.auditor_id
+    return None
 
 
 def _allocate_per_auditor(ctx: Context, pool: AuditorPool, plan: AllocationPlan) -> None:

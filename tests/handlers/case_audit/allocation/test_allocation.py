@@ -465,3 +465,18 @@ def test_no_auditor_with_places_is_said_plainly() -> None:
     assert [u.reason for u in plan.uncovered] == [
         "no auditor has places this period (none active, present or on turn)"
     ]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_worker_who_goes_first_does_not_take_the_only_auditor_another_may_have(
+    seed: int,
+) -> None:
+    """P2 (never audited) goes first and could have either auditor; P1's own manager is one of
+    them. Whatever the seed, both are covered: P2 is moved to P1's manager if it took the other."""
+    staff = [manager("A"), manager("B"), worker("P1", "A"), worker("P2", "M")]
+    history = History({"P1": dt.date(2026, 4, 28)})
+    cases = [case("C1", "P1"), case("C2", "P2")]
+    plan = allocate(audit(), staff, cases, history, 2026, 6, seed, TODAY)
+    assert {(p.practitioner_id, p.auditor_id) for p in plan.pairs} == {("P1", "B"), ("P2", "A")}
+    assert plan.uncovered == []
+    assert all(f"auditor {p.auditor_id} in" in p.reason for p in plan.pairs)
