@@ -42,6 +42,7 @@ from handlers.case_audit.reflection import (
     read_reflections,
     reflections_for_supervision,
 )
+from handlers.case_audit.stalled import StalledAudits
 from handlers.case_audit.sweeps import CaseAuditReminders
 from handlers.core.deps import Deps
 from handlers.core.router import Handler, Inbound, Reply, Selector
@@ -98,6 +99,7 @@ class AuditCycle:
             (("action", ACTION_NOT_YET), self.action_not_yet),
             *Escalations(self.deps).routes(),
             *LateRounds(self.deps).routes(),
+            *StalledAudits(self.deps).routes(),
         ]
 
     async def tick(self, session: AsyncSession, event: Inbound) -> Reply:

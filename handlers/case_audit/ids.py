@@ -34,3 +34,7 @@ ACTION_NOT_YET = "action.not_yet"
 ESCALATION_ASK = "escalation.ask"
 ESCALATION_EXTEND = "escalation.extend"
 ESCALATION_TAKE = "escalation.take"
+# An audit still unrecorded after its escalation, for the QA team: value "<allocation_id>";
+# STALLED_DECIDE carries "decision" (reassign, extend or close), "auditor" and "reason".
+STALLED_OPEN = "audit.stalled_open"
+STALLED_DECIDE = "audit.stalled_decide"

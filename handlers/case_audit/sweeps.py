@@ -26,6 +26,7 @@ from handlers.case_audit.messages import (
 )
 from handlers.case_audit.moderation import moderation_due, moderation_reminder
 from handlers.case_audit.reflection import reflection_due, reflection_reminder, reflectors
+from handlers.case_audit.stalled import stalled_audits
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.programme.schema import CaseAudit, ModerationRule, ReminderRule
@@ -71,7 +72,7 @@ class CaseAuditReminders:
     async def due_today(self, day: ReminderDay) -> None:
         activities = _activities(day.deps)
         for reminders in (_audit_reminders, _reflection_reminders, _moderation_reminders,
-                          _action_reminders, theme_warnings):  # fmt: skip
+                          _action_reminders, theme_warnings, stalled_audits):  # fmt: skip
             await reminders(day, activities)
 
     async def latest_snooze(self, session: AsyncSession, item: str) -> dt.date | None:

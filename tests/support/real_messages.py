@@ -38,6 +38,7 @@ from handlers.case_audit.cycle import (
     SAVE_REFLECTION,
     run_allocation,
 )
+from handlers.case_audit.ids import STALLED_DECIDE, STALLED_OPEN
 from handlers.core.calendar import Calendar
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
@@ -146,8 +147,11 @@ NAMES = (
     "reminders.audit_reminder",
     "my_qa_qa_team",
     "reminders.audit_escalated",
+    "reminders.audit_stalled",
     "escalation_answered",
     "escalation_asked",
+    "audit_stalled_form",
+    "audit_stalled_done",
     "reminders.observation_due",
     "reminders.observation_overdue",
     "reminders.observation_overdue+observation_overdue",
@@ -443,6 +447,13 @@ async def _script(run: Run) -> None:
     await run.reply("escalation_answered", manager, "action", ESCALATION_ASK, item)
     await run.keep_queued(lambda row: "escalation_asked" if row.message_type == "escalation_asked"
                           else None)  # fmt: skip
+
+    # still not recorded well after that: the QA manager decides, closing it with a reason
+    stalled = run.messages["reminders.audit_stalled"]
+    allocation = stalled.buttons[0].value
+    await run.reply("audit_stalled_form", "S08", "action", STALLED_OPEN, allocation)
+    await run.reply("audit_stalled_done", "S08", "form", STALLED_DECIDE, allocation,
+                    decision="close", reason="The case closed before the audit")  # fmt: skip
 
     # observations of practice: Tom was last observed on 25 March 2026, so is due on 25 March
     # 2027: Dana hears ahead and once overdue, Sam (her manager) ten working days after it

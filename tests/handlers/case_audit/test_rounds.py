@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from handlers.capabilities import build_router, reminder_sources
 from handlers.case_audit.allocation.late import ROUND_ALLOCATE_LATE, ROUND_SKIP, allocate_due
 from handlers.case_audit.allocation.rounds import make_plan, run_allocation
+from handlers.case_audit.ids import STALLED_DECIDE, STALLED_OPEN
 from handlers.case_audit.moderation import request_moderation
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
@@ -33,6 +34,7 @@ from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
 from storage import Sessions
 from storage.case_audit import audits
+from storage.case_audit.audits import AllocationView
 from storage.case_audit.records import RecordRef
 from storage.models import (
     Allocation,
@@ -306,3 +308,70 @@ async def test_a_late_round_skipped_is_never_asked_about_again(sessions: Session
         assert made is not None and await audits.count_allocations(session, made.id) == 0
     later = deps_for(sessions, programme(activity()), dt.datetime(2027, 11, 25, 8, tzinfo=dt.UTC))
     assert await allocate_due(later, later.clock.now()) == 0
+
+
+async def test_an_audit_unrecorded_after_its_escalation_goes_to_the_qa_team_to_decide(
+    sessions: Sessions,
+) -> None:
+    """Due 28 January, escalated five working days on; ten working days on (11 February) the QA
+    team hears, once, and reassigns one, closes one with a reason, and gives one more time."""
+    audit = activity()
+    deps = deps_for(sessions, programme(audit))
+    async with sessions.begin() as session:
+        made = await run_allocation(deps, session, audit, 2027, 1)
+        views = await audits.allocations(session, round_id=made.round_id)
+    assert len(views) == 4 and {v.due_on for v in views} == {dt.date(2027, 1, 28)}
+
+    async def stalled_items(day: dt.date) -> list[dict[str, Any]]:
+        await Reminders(deps, reminder_sources()).sweep(
+            dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
+        )
+        async with sessions() as session:
+            rows = await session.scalars(select(OutboxMessage).where(
+                OutboxMessage.recipient == "person:S07",
+                OutboxMessage.idempotency_key == f"reminders:S07:{day.isoformat()}"))  # fmt: skip
+            return [i["meta"] for row in rows for i in row.payload["meta"]["items"]
+                    if i["meta"].get("type") == "audit.stalled"]  # fmt: skip
+
+    assert await stalled_items(dt.date(2027, 2, 10)) == []
+    offered = await stalled_items(dt.date(2027, 2, 11))
+    assert sorted(m["allocation_id"] for m in offered) == sorted(v.id for v in views)
+    assert await stalled_items(dt.date(2027, 2, 12)) == []  # once per due date
+
+    assert isinstance(deps.clock, VirtualClock)
+    deps.clock.set(dt.datetime(2027, 2, 11, 10, tzinfo=dt.UTC))
+    by_worker = {v.practitioner.staff_id: v for v in views}
+    moved, closed, extended = by_worker["S03"], by_worker["S05"], by_worker["S06"]
+    refused = await press(deps, "S03", STALLED_OPEN, str(moved.id))
+    assert refused.message is not None and refused.message.kind == "user_error"
+    form = await press(deps, "S07", STALLED_OPEN, str(moved.id))
+    assert form.message is not None and form.message.form is not None
+
+    async def decide(view: AllocationView, **fields: str) -> Reply:
+        event = Inbound(platform="sandbox", event_id=f"decide-{view.id}-{sorted(fields.items())}",
+                        staff_id="S07", kind="form", name=STALLED_DECIDE, value=str(view.id),
+                        fields=tuple(fields.items()))  # fmt: skip
+        reply = await handle_event(deps, build_router(deps), event)
+        assert reply is not None and reply.message is not None
+        return reply
+
+    # S01 manages S03: not independent; nothing changes and what was typed is kept
+    again = await decide(moved, decision="reassign", auditor="S01")
+    assert again.message is not None and again.message.form is not None
+    assert "can't audit this worker's case" in to_plain(again.message.text)
+    assert [f.value for f in again.message.form.fields][:2] == ["reassign", "S01"]
+    done = await decide(moved, decision="reassign", auditor="S07")  # the QA manager takes it
+    assert done.message is not None and "now audits" in to_plain(done.message.text)
+    blank = await decide(closed, decision="close", reason="  ")
+    assert blank.message is not None and "Please say why" in to_plain(blank.message.text)
+    await decide(closed, decision="close", reason="The case closed before the audit")
+    await decide(extended, decision="extend")
+    async with sessions() as session:
+        after = {v.id: v for v in await audits.allocations(session, round_id=made.round_id)}
+        sent = list(await session.scalars(select(OutboxMessage).where(
+            OutboxMessage.idempotency_key == f"audit.allocated:{moved.id}:S07")))  # fmt: skip
+    new_due = dt.date(2027, 2, 25)  # ten working days from 11 February
+    assert after[moved.id].auditor.staff_id == "S07" and after[moved.id].due_on == new_due
+    assert after[closed.id].status == "closed"
+    assert after[extended.id].due_on == new_due and after[extended.id].status == "allocated"
+    assert len(sent) == 1 and sent[0].recipient == "person:S07"
