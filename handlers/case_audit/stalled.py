@@ -38,6 +38,9 @@ STALLED = "audit.stalled"
 DECIDED = "audit.stalled.decided"
 MORE_WORKING_DAYS = 10  # a reassigned or extended audit is due this long after the decision
 DECISIONS = ("reassign", "extend", "close")
+# How far back an audit can have reached the point of going to the QA team and still be offered
+# (the offer is made the first working day after the escalation; this covers long absences).
+LOOK_BACK = dt.timedelta(days=60)
 
 
 def stalled_after(activity: CaseAudit) -> int | None:
@@ -60,9 +63,13 @@ async def stalled_audits(day: ReminderDay, activities: dict[str, CaseAudit]) -> 
         return
     shortest = min(n for n in limits.values() if n)
     before = calendar.add_working_days(today, -shortest) + dt.timedelta(days=1)
+    # only audits that reached the point lately: older ones were offered already
+    since = before - LOOK_BACK
+    found = await audits.allocations(session, statuses=("allocated",), since=since,
+                                     due_before=before)  # fmt: skip
     views = [
         v
-        for v in await audits.allocations(session, statuses=("allocated",), due_before=before)
+        for v in found
         if limits.get(v.activity)
         and calendar.working_days_between(v.due_on, today) >= (limits[v.activity] or 0)
     ]
