@@ -88,9 +88,10 @@ async def _audit_reminders(day: ReminderDay, activities: dict[str, CaseAudit]) -
     record nudges to the auditor until the audit is recorded. Only audits due on a nudge day,
     or whose snooze has just ended, are read."""
     deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
+    ladders = {a.id: record_ladder(a.record_reminders) for a in activities.values()}
     rules: list[tuple[ReminderRule, bool]] = []
     for a in activities.values():
-        rules += [(a.checklist_reminders, False), (record_ladder(a.record_reminders), True)]
+        rules += [(a.checklist_reminders, False), (ladders[a.id], True)]
     earliest = await audits.earliest_due(session, ("allocated",))
     due_in = nudge_dates(calendar, rules, today, earliest)
     woken = day.woken_ids("audit", "checklist")
@@ -109,7 +110,7 @@ async def _audit_reminders(day: ReminderDay, activities: dict[str, CaseAudit]) -
         if unticked and is_reminder_day(calendar, rule, view.due_on, today, held, after_due=False):
             day.add(worker, partial(checklist_reminder, deps, view, activity))
         held = day.held(auditor.id, f"audit:{view.id}")
-        if is_reminder_day(calendar, record_ladder(activity.record_reminders), view.due_on, today,
+        if is_reminder_day(calendar, ladders[activity.id], view.due_on, today,
                            held):  # fmt: skip
             day.add(auditor, partial(audit_reminder, deps, view, today))
 
