@@ -121,6 +121,22 @@ async def pick_moderator(
     return min(tied, key=lambda p: _draw(f"{view.id}:{p.staff_id}"))
 
 
+async def _anyone_short(
+    session: AsyncSession, activity: CaseAudit, rule: ModerationRule, month_start: dt.datetime
+) -> bool:
+    """Whether any moderator is still short of their role's monthly number (cheaply, before
+    looking for who is best placed)."""
+    if not any(r.moderations for r in activity.auditors):
+        return False
+    for role, service, asked in await audit_followups.moderations_asked(
+        session, rule.moderators, month_start
+    ):
+        found = activity.rule_for(role, service)
+        if found is not None and asked < found.moderations:
+            return True
+    return False
+
+
 async def request_moderation(
     deps: Deps,
     session: AsyncSession,
@@ -139,6 +155,8 @@ async def request_moderation(
     # audit a moderator still short of their monthly number can take (Camden's quotas)
     sampled = is_sampled(rule, record.grade, view.id)
     month_start = dt.datetime.combine(today.replace(day=1), dt.time(0), tzinfo=calendar.zone)
+    if not sampled and not await _anyone_short(session, activity, rule, month_start):
+        return None
     moderator = await pick_moderator(
         session, activity, view, today, month_start, short_only=not sampled
     )
