@@ -185,11 +185,7 @@ def slack_edge(settings: Settings, qabot: Qabot, platform: SlackPlatform) -> Sla
 
 
 def calendar_for(programme: Programme) -> Calendar:
-    return Calendar(
-        timezone=programme.timezone,
-        bank_holidays=programme.bank_holidays,
-        working_hours=programme.working_hours,
-    )
+    return Calendar.from_programme(programme)
 
 
 # The platform edges qabot can deliver through, by name.

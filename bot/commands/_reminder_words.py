@@ -5,6 +5,7 @@ The words follow what the reminder sweep does with each rule (handlers/audit_swe
 
 from __future__ import annotations
 
+from handlers.case_audit.sweeps import record_ladder
 from handlers.programme.schema import CaseAudit, ReminderRule
 
 
@@ -13,7 +14,7 @@ def audit_reminders(audit: CaseAudit) -> list[str]:
     reflection, moderation = audit.reflection, audit.moderation
     lines = [
         f"checklist reminders: {_before(audit.checklist_reminders, 'the audit')}; none after it",
-        f"record reminders: {nudges(audit.record_reminders)}",
+        f"record reminders: {nudges(record_ladder(audit.record_reminders))}",
         f"reflection reminders: due {_days(reflection.due_working_days)} after the audit is "
         f"recorded; {nudges(reflection.reminders)}",
     ]

@@ -1,4 +1,9 @@
-"""`qabot allocate --period YYYY-MM [--dry-run] [--explain] [--activity ID]`: run a round.
+"""`qabot allocate --period YYYY-MM [--dry-run] [--explain] [--activity ID] [--theme NAME
+[--theme-cases FILE]]`: run a round.
+
+`--theme` names a themed round's theme before it is allocated: a theme under the activity's
+`themes` (its tags, case types, services), or a tag; `--theme-cases` gives the theme's group as
+an uploaded list of case references (one a line, or a CSV with a `case_ref` column).
 
 The plan is printed for the QA team at the terminal (case references included: it is theirs);
 `--dry-run` writes nothing and sends nothing; running a stored round again changes nothing.
@@ -8,8 +13,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import io
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -20,12 +28,13 @@ from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.core.parsing import parse_date
 from handlers.errors import UserError
-from handlers.programme.schema import CaseAudit, Programme, load_programme
+from handlers.programme.schema import CaseAudit, Programme, Theme, load_programme
 from message_templates.wording import Wording
 from scheduler.clock import Clock, SystemClock, VirtualClock
 from storage import make_engine, make_sessions
 
 PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+CASE_REF = re.compile(r"^\S{1,64}$")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -43,6 +52,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="DATE",
         help="allocate as on that day's working morning, e.g. to preview a round ahead "
         "(default: now)",
+    )
+    parser.add_argument(
+        "--theme",
+        metavar="NAME",
+        help="the round's theme: one defined under the activity's themes, or a case tag",
+    )
+    parser.add_argument(
+        "--theme-cases",
+        metavar="FILE",
+        help="the theme's cases as a list of case references (one a line, or a case_ref column)",
     )
     parser.set_defaults(handler=run_allocate)
 
@@ -68,11 +87,46 @@ def chosen(programme: Programme, activity_id: str | None) -> list[CaseAudit]:
     return found
 
 
+def theme_of(args: argparse.Namespace, activities: list[CaseAudit]) -> str | Theme | None:
+    """The theme the QA team named, checked before anything is read or written."""
+    if args.theme_cases and not args.theme:
+        raise UserError("--theme-cases needs --theme, the name the round's messages will show")
+    if not args.theme:
+        return None
+    if len(activities) > 1:
+        names = ", ".join(a.id for a in activities)
+        raise UserError(f"--theme is for one case audit: add --activity (one of: {names})")
+    if not args.theme_cases:
+        return str(args.theme).strip()
+    refs = case_refs(Path(args.theme_cases))
+    return Theme(name=str(args.theme).strip(), case_refs=refs)
+
+
+def case_refs(path: Path) -> list[str]:
+    """Case references from a file: one a line, or a CSV whose header has `case_ref`."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise UserError(f"couldn't read {path}: {error.strerror or error}") from error
+    rows = list(csv.reader(io.StringIO(text)))
+    header = [cell.strip().lower() for cell in rows[0]] if rows else []
+    column = header.index("case_ref") if "case_ref" in header else None
+    body = rows[1:] if column is not None else rows
+    refs = [row[column or 0].strip() for row in body if row and row[column or 0].strip()]
+    if not refs:
+        raise UserError(f"{path} lists no case references")
+    bad = [ref for ref in refs if not CASE_REF.match(ref)]
+    if bad:
+        raise UserError(f"{path}: not case references: {', '.join(bad[:5])}")
+    return list(dict.fromkeys(refs))
+
+
 def run_allocate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     year, month = parse_period(args.period)
     settings = load_settings(env)
     programme = load_programme(settings.programme)
     activities = chosen(programme, args.activity)
+    args.chosen_theme = theme_of(args, activities)
     try:
         lines = asyncio.run(_allocate(settings, programme, activities, year, month, args))
     except (OperationalError, ProgrammingError) as error:
@@ -106,8 +160,9 @@ async def _allocate(
         for activity in activities:
             async with sessions.begin() as session:
                 result = await run_allocation(
-                    deps, session, activity, year, month, dry_run=args.dry_run
-                )
+                    deps, session, activity, year, month, dry_run=args.dry_run,
+                    theme=args.chosen_theme,
+                )  # fmt: skip
                 lines += describe(result, explain=args.explain)
     finally:
         await engine.dispose()

@@ -94,6 +94,11 @@ def describe_programme(programme: Programme) -> list[str]:
     """The programme as readable lines: a heading, then each activity and its cadence."""
     lines = [f"{programme.name} — {programme.council}", f"  {_counts(programme)}"]
     lines.append(f"  grades: {', '.join(programme.grades)}")
+    for quiet in programme.quiet_periods:
+        lines.append(
+            f"  quiet: {_day(quiet.first)} to {_day(quiet.last)} every year: nothing falls due, "
+            "no nudges"
+        )
     for activity in programme.activities:
         kind = _KIND_WORDS.get(activity.kind, activity.kind)
         lines += ["", f"{activity.title} [{activity.id}, {kind}]"]
@@ -157,11 +162,22 @@ def _audit(audit: CaseAudit) -> list[str]:
     )
     if audit.moderation:
         rule = audit.moderation
+        when = (
+            "every month"
+            if rule.every_months == 1
+            else f"every {rule.every_months} months, covering audits from each of those months"
+        )
+        quotas = [r for r in audit.auditors if r.moderations]
         lines.append(
             f"moderation: every {', '.join(rule.always_grades)} and {rule.share_of_rest:.0%} "
-            f"of the rest, by {_roles(rule.moderators)}, {_every_months(rule.every_months)}"
+            f"of the rest, by {_roles(rule.moderators)}, {when}"
+            + ("; more as needed so each moderator's monthly number is met" if quotas else "")
         )
     lines.append(f"report: {_every_months(audit.report_every_months)}")
+    lines.append(
+        "late start: a round with less than a working week of its window left is not allocated; "
+        "the QA team is asked to allocate it with a new due date or skip it"
+    )
     return lines + audit_reminders(audit)
 
 
@@ -200,20 +216,41 @@ def _allocation(audit: CaseAudit) -> str:
 def _independence(audit: CaseAudit) -> str:
     rules = audit.independence
     parts = ["never their own case"]
-    if rules.not_line_manager:
-        parts.append("not the worker's line manager")
-    if rules.not_direct_reports:
-        parts.append("not someone the worker manages")
+    if rules.not_line_of_management:
+        text = "no manager anywhere above the worker in their line of management"
+        if rules.line_of_management_exempt:
+            text += f" (except {_roles(rules.line_of_management_exempt)})"
+        parts.append(text)
+    if rules.not_line_manager and (
+        not rules.not_line_of_management or rules.line_of_management_exempt
+    ):
+        parts.append("never the worker's own line manager")
     if rules.across_services:
         parts.append("from another service")
     return ", ".join(parts)
 
 
 def _themes(audit: CaseAudit) -> list[str]:
-    lines = [f"themed: {calendar.month_name[r.month]} — {r.theme}" for r in audit.themed_rounds]
+    lines = []
+    for named in audit.themed_rounds:
+        theme = audit.theme_named(named.theme)
+        size = f"; {theme.cases} cases" if theme.cases else ""
+        lines.append(
+            f"themed: {calendar.month_name[named.month]} — {theme.name} ({theme.describe()}{size})"
+        )
     if audit.themed_months:
         lines.append(f"themed (theme chosen at allocation): {_months(audit.themed_months)}")
+    if audit.themed_rounds or audit.themed_months:
+        lines.append(
+            "themed rounds: the QA team is told 3 working days before allocation if one has no "
+            "theme or no case in its group; an empty one is held"
+        )
     return lines
+
+
+def _day(day: object) -> str:
+    month, number = getattr(day, "month", 1), getattr(day, "day", 1)
+    return f"{number} {calendar.month_name[month]}"
 
 
 def _group(group: ObservationGroup) -> str:

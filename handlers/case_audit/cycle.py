@@ -14,9 +14,9 @@ from handlers.case_audit import checklist as audit_checklist
 from handlers.case_audit import moderation as audit_moderation
 from handlers.case_audit import record as audit_record
 from handlers.case_audit import reflection as audit_reflection
+from handlers.case_audit.allocation.late import LateRounds, allocate_due
 from handlers.case_audit.allocation.rounds import (
     RoundResult,
-    allocate_due,
     make_plan,
     run_allocation,
 )
@@ -45,6 +45,7 @@ from handlers.case_audit.reflection import (
     read_reflections,
     reflections_for_supervision,
 )
+from handlers.case_audit.stalled import StalledAudits
 from handlers.case_audit.sweeps import CaseAuditReminders
 from handlers.core.deps import Deps
 from handlers.core.router import Handler, Inbound, Reply, Selector
@@ -105,6 +106,8 @@ class AuditCycle:
             (("action", ACTION_NOT_YET), self.action_not_yet),
             *Escalations(self.deps).routes(),
             *Reassign(self.deps).routes(),
+            *LateRounds(self.deps).routes(),
+            *StalledAudits(self.deps).routes(),
         ]
 
     async def tick(self, session: AsyncSession, event: Inbound) -> Reply:

@@ -40,3 +40,7 @@ ESCALATION_EXTEND = "escalation.extend"
 ESCALATION_TAKE = "escalation.take"
 ESCALATION_REASSIGN = "escalation.reassign"  # opens the people picker; value as above
 ESCALATION_REASSIGN_SAVE = "escalation.reassign_save"  # field "person": a staff id
+# An audit still unrecorded after its escalation, for the QA team: value "<allocation_id>";
+# STALLED_DECIDE carries "decision" (reassign, extend or close), "auditor" and "reason".
+STALLED_OPEN = "audit.stalled_open"
+STALLED_DECIDE = "audit.stalled_decide"

@@ -113,6 +113,7 @@ def _audit_context(
         "practitioner_name": view.practitioner.name,
         "due": view.due_on,
         "case_url": deps.case_url(view.case_ref),
+        "theme": view.theme or "",
     }
 
 

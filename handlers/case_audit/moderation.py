@@ -74,9 +74,20 @@ def is_sampled(rule: ModerationRule, grade: str, allocation_id: int) -> bool:
 
 
 def is_moderation_period(rule: ModerationRule, period: str) -> bool:
-    """Whether audits of this period (YYYY-MM) are moderated: every month, or each quarter's
-    last month when `every_months` is 3 (Durham's quarterly moderation)."""
-    return int(period[5:7]) % rule.every_months == 0
+    """Whether audits of this period (YYYY-MM) are moderated: every month's are. A quarterly
+    rule (Durham: `every_months: 3`) covers audits from every month of the quarter and only
+    dates their moderation by the quarter's end (see `moderation_due`)."""
+    return 1 <= int(period[5:7]) <= 12
+
+
+def block_end(rule: ModerationRule, day: dt.date) -> dt.date:
+    """The last day of the `every_months` block holding `day` (a quarter ends in March, June,
+    September and December); the day itself when moderation is monthly."""
+    if rule.every_months == 1:
+        return day
+    last_month = -(-day.month // rule.every_months) * rule.every_months
+    following = dt.date(day.year + (last_month == 12), last_month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
 
 
 def is_independent(moderator: PersonRef, view: AllocationView) -> bool:
@@ -91,12 +102,15 @@ async def pick_moderator(
     view: AllocationView,
     today: dt.date,
     month_start: dt.datetime,
+    *,
+    short_only: bool = False,
 ) -> PersonRef | None:
     """The independent, available moderator best placed to take this one.
 
     Those still short of their role's moderations this month come first (Camden: operational
     heads of service four a month), fewest asked relative to that number; then the fewest open
-    moderations; a hash breaks ties so the choice is stable.
+    moderations; a hash breaks ties so the choice is stable. `short_only` takes only someone
+    still short of their number (an audit outside the sample, moderated to meet a quota).
     """
     rule = activity.moderation
     assert rule is not None
@@ -116,13 +130,31 @@ async def pick_moderator(
         quota, asked = quotas[key], candidate.asked
         return (asked >= quota, asked / quota if quota else 0.0, candidate.open)
 
-    if not candidates:
-        return None
     ranked = [(standing(c), c.person) for c in candidates]
+    if short_only:  # quota 0 counts as met: only those with a number still to reach
+        ranked = [(rank, person) for rank, person in ranked if not rank[0]]
+    if not ranked:
+        return None
     best = min(rank for rank, _ in ranked)
     # the hash is drawn only among the equally placed: it is there to break ties
     tied = [p for rank, p in ranked if rank == best]
     return min(tied, key=lambda p: _draw(f"{view.id}:{p.staff_id}"))
+
+
+async def _anyone_short(
+    session: AsyncSession, activity: CaseAudit, rule: ModerationRule, month_start: dt.datetime
+) -> bool:
+    """Whether any moderator is still short of their role's monthly number (cheaply, before
+    looking for who is best placed)."""
+    if not any(r.moderations for r in activity.auditors):
+        return False
+    for role, service, asked in await audit_followups.moderations_asked(
+        session, rule.moderators, month_start
+    ):
+        found = activity.rule_for(role, service)
+        if found is not None and asked < found.moderations:
+            return True
+    return False
 
 
 async def request_moderation(
@@ -139,10 +171,17 @@ async def request_moderation(
     today = calendar.local_date(now)
     if rule is None or not is_moderation_period(rule, view.period):
         return None
-    if not is_sampled(rule, record.grade, view.id):
-        return None
+    # the sample (every Outstanding and Inadequate, a share of the rest), and beyond it any
+    # audit a moderator still short of their monthly number can take (Camden's quotas)
+    sampled = is_sampled(rule, record.grade, view.id)
     month_start = dt.datetime.combine(today.replace(day=1), dt.time(0), tzinfo=calendar.zone)
-    moderator = await pick_moderator(session, activity, view, today, month_start)
+    if not sampled and not await _anyone_short(session, activity, rule, month_start):
+        return None
+    moderator = await pick_moderator(
+        session, activity, view, today, month_start, short_only=not sampled
+    )
+    if moderator is None and not sampled:
+        return None
     if moderator is None:
         log.warning("no independent moderator available for allocation %d", view.id)
         return None
@@ -161,8 +200,10 @@ async def request_moderation(
 
 
 def moderation_due(calendar: Calendar, rule: ModerationRule, requested_at: dt.datetime) -> dt.date:
-    """When a moderation is due: the rule's working days after it was asked for."""
-    return calendar.add_working_days(calendar.local_date(requested_at), rule.due_working_days)
+    """When a moderation is due: the rule's working days after it was asked for or, for a
+    quarterly rule, after the end of the quarter it was asked in (the quarter's moderation)."""
+    asked = block_end(rule, calendar.local_date(requested_at))
+    return calendar.add_working_days(asked, rule.due_working_days)
 
 
 def moderation_reminder(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.case_audit.actions import action_reminder, source_of
 from handlers.case_audit.actions import latest_snooze as latest_action_snooze
+from handlers.case_audit.allocation.themes_ahead import theme_warnings
 from handlers.case_audit.messages import (
     action_activity,
     audit_reminder,
@@ -25,6 +26,7 @@ from handlers.case_audit.messages import (
 )
 from handlers.case_audit.moderation import moderation_due, moderation_reminder
 from handlers.case_audit.reflection import reflection_due, reflection_reminder, reflectors
+from handlers.case_audit.stalled import stalled_audits
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.programme.schema import CaseAudit, ModerationRule, ReminderRule
@@ -33,6 +35,20 @@ from handlers.reminders.sources import ReminderDay
 from storage.case_audit import audits
 from storage.case_audit import followups as audit_followups
 from storage.case_audit import requests as audit_requests
+
+
+def record_ladder(rule: ReminderRule) -> ReminderRule:
+    """The record reminders as they run: nudges end where the ladder does, at the escalation.
+
+    A rule that nudges "until done" and escalates stops nudging the auditor once the escalation
+    is due (the overdue nudge on that day is the last); the line manager and then the QA team
+    take it from there. A rule with no escalation keeps its own count.
+    """
+    escalate = rule.escalate_after_working_days
+    if rule.overdue_nudges is not None or escalate is None:
+        return rule
+    last = escalate // rule.overdue_every_working_days
+    return rule.model_copy(update={"overdue_nudges": last})
 
 
 def _activities(deps: Deps) -> dict[str, CaseAudit]:
@@ -56,7 +72,7 @@ class CaseAuditReminders:
     async def due_today(self, day: ReminderDay) -> None:
         activities = _activities(day.deps)
         for reminders in (_audit_reminders, _reflection_reminders, _moderation_reminders,
-                          _action_reminders):  # fmt: skip
+                          _action_reminders, theme_warnings, stalled_audits):  # fmt: skip
             await reminders(day, activities)
 
     async def latest_snooze(self, session: AsyncSession, item: str) -> dt.date | None:
@@ -72,9 +88,10 @@ async def _audit_reminders(day: ReminderDay, activities: dict[str, CaseAudit]) -
     record nudges to the auditor until the audit is recorded. Only audits due on a nudge day,
     or whose snooze has just ended, are read."""
     deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
+    ladders = {a.id: record_ladder(a.record_reminders) for a in activities.values()}
     rules: list[tuple[ReminderRule, bool]] = []
     for a in activities.values():
-        rules += [(a.checklist_reminders, False), (a.record_reminders, True)]
+        rules += [(a.checklist_reminders, False), (ladders[a.id], True)]
     earliest = await audits.earliest_due(session, ("allocated",))
     due_in = nudge_dates(calendar, rules, today, earliest)
     woken = day.woken_ids("audit", "checklist")
@@ -93,7 +110,8 @@ async def _audit_reminders(day: ReminderDay, activities: dict[str, CaseAudit]) -
         if unticked and is_reminder_day(calendar, rule, view.due_on, today, held, after_due=False):
             day.add(worker, partial(checklist_reminder, deps, view, activity))
         held = day.held(auditor.id, f"audit:{view.id}")
-        if is_reminder_day(calendar, activity.record_reminders, view.due_on, today, held):
+        if is_reminder_day(calendar, ladders[activity.id], view.due_on, today,
+                           held):  # fmt: skip
             day.add(auditor, partial(audit_reminder, deps, view, today))
 
 

@@ -31,6 +31,7 @@ class Calendar:
         timezone: str = "Europe/London",
         bank_holidays: str = "england",
         working_hours: tuple[dt.time, dt.time] = DEFAULT_HOURS,
+        quiet_periods: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (),
     ) -> None:
         if bank_holidays not in REGIONS:
             raise UserError(
@@ -44,6 +45,8 @@ class Calendar:
             raise UserError(f"unknown time zone {timezone!r}") from error
         self.day_start, self.day_end = working_hours
         self._subdivision = REGIONS[bank_holidays]
+        # ((month, day), (month, day)) spans, the second possibly in the next year
+        self._quiet = quiet_periods
         self._years: dict[int, frozenset[dt.date]] = {}
 
     @classmethod
@@ -52,13 +55,33 @@ class Calendar:
             timezone=programme.timezone,
             bank_holidays=programme.bank_holidays,
             working_hours=programme.working_hours,
+            quiet_periods=tuple(
+                ((q.first.month, q.first.day), (q.last.month, q.last.day))
+                for q in programme.quiet_periods
+            ),
         )
 
     def is_bank_holiday(self, day: dt.date) -> bool:
+        """A bank holiday, or a day in one of the programme's quiet periods (nothing falls due
+        and no nudge goes on either)."""
         if day.year not in self._years:
             found = holidays.country_holidays("GB", subdiv=self._subdivision, years=day.year)
-            self._years[day.year] = frozenset(found.keys())
+            self._years[day.year] = frozenset(found.keys()) | self._quiet_days(day.year)
         return day in self._years[day.year]
+
+    def _quiet_days(self, year: int) -> frozenset[dt.date]:
+        """The quiet days falling in `year`, from spans starting that year or the one before."""
+        days: set[dt.date] = set()
+        for (m1, d1), (m2, d2) in self._quiet:
+            for start_year in (year - 1, year):
+                first = dt.date(start_year, m1, d1)
+                last = dt.date(start_year + ((m2, d2) < (m1, d1)), m2, d2)
+                day = first
+                while day <= last:
+                    if day.year == year:
+                        days.add(day)
+                    day += _DAY
+        return frozenset(days)
 
     def is_working_day(self, day: dt.date) -> bool:
         return day.weekday() < 5 and not self.is_bank_holiday(day)

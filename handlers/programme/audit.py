@@ -59,15 +59,63 @@ class AuditorRule(Strict):
 
 
 class Independence(Strict):
-    """Who may not audit whom. An auditor never audits their own case."""
+    """Who may not audit whom. An auditor never audits their own case.
+
+    `not_line_of_management` bars every manager above the worker in the management chain (their
+    line manager, that manager's manager and so on up); `not_line_manager` alone bars only the
+    first. Moderation is free of both: a head of service may moderate their own service's audits.
+    """
 
     not_line_manager: bool = True
-    not_direct_reports: bool = True
+    not_line_of_management: bool = True
     across_services: bool = False
+    # Roles above every service whose framework asks them to audit anyway (Shropshire's director
+    # "Audit 1 case"): they may audit below them, never as the worker's own line manager.
+    line_of_management_exempt: list[Role] = Field(default_factory=list)
+
+
+class Theme(Strict):
+    """What a themed round audits: its group of cases.
+
+    A case is in the group when it has one of `tags` (every spelling and synonym the council
+    uses in cases.csv `themes`), is of one of `case_types` and is held in one of `services`;
+    any of the three left out does not narrow the group. `case_refs`, an uploaded list, names
+    the group outright. With none given, the theme's name is its one tag (Haringey 3.2.1:
+    "specific issues or care groups": residential care is a placement, so a case type).
+    """
+
+    name: str = Field(min_length=1, max_length=100)
+    tags: list[str] = Field(default_factory=list)
+    case_types: list[CaseType] = Field(default_factory=list)
+    services: list[str] = Field(default_factory=list)
+    case_refs: list[str] = Field(default_factory=list)
+    # A themed round is sized in cases: at most this many from the group (None: every
+    # auditor's places, as an ordinary round).
+    cases: int | None = Field(default=None, ge=1, le=1000)
+
+    def spellings(self) -> frozenset[str]:
+        """The tags that mark a case for this theme, compared without case or extra spaces."""
+        named = self.tags or ([] if self.case_types or self.services or self.case_refs
+                              else [self.name])  # fmt: skip
+        return frozenset(" ".join(tag.split()).casefold() for tag in named)
+
+    def describe(self) -> str:
+        """In plain words, e.g. "children looked after (CLA) cases tagged residential"."""
+        if self.case_refs:
+            return f"a list of {len(self.case_refs)} cases"
+        parts = []
+        if self.case_types:
+            parts.append(f"{'/'.join(self.case_types)} cases")
+        if self.services:
+            parts.append(f"in {', '.join(self.services)}")
+        tags = sorted(self.spellings())
+        if tags:
+            parts.append(f"tagged {' or '.join(repr(t) for t in tags)}")
+        return " ".join(parts) if parts else "any case"
 
 
 class ThemedRound(Strict):
-    """A month whose round draws cases tagged with a named theme."""
+    """A month whose round audits a named theme (defined under `themes`, or a tag)."""
 
     month: Month
     theme: str = Field(min_length=1, max_length=100)
@@ -127,6 +175,7 @@ class CaseAudit(Strict):
     coverage_months: int | None = Field(default=None, ge=1, le=36)
     case_lookback_months: int = Field(default=6, ge=1, le=36)
     case_types: list[CaseType] | None = None
+    themes: list[Theme] = Field(default_factory=list)
     themed_rounds: list[ThemedRound] = Field(default_factory=list)
     themed_months: list[Month] = Field(default_factory=list)
     # The auditor talks with the family: the record asks what they said (or why not).
@@ -157,6 +206,9 @@ class CaseAudit(Strict):
             raise ValueError(f"themed month(s) {clash} are also in skip_months")
         if set(named) & set(self.themed_months):
             raise ValueError("a month is in both themed_rounds and themed_months")
+        names = [t.name.casefold() for t in self.themes]
+        if len(set(names)) < len(names):
+            raise ValueError("two themes have the same name")
         for i, rule in enumerate(self.auditors):
             for other in self.auditors[i + 1 :]:
                 if not rule.is_apart_from(other):
@@ -165,6 +217,12 @@ class CaseAudit(Strict):
                         "keep them apart with services/exclude_services"
                     )
         return self
+
+    def theme_named(self, name: str) -> Theme:
+        """The theme of this name under `themes`, or a theme that is just that tag."""
+        wanted = " ".join(name.split()).casefold()
+        found = (t for t in self.themes if " ".join(t.name.split()).casefold() == wanted)
+        return next(found, Theme(name=name.strip()))
 
     def rule_for(self, role: str, service: str) -> AuditorRule | None:
         """The auditor rule for a person with this role in this service, if any."""

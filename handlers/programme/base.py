@@ -26,6 +26,34 @@ ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
 PRACTITIONER_ROLES = ("practitioner", "senior_practitioner", "advanced_practitioner")
 CaseType = Literal["EH", "CIN", "CP", "CLA", "CL", "YJ", "SEND", "other"]
 Month = Annotated[int, Field(ge=1, le=12)]
+
+
+class MonthDay(BaseModel):
+    """A day of the year without the year, written "MM-DD" (29 February is not allowed)."""
+
+    model_config = ConfigDict(frozen=True)
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: object) -> object:
+        if isinstance(value, str):
+            month, sep, day = value.strip().partition("-")
+            if not sep or not month.isdigit() or not day.isdigit():
+                raise ValueError(f"give a day of the year as MM-DD, e.g. 12-24, not {value!r}")
+            return {"month": int(month), "day": int(day)}
+        return value
+
+    @model_validator(mode="after")
+    def _real_day(self) -> MonthDay:
+        import calendar
+
+        if self.day > calendar.monthrange(2027, self.month)[1]:
+            raise ValueError(f"{self.month:02d}-{self.day:02d} is not a day of the year")
+        return self
+
+
 DEFAULT_GRADES = ["Outstanding", "Good", "Requires improvement to be good", "Inadequate"]
 
 
@@ -99,3 +127,11 @@ class ChecklistRule(ReminderRule):
             "checklist reminders stop at the audit date and never go to a manager: "
             "set only before_working_days"
         )
+
+
+class QuietPeriod(Strict):
+    """Days in every year when nothing falls due and no nudge goes, e.g. 24 December to
+    1 January. Given as month and day ("12-24"); a span may run over the new year."""
+
+    first: MonthDay
+    last: MonthDay

@@ -19,6 +19,7 @@ from handlers.programme.audit import (
     Independence,
     ModerationRule,
     Reflection,
+    Theme,
     ThemedRound,
 )
 from handlers.programme.base import (
@@ -29,6 +30,7 @@ from handlers.programme.base import (
     ChecklistRule,
     Month,
     NudgeRule,
+    QuietPeriod,
     ReminderRule,
     Role,
     Strict,
@@ -58,10 +60,12 @@ __all__ = [
     "PracticeWeekActivity",
     "Programme",
     "ProgrammeError",
+    "QuietPeriod",
     "Reflection",
     "ReminderRule",
     "Role",
     "Strict",
+    "Theme",
     "ThemedRound",
     "Window",
     "load_programme",
@@ -170,6 +174,8 @@ class Programme(Strict):
     timezone: str = "Europe/London"
     bank_holidays: Literal["england", "wales", "scotland", "northern_ireland"] = "england"
     working_hours: tuple[dt.time, dt.time] = (dt.time(9, 0), dt.time(17, 0))
+    # days in every year when nothing falls due and no nudge goes (e.g. 12-24 to 01-01)
+    quiet_periods: list[QuietPeriod] = Field(default_factory=list)
     grades: list[str] = Field(default_factory=lambda: list(DEFAULT_GRADES), min_length=2)
     retention_months: int = Field(default=24, ge=1)
     permissions: Permissions = Permissions()

@@ -98,3 +98,28 @@ async def load_history(
     workers = {row[0]: row[1] for row in (await session.execute(by_worker)).all()}
     cases = {row[0]: row[1] for row in (await session.execute(by_case)).all()}
     return workers, cases
+
+
+async def load_completed(session: AsyncSession, activity: str) -> dict[str, dt.date]:
+    """When each practitioner's last recorded audit of this activity was due: coverage counts
+    audits done, not audits allocated."""
+    of_activity = select(AuditRound.id).where(AuditRound.activity == activity)
+    query = (
+        select(Person.staff_id, func.max(Allocation.due_on))
+        .join(Person, Allocation.practitioner_id == Person.id)
+        .where(Allocation.round_id.in_(of_activity), Allocation.status == "recorded")
+        .group_by(Person.staff_id)
+    )
+    return {row[0]: row[1] for row in (await session.execute(query)).all()}
+
+
+async def cases_in_period(session: AsyncSession, period: str, other_than: str) -> set[str]:
+    """The case references already in another activity's round of this period (one case is
+    never in two rounds of the same month)."""
+    query = (
+        select(Case.case_ref)
+        .join(Allocation, Allocation.case_id == Case.id)
+        .join(AuditRound, Allocation.round_id == AuditRound.id)
+        .where(AuditRound.period == period, AuditRound.activity != other_than)
+    )
+    return set((await session.execute(query)).scalars().all())

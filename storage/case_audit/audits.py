@@ -47,6 +47,7 @@ class AllocationView:
     ticked: frozenset[str] = frozenset()
     # ticked items the worker marked not applicable, with a reason (they count as settled)
     not_applicable: frozenset[str] = frozenset()
+    theme: str | None = None  # the round's theme, for a themed round
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ _NOT_APPLICABLE = (
 _COLUMNS = (
     Allocation.id, Allocation.round_id, AuditRound.activity, AuditRound.period,
     Allocation.status, Allocation.due_on, Case.case_ref, Case.case_type,
-    *person_columns(_AUDITOR), *person_columns(_WORKER), _TICKED, _NOT_APPLICABLE,
+    *person_columns(_AUDITOR), *person_columns(_WORKER), _TICKED, _NOT_APPLICABLE, AuditRound.theme,
 )  # fmt: skip
 _ALLOCATIONS = (
     select(*_COLUMNS)
@@ -231,7 +232,7 @@ def _views(rows: Sequence[Any]) -> list[AllocationView]:
         AllocationView(
             row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
             PersonRef(*row[8:15]), PersonRef(*row[15:22]),
-            _items(row[22]), _items(row[23]),
+            _items(row[22]), _items(row[23]), row[24],
         )
         for row in rows
     ]  # fmt: skip

@@ -45,6 +45,28 @@ async def moderator_standings(
     return [ModeratorStanding(PersonRef(*row[:7]), row[7] or "", row[8], row[9]) for row in found]
 
 
+_ASKED_COUNTS = (
+    select(Person.role, Service.name, _asked := func.count(Moderation.id))
+    .outerjoin(Team, Team.id == Person.team_id)
+    .outerjoin(Service, Service.id == Team.service_id)
+    .outerjoin(
+        Moderation,
+        (Moderation.moderator_id == Person.id) & (Moderation.requested_at >= bindparam("since")),
+    )
+    .where(Person.role.in_(bindparam("roles", expanding=True)), Person.active)
+    .group_by(Person.id, Person.role, Service.name)
+)
+
+
+async def moderations_asked(
+    session: AsyncSession, roles: Collection[str], since: dt.datetime
+) -> list[tuple[str, str, int]]:
+    """(role, service, moderations asked since) for every active person in these roles: the
+    light look that says whether anyone is still short of their monthly number."""
+    found = await run(session, _ASKED_COUNTS, {"roles": list(roles), "since": since})
+    return [(row[0], row[1] or "", row[2]) for row in found]
+
+
 _ASKED = (
     select(func.count())
     .where(Moderation.moderator_id == Person.id, Moderation.requested_at >= bindparam("since"))

@@ -94,3 +94,15 @@ async def people_named(session: AsyncSession, name: str) -> list[PersonRef]:
     named as `told_apart` names them, so namesakes can be listed for someone to choose."""
     found = await run(session, _NAMED, {"name": name.strip().lower()})
     return [PersonRef(*row) for row in found]
+
+
+_WITH_ROLES = _PERSON_REFS.where(
+    Person.role.in_(bindparam("roles", expanding=True)), Person.active
+).order_by(Person.staff_id)
+
+
+async def people_with_roles(session: AsyncSession, roles: Collection[str]) -> list[PersonRef]:
+    """Active people holding any of these roles (the QA team, those who may allocate)."""
+    if not roles:
+        return []
+    return [PersonRef(*row) for row in await run(session, _WITH_ROLES, {"roles": list(roles)})]

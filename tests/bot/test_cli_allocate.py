@@ -16,7 +16,7 @@ from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
 PEOPLE = [
     ("S01", "Helen Clarke", "head_of_service", "Leadership", None),
-    ("S03", "Dana Hughes", "team_manager", "Team A", "S01"),
+    ("S03", "Dana Hughes", "team_manager", "Team A", None),  # S01 is outside their line
     ("S05", "Tom Okafor", "practitioner", "Team A", "S03"),
     ("S09", "Ann Other", "practitioner", "Team A", "S03"),
 ]
@@ -90,6 +90,8 @@ def test_a_second_run_changes_nothing(council: str, capsys: pytest.CaptureFixtur
         (["--period", "January"], "--period must be a month like 2027-01, not 'January'"),
         (["--period", "2027-01", "--activity", "nope"], "no case audit 'nope'"),
         (["--period", "2027-01", "--as-of", "soon"], "--as-of must be a date like 2027-01-04"),
+        (["--period", "2027-01", "--theme-cases", "refs.txt"], "--theme-cases needs --theme"),
+        (["--period", "2027-01", "--theme", "x", "--theme-cases", "none.txt"], "couldn't read"),
     ],
 )
 def test_a_bad_argument_is_one_line_and_exit_2(
@@ -99,3 +101,17 @@ def test_a_bad_argument_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert problem in err and len(err.strip().splitlines()) == 1
     assert asyncio.run(_counts(council)) == (0, 0)
+
+
+def test_the_qa_team_names_a_rounds_theme_as_a_tag_or_a_list_of_cases(
+    council: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    as_of = ["--period", "2027-01", "--as-of", "2027-01-04"]
+    assert main(["allocate", *as_of, "--dry-run", "--theme", "neglect"]) == 0
+    out = capsys.readouterr().out
+    assert "case_audit 2027-01: no round: no open case is in the theme 'neglect'" in out
+    Path("refs.csv").write_text("case_ref,note\nC-000101,first\n", encoding="utf-8")
+    assert main(["allocate", *as_of, "--theme", "Month list", "--theme-cases", "refs.csv"]) == 0
+    out = capsys.readouterr().out
+    assert "1 audit (allocated); window 2027-01-04 to 2027-01-28, theme 'Month list'" in out
+    assert asyncio.run(_counts(council))[0] == 1

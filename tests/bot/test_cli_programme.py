@@ -148,7 +148,7 @@ def test_show_describes_each_reminder_rule(capsys: pytest.CaptureFixture[str]) -
     assert "checklist reminders: 3 and 1 working days before the audit; none after it" in lines
     assert (
         "record reminders: 3 and 1 working days before due, then every 5 working days while "
-        "overdue; escalates to their line manager once 5 working days overdue"
+        "overdue, once at most; escalates to their line manager once 5 working days overdue"
     ) in lines
     assert (
         "reflection reminders: due 5 working days after the audit is recorded; 2 working days "
@@ -214,8 +214,8 @@ def test_show_words_unusual_reminder_rules(
     lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
     assert [line for line in lines if "reminders:" in line] == [
         "checklist reminders: 1 working day before the audit and on the day; none after it",
-        "record reminders: 5, 3 and 1 working days before due, then every 2 working days while "
-        "overdue; escalates to their line manager once 1 working day overdue",
+        "record reminders: 5, 3 and 1 working days before due, none while overdue; "
+        "escalates to their line manager once 1 working day overdue",
         "reflection reminders: due 1 working day after the audit is recorded; none before due, "
         "none while overdue; never to a manager",
         "moderation reminders: due 10 working days after it is asked for; on the due day, then "
@@ -233,3 +233,34 @@ def test_show_gives_haringeys_six_months_as_the_auditors_focus(
     assert "the auditor is asked to focus on: the last 6 months" in out
     assert main(["programme", "show", "durham"]) == 0
     assert "focus on" not in capsys.readouterr().out
+
+
+def test_show_says_what_runs_for_themes_moderation_and_independence(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    shown = {}
+    for preset in ("haringey", "durham", "shropshire", "camden"):
+        assert main(["programme", "show", preset]) == 0
+        shown[preset] = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    assert (
+        'themed: October — children in residential care (CLA cases tagged "children\'s home" '
+        "or 'residential care' or 'residential placement'; 12 cases)"
+    ) in shown["haringey"]
+    assert any(
+        line.startswith("moderation:")
+        and line.endswith("every 3 months, covering audits from each of those months")
+        for line in shown["durham"]
+    )
+    assert any(
+        line.startswith("moderation:") and "each moderator's monthly number is met" in line
+        for line in shown["camden"]
+    )
+    independence = (
+        "independence: never their own case, no manager anywhere above the worker in their "
+        "line of management"
+    )
+    assert independence in shown["durham"]
+    assert (
+        f"{independence} (except director), never the worker's own line manager"
+        in (shown["shropshire"])
+    )

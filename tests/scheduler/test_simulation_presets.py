@@ -15,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+from collections import Counter
 from typing import Any
 
 from preset_year import YEAR, year_of_rounds
 
-from handlers.programme.schema import load_programme
+from handlers.core.calendar import Calendar
+from handlers.programme.schema import CaseAudit, load_programme
 from scheduler._simulation_output import REMINDER_TYPES
 from scheduler.simulation import Behaviour, Council, run_simulation
 
@@ -79,3 +81,61 @@ def test_hammersmith_fulham_year_audits_monthly_in_the_second_week_as_the_rules_
         (line["auditor"], line["practitioner"], line["case_ref"], line["due"]) for line in lines
     )
     assert simulated == expected
+
+
+@functools.cache
+def mostly_on_time_year(preset: str, people: int) -> tuple[dict[str, Any], ...]:
+    """A year as people really behave: most on time, some late, a few never record."""
+    result = asyncio.run(
+        run_simulation(load_programme(preset), dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31),
+                       council=Council(demo_people=people), behaviour=Behaviour())
+    )  # fmt: skip
+    return tuple(result.lines())
+
+
+def test_shropshire_record_reminders_end_with_the_ladder_and_stay_flat_over_a_year() -> None:
+    """Audits never recorded are not nudged for ever: each stops at its escalation, so the
+    monthly count of record reminders does not grow as unrecorded audits pile up."""
+    lines = mostly_on_time_year("shropshire", PEOPLE)
+    reminders = [
+        {"at": line["at"], **item}
+        for line in lines
+        for item in line.get("items", [line])
+        if item["type"] == "audit.reminder"
+    ]
+    assert reminders
+    audit = load_programme("shropshire").of_kind(CaseAudit)[0]
+    limit = audit.record_reminders.escalate_after_working_days
+    assert limit is not None
+    calendar = Calendar.from_programme(load_programme("shropshire"))
+    for line in reminders:
+        sent, due = dt.date.fromisoformat(line["at"][:10]), dt.date.fromisoformat(line["due"])
+        assert calendar.working_days_between(due, sent) <= limit, line
+        assert due.year * 12 + due.month - (sent.year * 12 + sent.month) >= -1, line
+    # each audit is nudged at most the ladder's times: before it is due, then once at the
+    # escalation (5 working days over, every 5: one nudge)
+    per_audit = Counter((line["case_ref"], line["due"]) for line in reminders)
+    assert max(per_audit.values()) <= len(audit.record_reminders.before_working_days) + 1
+    per_month = Counter(line["at"][5:7] for line in reminders)
+    assert per_month["12"] <= 2 * per_month["01"], per_month  # was 72 in January, 468 in December
+
+
+def test_durham_quarterly_moderation_covers_audits_from_every_month() -> None:
+    """§4.3 "Moderation Process", Quarterly: audits of every month are moderated, each due
+    after its quarter ends (not only rounds in March, June, September and December)."""
+    lines = year_lines("durham", PEOPLE)
+    calendar = Calendar.from_programme(load_programme("durham"))
+    allocated: dict[tuple[str, str], list[str]] = {}
+    for line in lines:
+        if line["type"] == "audit.allocated":
+            allocated.setdefault((line["case_ref"], line["auditor"]), []).append(line["due"])
+    months = set()
+    for line in (line for line in lines if line["type"] == "moderation.requested"):
+        asked = dt.date.fromisoformat(line["at"][:10])
+        dues = allocated[line["case_ref"], line["auditor"]]  # the audit is the one due nearest
+        months.add(min(dues, key=lambda d: abs((dt.date.fromisoformat(d) - asked).days))[:7])
+        quarter_end = dt.date(asked.year, -(-asked.month // 3) * 3 % 12 + 1, 1) - dt.timedelta(1)
+        if asked.month > 9:
+            quarter_end = dt.date(asked.year, 12, 31)
+        assert dt.date.fromisoformat(line["due"]) == calendar.add_working_days(quarter_end, 15)
+    assert {m for m in months if int(m[5:]) % 3} and len(months) >= 10, sorted(months)

@@ -25,6 +25,8 @@ from bot.teams.install import unmatched_notice
 from bot.teams.unreachable import unreachable_message
 from handlers.broadcasts.ids import READ
 from handlers.capabilities import build_router, jobs, reminder_sources, team_pictures
+from handlers.case_audit.allocation.late import ROUND_ALLOCATE_LATE, allocate_due
+from handlers.case_audit.allocation.themes_ahead import themed_rounds_to_check
 from handlers.case_audit.cycle import (
     ACTION_CONFIRM,
     ACTION_DONE,
@@ -41,7 +43,12 @@ from handlers.case_audit.cycle import (
     SAVE_REFLECTION,
     run_allocation,
 )
-from handlers.case_audit.ids import ESCALATION_REASSIGN, ESCALATION_REASSIGN_SAVE
+from handlers.case_audit.ids import (
+    ESCALATION_REASSIGN,
+    ESCALATION_REASSIGN_SAVE,
+    STALLED_DECIDE,
+    STALLED_OPEN,
+)
 from handlers.core.calendar import Calendar
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
@@ -53,7 +60,7 @@ from handlers.observations.ids import RECORD as RECORD_OBSERVATION
 from handlers.observations.ids import REFLECT as OBSERVATION_REFLECT
 from handlers.practice_weeks.ids import FEEDBACK, FINDINGS, OPEN_FEEDBACK, OPEN_FINDINGS
 from handlers.practice_weeks.load import load_schedule
-from handlers.programme.schema import CaseAudit, PracticeWeekActivity, load_programme
+from handlers.programme.schema import CaseAudit, Independence, PracticeWeekActivity, load_programme
 from handlers.reminders.ids import SNOOZE, SNOOZE_REASON, WHY
 from handlers.reminders.snooze import Reminders
 from handlers.roster.csv_rows import CsvFile
@@ -165,6 +172,7 @@ NAMES = (
     "reminders.broadcast_wanted",
     "my_qa_qa_team",
     "reminders.audit_escalated",
+    "reminders.audit_stalled",
     "reminders.action_escalated",
     "escalation_answered",
     "escalation_asked",
@@ -173,10 +181,12 @@ NAMES = (
     "escalation_answered_reassigned",
     "escalation_reassigned",
     "escalation_released",
+    "audit_stalled_form",
+    "audit_stalled_done",
     "reminders.observation_due",
     "reminders.observation_overdue",
-    "reminders.audit_reminder+observation_escalated",
     "reminders.observation_overdue+observation_overdue",
+    "reminders.observation_escalated",
     "observation_form",
     "observation_error_home_visit_without_consent",
     "observation_saved",
@@ -189,6 +199,9 @@ NAMES = (
     "channel_unbound",
     "channel_bound",
     "unmatched_person",
+    "reminders.themed_round_warning",
+    "late_round",
+    "late_round_answered",
     "practice_week_posted",
     "reminders.practice_week_reminder",
     "reminders.practice_week_findings",
@@ -317,9 +330,14 @@ def _programme() -> Any:
     lead auditor told who audits how many, and practice-week findings graded, so those messages
     are made too."""
     programme = load_programme("default")
+    # Ten people in one line of management leave too few independent auditors for the default
+    # "no manager audits anyone below them": this run keeps only "never their line manager"
+    # (the line-of-management rule is tested in tests/handlers/case_audit/allocation).
+    only_line_manager = Independence(not_line_manager=True, not_line_of_management=False)
     activities = [
         a.model_copy(update={"joins_one_audit": ["principal_social_worker"],
-                             "lead_auditor_role": "service_manager"})
+                             "lead_auditor_role": "service_manager",
+                             "independence": only_line_manager})
         if isinstance(a, CaseAudit)
         else a.model_copy(update={"graded": True}) if isinstance(a, PracticeWeekActivity)
         else a
@@ -519,6 +537,13 @@ async def _script(run: Run) -> None:
     await run.keep_queued(lambda row: row.message_type if row.message_type in (
         "escalation_reassigned", "escalation_released") else None)  # fmt: skip
 
+    # still not recorded well after that: the QA manager decides, closing it with a reason
+    stalled = run.messages["reminders.audit_stalled"]
+    allocation = stalled.buttons[0].value
+    await run.reply("audit_stalled_form", "S08", "action", STALLED_OPEN, allocation)
+    await run.reply("audit_stalled_done", "S08", "form", STALLED_DECIDE, allocation,
+                    decision="close", reason="The case closed before the audit")  # fmt: skip
+
     # observations of practice: Tom was last observed on 25 March 2026, so is due on 25 March
     # 2027: Dana hears ahead and once overdue, Sam (her manager) ten working days after it
     async with deps.sessions.begin() as session:
@@ -580,6 +605,18 @@ async def _script(run: Run) -> None:
     # someone added qabot in Teams who is not in the staff list: the QA team's word of them
     emails = ["Sam.Visitor@agency.example", "sam.visitor@agency.example"]
     run.keep("unmatched_person", unmatched_notice(run.deps.wording, "Sam Visitor", emails))
+    # the QA team told, in their one message of a day, that June's themed round has no theme
+    await _themed_round_warning(run)
+
+    # qabot down until 24 June: June's round would start two working days from its end, so the
+    # QA team is asked in their channel; the QA manager allocates it with a new due date
+    late = dt.datetime(2027, 6, 24, 8, 0, tzinfo=dt.UTC)
+    run.clock.set(late)
+    await allocate_due(deps, late)
+    await run.keep_queued(lambda row: "late_round" if row.message_type == "late_round" else None)
+    await run.reply(
+        "late_round_answered", "S08", "action", ROUND_ALLOCATE_LATE, "case_audit:2027-06"
+    )
     await _practice_week(run)
     await _broadcasts(run)
 
@@ -651,6 +688,22 @@ async def _broadcasts(run: Run) -> None:
     await run.reply("broadcast_read", "S05", "action", READ, str(item.id))
     await run.reply("broadcast_read_again", "S05", "action", READ, str(item.id))
     await run.reply("broadcast_reads", "S10", "text", text="broadcasts")
+
+
+async def _themed_round_warning(run: Run) -> None:
+    activities = [
+        a.model_copy(update={"themed_months": [6]}) if isinstance(a, CaseAudit) else a
+        for a in run.deps.programme.activities
+    ]
+    themed = replace(run.deps, programme=run.deps.programme.model_copy(
+        update={"activities": activities}))  # fmt: skip
+    day = dt.date(2027, 5, 3)
+    while not themed_rounds_to_check(themed.programme.of_kind(CaseAudit), themed.calendar, day):
+        day += dt.timedelta(days=1)
+    morning = dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
+    run.clock.set(morning)
+    await Reminders(themed, reminder_sources()).sweep(morning)
+    await run.keep_queued(lambda row: gathered_name(row) if row.recipient == "person:S08" else None)
 
 
 async def _qa_team_view(run: Run) -> None:

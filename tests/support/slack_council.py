@@ -28,8 +28,9 @@ MONDAY = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)
 PEOPLE = [
     ("S01", "Helen Clarke", "head_of_service", "Leadership", None, "U0S01"),
     ("S02", "Sam Moss", "service_manager", "Leadership", "S01", "U0S02"),
-    ("S03", "Dana Hughes", "team_manager", "Team A", "S02", "U0S03"),
-    ("S04", "Marcus Reid", "team_manager", "Team B", "S02", None),
+    # the team managers answer to Helen, so Sam is outside every worker's line and may audit
+    ("S03", "Dana Hughes", "team_manager", "Team A", "S01", "U0S03"),
+    ("S04", "Marcus Reid", "team_manager", "Team B", "S01", None),
     ("S05", "Tom Okafor", "practitioner", "Team A", "S03", None),
     ("S06", "Leah Brown", "practitioner", "Team A", "S03", "U0S06"),
     ("S07", "Priya Shah", "practitioner", "Team B", "S04", None),

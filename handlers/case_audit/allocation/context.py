@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from handlers.case_audit.allocation.explain import is_overdue
-from handlers.case_audit.allocation.rules import theme_tags
+from handlers.case_audit.allocation.rules import ThemeGroup, theme_group
 from handlers.case_audit.allocation.types import CaseInfo, History, Staff
-from handlers.programme.schema import CaseAudit
+from handlers.programme.schema import CaseAudit, Theme
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,16 +22,15 @@ class Context:
     today: dt.date
     window: tuple[dt.date, dt.date]
     theme: str | None
-    tags: frozenset[str] | None
+    group: ThemeGroup | None
     seed: int | str
     people: dict[str, Staff]
     all_cases: list[CaseInfo]
     cases_of: dict[str, list[CaseInfo]]
-    reports: dict[str, list[str]]
     ranks: dict[str, int]
 
     def is_overdue(self, person: Staff) -> bool:
-        return is_overdue(self.activity, self.history.practitioner_last.get(person.id), self.today)
+        return is_overdue(self.activity, self.history.last_recorded(person.id), self.today)
 
     def priority(self, person: Staff) -> tuple[dt.date, int]:
         """Never audited first, then the longest since last audited; the seed breaks ties."""
@@ -45,7 +44,7 @@ def build_context(
     history: History,
     today: dt.date,
     window: tuple[dt.date, dt.date],
-    theme: str | None,
+    theme: Theme | None,
     seed: int | str,
 ) -> Context:
     """Sort every input by id first, so the plan depends on the seed and not on input order."""
@@ -54,10 +53,6 @@ def build_context(
     cases_of: dict[str, list[CaseInfo]] = {}
     for case in all_cases:
         cases_of.setdefault(case.practitioner_id, []).append(case)
-    reports: dict[str, list[str]] = {}
-    for person in people.values():
-        if person.manager_id:
-            reports.setdefault(person.manager_id, []).append(person.id)
     order = list(people)
     random.Random(f"{seed}:ranks").shuffle(order)
     ranks = {staff_id: i for i, staff_id in enumerate(order)}
@@ -66,12 +61,11 @@ def build_context(
         history,
         today,
         window,
-        theme,
-        theme_tags(all_cases, theme),
+        theme.name if theme is not None else None,
+        theme_group(all_cases, theme, people.values()),
         seed,
         people,
         all_cases,
         cases_of,
-        reports,
         ranks,
     )

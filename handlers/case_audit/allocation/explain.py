@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.case_audit.allocation.periods import months_between
+from handlers.case_audit.allocation.rules import ThemeGroup
 from handlers.case_audit.allocation.types import CaseInfo, History, Staff
 from handlers.programme.schema import CaseAudit
 
@@ -25,7 +26,7 @@ def practitioner_part(activity: CaseAudit, person: Staff, history: History, toda
     text = (
         f"{person.id} never audited" if last is None else f"{person.id} last audited {last:%Y-%m}"
     )
-    if is_overdue(activity, last, today):
+    if is_overdue(activity, history.last_recorded(person.id), today):
         text += f" (due: every {_plural(activity.coverage_months or 0, 'month')})"
     return text
 
@@ -66,9 +67,7 @@ def pair_reason(
     return "; ".join(parts)
 
 
-def no_case_reason(
-    activity: CaseAudit, cases: list[CaseInfo], theme: str | None, tags: frozenset[str] | None
-) -> str:
+def no_case_reason(activity: CaseAudit, cases: list[CaseInfo], group: ThemeGroup | None) -> str:
     """Why a practitioner has no case to audit this period."""
     open_cases = [c for c in cases if c.open]
     if not open_cases:
@@ -78,8 +77,8 @@ def no_case_reason(
         open_cases = [c for c in open_cases if c.case_type in types]
         if not open_cases:
             return f"no open case of the audited types ({', '.join(types)})"
-    if tags is not None and all(c.themes.isdisjoint(tags) for c in open_cases):
-        return f"no open case tagged with this round's theme '{theme}'"
+    if group is not None and not any(group.holds(c) for c in open_cases):
+        return f"no open case in this round's theme '{group.theme.name}' ({group.theme.describe()})"
     months = _plural(activity.case_lookback_months, "month")
     return f"every open case was audited within the last {months}"
 
@@ -91,5 +90,11 @@ def unplaced_reason(could_serve: bool, pool_empty: bool, across: bool, anyone: b
     if pool_empty or could_serve:
         return "every eligible auditor is full this period (workers waiting longer went first)"
     if across:
-        return "independence left no auditor: none in another service who is not their manager"
-    return "independence left no auditor: the only auditors are themselves or their manager"
+        return (
+            "independence left no auditor: none in another service and outside "
+            "their line of management"
+        )
+    return (
+        "independence left no auditor: the only auditors are themselves or in "
+        "their line of management"
+    )

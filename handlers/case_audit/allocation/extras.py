@@ -12,7 +12,9 @@ from handlers.programme.schema import Independence
 # Shropshire §5: the principal social worker joins "one joint child journey audit per month
 # with a team manager"; the schema names who joins, so the partner's role is fixed here.
 JOIN_PARTNER_ROLE = "team_manager"
-_NAMED_ONLY = Independence(not_line_manager=True, not_direct_reports=True, across_services=False)
+_NAMED_ONLY = Independence(
+    not_line_manager=True, not_line_of_management=True, across_services=False
+)
 
 
 def _available(ctx: Context, role: str) -> list[Staff]:
@@ -57,4 +59,4 @@ def choose_joins(ctx: Context, pairs: list[Pair]) -> list[Join]:
 def _may_join(ctx: Context, joiner: Staff, pair: Pair, taken: set[str]) -> bool:
     if pair.case_ref in taken or pair.auditor_id == joiner.id:
         return False
-    return is_independent(joiner, ctx.people[pair.practitioner_id], _NAMED_ONLY)
+    return is_independent(joiner, ctx.people[pair.practitioner_id], _NAMED_ONLY, ctx.people)

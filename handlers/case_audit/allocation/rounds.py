@@ -7,6 +7,7 @@ scheduler after downtime) returns the round already made and sends nothing twice
 from __future__ import annotations
 
 import calendar as month_names
+import dataclasses
 import datetime as dt
 import gc
 import logging
@@ -32,7 +33,7 @@ from handlers.case_audit.allocation.plan import (
 from handlers.core.calendar import Calendar
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
-from handlers.programme.schema import CaseAudit
+from handlers.programme.schema import CaseAudit, Theme
 from message_templates.model import Message
 from storage.case_audit import allocation_inputs, audits
 from storage.models import AuditRound
@@ -72,13 +73,20 @@ async def run_allocation(
     month: int,
     *,
     dry_run: bool = False,
+    theme: str | Theme | None = None,
+    due: dt.date | None = None,
 ) -> RoundResult:
-    """Allocate one period; unless a dry run, store it and queue every DM and the QA summary."""
+    """Allocate one period; unless a dry run, store it and queue every DM and the QA summary.
+
+    `theme` is the theme the QA team named for a themed round (else the programme's); `due`
+    a new due date for a round allocated late (else the window's last day)."""
     period = period_of(year, month)
     existing = await audits.find_round(session, activity.id, period)
     if existing is not None:
         return await _existing(session, activity, existing)
-    plan = await make_plan(deps, session, activity, year, month)
+    plan = await make_plan(deps, session, activity, year, month, theme)
+    if due is not None:
+        plan = dataclasses.replace(plan, window=(plan.window[0], due))
     if dry_run or plan.skipped is not None:
         return RoundResult(activity.id, period, plan, None, False, len(plan.pairs))
     now = deps.clock.now()
@@ -112,18 +120,30 @@ async def _existing(session: AsyncSession, activity: CaseAudit, found: AuditRoun
 
 
 async def make_plan(
-    deps: Deps, session: AsyncSession, activity: CaseAudit, year: int, month: int
+    deps: Deps,
+    session: AsyncSession,
+    activity: CaseAudit,
+    year: int,
+    month: int,
+    theme: str | Theme | None = None,
 ) -> AllocationPlan:
     """Load staff, open cases and history in a few bulk queries and run the allocation rules."""
     calendar = deps.calendar
     today = calendar.local_date(deps.clock.now())
     with _collector_paused():
         staff = [_staff(row) for row in await allocation_inputs.load_staff(session)]
-        cases = [_case(row) for row in await allocation_inputs.load_open_cases(session)]
+        period = period_of(year, month)
+        elsewhere = await allocation_inputs.cases_in_period(session, period, activity.id)
+        cases = [
+            _case(row)
+            for row in await allocation_inputs.load_open_cases(session)
+            if row.case_ref not in elsewhere  # never in two rounds of the same month
+        ]
         workers, case_last = await allocation_inputs.load_history(session, activity.id)
-        seed = seed_of(activity.id, period_of(year, month))
-        history = History(workers, case_last)
-        return allocate(activity, staff, cases, history, year, month, seed, today, calendar)
+        recorded = await allocation_inputs.load_completed(session, activity.id)
+        seed = seed_of(activity.id, period)
+        history = History(workers, case_last, recorded)
+        return allocate(activity, staff, cases, history, year, month, seed, today, calendar, theme)
 
 
 @contextmanager
@@ -202,24 +222,6 @@ def problems(plan: AllocationPlan) -> list[str]:
 
 def _people(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-async def allocate_due(deps: Deps, now: dt.datetime) -> int:
-    """Allocate every case audit whose window opens within LEAD_WORKING_DAYS; rounds made."""
-    due = rounds_due(
-        deps.programme.of_kind(CaseAudit), deps.calendar, deps.calendar.local_date(now)
-    )
-    if not due:
-        return 0
-    made = 0
-    async with deps.sessions.begin() as session:
-        # most days every open window's round is made already: one query says so
-        done = await audits.rounds_made(session, {period_of(y, m) for _, y, m in due})
-        for activity, year, month in due:
-            if (activity.id, period_of(year, month)) not in done:
-                result = await run_allocation(deps, session, activity, year, month)
-                made += result.created
-    return made
 
 
 def rounds_due(

@@ -36,10 +36,19 @@ class CaseInfo:
 
 @dataclass(frozen=True, slots=True)
 class History:
-    """When each practitioner and each case was last audited (absent means never)."""
+    """When each practitioner and each case was last audited (absent means never).
+
+    `practitioner_recorded` is when each practitioner's last audit that was actually recorded
+    was due: the coverage promise counts those. None means every allocation was recorded.
+    """
 
     practitioner_last: Mapping[str, dt.date] = field(default_factory=dict)
     case_last: Mapping[str, dt.date] = field(default_factory=dict)
+    practitioner_recorded: Mapping[str, dt.date] | None = None
+
+    def last_recorded(self, practitioner_id: str) -> dt.date | None:
+        done = self.practitioner_recorded
+        return (done if done is not None else self.practitioner_last).get(practitioner_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 09:22:29.023580
+Create Date: 2026-11-27 09:30:22.014099
 """
 
 from collections.abc import Sequence

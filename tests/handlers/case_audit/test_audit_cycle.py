@@ -26,7 +26,12 @@ from handlers.case_audit.cycle import (
     reflections_for_supervision,
     run_allocation,
 )
-from handlers.case_audit.moderation import is_moderation_period, pick_moderator
+from handlers.case_audit.moderation import (
+    block_end,
+    is_moderation_period,
+    moderation_due,
+    pick_moderator,
+)
 from handlers.case_audit.supervision import Supervision
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
@@ -60,8 +65,8 @@ ACTIVITY: CaseAudit = PROGRAMME.of_kind(CaseAudit)[0]
 PEOPLE = [
     ("S01", "Helen Clarke", "head_of_service", "Leadership", None),
     ("S02", "Sam Moss", "service_manager", "Leadership", "S01"),
-    ("S03", "Dana Hughes", "team_manager", "Team A", "S02"),
-    ("S04", "Marcus Reid", "team_manager", "Team B", "S02"),
+    ("S03", "Dana Hughes", "team_manager", "Team A", "S01"),
+    ("S04", "Marcus Reid", "team_manager", "Team B", "S01"),
     ("S05", "Tom Okafor", "practitioner", "Team A", "S03"),
     ("S06", "Leah Brown", "practitioner", "Team A", "S03"),
     ("S07", "Priya Shah", "practitioner", "Team B", "S04"),
@@ -209,7 +214,8 @@ async def test_dry_run_writes_nothing(deps: Deps) -> None:
 
 
 async def test_allocate_due_opens_each_round_once_just_before_its_window(deps: Deps) -> None:
-    december = dt.datetime(2026, 12, 18, 10, tzinfo=dt.UTC)  # inside December's window only
+    # inside December's window only, with more than a working week of it left
+    december = dt.datetime(2026, 12, 14, 10, tzinfo=dt.UTC)
     assert await allocate_due(deps, december) == 1
     assert [r.period for r in await rows(deps, AuditRound)] == ["2026-12"]
     before_january = dt.datetime(2026, 12, 29, 10, tzinfo=dt.UTC)  # 5 working days to 4 Jan
@@ -580,12 +586,23 @@ async def test_moderators_are_asked_up_to_their_roles_monthly_number_first(deps:
         assert next_month is not None and next_month.staff_id == "S01"
 
 
-def test_quarterly_moderation_takes_each_quarters_last_month() -> None:
-    quarterly = ModerationRule(moderators=["head_of_service"], every_months=3)
-    months = [m for m in range(1, 13) if is_moderation_period(quarterly, f"2027-{m:02d}")]
-    assert months == [3, 6, 9, 12]
+def test_quarterly_moderation_covers_every_month_and_is_due_after_the_quarter() -> None:
+    """Durham §4.3: moderation is quarterly; it covers audits from every month of the quarter."""
+    quarterly = ModerationRule(moderators=["head_of_service"], every_months=3,
+                               due_working_days=15)  # fmt: skip
+    assert all(is_moderation_period(quarterly, f"2027-{m:02d}") for m in range(1, 13))
+    calendar = Calendar.from_programme(PROGRAMME)
+    for asked in (dt.date(2027, 1, 6), dt.date(2027, 2, 15), dt.date(2027, 3, 31)):
+        at = dt.datetime.combine(asked, dt.time(10), tzinfo=dt.UTC)
+        assert moderation_due(calendar, quarterly, at) == calendar.add_working_days(
+            dt.date(2027, 3, 31), 15
+        )
+    december = dt.datetime(2027, 11, 2, 10, tzinfo=dt.UTC)
+    assert block_end(quarterly, december.date()) == dt.date(2027, 12, 31)
     monthly = ModerationRule(moderators=["head_of_service"])
-    assert all(is_moderation_period(monthly, f"2027-{m:02d}") for m in range(1, 13))
+    assert moderation_due(calendar, monthly, december) == calendar.add_working_days(
+        december.date(), 10
+    )
 
 
 async def test_someone_joining_an_audit_is_told_which_and_when(deps: Deps) -> None:

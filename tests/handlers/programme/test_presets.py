@@ -141,7 +141,7 @@ def test_shropshire_says_who_observes_whom() -> None:
 def test_haringey_light_touch_random_sample() -> None:
     programme = load_programme("haringey")
     audit = _audit(programme, "light_touch_audit")
-    assert audit.allocation == "random_sample" and audit.sample_size == 50
+    assert audit.allocation == "random_sample" and audit.sample_size == 40  # 480 a year
     assert audit.lead_auditor_role is not None
     assert audit.case_lookback_months == 6 and audit.with_family
     assert audit.report_every_months == 3

@@ -19,7 +19,7 @@ from handlers.case_audit.allocation.plan import (
     theme_for,
     window_for,
 )
-from handlers.programme.schema import AuditorRule, CaseAudit
+from handlers.programme.schema import AuditorRule, CaseAudit, Theme
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -209,8 +209,45 @@ def test_themed_round_audits_only_cases_on_its_theme() -> None:
     assert "theme 'neglect'" in plan.pairs[0].reason
     assert plan.theme == "neglect"
     assert [(u.practitioner_id, u.reason) for u in plan.uncovered] == [
-        ("P1", "no open case tagged with this round's theme 'neglect'")
+        ("P1", "no open case in this round's theme 'neglect' (tagged 'neglect')")
     ]
+
+
+def test_a_theme_groups_cases_by_synonym_case_type_service_or_a_list() -> None:
+    """Haringey 3.2.1: residential care is a placement (a case type, here with its tags), not
+    only a tag; a theme can also be a service's cases, or an uploaded list of references."""
+    residential = {"name": "children in residential care", "case_types": ["CLA"],
+                   "tags": ["residential care", "Residential  placement"]}  # fmt: skip
+    activity = audit(
+        themes=[residential, {"name": "early help", "services": ["EH"]}],
+        themed_rounds=[{"month": 6, "theme": "Children in residential care"}],
+        auditors=[{"role": "team_manager", "cases": 5}],
+    )
+    staff = [manager("M1", service="B"), worker("P1", "X"), worker("P2", "X"),
+             worker("P3", "X", service="EH")]  # fmt: skip
+    cases = [
+        case("C1", "P1", case_type="CLA", themes=frozenset({"residential placement"})),
+        case("C2", "P2", case_type="CIN", themes=frozenset({"residential care"})),
+        case("C3", "P2", case_type="CLA"),
+        case("C4", "P3", case_type="CLA", themes=frozenset({"residential care"})),
+    ]
+    plan = allocate(activity, staff, cases, History(), 2026, 6, 1, TODAY)
+    assert sorted(p.case_ref for p in plan.pairs) == ["C1", "C4"]
+    assert plan.theme == "children in residential care"
+    early = allocate(activity, staff, cases, History(), 2026, 6, 1, TODAY, theme="early help")
+    assert [p.case_ref for p in early.pairs] == ["C4"]
+    listed = Theme(name="audit of the month", case_refs=["C3", "C9"])
+    chosen = allocate(activity, staff, cases, History(), 2026, 6, 1, TODAY, theme=listed)
+    assert [p.case_ref for p in chosen.pairs] == ["C3"] and chosen.theme == "audit of the month"
+
+
+def test_a_themed_round_with_no_case_in_its_group_says_so_and_allocates_nothing() -> None:
+    activity = audit(themed_rounds=[{"month": 6, "theme": "children in residential care"}])
+    staff = [manager("M1", service="B"), worker("P1", "X")]
+    plan = allocate(activity, staff, [case("C1", "P1")], History(), 2026, 6, 1, TODAY)
+    assert plan.pairs == [] and plan.uncovered == []
+    assert plan.skipped is not None
+    assert "no open case is in the theme 'children in residential care'" in plan.skipped
 
 
 def test_themed_month_takes_the_theme_the_qa_team_names() -> None:
@@ -277,7 +314,7 @@ def test_line_manager_never_audits_their_own_worker() -> None:
 
 
 def test_line_manager_may_audit_when_the_programme_allows_it() -> None:
-    activity = audit(independence={"not_line_manager": False, "not_direct_reports": False})
+    activity = audit(independence={"not_line_manager": False, "not_line_of_management": False})
     staff = [manager("M1"), worker("P1", "M1")]
     plan = allocate(activity, staff, [case("C1", "P1")], History(), 2026, 6, 1, TODAY)
     assert [p.auditor_id for p in plan.pairs] == ["M1"]
@@ -305,18 +342,32 @@ def test_without_across_services_an_auditor_prefers_their_own_service() -> None:
     assert all("same service" in p.reason for p in plan.pairs)
 
 
-def test_no_one_audits_their_own_case_or_their_own_manager() -> None:
-    activity = audit(auditors=[{"role": "senior_practitioner", "cases": 1}])
-    senior = Staff("SP1", "senior_practitioner", "T", "A", "M1")
-    report = Staff("SP2", "senior_practitioner", "T", "A", "SP1")
-    plan = allocate(activity, [senior, report], [case("C1", "SP1")], History(), 2026, 6, 1, TODAY)
+def test_no_manager_audits_a_worker_anywhere_below_them_in_the_line() -> None:
+    activity = audit(auditors=[{"role": "service_manager", "cases": 1}])
+    head = Staff("SM1", "service_manager", "S", "A")
+    team_manager = Staff("TM1", "team_manager", "T", "A", "SM1")
+    staff = [head, team_manager, worker("P1", "TM1")]
+    plan = allocate(activity, staff, [case("C1", "P1")], History(), 2026, 6, 1, TODAY)
     assert plan.pairs == []
-    allowed = audit(
-        auditors=[{"role": "senior_practitioner", "cases": 1}],
-        independence={"not_direct_reports": False},
+    assert "line of management" in plan.uncovered[0].reason
+    # with only the line manager barred, the manager two levels up may audit
+    only_first = audit(
+        auditors=[{"role": "service_manager", "cases": 1}],
+        independence={"not_line_of_management": False},
     )
-    plan = allocate(allowed, [senior, report], [case("C1", "SP1")], History(), 2026, 6, 1, TODAY)
-    assert [(p.auditor_id, p.case_ref) for p in plan.pairs] == [("SP2", "C1")]
+    plan = allocate(only_first, staff, [case("C1", "P1")], History(), 2026, 6, 1, TODAY)
+    assert [(p.auditor_id, p.case_ref) for p in plan.pairs] == [("SM1", "C1")]
+
+
+def test_a_worker_may_audit_their_own_manager_and_a_loop_in_the_roster_ends() -> None:
+    activity = audit(auditors=[{"role": "senior_practitioner", "cases": 1}])
+    senior = Staff("SP1", "senior_practitioner", "T", "A", "SP2")
+    report = Staff("SP2", "senior_practitioner", "T", "A", "SP1")  # a loop: each the other's
+    plan = allocate(activity, [senior, report], [case("C1", "SP1")], History(), 2026, 6, 1, TODAY)
+    assert plan.pairs == []  # SP2 is SP1's line manager in this roster
+    loose = Staff("SP3", "senior_practitioner", "T", "A", "SP1")
+    plan = allocate(activity, [senior, loose], [case("C1", "SP1")], History(), 2026, 6, 1, TODAY)
+    assert [(p.auditor_id, p.case_ref) for p in plan.pairs] == [("SP3", "C1")]
 
 
 # Leavers, leave and spare capacity
@@ -414,3 +465,18 @@ def test_no_auditor_with_places_is_said_plainly() -> None:
     assert [u.reason for u in plan.uncovered] == [
         "no auditor has places this period (none active, present or on turn)"
     ]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_worker_who_goes_first_does_not_take_the_only_auditor_another_may_have(
+    seed: int,
+) -> None:
+    """P2 (never audited) goes first and could have either auditor; P1's own manager is one of
+    them. Whatever the seed, both are covered: P2 is moved to P1's manager if it took the other."""
+    staff = [manager("A"), manager("B"), worker("P1", "A"), worker("P2", "M")]
+    history = History({"P1": dt.date(2026, 4, 28)})
+    cases = [case("C1", "P1"), case("C2", "P2")]
+    plan = allocate(audit(), staff, cases, history, 2026, 6, seed, TODAY)
+    assert {(p.practitioner_id, p.auditor_id) for p in plan.pairs} == {("P1", "B"), ("P2", "A")}
+    assert plan.uncovered == []
+    assert all(f"auditor {p.auditor_id} in" in p.reason for p in plan.pairs)

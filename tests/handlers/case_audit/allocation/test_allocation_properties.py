@@ -26,7 +26,7 @@ from handlers.case_audit.allocation.plan import (
     period_index,
     window_for,
 )
-from handlers.case_audit.allocation.rules import is_case_eligible, is_practitioner, theme_tags
+from handlers.case_audit.allocation.rules import is_case_eligible, is_practitioner, theme_group
 from handlers.programme.schema import ROLES as ROLES_ALL
 from handlers.programme.schema import CaseAudit, load_programme, preset_names
 
@@ -71,7 +71,7 @@ def activities(draw: st.DrawFn) -> CaseAudit:
         joins_one_audit=draw(st.sampled_from([[], ["principal_social_worker"]])),
         independence={
             "not_line_manager": draw(st.booleans()),
-            "not_direct_reports": draw(st.booleans()),
+            "not_line_of_management": draw(st.booleans()),
             "across_services": draw(st.booleans()),
         },
         coverage_months=draw(st.sampled_from([None, 3, 6])),
@@ -140,12 +140,14 @@ def check(activity: CaseAudit, council: Any, month: int, plan: AllocationPlan) -
         rule = activity.rule_for(auditor.role, auditor.service)
         assert rule is not None and count <= auditor_quota(rule, auditor, period)
         assert auditor.away_until is None or auditor.away_until < window_end
+    theme = activity.theme_named(plan.theme) if plan.theme else None
+    group = theme_group(cases, theme, staff)
     for pair in plan.pairs:
         case, person = by_ref[pair.case_ref], people[pair.practitioner_id]
         assert case.practitioner_id == person.id and case.open
-        assert is_case_eligible(case, activity, history, TODAY, theme_tags(cases, plan.theme))
+        assert is_case_eligible(case, activity, history, TODAY, group)
         assert is_practitioner(person) and person.active
-        assert is_independent(people[pair.auditor_id], person, activity.independence)
+        assert is_independent(people[pair.auditor_id], person, activity.independence, people)
     if activity.allocation == "random_sample":
         assert len(plan.pairs) <= (activity.sample_size or 0)
 
