@@ -64,6 +64,7 @@ async def stood_up(folder: Path) -> AsyncIterator[Stood]:
             try:
                 yield Stood(qabot, keys, idp, connector, served)
             finally:
+                await qabot.background.close(grace=0)  # deliveries still queued are cancelled
                 await runner.cleanup()  # closes the connector's client too
                 await qabot.engine.dispose()
     finally:
