@@ -30,7 +30,17 @@ from storage import upgrade  # noqa: E402
 from storage.models import ConversationRef  # noqa: E402
 from storage.people import PersonRecord, Roster, apply_roster  # noqa: E402
 
-__all__ = ["APP_ID", "MONDAY", "TENANT_ID", "Stood", "aad_id", "installed", "scratch", "stood_up"]
+__all__ = [
+    "APP_ID",
+    "MONDAY",
+    "TENANT_ID",
+    "Stood",
+    "aad_id",
+    "database_name",
+    "installed",
+    "scratch",
+    "stood_up",
+]
 
 
 @dataclass
@@ -44,8 +54,9 @@ class Stood:
 
 @asynccontextmanager
 async def stood_up(folder: Path) -> AsyncIterator[Stood]:
-    """qabot for Teams on a fresh SQLite file, talking to fresh stand-ins."""
-    url = f"sqlite:///{folder / 'bench.db'}"
+    """qabot for Teams on a fresh SQLite file (or the empty database QABOT_BENCH_DATABASE_URL
+    names, such as a PostgreSQL one), talking to fresh stand-ins."""
+    url = database_url(folder)
     upgrade(url)
     tls, ca_file = loopback_certificate(folder)
     previous = os.environ.get("REQUESTS_CA_BUNDLE")
@@ -72,6 +83,16 @@ async def stood_up(folder: Path) -> AsyncIterator[Stood]:
             os.environ.pop("REQUESTS_CA_BUNDLE", None)
         else:
             os.environ["REQUESTS_CA_BUNDLE"] = previous
+
+
+def database_url(folder: Path) -> str:
+    return os.environ.get("QABOT_BENCH_DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}"
+
+
+def database_name() -> str:
+    """What the figures were measured on, as a benchmark prints it."""
+    url = os.environ.get("QABOT_BENCH_DATABASE_URL") or "sqlite"
+    return "PostgreSQL" if url.startswith("postgresql") else "SQLite"
 
 
 def aad_id(n: int) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from benchmarks._teams import APP_ID, TENANT_ID, aad_id, installed, scratch, stood_up
+from benchmarks._teams import APP_ID, TENANT_ID, aad_id, database_name, installed, scratch, stood_up
 
 RATE = 50.0  # invokes a second
 INVOKES = 500
@@ -87,7 +87,8 @@ def main() -> None:
     cuts = statistics.quantiles(times, n=100)
     p50, p99 = statistics.median(times), cuts[98]
     print(
-        f"teams invoke acknowledgement (SQLite, {INVOKES} signed invokes at {RATE:.0f}/s): "
+        f"teams invoke acknowledgement ({database_name()}, {INVOKES} signed invokes at "
+        f"{RATE:.0f}/s): "
         f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(times):.1f} ms "
         f"(target p99 <= {TARGET_P99_MS:.0f} ms, ratio {p99 / TARGET_P99_MS:.2f}); "
         f"not 200: {failed}"

@@ -39,6 +39,7 @@ class Background:
         self._workers = workers
         self._queue: deque[tuple[str, Work]] = deque()
         self._running: set[asyncio.Task[None]] = set()
+        self._unfinished = 0  # submitted and not yet done
         self._idle: asyncio.Event | None = None
         self._closed = False
 
@@ -49,6 +50,7 @@ class Background:
             log.warning("%s not started: shutting down", name)
             return
         self._queue.append((name, work))
+        self._unfinished += 1
         self._idle_event().clear()
         if len(self._running) < self._workers:
             task = asyncio.get_running_loop().create_task(self._work())
@@ -58,7 +60,7 @@ class Background:
     @property
     def pending(self) -> int:
         """Work queued or running."""
-        return len(self._queue) + len(self._running)
+        return self._unfinished
 
     async def idle(self) -> None:
         """Return once nothing is queued or running (work handed on by work included)."""
@@ -73,6 +75,7 @@ class Background:
         self._closed = True
         left = self.pending
         if left:
+            self._unfinished -= len(self._queue)
             self._queue.clear()
             running = list(self._running)
             for task in running:
@@ -92,6 +95,10 @@ class Background:
                 raise
             except Exception as error:
                 log.error("%s failed: %s", name, type(error).__name__)
+            finally:
+                self._unfinished -= 1
+                if not self._unfinished:
+                    self._idle_event().set()
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
@@ -100,7 +107,7 @@ class Background:
             replacement = asyncio.get_running_loop().create_task(self._work())
             self._running.add(replacement)
             replacement.add_done_callback(self._finished)
-        elif not self.pending:
+        elif not self._unfinished:
             self._idle_event().set()
 
     def _idle_event(self) -> asyncio.Event:
