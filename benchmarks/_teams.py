@@ -37,8 +37,12 @@ __all__ = [
     "Stood",
     "aad_id",
     "database_name",
+    "database_url",
     "installed",
+    "loopback_certificate",
     "scratch",
+    "settings_env",
+    "standins",
     "stood_up",
 ]
 
@@ -53,18 +57,28 @@ class Stood:
 
 
 @asynccontextmanager
+async def standins(
+    folder: Path,
+) -> AsyncIterator[tuple[SigningKeys, IdentityProvider, Connector, Path]]:
+    """The signing keys, Entra's token endpoint (over TLS, with a test CA: its file is given)
+    and the Bot Connector enforcing Teams' limits, served on loopback."""
+    tls, ca_file = loopback_certificate(folder)
+    keys, idp = SigningKeys(), IdentityProvider(tls)
+    connector = Connector(enforce=True, record=False)
+    async with keys.server, idp.server, connector.server:
+        yield keys, idp, connector, ca_file
+
+
+@asynccontextmanager
 async def stood_up(folder: Path) -> AsyncIterator[Stood]:
     """qabot for Teams on a fresh SQLite file (or the empty database QABOT_BENCH_DATABASE_URL
     names, such as a PostgreSQL one), talking to fresh stand-ins."""
     url = database_url(folder)
     upgrade(url)
-    tls, ca_file = loopback_certificate(folder)
     previous = os.environ.get("REQUESTS_CA_BUNDLE")
-    os.environ["REQUESTS_CA_BUNDLE"] = str(ca_file)  # msal's requests trusts the test CA
-    keys, idp = SigningKeys(), IdentityProvider(tls)
-    connector = Connector(enforce=True, record=False)
     try:
-        async with keys.server, idp.server, connector.server:
+        async with standins(folder) as (keys, idp, connector, ca_file):
+            os.environ["REQUESTS_CA_BUNDLE"] = str(ca_file)  # msal's requests trusts the CA
             settings = load_settings(settings_env(url, keys, idp, connector), dotenv=None)
             qabot = build(settings, clock=VirtualClock(MONDAY))
             runner = web.AppRunner(qabot.web, access_log=None)
@@ -99,14 +113,15 @@ def aad_id(n: int) -> str:
     return f"00000000-0000-4000-8000-{n:012d}"
 
 
-async def installed(stood: Stood, people: int) -> None:
-    """`people` staff, each with qabot installed: a Teams user id and a stored 1:1 conversation."""
+async def installed(qabot: Qabot, service_url: str, people: int) -> None:
+    """`people` staff, each with qabot installed: a Teams user id and a stored 1:1 conversation
+    at the connector `service_url`."""
     records = tuple(
         PersonRecord(f"S{n:05d}", f"Person {n}", f"person{n}@council.example", "practitioner",
                      "Team A", "Children", teams_user_id=aad_id(n))
         for n in range(people)
     )  # fmt: skip
-    url = stood.connector.url
+    url = service_url
     refs = [
         {
             "platform": "teams",
@@ -117,7 +132,7 @@ async def installed(stood: Stood, people: int) -> None:
         }
         for n in range(people)
     ]  # fmt: skip
-    async with stood.qabot.deps.sessions.begin() as session:
+    async with qabot.deps.sessions.begin() as session:
         await apply_roster(session, Roster(records, ()), now=MONDAY, actor="benchmark")
         await session.execute(insert(ConversationRef), refs)
 

@@ -35,7 +35,7 @@ def allocation(n: int) -> Message:
 
 async def _run(folder: Path) -> tuple[int, float, float, int, int]:
     async with stood_up(folder) as stood:
-        await installed(stood, PEOPLE)
+        await installed(stood.qabot, stood.connector.url, PEOPLE)
         rows = [
             Outgoing(f"bench:{n}", f"person:S{n:05d}", "teams", allocation(n), MONDAY)
             for n in range(PEOPLE)

@@ -30,11 +30,12 @@ from bot.teams.auth import Refused, SigningKeys, TokenCheck, auth_configuration
 from bot.teams.forms import PROBLEM, form_again
 from bot.teams.hosting import Checked, Turn, TurnClients, adapter, to_response
 from bot.teams.install import Deliver, Installs
-from bot.teams.platform import TeamsPlatform, teams_card
+from bot.teams.platform import TeamsPlatform, sent_message_in, teams_card
 from bot.teams.references import staff_id_of
 from bot.teams.render import CARD_CONTENT_TYPE
 from handlers.core.deps import Deps
 from handlers.core.router import Inbound, Reply
+from message_templates.model import Message
 from scheduler.dispatcher import PlatformError
 
 log = logging.getLogger(__name__)
@@ -129,10 +130,9 @@ class TeamsEndpoint:
 
     async def _card_action(self, incoming: Incoming) -> dict[str, Any]:
         """Handle the action; answer with the card as it now stands (a retried invoke included)."""
-        staff_id = await self._staff_id(incoming)
+        staff_id, source = await self._sender_and_card(incoming)
         if staff_id is None:
             return {"statusCode": 200, "type": ACKNOWLEDGED["type"], "value": UNKNOWN_PERSON}
-        source = await self.platform.sent_message(incoming.reply_to_id)
         event = card_action(incoming, staff_id, source[0] if source else "")
         has_form = event.kind == "form" and source is not None and source[1].form is not None
         form_from = staff_id if has_form else ""  # a problem with it is shown on its card
@@ -152,6 +152,18 @@ class TeamsEndpoint:
                 return {**ACKNOWLEDGED, "value": "Done."}
             answer.card = card
             return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": teams_card(card)}
+
+    async def _sender_and_card(
+        self, incoming: Incoming
+    ) -> tuple[str | None, tuple[str, Message] | None]:
+        """Who pressed, and the message whose card it was, read together."""
+        if not incoming.from_aad_id:
+            return None, None
+        async with self.platform.sessions() as session:
+            known = await staff_id_of(session, incoming.from_aad_id)
+            source = await sent_message_in(session, incoming.reply_to_id)
+        staff_id = known if known is not None else await self.installs.match(incoming)
+        return staff_id, source
 
     async def _staff_id(self, incoming: Incoming) -> str | None:
         if not incoming.from_aad_id:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from bot.teams.connector import Connector, ConversationGone, Unreachable
@@ -254,19 +255,24 @@ class TeamsPlatform:
     async def sent_message(self, activity_id: str) -> tuple[str, Message] | None:
         """The outbox key and current content of the message Teams knows by `activity_id`."""
         async with self.sessions() as session:
-            found = (
-                await session.execute(
-                    select(OutboxMessage.idempotency_key, OutboxMessage.payload).where(
-                        OutboxMessage.platform == PLATFORM,
-                        OutboxMessage.platform_message_id == activity_id,
-                        OutboxMessage.replaces_key.is_(None),
-                    )
-                )
-            ).first()
-        return None if found is None else (found[0], Message.from_dict(found[1]))
+            return await sent_message_in(session, activity_id)
 
     async def close(self) -> None:
         await self.connector.close()
+
+
+async def sent_message_in(session: AsyncSession, activity_id: str) -> tuple[str, Message] | None:
+    """The outbox key and current content of the message Teams knows by `activity_id`."""
+    found = (
+        await session.execute(
+            select(OutboxMessage.idempotency_key, OutboxMessage.payload).where(
+                OutboxMessage.platform == PLATFORM,
+                OutboxMessage.platform_message_id == activity_id,
+                OutboxMessage.replaces_key.is_(None),
+            )
+        )
+    ).first()
+    return None if found is None else (found[0], Message.from_dict(found[1]))
 
 
 def _keep(kept: OrderedDict[str, tuple[Message, float]], key: str, message: Message,
