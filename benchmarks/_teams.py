@@ -30,7 +30,21 @@ from storage import upgrade  # noqa: E402
 from storage.models import ConversationRef  # noqa: E402
 from storage.people import PersonRecord, Roster, apply_roster  # noqa: E402
 
-__all__ = ["APP_ID", "MONDAY", "TENANT_ID", "Stood", "aad_id", "installed", "scratch", "stood_up"]
+__all__ = [
+    "APP_ID",
+    "MONDAY",
+    "TENANT_ID",
+    "Stood",
+    "aad_id",
+    "database_name",
+    "database_url",
+    "installed",
+    "loopback_certificate",
+    "scratch",
+    "settings_env",
+    "standins",
+    "stood_up",
+]
 
 
 @dataclass
@@ -43,17 +57,28 @@ class Stood:
 
 
 @asynccontextmanager
-async def stood_up(folder: Path) -> AsyncIterator[Stood]:
-    """qabot for Teams on a fresh SQLite file, talking to fresh stand-ins."""
-    url = f"sqlite:///{folder / 'bench.db'}"
-    upgrade(url)
+async def standins(
+    folder: Path,
+) -> AsyncIterator[tuple[SigningKeys, IdentityProvider, Connector, Path]]:
+    """The signing keys, Entra's token endpoint (over TLS, with a test CA: its file is given)
+    and the Bot Connector enforcing Teams' limits, served on loopback."""
     tls, ca_file = loopback_certificate(folder)
-    previous = os.environ.get("REQUESTS_CA_BUNDLE")
-    os.environ["REQUESTS_CA_BUNDLE"] = str(ca_file)  # msal's requests trusts the test CA
     keys, idp = SigningKeys(), IdentityProvider(tls)
     connector = Connector(enforce=True, record=False)
+    async with keys.server, idp.server, connector.server:
+        yield keys, idp, connector, ca_file
+
+
+@asynccontextmanager
+async def stood_up(folder: Path) -> AsyncIterator[Stood]:
+    """qabot for Teams on a fresh SQLite file (or the empty database QABOT_BENCH_DATABASE_URL
+    names, such as a PostgreSQL one), talking to fresh stand-ins."""
+    url = database_url(folder)
+    upgrade(url)
+    previous = os.environ.get("REQUESTS_CA_BUNDLE")
     try:
-        async with keys.server, idp.server, connector.server:
+        async with standins(folder) as (keys, idp, connector, ca_file):
+            os.environ["REQUESTS_CA_BUNDLE"] = str(ca_file)  # msal's requests trusts the CA
             settings = load_settings(settings_env(url, keys, idp, connector), dotenv=None)
             qabot = build(settings, clock=VirtualClock(MONDAY))
             runner = web.AppRunner(qabot.web, access_log=None)
@@ -64,6 +89,7 @@ async def stood_up(folder: Path) -> AsyncIterator[Stood]:
             try:
                 yield Stood(qabot, keys, idp, connector, served)
             finally:
+                await qabot.background.close(grace=0)  # deliveries still queued are cancelled
                 await runner.cleanup()  # closes the connector's client too
                 await qabot.engine.dispose()
     finally:
@@ -73,18 +99,29 @@ async def stood_up(folder: Path) -> AsyncIterator[Stood]:
             os.environ["REQUESTS_CA_BUNDLE"] = previous
 
 
+def database_url(folder: Path) -> str:
+    return os.environ.get("QABOT_BENCH_DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}"
+
+
+def database_name() -> str:
+    """What the figures were measured on, as a benchmark prints it."""
+    url = os.environ.get("QABOT_BENCH_DATABASE_URL") or "sqlite"
+    return "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+
+
 def aad_id(n: int) -> str:
     return f"00000000-0000-4000-8000-{n:012d}"
 
 
-async def installed(stood: Stood, people: int) -> None:
-    """`people` staff, each with qabot installed: a Teams user id and a stored 1:1 conversation."""
+async def installed(qabot: Qabot, service_url: str, people: int) -> None:
+    """`people` staff, each with qabot installed: a Teams user id and a stored 1:1 conversation
+    at the connector `service_url`."""
     records = tuple(
         PersonRecord(f"S{n:05d}", f"Person {n}", f"person{n}@council.example", "practitioner",
                      "Team A", "Children", teams_user_id=aad_id(n))
         for n in range(people)
     )  # fmt: skip
-    url = stood.connector.url
+    url = service_url
     refs = [
         {
             "platform": "teams",
@@ -95,7 +132,7 @@ async def installed(stood: Stood, people: int) -> None:
         }
         for n in range(people)
     ]  # fmt: skip
-    async with stood.qabot.deps.sessions.begin() as session:
+    async with qabot.deps.sessions.begin() as session:
         await apply_roster(session, Roster(records, ()), now=MONDAY, actor="benchmark")
         await session.execute(insert(ConversationRef), refs)
 

@@ -154,7 +154,7 @@ async def _run(seconds: float, db: str) -> tuple[list[float], list[float]]:
 
 
 async def _serve_qabot(port: int, api_url: str, db: str) -> None:
-    from bot.app import build
+    from bot.app import build, settle_memory
     from bot.settings import Settings
     from storage import platform_refs, upgrade
     from storage.people import PersonRecord, Roster, apply_roster
@@ -182,6 +182,7 @@ async def _serve_qabot(port: int, api_url: str, db: str) -> None:
             await platform_refs.keep_conversation(
                 session, "slack", f"person:P{n:05d}", {"channel": f"D{n:05d}"}, now
             )
+    settle_memory()  # as `qabot run` does once started
     await _serve(qabot.web, port)
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from benchmarks._teams import MONDAY, installed, scratch, stood_up
+from benchmarks._teams import MONDAY, database_name, installed, scratch, stood_up
 from message_templates.model import Button, Fact, Message
 from scheduler.clock import VirtualClock
 from storage.outbox import Outgoing, enqueue_many
@@ -35,7 +35,7 @@ def allocation(n: int) -> Message:
 
 async def _run(folder: Path) -> tuple[int, float, float, int, int]:
     async with stood_up(folder) as stood:
-        await installed(stood, PEOPLE)
+        await installed(stood.qabot, stood.connector.url, PEOPLE)
         rows = [
             Outgoing(f"bench:{n}", f"person:S{n:05d}", "teams", allocation(n), MONDAY)
             for n in range(PEOPLE)
@@ -62,7 +62,8 @@ def main() -> None:
     rate = sent / seconds
     share = rate / TENANT_RATE
     print(
-        f"teams fan-out (SQLite, stand-in enforcing Teams' limits): {sent} DMs to {PEOPLE} "
+        f"teams fan-out ({database_name()}, stand-in enforcing Teams' limits): {sent} DMs to "
+        f"{PEOPLE} "
         f"people in {seconds:.1f} s = {rate:.1f}/s, {share:.1%} of the tenant's "
         f"{TENANT_RATE:.0f}/s (target >= {TARGET_SHARE:.0%}, ratio {share / TARGET_SHARE:.2f}); "
         f"between the connector's first and last request {at_connector:.1f}/s "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -34,11 +35,12 @@ from handlers.programme.schema import Programme, load_programme
 from handlers.roster.demo import load_demo_council
 from message_templates.model import Message
 from message_templates.wording import Wording
+from scheduler.background import GRACE, Background
 from scheduler.clock import Clock, SystemClock
 from scheduler.dispatcher import Dispatcher, DispatchPolicy, Platform
 from scheduler.jobs import Sweeps, build_scheduler, drain_outbox
 from scheduler.ratelimit import RateLimiter
-from storage import make_engine, make_sessions
+from storage import after_answers, make_engine, make_sessions
 from storage.sandbox import clear_everything
 from storage.sandbox import clock_at as sandbox_clock_at
 
@@ -61,6 +63,8 @@ class Qabot:
     delivery: asyncio.Task[None] | None = None
     slack: SlackEdge | None = None
     socket_mode: SocketMode | None = None
+    background: Background = field(default_factory=Background)
+    _pass_asked: bool = False
 
     def now(self) -> dt.datetime:
         return self.deps.clock.now()
@@ -80,7 +84,7 @@ class Qabot:
         await drain_outbox(self.dispatcher, clock)
 
     async def deliver(self) -> None:
-        """A delivery pass now, so what an edge just queued shows at once."""
+        """A delivery pass now, so what the sandbox just queued shows at once."""
         self.dispatcher.notify()
         await self.dispatcher.run_once(self.deps.clock.now())
 
@@ -109,11 +113,41 @@ class Qabot:
         return clock.jump_to(kept)
 
     async def handle(self, event: Inbound) -> Reply | None:
-        """One inbound event, then an immediate delivery pass so replies show at once."""
+        """One inbound event, then an immediate delivery pass: the sandbox's page shows the
+        replies as soon as it is answered."""
         reply = await handle_event(self.deps, self.router, event)
         self.dispatcher.notify()
         await self.dispatcher.run_once(self.deps.clock.now())
         return reply
+
+    async def take(self, event: Inbound) -> Reply | None:
+        """One inbound event from Teams or Slack: recorded and its reply queued now, so the
+        edge can answer with it; delivered after the answer has gone (`deliver_soon`)."""
+        reply = await handle_event(self.deps, self.router, event)
+        self.deliver_soon()
+        return reply
+
+    def deliver_soon(self) -> None:
+        """A delivery pass in the background, after the answer: one pass asked for and not
+        yet started (or under way: `Dispatcher.deliver_due`) takes what was just queued too,
+        so a burst of clicks makes a few passes, not one each."""
+        if not self._pass_asked:
+            self._pass_asked = True
+            self.background.submit("delivery pass", self._deliver_pass)
+
+    async def _deliver_pass(self) -> None:
+        self._pass_asked = False
+        await self.dispatcher.deliver_due()
+
+    async def idle(self) -> None:
+        """Wait until the work handed on after answers is done: Slack's work after its
+        acknowledgements, the delivery passes asked for, and what those hand on in turn."""
+        while True:
+            if self.slack is not None:
+                await self.slack.settle()
+            await self.background.idle()
+            if not self.background.pending:
+                return
 
 
 def build(settings: Settings, clock: Clock | None = None, pace: Pace | None = None) -> Qabot:
@@ -154,7 +188,8 @@ def build(settings: Settings, clock: Clock | None = None, pace: Pace | None = No
         CardView(sessions, teams_card).add_routes(app)  # each DM as Teams would show it
     for platform in platforms:
         if isinstance(platform, TeamsPlatform):  # POST /api/messages, the one JWT-checked route
-            TeamsEndpoint(platform, qabot.handle, qabot.deps, qabot.deliver).add_routes(app)
+            endpoint = TeamsEndpoint(platform, qabot.take, qabot.deps, qabot.deliver_soon)
+            endpoint.add_routes(app)
         if isinstance(platform, SlackPlatform):  # POST /slack/events, on the same client
             qabot.slack = slack_edge(settings, qabot, platform)
             qabot.slack.add_routes(app)
@@ -163,13 +198,11 @@ def build(settings: Settings, clock: Clock | None = None, pace: Pace | None = No
 
 
 def slack_edge(settings: Settings, qabot: Qabot, platform: SlackPlatform) -> SlackEdge:
-    """POST /slack/events: each event handled in the database, then delivered at once."""
+    """POST /slack/events: each event acknowledged, then handled in the database and
+    delivered, on the background queue."""
 
     async def route(event: Inbound) -> Reply | None:
         return await handle_event(qabot.deps, qabot.router, event)
-
-    async def deliver() -> None:
-        await qabot.dispatcher.run_once(qabot.deps.clock.now())
 
     async def my_qa(staff_id: str) -> Message | None:
         """What `my qa` says to this person now, read without recording anything."""
@@ -181,7 +214,8 @@ def slack_edge(settings: Settings, qabot: Qabot, platform: SlackPlatform) -> Sla
         return reply.message
 
     deps = qabot.deps
-    return edge_for(platform, settings, deps.sessions, deps.clock, route, deliver, my_qa)
+    return edge_for(platform, settings, deps.sessions, deps.clock, route, qabot.deliver_soon,
+                    my_qa, qabot.background)  # fmt: skip
 
 
 def calendar_for(programme: Programme) -> Calendar:
@@ -227,22 +261,43 @@ def build_sweeps(deps: Deps) -> Sweeps:
     return Sweeps(jobs(deps))
 
 
+def settle_memory() -> None:
+    """Once qabot is built: what start-up made (libraries, SDK models, the programme, the
+    routes) lives as long as the process, so the garbage collector stops walking it
+    (`gc.freeze`). Otherwise each full collection walks all of it, holding up the event loop,
+    and every acknowledgement waiting on it, for 100-250 ms on a busy machine."""
+    gc.collect()
+    gc.freeze()
+
+
 async def start(qabot: Qabot) -> None:
     """Start the scheduler's sweep and the dispatcher loop on the running event loop."""
+    settle_memory()
     qabot.scheduler = build_scheduler(
         clock=qabot.deps.clock, sweeps=qabot.sweeps, timezone=qabot.deps.programme.timezone
     )
     qabot.scheduler.start()
-    qabot.delivery = asyncio.create_task(qabot.dispatcher.run_forever(qabot.stop))
+    qabot.delivery = asyncio.create_task(_deliveries(qabot))
     if qabot.socket_mode is not None:
         await qabot.socket_mode.start()
 
 
-async def stop(qabot: Qabot) -> None:
-    """Let the dispatcher finish the message in hand, then stop the scheduler and the pool."""
+async def _deliveries(qabot: Qabot) -> None:
+    """The dispatcher's loop; its writes wait behind those of requests being answered."""
+    after_answers()
+    await qabot.dispatcher.run_forever(qabot.stop)
+
+
+async def stop(qabot: Qabot, grace: float = GRACE) -> None:
+    """Let the work handed on after answers finish (within `grace` seconds, then it is
+    cancelled) and the dispatcher the message in hand; then stop the scheduler and the pool.
+    Stop taking requests first (the web site), so nothing new is handed on meanwhile."""
     qabot.stop.set()
     if qabot.socket_mode is not None:
         await qabot.socket_mode.stop()
+    await qabot.background.close(grace)
+    if qabot.slack is not None and qabot.slack.home is not None:
+        await qabot.slack.home.settle()
     if qabot.delivery is not None:
         await qabot.delivery
     if qabot.scheduler is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,9 +21,13 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from storage._sqlite_private import private_engine
+from storage._write_gate import WriteGate
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+WRITES = "qabot_writes"  # execution option: this connection's transactions write
 logger = logging.getLogger(__name__)
+# SQLite engines' write gates (storage/_write_gate.py), by engine
+_GATES: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
 
 
 class Sessions(async_sessionmaker[AsyncSession]):
@@ -33,21 +38,39 @@ class Sessions(async_sessionmaker[AsyncSession]):
     the transaction, then close the session in a task of its own); this takes one. Every inbound
     event and delivery is a transaction, so the difference shows. As there, the session is
     closed, its connection back in the pool, before the block's caller goes on.
+
+    On SQLite, writing transactions take turns in the process (storage/_write_gate.py); a plain
+    `sessions()` block only reads, and never waits for them.
     """
 
     def begin(self) -> Transaction:  # type: ignore[override]
-        return Transaction(self())
+        writing, gate = self._writing()
+        return Transaction(self(bind=writing), gate)
+
+    def _writing(self) -> tuple[AsyncEngine, WriteGate | None]:
+        """The engine marked for writing (see `_sqlite_begin`: a plain `sessions()` block only
+        reads, so on SQLite it does not take the write lock), and its write gate if any."""
+        found: tuple[AsyncEngine, WriteGate | None] | None = getattr(self, "_writer", None)
+        if found is None:
+            bind: AsyncEngine = self.kw["bind"]
+            found = bind.execution_options(**{WRITES: True}), _GATES.get(bind.sync_engine)
+            self._writer = found
+        return found
 
 
 class Transaction:
     """`async with sessions.begin() as session:` for `Sessions`."""
 
-    __slots__ = ("session",)
+    __slots__ = ("gate", "session", "turn")
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, gate: WriteGate | None = None) -> None:
         self.session = session
+        self.gate = gate
+        self.turn = False
 
     async def __aenter__(self) -> AsyncSession:
+        if self.gate is not None:
+            self.turn = await self.gate.acquire()
         return self.session
 
     async def __aexit__(
@@ -56,7 +79,12 @@ class Transaction:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self.session.run_sync(_end, kind is None)
+        try:
+            await self.session.run_sync(_end, kind is None)
+        finally:
+            if self.turn and self.gate is not None:
+                self.turn = False
+                self.gate.release()
 
 
 def _end(session: Session, commit: bool) -> None:
@@ -130,6 +158,7 @@ def make_private_engine(path: Path) -> AsyncEngine:
 
 
 def sqlite_setup(engine: AsyncEngine) -> AsyncEngine:
+    _GATES[engine.sync_engine] = WriteGate()
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
     event.listen(engine.sync_engine.pool, "invalidate", _sqlite_release)
@@ -153,14 +182,18 @@ def _sqlite_release(dbapi_connection: Any, _record: object, _error: object) -> N
 
 
 def _sqlite_begin(connection: Any) -> None:
-    """Take the write lock up front, so two transactions never deadlock upgrading to it.
+    """A writing transaction (`Sessions.begin()`) takes the write lock up front, so two never
+    deadlock upgrading to it; a reading one (a plain `sessions()` block) does not take it at
+    all. With WAL a reader never waits for a writer, so reads (who is this person, which
+    message was clicked) no longer queue behind every write, nor writes behind them.
 
     Straight to the driver: a statement of SQLAlchemy's would cost as much as the rest of a
     short transaction's bookkeeping, and this one has no parameters or result.
     """
+    writes = connection.get_execution_options().get(WRITES, False)
     cursor = connection.connection.cursor()
     try:
-        cursor.execute("BEGIN IMMEDIATE")
+        cursor.execute("BEGIN IMMEDIATE" if writes else "BEGIN")
     finally:
         cursor.close()
 

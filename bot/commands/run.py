@@ -138,6 +138,7 @@ async def serve(settings: Settings, *, demo: bool, tally: DeliveryTally | None =
         if reporter is not None:
             reporter.cancel()
         print("qabot: stopping", flush=True)
+        await site.stop()  # no new requests while the work handed on after answers finishes
         await stop(qabot)
         await runner.cleanup()
 

@@ -2,8 +2,11 @@
 
 Every request's signature is checked here (a 5-minute window on qabot's clock; a forged,
 stale or non-numeric timestamp gets 401, never 500) before Bolt sees it. Each listener
-acknowledges first and does the slow work afterwards, except a modal submission, which is
-answered with its problems shown against the field and nothing stored.
+acknowledges first and hands the slow work on to the process's background queue
+(scheduler/background.py: a few workers, so a burst of clicks never crowds out the next
+acknowledgements), except a modal submission, which is answered with its problems shown against
+the field and nothing stored. Delivery after the work is asked for, not waited for: one pass at
+a time delivers what every click meanwhile queued.
 
 The same listeners serve Socket Mode (bot/slack/socket_mode.py), where Slack's WebSocket needs
 no signature. Either way an Events API delivery Slack retries (X-Slack-Retry-Num, or a Socket
@@ -18,7 +21,8 @@ import json
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -37,6 +41,7 @@ from bot.slack.home import HomeTab
 from bot.slack.platform import join_channel
 from handlers.core.router import Inbound, Reply, command_name
 from message_templates.markup import to_plain
+from scheduler.background import Background, Work
 from scheduler.clock import Clock
 from storage import Sessions
 from storage import platform_refs as refs
@@ -54,12 +59,11 @@ INVITE = (
     "This channel is private, so I can't join it myself. Type /invite @qabot here and I'll "
     "post in it from then on."
 )
-WORKERS = 1
 SEEN_EVENTS = 10_000  # event ids remembered to recognise Slack's retries
 NO_RETRY = {"X-Slack-No-Retry": "1"}
 
 Route = Callable[[Inbound], Awaitable[Reply | None]]
-Deliver = Callable[[], Awaitable[object]]
+Deliver = Callable[[], None]
 
 
 class _EpochClock:
@@ -75,7 +79,8 @@ class _EpochClock:
 class SlackEdge:
     """Bolt's AsyncApp behind qabot's own request check, with one listener per kind of payload.
 
-    `route` handles one event in the database (no delivery); `deliver` sends what it queued.
+    `route` handles one event in the database (no delivery); `deliver` asks for a delivery
+    pass soon, to send what it queued; `background` runs the work after acknowledgements.
     """
 
     def __init__(
@@ -88,6 +93,7 @@ class SlackEdge:
         clock: Clock,
         route: Route,
         deliver: Deliver,
+        background: Background,
         home: HomeTab | None = None,
     ) -> None:
         self.client = client
@@ -98,12 +104,9 @@ class SlackEdge:
         self._sessions = sessions
         self._route = route
         self._deliver = deliver
-        self._tasks: set[asyncio.Task[None]] = set()
-        # the slow work after acknowledgements: a few events at once, one delivery pass at a
-        # time (a pass already under way goes round again for what arrived meanwhile)
-        self._working = asyncio.Semaphore(WORKERS)
-        self._delivering = False
-        self._deliver_again = False
+        self._background = background
+        # events are routed one at a time: on SQLite each is a write, and writers queue anyway
+        self._routing = asyncio.Lock()
         self.app = AsyncApp(
             client=client,
             signing_secret=signing_secret,
@@ -171,28 +174,23 @@ class SlackEdge:
         return self._verifier.is_valid(body, timestamp, signature)
 
     async def settle(self) -> None:
-        """Wait for the work handed on after acknowledgements (tests and shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        if self.home is not None:
-            await self.home.settle()
+        """Wait for the work handed on after acknowledgements, the deliveries it asked for and
+        the Home tabs it refreshes (anything that must see it done, and shutdown)."""
+        while True:
+            await self._background.idle()
+            if self.home is not None:
+                await self.home.settle()
+            if not self._background.pending:
+                return
 
-    def later(self, work: Coroutine[Any, Any, None]) -> None:
+    def later(self, work: Work) -> None:
         """Run `work` after the acknowledgement has gone; its failure is logged, once."""
-        task = asyncio.create_task(self._logged(work))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _logged(self, work: Coroutine[Any, Any, None]) -> None:
-        try:
-            await work
-        except Exception as error:
-            log.error("slack work after acknowledgement failed: %s", type(error).__name__)
+        self._background.submit("slack work after acknowledgement", work)
 
     async def _handle(self, event: Inbound, trigger_id: str = "") -> None:
         """Route the event, then deliver; a click in the Home tab whose answer is a form opens
         that form as a modal at once (its `trigger_id` lasts 3 seconds), as well as in the DM."""
-        async with self._working:
+        async with self._routing:
             reply = await self._route(event)
         message = reply.message if reply is not None else None
         if trigger_id and message is not None and message.form is not None:
@@ -200,7 +198,7 @@ class SlackEdge:
             view = modal_for(message.to_dict(), key)
             if view is not None:
                 await self.client.views_open(trigger_id=trigger_id, view=view)
-        await self._deliver_pass()
+        self._deliver()
         if self.home is not None:
             self.home.changed(event.staff_id)
 
@@ -208,7 +206,7 @@ class SlackEdge:
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        self.later(self._act(body))
+        self.later(partial(self._act, body))
 
     async def _act(self, body: dict[str, Any]) -> None:
         user_id = str(body["user"]["id"])
@@ -262,24 +260,7 @@ class SlackEdge:
             await ack(response_action="errors", errors=field_errors(payload, event, problem))
             return
         await ack()
-        self.later(self._delivered(staff_id))
-
-    async def _deliver_pass(self) -> None:
-        """Deliver what is queued; if a pass is already under way, it goes round once more."""
-        if self._delivering:
-            self._deliver_again = True
-            return
-        self._delivering = True
-        try:
-            self._deliver_again = True
-            while self._deliver_again:
-                self._deliver_again = False
-                await self._deliver()
-        finally:
-            self._delivering = False
-
-    async def _delivered(self, staff_id: str) -> None:
-        await self._deliver_pass()
+        self._deliver()
         if self.home is not None:
             self.home.changed(staff_id)
 
@@ -291,7 +272,8 @@ class SlackEdge:
         await ack()
         event_id = f"command:{body.get('trigger_id', '')}"
         text, channel = str(body.get("text", "")), inbound.command_channel(body)
-        self.later(self._command(inbound.text_event(event_id, staff_id, text, channel), respond))
+        event = inbound.text_event(event_id, staff_id, text, channel)
+        self.later(partial(self._command, event, respond))
 
     async def _command(self, event: Inbound, respond: AsyncRespond) -> None:
         await self._handle(event)
@@ -311,13 +293,13 @@ class SlackEdge:
     async def _on_home_opened(self, body: dict[str, Any]) -> None:
         event = body.get("event") or {}
         if self.home is not None and event.get("tab", "home") == "home" and event.get("user"):
-            self.later(self.home.opened(str(event["user"])))
+            self.later(partial(self.home.opened, str(event["user"])))
 
     async def _on_message(self, body: dict[str, Any]) -> None:
         event = body.get("event") or {}
         if not inbound.is_person_dm(event):
             return
-        self.later(self._dm(str(body.get("event_id", "")), event))
+        self.later(partial(self._dm, str(body.get("event_id", "")), event))
 
     async def _dm(self, event_id: str, event: dict[str, Any]) -> None:
         staff_id = await self._directory.staff_id(str(event["user"]))

@@ -10,6 +10,7 @@ from bot.slack.edge import Deliver, Route, SlackEdge
 from bot.slack.home import HomeTab, MyQa
 from bot.slack.platform import SlackPlatform
 from bot.slack.socket_mode import SocketMode
+from scheduler.background import Background
 from scheduler.clock import Clock
 from storage import Sessions
 
@@ -38,11 +39,12 @@ class Slack:
 
 def edge_for(
     platform: SlackPlatform, settings: Settings, sessions: Sessions, clock: Clock,
-    route: Route, deliver: Deliver, my_qa: MyQa,
+    route: Route, deliver: Deliver, my_qa: MyQa, background: Background,
 ) -> SlackEdge:  # fmt: skip
     """The /slack/events endpoint, on the delivering platform's own client and directory,
-    sending each event to `route` and then `deliver`; the Home tab refreshed when a person's
-    action is handled or a message is delivered to them."""
+    sending each event to `route` and then asking `deliver` for a pass, after the
+    acknowledgement on `background`; the Home tab refreshed when a person's action is handled
+    or a message is delivered to them."""
     home = HomeTab(platform.client, platform.directory, my_qa)
     platform.delivered.append(home.changed)
     return SlackEdge(
@@ -53,6 +55,7 @@ def edge_for(
         clock=clock,
         route=route,
         deliver=deliver,
+        background=background,
         home=home,
     )
 

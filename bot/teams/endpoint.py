@@ -9,6 +9,11 @@ refusal logs its reason only, never the body or the token. Then the SDK runs the
 handles the activity: a message as text, a card action as an action or form (the SDK's invoke
 response carrying the refreshed card), an install by storing the conversation and greeting the
 person.
+
+Each activity is recorded, and what it changes queued in the outbox, before it is answered; the
+delivery of the rest (replies, DMs to others, channel posts) goes after the answer, in the
+background, paced to Teams' limits. An invoke is answered as soon as it is recorded, so it stays
+well inside Teams' time limit whatever the delivery queue holds.
 """
 
 from __future__ import annotations
@@ -23,20 +28,21 @@ from aiohttp import web
 from bot.teams.activity import Incoming, Malformed, card_action, message_text, parse_activity
 from bot.teams.auth import Refused, SigningKeys, TokenCheck, auth_configuration
 from bot.teams.forms import PROBLEM, form_again
-from bot.teams.hosting import Checked, Turn, adapter, to_response
+from bot.teams.hosting import Checked, Turn, TurnClients, adapter, to_response
 from bot.teams.install import Deliver, Installs
-from bot.teams.platform import TeamsPlatform, teams_card
+from bot.teams.platform import TeamsPlatform, sent_message_in, teams_card
 from bot.teams.references import staff_id_of
 from bot.teams.render import CARD_CONTENT_TYPE
 from handlers.core.deps import Deps
 from handlers.core.router import Inbound, Reply
+from message_templates.model import Message
 from scheduler.dispatcher import PlatformError
 
 log = logging.getLogger(__name__)
 
 ROUTE = "/api/messages"
 MAX_BODY = 128 * 1024  # Teams activities are a few kilobytes; a card submission well under this
-Handle = Callable[[Inbound], Awaitable[Reply | None]]
+Handle = Callable[[Inbound], Awaitable[Reply | None]]  # recorded now, delivered after
 UNKNOWN_PERSON = "I can't find you in the staff list. Your QA team can add you."
 ACKNOWLEDGED = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message"}
 
@@ -52,7 +58,8 @@ class TeamsEndpoint:
         keys = SigningKeys(settings.teams_openid_metadata_url)
         configuration = auth_configuration(settings.teams_app_id, settings.teams_tenant_id)
         self.check = TokenCheck(keys, configuration)
-        self.adapter = adapter(platform.connector, platform.tokens, settings.teams_app_id)
+        self.clients = TurnClients(platform.tokens, settings.teams_app_id)
+        self.adapter = adapter(platform.connector, self.clients)
         self.platform = platform
         self.handle = handle
         self.installs = Installs(platform, handle, deps, deliver)
@@ -62,6 +69,7 @@ class TeamsEndpoint:
         app.on_cleanup.append(self._close)
 
     async def _close(self, _: web.Application) -> None:
+        await self.clients.close()
         await self.platform.connector.close()
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
@@ -122,25 +130,40 @@ class TeamsEndpoint:
 
     async def _card_action(self, incoming: Incoming) -> dict[str, Any]:
         """Handle the action; answer with the card as it now stands (a retried invoke included)."""
-        staff_id = await self._staff_id(incoming)
+        staff_id, source = await self._sender_and_card(incoming)
         if staff_id is None:
             return {"statusCode": 200, "type": ACKNOWLEDGED["type"], "value": UNKNOWN_PERSON}
-        source = await self.platform.sent_message(incoming.reply_to_id)
         event = card_action(incoming, staff_id, source[0] if source else "")
         has_form = event.kind == "form" and source is not None and source[1].form is not None
         form_from = staff_id if has_form else ""  # a problem with it is shown on its card
-        with self.platform.answering(incoming.reply_to_id, form_from):
+        with self.platform.answering(incoming.reply_to_id, form_from) as answer:
             reply = await self.handle(event)
-        problem = reply.message if reply is not None else None
-        if form_from and source is not None and problem is not None and problem.kind == PROBLEM:
-            again = form_again(source[1], event, problem)
-            if again is not None:
-                return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": again}
-        current = await self.platform.sent_message(incoming.reply_to_id)
-        card = current[1] if current else (reply.update if reply else None)
-        if card is None:
-            return {**ACKNOWLEDGED, "value": "Done."}
-        return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": teams_card(card)}
+            problem = reply.message if reply is not None else None
+            if form_from and source is not None and problem is not None:
+                again = form_again(source[1], event, problem) if problem.kind == PROBLEM else None
+                if again is not None:
+                    answer.problem = problem
+                    return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": again}
+            # the card as it now stands: the handler's update of it, else as it was read
+            card = reply.update if reply is not None and reply.update is not None else None
+            if card is None and source is not None:
+                card = source[1]
+            if card is None:
+                return {**ACKNOWLEDGED, "value": "Done."}
+            answer.card = card
+            return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": teams_card(card)}
+
+    async def _sender_and_card(
+        self, incoming: Incoming
+    ) -> tuple[str | None, tuple[str, Message] | None]:
+        """Who pressed, and the message whose card it was, read together."""
+        if not incoming.from_aad_id:
+            return None, None
+        async with self.platform.sessions() as session:
+            known = await staff_id_of(session, incoming.from_aad_id)
+            source = await sent_message_in(session, incoming.reply_to_id)
+        staff_id = known if known is not None else await self.installs.match(incoming)
+        return staff_id, source
 
     async def _staff_id(self, incoming: Incoming) -> str | None:
         if not incoming.from_aad_id:

@@ -10,6 +10,10 @@ connector hosts as qabot's settings name them), its turn pipeline, and its invok
 - `TurnClients`: the SDK's clients for a turn, with qabot's app token from msal (a secret or a
   PEM certificate; the SDK's msal connection reads certificates from PFX files only). Without a
   token the turn still runs: qabot's own replies are queued and delivered by its dispatcher.
+  The SDK would make both clients afresh for every activity (each a new HTTP session, and a
+  look through the installed packages' metadata for its User-Agent), which costs an invoke more
+  than qabot's own work on it; they are made once and kept (a connector client per service URL
+  and app token) until the server stops.
 - `Turn`: the agent the SDK runs for one activity; qabot's routing answers it.
 """
 
@@ -79,13 +83,45 @@ class ConnectorHosts(OutboundHostValidator):
         return self._connector.is_allowed(str(url))
 
 
+class _KeptConnectorClient(TeamsConnectorClient):
+    """A connector client kept between turns: the SDK's close at the end of a turn leaves it."""
+
+    async def close(self) -> None:
+        return None
+
+    async def release(self) -> None:
+        await super().close()
+
+
+class _KeptUserTokenClient(UserTokenClient):
+    """The user token client, kept between turns as the connector client is."""
+
+    async def close(self) -> None:
+        return None
+
+    async def release(self) -> None:
+        await super().close()
+
+
 class TurnClients(ChannelServiceClientFactoryBase):
     """The connector client each turn carries, authorised with qabot's app token; no user token
-    client is authorised (qabot signs nobody in)."""
+    client is authorised (qabot signs nobody in). Both are kept between turns; `close` ends
+    them."""
 
     def __init__(self, tokens: AppTokens, app_id: str) -> None:
         self._tokens = tokens
         self._app_id = app_id
+        self._connectors: dict[tuple[str, str], _KeptConnectorClient] = {}
+        self._user_tokens: _KeptUserTokenClient | None = None
+
+    async def close(self) -> None:
+        connectors, users = list(self._connectors.values()), self._user_tokens
+        self._connectors.clear()
+        self._user_tokens = None
+        for connector in connectors:
+            await connector.release()
+        if users is not None:
+            await users.release()
 
     async def create_connector_client(
         self,
@@ -101,13 +137,22 @@ class TurnClients(ChannelServiceClientFactoryBase):
         except PlatformError as error:  # qabot's replies go through its outbox, retried there
             log.warning("teams: the turn's connector client has no token: %s", error.reason)
             token = ""
-        return TeamsConnectorClient(endpoint=service_url, token=token)
+        key = (service_url, token)
+        found = self._connectors.get(key)
+        if found is None:
+            stale = [k for k in self._connectors if k[0] == service_url]  # an older token's
+            for old in stale:
+                await self._connectors.pop(old).release()
+            found = self._connectors[key] = _KeptConnectorClient(endpoint=service_url, token=token)
+        return found
 
     async def create_user_token_client(
         self, context: TurnContext, claims_identity: ClaimsIdentity, use_anonymous: bool = False
     ) -> UserTokenClient:
-        endpoint = AuthenticationConstants.AGENTS_SDK_OAUTH_URL
-        return UserTokenClient(endpoint, "", app_id=self._app_id)
+        if self._user_tokens is None:
+            endpoint = AuthenticationConstants.AGENTS_SDK_OAUTH_URL
+            self._user_tokens = _KeptUserTokenClient(endpoint, "", app_id=self._app_id)
+        return self._user_tokens
 
 
 class Turn:
@@ -126,12 +171,11 @@ class Turn:
             )
 
 
-def adapter(connector: Connector, tokens: AppTokens, app_id: str) -> CloudAdapter:
+def adapter(connector: Connector, clients: TurnClients) -> CloudAdapter:
     """The SDK's adapter; a turn's failure propagates to the endpoint (the SDK's default
     would post the error's text into the person's chat)."""
     found = CloudAdapter(
-        channel_service_client_factory=TurnClients(tokens, app_id),
-        host_validator=ConnectorHosts(connector),
+        channel_service_client_factory=clients, host_validator=ConnectorHosts(connector)
     )
 
     async def failed(context: TurnContext, error: Exception) -> None:

@@ -25,7 +25,7 @@ from scheduler.dispatcher import PlatformError
 log = logging.getLogger(__name__)
 
 Handle = Callable[[Inbound], Awaitable[Reply | None]]
-Deliver = Callable[[], Awaitable[None]]
+Deliver = Callable[[], None]  # a delivery pass soon, after the answer
 UNMATCHED = (
     "Hello! I couldn't match your Teams account to anyone in the staff list, so I can't help "
     "you yet. Your QA team can add you, or correct your email address there."
@@ -76,7 +76,7 @@ class Installs:
         if staff_id is None:
             log.info("teams: installed by someone not in the staff list")
             await self.say(incoming, UNMATCHED)
-            await self.deliver()
+            self.deliver()
             return
         await self.handle(
             Inbound(platform=PLATFORM, event_id=incoming.id, staff_id=staff_id, kind="hello")

@@ -14,11 +14,15 @@ serviceUrl; it never carries a case reference. Every request is paced (bot/teams
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from bot.teams.connector import Connector, ConversationGone, Unreachable
@@ -48,6 +52,20 @@ PROBLEM = "user_error"  # the kind of the router's polite reply to a UserError
 DEFAULT_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 NOT_INSTALLED = "not installed for them in Teams: no Teams user id to reach them by"
 CASE_IN_CHANNEL = "a channel post must not carry a case reference"
+ANSWERED_FOR = 300.0  # seconds an invoke's answer stands in for the delivery it carried
+ANSWERED_KEPT = 10_000  # answers remembered at most (the oldest forgotten first)
+
+
+@dataclass
+class Answer:
+    """What one invoke's answer carries, told to the platform while it is being answered
+    (`TeamsPlatform.answering`): the card as it now stands, or the form with its problem."""
+
+    activity_id: str
+    form_from: str
+    card: Message | None = None
+    problem: Message | None = None
+    skipped: list[Message] = field(default_factory=list)  # updates held back meanwhile
 
 
 class TeamsPlatform:
@@ -72,13 +90,22 @@ class TeamsPlatform:
         self.tokens = tokens
         self.connector = Connector(tokens, settings.teams_connector_hosts, pacer)
         self.unreachable = UnreachableList(deps)
-        self._answering: set[str] = set()  # activities whose card an invoke's answer updates
+        self._answering: dict[str, list[Answer]] = {}  # activity -> invokes being answered
         self._forms: dict[str, str] = {}  # recipient -> the form card their invoke came from
+        # after the answers: what they carried, so the delivery after them does not repeat it
+        self._answered: OrderedDict[str, tuple[Message, float]] = OrderedDict()  # by activity
+        self._shown: OrderedDict[str, tuple[Message, float]] = OrderedDict()  # by recipient
+        self._monotonic: Callable[[], float] = time.monotonic
 
     async def send(self, recipient: str, message: Message) -> SendResult:
-        form = self._forms.get(recipient) if message.kind == PROBLEM else None
-        if form is not None:  # shown on the form card by the invoke's answer
-            return SendResult(message_id=f"{form}:problem", conversation="")
+        if message.kind == PROBLEM:
+            form = self._forms.get(recipient)
+            if form is not None:  # the invoke's answer shows it on the form card
+                for answer in self._answering.get(form, []):
+                    answer.skipped.append(message)
+                return SendResult(message_id=f"{form}:problem", conversation="")
+            if _carried(self._shown, recipient, message, self._monotonic()):
+                return SendResult(message_id="answered:problem", conversation="")
         kind, _, name = recipient.partition(":")
         if kind == "channel":
             return await self._post_to_channel(name, message)
@@ -99,25 +126,48 @@ class TeamsPlatform:
         return SendResult(message_id=activity_id, conversation=reference.conversation_id)
 
     @contextmanager
-    def answering(self, activity_id: str, form_from: str = "") -> Iterator[None]:
-        """While an invoke on `activity_id` is handled, the update of its card goes back in the
-        invoke's answer (`TeamsEndpoint`), so it is not also PUT to the connector; and when the
-        invoke sent a form, by staff id `form_from`, a problem with it is shown on that card
-        rather than posted as a message of its own."""
-        self._answering.add(activity_id)
+    def answering(self, activity_id: str, form_from: str = "") -> Iterator[Answer]:
+        """While an invoke on `activity_id` is handled and answered, the update of its card
+        goes back in the invoke's answer (`TeamsEndpoint`), so it is not also PUT to the
+        connector; and when the invoke sent a form, by staff id `form_from`, a problem with it
+        is shown on that card rather than posted as a message of its own.
+
+        The answer goes before the delivery pass that the invoke asked for, so the endpoint
+        says what the answer carries (`Answer.card`, `Answer.problem`) and the platform keeps
+        it for a while: that pass then sends neither again. A card changed since (the update
+        differs from what the answer carried) is PUT as usual."""
+        answer = Answer(activity_id, form_from)
+        self._answering.setdefault(activity_id, []).append(answer)
         if form_from:
             self._forms[PERSON + form_from] = activity_id
         try:
-            yield
+            yield answer
         finally:
-            self._answering.discard(activity_id)
-            self._forms.pop(PERSON + form_from, None)
+            answers = self._answering.get(activity_id, [])
+            answers.remove(answer)
+            if not answers:
+                self._answering.pop(activity_id, None)
+            if form_from and self._forms.get(PERSON + form_from) == activity_id:
+                self._forms.pop(PERSON + form_from, None)
+            self._remember(answer)
+
+    def _remember(self, answer: Answer) -> None:
+        now = self._monotonic()
+        if answer.card is not None and answer.card not in answer.skipped:
+            _keep(self._answered, answer.activity_id, answer.card, now)
+        if answer.problem is not None and answer.form_from and answer.problem not in answer.skipped:
+            _keep(self._shown, PERSON + answer.form_from, answer.problem, now)
 
     async def update(
         self, recipient: str, conversation: str, message_id: str, message: Message
     ) -> None:
-        if message_id in self._answering:
-            return  # the invoke's answer carries this card
+        answering = self._answering.get(message_id)
+        if answering:  # the invoke's answer carries this card
+            for answer in answering:
+                answer.skipped.append(message)
+            return
+        if _carried(self._answered, message_id, message, self._monotonic()):
+            return  # an invoke's answer just carried this very card
         kind, _, name = recipient.partition(":")
         if kind == "channel":
             channel = conversation.split(";", 1)[0]
@@ -205,19 +255,41 @@ class TeamsPlatform:
     async def sent_message(self, activity_id: str) -> tuple[str, Message] | None:
         """The outbox key and current content of the message Teams knows by `activity_id`."""
         async with self.sessions() as session:
-            found = (
-                await session.execute(
-                    select(OutboxMessage.idempotency_key, OutboxMessage.payload).where(
-                        OutboxMessage.platform == PLATFORM,
-                        OutboxMessage.platform_message_id == activity_id,
-                        OutboxMessage.replaces_key.is_(None),
-                    )
-                )
-            ).first()
-        return None if found is None else (found[0], Message.from_dict(found[1]))
+            return await sent_message_in(session, activity_id)
 
     async def close(self) -> None:
         await self.connector.close()
+
+
+async def sent_message_in(session: AsyncSession, activity_id: str) -> tuple[str, Message] | None:
+    """The outbox key and current content of the message Teams knows by `activity_id`."""
+    found = (
+        await session.execute(
+            select(OutboxMessage.idempotency_key, OutboxMessage.payload).where(
+                OutboxMessage.platform == PLATFORM,
+                OutboxMessage.platform_message_id == activity_id,
+                OutboxMessage.replaces_key.is_(None),
+            )
+        )
+    ).first()
+    return None if found is None else (found[0], Message.from_dict(found[1]))
+
+
+def _keep(kept: OrderedDict[str, tuple[Message, float]], key: str, message: Message,
+          now: float) -> None:  # fmt: skip
+    kept[key] = (message, now)
+    kept.move_to_end(key)
+    while len(kept) > ANSWERED_KEPT:
+        kept.popitem(last=False)
+
+
+def _carried(
+    kept: OrderedDict[str, tuple[Message, float]], key: str, message: Message, now: float
+) -> bool:
+    """Whether an answer lately carried `message` under `key`; either way, forget it (the
+    next delivery under `key` is something new)."""
+    found = kept.pop(key, None)
+    return found is not None and found[0] == message and now - found[1] <= ANSWERED_FOR
 
 
 def names_a_case(activity: dict[str, Any], case_refs: list[str]) -> bool:

@@ -68,6 +68,7 @@ class Teams:
         headers.setdefault("Content-Type", "application/json")
         response = await self.client.post("/api/messages", data=data, headers=headers)
         text = await response.text()
+        await self.qabot.idle()  # the deliveries it asked for, after its answer
         return response.status, json.loads(text) if text else None
 
     async def install_tom(self) -> None:

@@ -319,8 +319,10 @@ class Connector:
         failed = await self._record(request, request.match_info["conversation"])
         if failed:
             return failed
-        self.calls[-1].activity_id = f"activity-{next(self._ids)}"
-        return web.json_response({"id": self.calls[-1].activity_id})
+        activity_id = f"activity-{next(self._ids)}"
+        if self.record:
+            self.calls[-1].activity_id = activity_id
+        return web.json_response({"id": activity_id})
 
     async def _put(self, request: web.Request) -> web.Response:
         failed = await self._record(request, request.match_info["conversation"])
