@@ -50,7 +50,7 @@ def team_pictures() -> list[TeamPictureSource]:
 
 def build_router(deps: Deps) -> Router:
     """Every action, form and command qabot answers, each owned by one capability."""
-    basics = Basics(deps)
+    basics = Basics(deps, team_pictures())
     reminders = Reminders(deps, reminder_sources())
     routes = [
         *basics.routes(),

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot.slack.directory import unfound_message
 from bot.teams.install import unmatched_notice
 from bot.teams.unreachable import unreachable_message
 from handlers.broadcasts.ids import READ
@@ -177,8 +178,10 @@ NAMES = (
     "observation_reflection_form",
     "observation_reflection_saved",
     "team_digest",
+    "my_qa_line_manager",
     "parked_alert",
     "teams_unreachable",
+    "slack_people_unfound",
     "channel_unbound",
     "channel_bound",
     "unmatched_person",
@@ -532,6 +535,8 @@ async def _script(run: Run) -> None:
     await send_weekly(deps, team_pictures(), monday)
     await run.keep_queued(lambda row: "team_digest" if row.message_type == "team_digest"
                           and row.recipient == "person:S03" else None)  # fmt: skip
+    # the same picture in the line manager's own My QA (and so their Slack Home tab)
+    await run.reply("my_qa_line_manager", "S03", "text", text="my qa")
 
     # the dispatcher's word to the QA team when a message cannot be delivered
     stuck = Claimed(1, "reminders:S06:2027-01-07", "person:S06", "sandbox", run.messages[GATHERED],
@@ -540,6 +545,10 @@ async def _script(run: Run) -> None:
     # people qabot cannot reach in Teams, listed once to the QA team (bot/teams/unreachable.py)
     unreachable = [("S05", "Tom Okafor"), ("S09", "Ann Other")]
     run.keep("teams_unreachable", unreachable_message(run.deps.wording, unreachable))
+    # people Slack cannot find by their roster email, listed once to the QA team
+    # (bot/slack/directory.py)
+    unfound = {"S09": "s09@council.example", "S05": "s05@council.example"}
+    run.keep("slack_people_unfound", unfound_message(run.deps.wording, unfound))
 
     # a practice-week post with no Slack channel bound for it is held, and the QA team told;
     # a QA-team member asking to bind it from a DM is asked to type it in the channel
