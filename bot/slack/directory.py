@@ -105,6 +105,18 @@ class Directory:
         self._user_ids[staff_id] = user_id
         return user_id
 
+    async def known_user_id(self, staff_id: str) -> str | None:
+        """This person's Slack user id if qabot already knows it (cached, or on the roster),
+        without asking Slack."""
+        if staff_id in self._user_ids:
+            return self._user_ids[staff_id]
+        async with self._sessions() as session:
+            person = await refs.someone(session, PLATFORM, staff_id)
+        if person is None or not person.active or not person.user_id:
+            return None
+        self._user_ids[staff_id] = person.user_id
+        return person.user_id
+
     async def _list_unfound(self, staff_id: str, email: str) -> None:
         """Add this person to the list of people Slack cannot find; if the list grew, the QA
         team is sent the whole list, once."""
