@@ -194,6 +194,8 @@ NAMES = (
     "practice_week_thanks_findings",
     "practice_week_feedback_form",
     "practice_week_thanks_feedback",
+    "practice_week_findings_read",
+    "practice_week_findings_not_permitted",
     "practice_week_summary",
     "broadcast_queued",
     "broadcast_not_permitted",
@@ -613,6 +615,11 @@ async def _practice_week_forms(run: Run) -> None:
     await run.reply("practice_week_feedback_form", "S03", "action", OPEN_FEEDBACK, value)
     await run.reply("practice_week_thanks_feedback", "S03", "form", FEEDBACK, value,
                     rating="very", comments="More time with the newer workers")  # fmt: skip
+    # the QA manager reads them (no case reference in them); a practitioner is told who can
+    await run.reply("practice_week_findings_read", "S08", "text",
+                    text="practice week findings 15/09/2027")  # fmt: skip
+    await run.problem("practice_week_findings_not_permitted", "S05", "text", "", "",
+                      text="practice week findings")  # fmt: skip
 
 
 async def _broadcasts(run: Run) -> None:
