@@ -196,6 +196,8 @@ NAMES = (
     "practice_week_thanks_feedback",
     "practice_week_findings_read",
     "practice_week_findings_not_permitted",
+    "reminders.practice_week_findings.follow_up",
+    "reminders.practice_week_feedback.follow_up",
     "practice_week_summary",
     "broadcast_queued",
     "broadcast_not_permitted",
@@ -286,6 +288,13 @@ def gathered_name(row: OutboxMessage) -> str | None:
         return None
     kinds = sorted(item["kind"] for item in row.payload["meta"]["items"])
     return "reminders." + "+".join(kinds)
+
+
+def followed_up(row: OutboxMessage) -> str | None:
+    """A day's reminder message holding follow-ups, named as gathered and marked so."""
+    name = gathered_name(row)
+    follow_up = any(i["meta"].get("follow_up") for i in row.payload["meta"].get("items", []))
+    return f"{name}.follow_up" if name is not None and follow_up else None
 
 
 async def _delivered(deps: Deps) -> None:
@@ -588,11 +597,15 @@ async def _practice_week(run: Run) -> None:
         (dt.date(2027, 8, 31), "practice_week"),
         (dt.date(2027, 9, 13), ""),
         (dt.date(2027, 9, 15), ""),
+        (dt.date(2027, 9, 21), "follow_up"),  # the one follow-up of asks still unanswered
         (dt.date(2027, 9, 24), "practice_week_summary"),
     ):
         morning = dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC)
         run.clock.set(morning)
-        if job:
+        if job == "follow_up":
+            await Reminders(deps, reminder_sources()).sweep(morning)
+            await run.keep_queued(followed_up)
+        elif job:
             await jobs_by_name[job](morning)
             await run.keep_queued(by_type)
         else:
