@@ -2,6 +2,12 @@
 manager gets one message with their team's picture from every capability, and nothing at all
 when there is nothing to say.
 
+It is a message of its own, not an item of the daily nudge message: SPEC's noise budget
+counts nudges (reminders and escalations about something a person is to do), and this is a
+weekly report that asks nothing and has nothing to snooze or act on, like an allocation. Its
+overdue lines are the manager's to know, not to chase; the escalations that do ask something of
+a manager still come through the daily message.
+
 A plain `(now) -> int` job the scheduler calls every minute: the first run on that day composes
 and queues every manager's message (each delivered inside their working hours) and notes the
 week as done, so later runs read one row and stop.
