@@ -28,6 +28,7 @@ from handlers.observations.sweeps import ObservationReminders
 from handlers.observations.team import ObservationTeamPicture
 from handlers.practice_weeks import sweeps as practice_weeks
 from handlers.practice_weeks.after import PracticeWeekForms
+from handlers.practice_weeks.reading import PracticeWeekFindings
 from handlers.practice_weeks.sweeps import PracticeWeekReminders
 from handlers.reminders.snooze import Reminders
 from handlers.reminders.sources import ReminderSource
@@ -50,7 +51,7 @@ def team_pictures() -> list[TeamPictureSource]:
 
 def build_router(deps: Deps) -> Router:
     """Every action, form and command qabot answers, each owned by one capability."""
-    basics = Basics(deps)
+    basics = Basics(deps, team_pictures())
     reminders = Reminders(deps, reminder_sources())
     routes = [
         *basics.routes(),
@@ -61,6 +62,7 @@ def build_router(deps: Deps) -> Router:
         *Channels(deps).routes(),
         *Broadcasts(deps).routes(),
         *PracticeWeekForms(deps).routes(),
+        *PracticeWeekFindings(deps).routes(),
     ]
     return Router(
         routes,

@@ -578,6 +578,32 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "emails": ["sam.visitor@agency.example"],
     },
     "teams_unreachable": {"people": ["Tom Okafor", "Dana Hughes"]},
+    "slack_people_unfound": {
+        "people": [{"staff_id": "S0005", "email": "tom.okafor@council.example"}]
+    },
+    "practice_week_findings_read": {
+        "week_name": "Practice week",
+        "starts_on": "2027-03-08",
+        "ends_on": "2027-03-12",
+        "visits": [
+            {
+                "visitor_name": "Helen Clarke",
+                "team": "Team A",
+                "day": "2027-03-09",
+                "slot": "10:00-12:00",
+                "activity": "Case records",
+                "findings_in": True,
+                "grade": "Good",
+                "strengths": "Warm practice",
+                "develop": "Plans",
+                "themes": "",
+                "feedback_in": False,
+                "rating": "",
+                "comments": "",
+                "held_back": False,
+            },
+        ],
+    },
     "channel_bound": {
         "said": "bound",
         "role": "practice-week",

@@ -104,6 +104,7 @@ FIELDS = (
     "day",
     "week",
     "placeholder",
+    "follow_up",  # the one follow-up of a practice-week ask not answered
 )
 REMINDER_TYPES = frozenset(
     {

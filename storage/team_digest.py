@@ -34,6 +34,12 @@ async def line_managers(session: AsyncSession) -> dict[int, Manager]:
     return {row[0]: Manager(*row) for row in await run(session, query)}
 
 
+async def manages_anyone(session: AsyncSession, person_id: int) -> bool:
+    """Whether the person is the line manager of anyone still here."""
+    query = select(Person.id).where(Person.active.is_(True), Person.manager_id == person_id)
+    return (await run(session, query.limit(1))).first() is not None
+
+
 async def sent_for(session: AsyncSession, week: str) -> bool:
     query = select(AuditLogEntry.id).where(
         AuditLogEntry.action == SENT, AuditLogEntry.subject == week

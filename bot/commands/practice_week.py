@@ -12,10 +12,17 @@ from typing import TypeVar
 
 from bot.settings import load_settings
 from handlers.core.calendar import Calendar
+from handlers.core.deps import Deps
+from handlers.core.permissions import operator
 from handlers.errors import UserError
 from handlers.practice_weeks.load import ScheduleError, draft_week, load_schedule
+from handlers.practice_weeks.reading import READ_FINDINGS, week_findings
 from handlers.programme.schema import Programme, load_programme
 from handlers.roster.csv_rows import CsvFile
+from message_templates.model import Message
+from message_templates.text import to_plain_text
+from message_templates.wording import Wording
+from scheduler.clock import VirtualClock
 from storage import Sessions, make_engine, make_sessions, upgrade
 
 T = TypeVar("T")
@@ -50,6 +57,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     draft.add_argument("--activity", metavar="ID", help="the programme's practice week, if several")
     _operator_argument(draft)
     draft.set_defaults(handler=run_draft)
+    read = actions.add_parser(
+        "findings",
+        help="each visit's findings and the team's feedback",
+        description="Print each visit's findings (and grade) and the visited team's feedback, "
+        "for the practice week that DATE is in (or the latest before it). An answer that names "
+        "a case or a child's details is held back.",
+    )
+    read.add_argument(
+        "--week", type=_date, required=True, metavar="DATE", help="a day in the week, 2027-03-08"
+    )
+    _operator_argument(read)
+    read.set_defaults(handler=run_findings)
 
 
 def _operator_argument(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +77,7 @@ def _operator_argument(parser: argparse.ArgumentParser) -> None:
         dest="staff_id",
         metavar="STAFF_ID",
         help="who you are (default: QABOT_STAFF_ID); only the roles the programme names may "
-        "load or draft schedules",
+        "load, draft or read practice weeks",
     )
 
 
@@ -134,4 +153,22 @@ def run_draft(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         print(f"qabot: wrote {args.out} ({drafted.visits} visits); edit it, then load it")
     for team in drafted.unvisited:
         print(f"qabot: warning: no one could be paired with {team}", file=sys.stderr)
+    return 0
+
+
+def run_findings(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    url, programme, calendar = _programme(env)
+    wording = Wording(load_settings(env).templates_dir)
+    by = operator_of(args, env)
+
+    async def read(sessions: Sessions) -> Message:
+        # dates are written as on the week asked about
+        clock = VirtualClock(calendar.day_starts_at(args.week))
+        deps = Deps(sessions=sessions, wording=wording, clock=clock, programme=programme,
+                    calendar=calendar)  # fmt: skip
+        async with sessions() as session:
+            await operator(session, programme, by, READ_FINDINGS)
+            return await week_findings(deps, session, args.week)
+
+    print(to_plain_text(_with_sessions(url, read)))
     return 0

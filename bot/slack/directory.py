@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from message_templates.model import Message
+from message_templates.wording import Wording
 from scheduler.clock import Clock
 from storage import Sessions
 from storage import platform_refs as refs
@@ -52,8 +53,10 @@ class Directory:
         clock: Clock,
         qa_recipient: str = "channel:qa-team",
         qa_platform: str = PLATFORM,
+        wording: Wording | None = None,
     ) -> None:
         self._client = client
+        self._wording = wording or Wording()
         self._sessions = sessions
         self._clock = clock
         self._qa_recipient = qa_recipient
@@ -102,6 +105,18 @@ class Directory:
         self._user_ids[staff_id] = user_id
         return user_id
 
+    async def known_user_id(self, staff_id: str) -> str | None:
+        """This person's Slack user id if qabot already knows it (cached, or on the roster),
+        without asking Slack."""
+        if staff_id in self._user_ids:
+            return self._user_ids[staff_id]
+        async with self._sessions() as session:
+            person = await refs.someone(session, PLATFORM, staff_id)
+        if person is None or not person.active or not person.user_id:
+            return None
+        self._user_ids[staff_id] = person.user_id
+        return person.user_id
+
     async def _list_unfound(self, staff_id: str, email: str) -> None:
         """Add this person to the list of people Slack cannot find; if the list grew, the QA
         team is sent the whole list, once."""
@@ -118,7 +133,7 @@ class Directory:
                 key=f"{UNFOUND_KIND}:{len(people)}:{staff_id}",
                 recipient=self._qa_recipient,
                 platform=self._qa_platform,
-                message=unfound_message(people),
+                message=unfound_message(self._wording, people),
                 not_before=now,
                 now=now,
             )
@@ -160,21 +175,8 @@ class Directory:
         return staff_id
 
 
-def unfound_message(people: dict[str, str]) -> Message:
+def unfound_message(wording: Wording, people: dict[str, str]) -> Message:
     """The QA team's list of people Slack cannot find by their roster email: staff ids and
     emails only, so the roster can be put right."""
-    lines = "\n".join(f"- {staff_id}: {email}" for staff_id, email in sorted(people.items()))
-    count = len(people)
-    text = (
-        f"Slack can't find {count} {'person' if count == 1 else 'people'} on the roster by "
-        f"their email, so their messages are held:\n\n{lines}\n\n"
-        "Check their email on the roster matches their Slack profile. "
-        "I'll tell you again only if someone is added to this list."
-    )
-    return Message(
-        kind=UNFOUND_KIND,
-        title="People Slack can't find",
-        text=text,
-        fallback=f"Slack can't find {count} {'person' if count == 1 else 'people'} on the roster",
-        meta={"people": sorted(people)},
-    )
+    listed = [{"staff_id": staff_id, "email": email} for staff_id, email in sorted(people.items())]
+    return wording.compose(UNFOUND_KIND, {"people": listed}, meta={"people": sorted(people)})

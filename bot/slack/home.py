@@ -1,6 +1,12 @@
 """App Home, "My QA": what is on a person's plate, published with views.publish when they open
 the Home tab and again whenever something changes for them (an action of theirs, or a new
 message to them). The content is the `my qa` reply itself (handlers/home/), as Block Kit.
+
+A change is published for everyone qabot knows a Slack user id for, whether or not they have
+opened the tab since qabot started: the tab is then current the first time they look, and
+views.publish is paced to its tier by the client. Refreshes run one at a time, each composing
+My QA just before its publish, so a fan-out of DMs composes My QA no faster than Slack lets
+qabot publish it.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ NOT_ON_ROSTER = Message(
 
 
 class HomeTab:
-    """Publishes each person's Home tab; refreshes it for people who have opened it."""
+    """Publishes each person's Home tab when they open it, and again when something changes for
+    anyone qabot knows on Slack."""
 
     def __init__(self, client: AsyncWebClient, directory: Directory, my_qa: MyQa) -> None:
         self._client = client
@@ -37,6 +44,7 @@ class HomeTab:
         self._viewers: dict[str, str] = {}  # staff id -> Slack user id
         self._due: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._one_at_a_time = asyncio.Lock()
 
     async def opened(self, user_id: str) -> None:
         """The person opened the Home tab: publish what is on their plate now."""
@@ -48,9 +56,9 @@ class HomeTab:
         await self.refresh(staff_id)
 
     def changed(self, staff_id: str) -> None:
-        """Something changed for this person: refresh their Home tab soon, once, if they have
-        one open (several changes at once make one publish)."""
-        if staff_id not in self._viewers or staff_id in self._due:
+        """Something changed for this person: refresh their Home tab soon, once (several changes
+        at once make one publish)."""
+        if staff_id in self._due:
             return
         self._due.add(staff_id)
         task = asyncio.create_task(self._refresh_due(staff_id))
@@ -62,16 +70,21 @@ class HomeTab:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def _refresh_due(self, staff_id: str) -> None:
-        self._due.discard(staff_id)
-        try:
-            await self.refresh(staff_id)
-        except Exception as error:
-            log.error("refreshing a Home tab failed: %s", type(error).__name__)
+        async with self._one_at_a_time:
+            self._due.discard(staff_id)
+            try:
+                await self.refresh(staff_id)
+            except Exception as error:
+                log.error("refreshing a Home tab failed: %s", type(error).__name__)
 
     async def refresh(self, staff_id: str) -> None:
-        user_id = self._viewers.get(staff_id)
+        """Publish My QA for this person, if qabot knows their Slack user id (one who opened
+        the tab, or one on the roster or found by email: never looked up just for this)."""
+        user_id = self._viewers.get(staff_id) or await self._directory.known_user_id(staff_id)
+        if user_id is None:
+            return
         message = await self._my_qa(staff_id)
-        if user_id is None or message is None:
+        if message is None:
             return
         await self._publish(user_id, message)
 

@@ -85,6 +85,7 @@ def submission_event(body: Payload, staff_id: str) -> Inbound:
         value=str(metadata.get("value", "")),
         fields=fields,
         source_key=str(metadata.get("source_key", "")),
+        answered_in_form=True,  # the edge shows a handler's problem beside the modal's field
     )
 
 

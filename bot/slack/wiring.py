@@ -10,6 +10,7 @@ from bot.slack.edge import Deliver, Route, SlackEdge
 from bot.slack.home import HomeTab, MyQa
 from bot.slack.platform import SlackPlatform
 from bot.slack.socket_mode import SocketMode
+from message_templates.wording import Wording
 from scheduler.background import Background
 from scheduler.clock import Clock
 from storage import Sessions
@@ -33,7 +34,11 @@ class Slack:
         self.sessions = sessions
         self.clock = clock
         self.client = make_client(settings.slack_bot_token, settings.slack_api_url, pacer)
-        self.directory = Directory(self.client, sessions, clock, qa_recipient, qa_platform)
+        # the council's own wording, as the handlers use it
+        wording = Wording(settings.templates_dir)
+        self.directory = Directory(
+            self.client, sessions, clock, qa_recipient, qa_platform, wording=wording
+        )
         self.platform = SlackPlatform(self.client, self.directory, sessions)
 
 

@@ -158,12 +158,14 @@ class CaseAuditEscalations:
                 calendar, mine, candidate.item, today
             ):
                 continue
+            # why the person snoozed it, if they said: their manager hears it with the item
+            why = day.reason(candidate.owner.id, candidate.item)
             if isinstance(row, OpenAction):
                 source = source_of(row, refs)
                 compose = partial(action_escalated, deps, row, candidate.owner, manager, source,
-                                  candidate.over)  # fmt: skip
+                                  candidate.over, why)  # fmt: skip
             else:
-                compose = partial(audit_escalated, deps, row, manager, candidate.over)
+                compose = partial(audit_escalated, deps, row, manager, candidate.over, why)
             on_queued = partial(_record_escalation, deps, session, candidate, manager)
             day.add(manager, compose, on_queued)
 
@@ -191,10 +193,15 @@ def _buttons(deps: Deps, name: str, context: dict[str, Any], item: str) -> tuple
 
 
 def audit_escalated(
-    deps: Deps, view: AllocationView, manager: PersonRef, working_days: int
+    deps: Deps,
+    view: AllocationView,
+    manager: PersonRef,
+    working_days: int,
+    snooze_reason: str | None = None,
 ) -> Message:
     name = "audit_escalated"
     context = {
+        "snooze_reason": snooze_reason or "",
         "name": first_name(manager.name),
         "auditor_name": view.auditor.name,
         "practitioner_name": view.practitioner.name,
@@ -208,10 +215,17 @@ def audit_escalated(
 
 
 def action_escalated(
-    deps: Deps, action: OpenAction, owner: PersonRef, manager: PersonRef, source: str, days: int
+    deps: Deps,
+    action: OpenAction,
+    owner: PersonRef,
+    manager: PersonRef,
+    source: str,
+    days: int,
+    snooze_reason: str | None = None,
 ) -> Message:
     name = "action_escalated"
     context = {
+        "snooze_reason": snooze_reason or "",
         "name": first_name(manager.name),
         "owner_name": owner.name,
         "description": action.description,

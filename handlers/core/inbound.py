@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.deps import Deps
 from handlers.core.router import Inbound, Reply, Router
+from handlers.errors import UserError
 from storage import inbound, outbox
 
 log = logging.getLogger(__name__)
@@ -30,10 +31,12 @@ async def handle_event(deps: Deps, router: Router, event: Inbound) -> Reply | No
         return reply
     except Exception as error:  # a handler's problem or failure, answered below
         reply = router.failed(event, error)
+        # shown beside the form's field by the edge: not a message too
+        shown = event.answered_in_form and isinstance(error, UserError)
     async with deps.sessions.begin() as session:
         if not await _first_time(session, event, now):
             return None
-        await _answer(session, event, reply, now)
+        await _answer(session, event, Reply() if shown else reply, now)
     return reply
 
 

@@ -33,6 +33,9 @@ class Inbound:
     source_key: str = ""
     # the channel a text command was typed in, on its platform; "" for a DM
     channel: str = ""
+    # a form the platform answers in place (a Slack modal): a problem with what was sent is
+    # shown beside its field by the edge, so it is not also sent as a message of its own
+    answered_in_form: bool = False
 
     def field(self, name: str) -> str:
         return next((v for k, v in self.fields if k == name), "")

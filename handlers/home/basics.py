@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import asdict
 from difflib import SequenceMatcher
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +23,10 @@ from handlers.home.qa_team import is_qa_team, team_view
 from handlers.observations.ids import OPEN_RECORD as OPEN_OBSERVATION
 from handlers.observations.sweeps import tracking
 from handlers.programme.schema import CaseAudit
+from handlers.team_digest.sources import TeamPictureSource
+from handlers.team_digest.weekly import picture_of
 from message_templates.model import Button, Message
+from storage import team_digest
 from storage.case_audit.my_qa import QaItem, items_for, moderations_open, reflections_unanswered
 from storage.models import Person
 
@@ -43,8 +48,10 @@ OBSERVATIONS_AHEAD = dt.timedelta(weeks=6)
 class Basics:
     """The commands every person has, whatever their role."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, team_pictures: Sequence[TeamPictureSource] = ()) -> None:
         self.deps = deps
+        # what the weekly manager digest draws from: a line manager's My QA shows the same
+        self.team_pictures = tuple(team_pictures)
 
     def routes(self) -> list[tuple[Selector, Handler]]:
         return [
@@ -90,8 +97,18 @@ class Basics:
             if is_qa_team(self.deps, person.role)
             else None
         )
+        picture = await self._team_picture(session, person.id, today)
         return Reply(message=self._compose("my_qa", person, items=[asdict(i) for i in items],
-                                           made=opens, team=team))  # fmt: skip
+                                           made=opens, team=team,
+                                           team_picture=picture))  # fmt: skip
+
+    async def _team_picture(
+        self, session: AsyncSession, person_id: int, today: dt.date
+    ) -> list[dict[str, Any]] | None:
+        """For a line manager, their team's picture as the weekly digest draws it; else None."""
+        if not self.team_pictures or not await team_digest.manages_anyone(session, person_id):
+            return None
+        return await picture_of(self.deps, session, self.team_pictures, person_id, today)
 
     async def _asked(self, session: AsyncSession, person_id: int) -> list[tuple[QaItem, Button]]:
         """Reflections and moderations asked of the person and not yet answered, each with the

@@ -92,28 +92,34 @@ def _visit_meta(kind: str, week: Week, visit: Visit, person: Host) -> dict[str, 
     }
 
 
-def findings_requested(deps: Deps, week: Week, visit: Visit, person: Host, graded: bool) -> Message:
-    """In the visitor's daily message the working day after: share your findings."""
+def findings_requested(
+    deps: Deps, week: Week, visit: Visit, person: Host, graded: bool, again: bool = False
+) -> Message:
+    """In the visitor's daily message the working day after: share your findings (`again`: the
+    one follow-up a few working days later)."""
     name = "practice_week_findings"
     context = {"name": first_name(person.name), "week_name": week.title, "day": visit.day,
-               "team": visit.team, "graded": graded}  # fmt: skip
+               "team": visit.team, "graded": graded, "again": again}  # fmt: skip
     label = functools.partial(deps.wording.label, name, context=context)
     buttons = (Button(label("button_open"), OPEN_FINDINGS, str(visit.id), "primary"),
                Button(label("button_why"), WHY, FINDINGS_TYPE))  # fmt: skip
-    return deps.wording.compose(name, context, buttons=buttons,
-                                meta=_visit_meta(FINDINGS_TYPE, week, visit, person))  # fmt: skip
+    meta = _visit_meta(FINDINGS_TYPE, week, visit, person) | ({"follow_up": True} if again else {})
+    return deps.wording.compose(name, context, buttons=buttons, meta=meta)
 
 
-def feedback_requested(deps: Deps, week: Week, visit: Visit, person: Host) -> Message:
-    """In a team manager's daily message the working day after: the team's feedback."""
+def feedback_requested(
+    deps: Deps, week: Week, visit: Visit, person: Host, again: bool = False
+) -> Message:
+    """In a team manager's daily message the working day after: the team's feedback (`again`:
+    the one follow-up a few working days later)."""
     name = "practice_week_feedback"
     context = {"name": first_name(person.name), "week_name": week.title, "day": visit.day,
-               "team": visit.team, "visitor_name": visit.visitor_name}  # fmt: skip
+               "team": visit.team, "visitor_name": visit.visitor_name, "again": again}  # fmt: skip
     label = functools.partial(deps.wording.label, name, context=context)
     buttons = (Button(label("button_open"), OPEN_FEEDBACK, str(visit.id), "primary"),
                Button(label("button_why"), WHY, FEEDBACK_TYPE))  # fmt: skip
-    return deps.wording.compose(name, context, buttons=buttons,
-                                meta=_visit_meta(FEEDBACK_TYPE, week, visit, person))  # fmt: skip
+    meta = _visit_meta(FEEDBACK_TYPE, week, visit, person) | ({"follow_up": True} if again else {})
+    return deps.wording.compose(name, context, buttons=buttons, meta=meta)
 
 
 def findings_form(deps: Deps, week: Week, visit: Visit, person: Host, grades: list[str] | None

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from functools import partial
 
+from handlers.core.calendar import Calendar
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
 from handlers.core.privacy import findings
@@ -29,6 +30,9 @@ from storage.practice_weeks.schedule import Host
 
 _LOOK_AHEAD_DAYS = 21  # far enough to find the visit that is N working days away
 SUMMARY_AFTER = 5  # working days after the week ends: the QA team's summary
+# working days after the first ask for findings or feedback: one gentle follow-up, then no more
+# (the noise budget: a request is not a reminder to repeat until answered)
+FOLLOW_UP_AFTER = 3
 _SUMMARY_LOOK_BACK_DAYS = 31  # a summary missed (qabot down) is still sent within a month
 # who is asked for the team's feedback on a visit
 FEEDBACK_ROLES = ("team_manager", "deputy_team_manager")
@@ -161,14 +165,23 @@ class PracticeWeekReminders:
 
     async def _after(self, day: ReminderDay, found: dict[str, PracticeWeekActivity]) -> None:
         """The working day after a visit: the visitor asked for findings, the team's managers
-        for its feedback (where the programme asks for it), once each, until given."""
-        deps, calendar, today = day.deps, day.calendar, day.today
-        yesterday = calendar.add_working_days(today, -1)
-        days = [yesterday + dt.timedelta(days=n) for n in range((today - yesterday).days)]
+        for its feedback (where the programme asks for it); FOLLOW_UP_AFTER working days later,
+        whatever is still not given is asked once more, gently, and then no more."""
+        for after, again in ((1, False), (1 + FOLLOW_UP_AFTER, True)):
+            await self._ask(day, found, _visit_days(day.calendar, day.today, after), again)
+
+    async def _ask(
+        self,
+        day: ReminderDay,
+        found: dict[str, PracticeWeekActivity],
+        days: list[dt.date],
+        again: bool,
+    ) -> None:
+        deps = day.deps
         visits = await schedule.visits_on(day.session, days)
         if not visits:
             return
-        weeks = {w.id: w for w in await schedule.weeks_from(day.session, yesterday)}
+        weeks = {w.id: w for w in await schedule.weeks_from(day.session, min(days))}
         people = await schedule.people_by_id(day.session, [v.visitor_id for v in visits])
         managers = await schedule.team_members(
             day.session, [v.team_id for v in visits], FEEDBACK_ROLES
@@ -181,11 +194,20 @@ class PracticeWeekReminders:
             visitor = people.get(visit.visitor_id)
             if visitor is not None and visit.findings_at is None:
                 compose = partial(messages.findings_requested, deps, week, visit, visitor,
-                                  activity.graded)  # fmt: skip
+                                  activity.graded, again=again)  # fmt: skip
                 day.add(_ref(visitor), compose)
             if not activity.feedback or visit.feedback_at is not None:
                 continue
             for manager in managers.get(visit.team_id, []):
                 if manager.id != visit.visitor_id:
-                    compose = partial(messages.feedback_requested, deps, week, visit, manager)
+                    compose = partial(messages.feedback_requested, deps, week, visit, manager,
+                                      again=again)  # fmt: skip
                     day.add(_ref(manager), compose)
+
+
+def _visit_days(calendar: Calendar, today: dt.date, after: int) -> list[dt.date]:
+    """The days whose visits were `after` working days before today: that working day, and any
+    days off that follow it (a Saturday visit is asked about with Friday's)."""
+    first = calendar.add_working_days(today, -after)
+    following = calendar.add_working_days(first, 1)
+    return [first + dt.timedelta(days=n) for n in range((following - first).days)]

@@ -30,6 +30,7 @@ class TeamWeek:
     today: dt.date
     lines: dict[int, dict[Topic, list[str]]] = field(default_factory=dict)
     news: set[int] = field(default_factory=set)  # managers with something beyond "all in date"
+    only: int | None = None  # one manager's picture (their My QA), the others' lines dropped
 
     @property
     def calendar(self) -> Calendar:
@@ -38,6 +39,8 @@ class TeamWeek:
     def add(self, manager_id: int, topic: Topic, line: str, *, news: bool = True) -> None:
         """A line for the manager (by person id) under one topic. A line that is not news
         ("4 observations in date") goes out only beside one that is."""
+        if self.only is not None and manager_id != self.only:
+            return
         self.lines.setdefault(manager_id, {}).setdefault(topic, []).append(line)
         if news:
             self.news.add(manager_id)

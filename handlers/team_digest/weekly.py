@@ -2,6 +2,12 @@
 manager gets one message with their team's picture from every capability, and nothing at all
 when there is nothing to say.
 
+It is a message of its own, not an item of the daily nudge message: SPEC's noise budget
+counts nudges (reminders and escalations about something a person is to do), and this is a
+weekly report that asks nothing and has nothing to snooze or act on, like an allocation. Its
+overdue lines are the manager's to know, not to chase; the escalations that do ask something of
+a manager still come through the daily message.
+
 A plain `(now) -> int` job the scheduler calls every minute: the first run on that day composes
 and queues every manager's message (each delivered inside their working hours) and notes the
 week as done, so later runs read one row and stop.
@@ -11,6 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.delivery import Draft, enqueue_many
 from handlers.core.deps import Deps
@@ -39,13 +48,33 @@ def key(staff_id: str, week: str) -> str:
     return f"team_digest:{staff_id}:{week}"
 
 
-def compose(deps: Deps, manager: Manager, week: TeamWeek) -> Message:
+def sections(week: TeamWeek, manager_id: int) -> list[dict[str, Any]]:
     """One manager's picture: a heading per topic with something to say, in a fixed order."""
-    found = week.lines.get(manager.id, {})
-    sections = [{"topic": t, "lines": found[t]} for t in TOPICS if found.get(t)]
-    context = {"name": first_name(manager.name), "week_of": week.today, "sections": sections}
+    found = week.lines.get(manager_id, {})
+    return [{"topic": t, "lines": found[t]} for t in TOPICS if found.get(t)]
+
+
+async def picture_of(
+    deps: Deps,
+    session: AsyncSession,
+    sources: Sequence[TeamPictureSource],
+    manager_id: int,
+    today: dt.date,
+) -> list[dict[str, Any]]:
+    """One line manager's picture of their team as the weekly digest would draw it today (for
+    their My QA): the same sources, every line for them kept, "all in date" included."""
+    week = TeamWeek(deps, session, today, only=manager_id)
+    for source in sources:
+        await source.team_picture(week)
+    return sections(week, manager_id)
+
+
+def compose(deps: Deps, manager: Manager, week: TeamWeek) -> Message:
+    """One manager's weekly message: their picture, a heading per topic with something to say."""
+    sections_ = sections(week, manager.id)
+    context = {"name": first_name(manager.name), "week_of": week.today, "sections": sections_}
     meta = {"type": "digest.sent", "manager": manager.staff_id,
-            "topics": [s["topic"] for s in sections]}  # fmt: skip
+            "topics": [s["topic"] for s in sections_]}  # fmt: skip
     return deps.wording.compose("team_digest", context, meta=meta)
 
 

@@ -233,3 +233,19 @@ async def teams(session: AsyncSession) -> dict[int, str]:
 async def case_refs(session: AsyncSession) -> set[str]:
     """Every case reference qabot knows, so a schedule naming one is refused."""
     return set(await session.scalars(select(Case.case_ref)))
+
+
+async def week_on_or_before(session: AsyncSession, day: dt.date) -> Week | None:
+    """The latest practice week that started on or before `day` (the week `day` is in, if any)."""
+    query = select(PracticeWeek).where(PracticeWeek.starts_on <= day)
+    row = await session.scalar(
+        query.order_by(PracticeWeek.starts_on.desc(), PracticeWeek.id.desc())
+    )
+    return _week(row) if row is not None else None
+
+
+async def answers_of(session: AsyncSession, week_id: int) -> dict[int, tuple[str, str]]:
+    """Each visit's stored findings (JSON) and the team's feedback words, by visit id."""
+    query = select(PracticeWeekSlot.id, PracticeWeekSlot.findings, PracticeWeekSlot.feedback)
+    rows = await run(session, query.where(PracticeWeekSlot.week_id == week_id))
+    return {row[0]: (row[1] or "", row[2] or "") for row in rows}

@@ -3,10 +3,12 @@ what they print, and a schedule stored whole or not at all."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, update
 
 from bot.cli import main
 from storage.models import PracticeWeekSlot
@@ -142,3 +144,42 @@ def test_only_the_roles_the_programme_names_may_load_or_draft(
     assert visits(database) == 0
     assert main(["practice-week", "load", str(schedule), "--as", "S0007"]) == 0
     assert visits(database) == 1
+
+
+def test_the_findings_and_feedback_are_read_back_without_a_case_reference(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    schedule = tmp_path / "schedule.csv"
+    schedule.write_text(
+        "visitor,team,day,slot,activity\n"
+        "S0001,CIN Team 1,2027-03-09,10:00-12:00,Case records\n"
+        "S0002,Directorate,2027-03-10,10:00-12:00,Direct observation\n"
+    )
+    assert main(["practice-week", "load", str(schedule)]) == 0
+    engine = create_engine(database)
+    with engine.begin() as connection:
+        first, second = connection.execute(
+            select(PracticeWeekSlot.id).order_by(PracticeWeekSlot.day)
+        ).scalars()
+        said = {"strengths": "Warm, curious practice", "develop": "Plans with families"}
+        leaked = {"strengths": "Good work on C-000101", "develop": "More visits"}
+        at = dt.datetime(2027, 3, 11, 9, tzinfo=dt.UTC)
+        for visit, findings in ((first, said), (second, leaked)):
+            connection.execute(
+                update(PracticeWeekSlot).where(PracticeWeekSlot.id == visit).values(
+                    findings=json.dumps(findings), findings_at=at, feedback_rating="very",
+                    feedback="Thank you", feedback_at=at)
+            )  # fmt: skip
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["practice-week", "findings", "--week", "2027-03-10"]) == 0
+    out = capsys.readouterr().out
+    assert "- Strengths: Warm, curious practice" in out
+    assert "- The team found it: Very useful. “Thank you”" in out
+    assert "C-000101" not in out and "More visits" not in out
+    assert "names a case or a child's details, so I haven't shown it here" in out
+    assert main(["practice-week", "findings", "--week", "2027-03-10", "--as", "S0005"]) == 2
+    assert capsys.readouterr().err == (
+        "qabot: Sorry, only a QA manager or QA officer can read a practice week's findings and "
+        "feedback. Please ask one of them, and they can do it for you.\n"
+    )

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from handlers.broadcasts.cadence import next_slot
 from handlers.core.calendar import Calendar
 from handlers.practice_weeks.schedule import week_starting
+from handlers.practice_weeks.sweeps import FOLLOW_UP_AFTER
 from handlers.programme.schema import BroadcastActivity, PracticeWeekActivity, load_programme
 from message_templates.wording import Wording
 from scheduler.simulation import (
@@ -109,8 +110,11 @@ def test_a_year_posts_each_practice_week_to_its_channel(preset: str) -> None:
     for line, item in asks:
         assert line["recipient"] == item["visitor"]  # the visitor, and only them
         day = dt.date.fromisoformat(item["day"])
-        assert line["at"][:10] == calendar.add_working_days(day, 1).isoformat()
+        # asked the working day after; once more FOLLOW_UP_AFTER working days on if not given
+        after = 1 + FOLLOW_UP_AFTER if item.get("follow_up") else 1
+        assert line["at"][:10] == calendar.add_working_days(day, after).isoformat()
     assert {(i["visitor"], i["team"], i["day"]) for _, i in asks} == visits
+    assert max(Counter((i["visitor"], i["day"]) for _, i in asks).values()) <= 2
     by_visitor = Counter((line["recipient"], i["day"]) for line, i in reminders
                          if line["recipient"] == i["visitor"])  # fmt: skip
     assert len(by_visitor) == len(visits)  # every visitor reminded of every visit

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot.slack.directory import unfound_message
 from bot.teams.install import unmatched_notice
 from bot.teams.unreachable import unreachable_message
 from handlers.broadcasts.ids import READ
@@ -194,8 +195,10 @@ NAMES = (
     "observation_reflection_form",
     "observation_reflection_saved",
     "team_digest",
+    "my_qa_line_manager",
     "parked_alert",
     "teams_unreachable",
+    "slack_people_unfound",
     "channel_unbound",
     "channel_bound",
     "unmatched_person",
@@ -211,6 +214,10 @@ NAMES = (
     "practice_week_thanks_findings",
     "practice_week_feedback_form",
     "practice_week_thanks_feedback",
+    "practice_week_findings_read",
+    "practice_week_findings_not_permitted",
+    "reminders.practice_week_findings.follow_up",
+    "reminders.practice_week_feedback.follow_up",
     "practice_week_summary",
     "broadcast_queued",
     "broadcast_not_permitted",
@@ -303,6 +310,13 @@ def gathered_name(row: OutboxMessage) -> str | None:
         return None
     kinds = sorted(item["kind"] for item in row.payload["meta"]["items"])
     return "reminders." + "+".join(kinds)
+
+
+def followed_up(row: OutboxMessage) -> str | None:
+    """A day's reminder message holding follow-ups, named as gathered and marked so."""
+    name = gathered_name(row)
+    follow_up = any(i["meta"].get("follow_up") for i in row.payload["meta"].get("items", []))
+    return f"{name}.follow_up" if name is not None and follow_up else None
 
 
 async def _delivered(deps: Deps) -> None:
@@ -584,6 +598,8 @@ async def _script(run: Run) -> None:
     await send_weekly(deps, team_pictures(), monday)
     await run.keep_queued(lambda row: "team_digest" if row.message_type == "team_digest"
                           and row.recipient == "person:S03" else None)  # fmt: skip
+    # the same picture in the line manager's own My QA (and so their Slack Home tab)
+    await run.reply("my_qa_line_manager", "S03", "text", text="my qa")
 
     # the dispatcher's word to the QA team when a message cannot be delivered
     stuck = Claimed(1, "reminders:S06:2027-01-07", "person:S06", "sandbox", run.messages[GATHERED],
@@ -592,6 +608,10 @@ async def _script(run: Run) -> None:
     # people qabot cannot reach in Teams, listed once to the QA team (bot/teams/unreachable.py)
     unreachable = [("S05", "Tom Okafor"), ("S09", "Ann Other")]
     run.keep("teams_unreachable", unreachable_message(run.deps.wording, unreachable))
+    # people Slack cannot find by their roster email, listed once to the QA team
+    # (bot/slack/directory.py)
+    unfound = {"S09": "s09@council.example", "S05": "s05@council.example"}
+    run.keep("slack_people_unfound", unfound_message(run.deps.wording, unfound))
 
     # a practice-week post with no Slack channel bound for it is held, and the QA team told;
     # a QA-team member asking to bind it from a DM is asked to type it in the channel
@@ -641,11 +661,15 @@ async def _practice_week(run: Run) -> None:
         (dt.date(2027, 8, 31), "practice_week"),
         (dt.date(2027, 9, 13), ""),
         (dt.date(2027, 9, 15), ""),
+        (dt.date(2027, 9, 21), "follow_up"),  # the one follow-up of asks still unanswered
         (dt.date(2027, 9, 24), "practice_week_summary"),
     ):
         morning = dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC)
         run.clock.set(morning)
-        if job:
+        if job == "follow_up":
+            await Reminders(deps, reminder_sources()).sweep(morning)
+            await run.keep_queued(followed_up)
+        elif job:
             await jobs_by_name[job](morning)
             await run.keep_queued(by_type)
         else:
@@ -668,6 +692,11 @@ async def _practice_week_forms(run: Run) -> None:
     await run.reply("practice_week_feedback_form", "S03", "action", OPEN_FEEDBACK, value)
     await run.reply("practice_week_thanks_feedback", "S03", "form", FEEDBACK, value,
                     rating="very", comments="More time with the newer workers")  # fmt: skip
+    # the QA manager reads them (no case reference in them); a practitioner is told who can
+    await run.reply("practice_week_findings_read", "S08", "text",
+                    text="practice week findings 15/09/2027")  # fmt: skip
+    await run.problem("practice_week_findings_not_permitted", "S05", "text", "", "",
+                      text="practice week findings")  # fmt: skip
 
 
 async def _broadcasts(run: Run) -> None:

@@ -208,6 +208,12 @@ async def test_the_audit_record_form_opens_as_a_modal_and_checks_its_fields(
         "action_2_owner": "Nobody We Know"}))  # fmt: skip
     assert list((await unknown.json())["errors"]) == ["action_2_owner"], "beside action 2's own"
     assert await count(council, AuditRecord) == 0
+    # shown beside the field only: not sent as a DM as well
+    async with council.qabot.deps.sessions() as session:
+        problems_sent = await session.scalar(
+            select(func.count()).where(OutboxMessage.message_type == "user_error")
+        )
+    assert problems_sent == 0
     saved = await council.interact(
         submission(view, auditor_user, {"grade": grade, "grade_reason": "Clear, child-led plan."})
     )

@@ -33,7 +33,7 @@ from handlers.reminders.ids import SNOOZE, WHY
 from handlers.reminders.snooze import Reminders
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
-from storage import Sessions
+from storage import Sessions, snoozes
 from storage.case_audit import audits
 from storage.case_audit import people as audit_people
 from storage.models import Action, AuditRound, OutboxMessage, Person
@@ -432,3 +432,16 @@ async def test_a_checklist_ticked_to_the_end_settles_its_reminder(deps: Deps) ->
     settled = (await outbox(deps))[key]
     assert settled.revision == 1 and not settled.payload.get("checklist")
     assert settled.payload["footer"].startswith("✓ Checklist done on ")
+
+
+async def test_the_manager_hears_why_the_auditor_snoozed_it(deps: Deps) -> None:
+    async with deps.sessions.begin() as session:
+        [view] = [v for v in await audits.allocations(session) if v.auditor.staff_id == "S04"]
+        item = f"audit:{view.id}"
+        await snoozes.set_snooze(session, view.auditor.id, item, dt.date(2027, 1, 26))
+        await snoozes.give_reason(session, view.auditor.id, item, "Court all this week")
+    await every_working_day(deps, dt.date(2027, 1, 25), dt.date(2027, 2, 4))
+    [message] = [m for k, m in (await outbox(deps)).items() if k.startswith("reminders:S02")]
+    text = " ".join(s["text"] for s in message.payload["sections"])
+    assert "When Marcus Reid snoozed it, they said: “Court all this week”." in text
+    assert text.count("snoozed it") == 1  # Dana said nothing: nothing said for her audit

@@ -326,6 +326,26 @@ async def test_the_working_day_after_a_visit_findings_and_feedback_are_asked_for
     assert await asked(deps, at(3, 12)) == {}  # asked once
 
 
+async def test_an_ask_not_answered_is_followed_up_once_a_few_working_days_later(
+    deps: Deps,
+) -> None:
+    await load(deps, GOOD)
+    ids = await visit_ids(deps)
+    await asked(deps, at(3, 10))
+    await act(deps, "L1", "form", FINDINGS, str(ids["L1"]), grade="Good", strengths="Warm",
+              develop="Plans")  # fmt: skip
+    assert set(await asked(deps, at(3, 11))) == {"L2", "M2"}
+    assert await asked(deps, at(3, 12)) == {}
+    # three working days after Wednesday's ask: Helen shared her findings, Dana's team has not
+    assert await asked(deps, at(3, 15)) == {"M1": [("practice_week_feedback", ids["L1"])]}
+    followed = [m for m in await outbox(deps) if m.idempotency_key == "reminders:M1:2027-03-15"]
+    assert "just once more" in followed[0].payload["text"]
+    assert followed[0].payload["meta"]["follow_up"] is True
+    assert set(await asked(deps, at(3, 16))) == {"L2", "M2"}
+    for day in (17, 18, 19, 22, 23):  # and then no more
+        assert await asked(deps, at(3, day)) == {}
+
+
 async def test_the_visitor_shares_graded_findings_once(deps: Deps) -> None:
     await load(deps, GOOD)
     visit = str((await visit_ids(deps))["L1"])

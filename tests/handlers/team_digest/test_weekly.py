@@ -16,9 +16,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from handlers.capabilities import jobs, team_pictures
+from handlers.capabilities import build_router, jobs, team_pictures
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
+from handlers.core.inbound import handle_event
+from handlers.core.router import Inbound
 from handlers.programme.schema import load_programme
 from handlers.team_digest.weekly import digest_day, send_weekly
 from message_templates.wording import Wording
@@ -165,3 +167,32 @@ def test_the_digest_goes_on_the_weeks_first_working_day(deps: Deps) -> None:
     # Easter Monday is a bank holiday: that week's digest goes on the Tuesday
     assert digest_day(deps, dt.date(2027, 4, 1)) == dt.date(2027, 3, 30)
     assert "team_digest" in [name for name, _ in jobs(deps)]
+
+
+async def my_qa(deps: Deps, staff_id: str) -> str:
+    """`my qa` typed to qabot, through the router qabot runs (the Slack Home tab is built from
+    the same reply)."""
+    event = Inbound("sandbox", f"{staff_id}:my-qa", staff_id, "text", "", "", "my qa")
+    reply = await handle_event(deps, build_router(deps), event)
+    assert reply is not None and reply.message is not None and reply.message.kind == "my_qa"
+    return reply.message.text
+
+
+async def test_a_line_managers_my_qa_shows_their_teams_picture(deps: Deps) -> None:
+    people = await ids(deps)
+    await audits(deps, people)
+    assert isinstance(deps.clock, VirtualClock)
+    deps.clock.set(dt.datetime(2027, 3, 24, 10, tzinfo=dt.UTC))  # a Wednesday
+    dana = await my_qa(deps, "S03")
+    assert "**Your team**" in dana
+    assert "Priya Shah: 17 working days past its date" in dana
+    assert "Tom Okafor: due by Thursday 25 March" in dana
+    assert "Tom Okafor: 1 audit open, 1 past the date" in dana
+    assert "Priya Shah: 1 reflection still to write" in dana
+    assert not CASE_REF.search(dana.split("**Your team**")[1])
+    # Sam manages only Dana, whose own observations are in date: the team part says all is well
+    sam = await my_qa(deps, "S02")
+    assert "**Your team**: nothing to pick up" in sam
+    assert "Priya Shah:" not in sam and "Tom Okafor:" not in sam
+    # a practitioner manages no one: no team part
+    assert "Your team" not in await my_qa(deps, "S05")
