@@ -81,7 +81,7 @@ async def test_tick_a_checklist_and_submit_a_form_missing_a_field_in_a_teams_car
     await expect(form).to_be_visible()
     await form.get_by_label("Overall grade").select_option("Inadequate")
     await form.get_by_label("What's working well").fill("A trusting relationship.")
-    await form.get_by_role("button", name="Save audit").click()
+    await form.get_by_role("button", name="Save the audit").click()
     error = form.get_by_text("Please fill this in.").first
     await expect(error).to_be_visible()
     path = await shot(page, "teams-card-form-missing-field")
