@@ -53,13 +53,25 @@ async def test_an_observer_records_an_observation_from_its_nudge(
     await form.get_by_label("The family gave their consent").select_option(label="No")
     await form.get_by_label("Strengths you saw").fill("Calm, clear explanation of the plan.")
     await form.get_by_role("button", name="Save observation").click()
-    refused = page.locator("[data-kind=user_error]").last
-    await expect(refused).to_contain_text("family's agreement")
+    # the same form comes back, the problem beside the consent, what was typed kept
+    returned = page.locator("[data-kind=observation_form]").last
+    await expect(returned.locator(".problem")).to_have_text(
+        "One thing to put right below. Nothing has been saved yet."
+    )
+    await expect(returned.locator(".error")).to_have_count(1)
+    consent = returned.get_by_label("The family gave their consent")
+    await expect(consent).to_have_attribute("aria-invalid", "true")
+    await expect(returned.locator("[id$='-consent-error']")).to_contain_text("family's agreement")
+    await expect(returned.get_by_label("What you observed").locator("option:checked")).to_have_text(
+        "Home visit"
+    )
+    await expect(returned.get_by_label("Strengths you saw")).to_have_value(
+        "Calm, clear explanation of the plan."
+    )
+    await returned.screenshot(path=tmp_path / "observation-consent-problem.png")
     assert query(db, "select count(*) from observations") == [(0,)]
 
-    await page.get_by_role("button", name="Record the observation").first.click()
-    form = page.locator("[data-kind=observation_form]").last
-    await form.get_by_label("What you observed").select_option(label="Home visit")
+    form = returned
     await form.get_by_label("The family gave their consent").select_option(label="Yes")
     await form.get_by_label("Strengths you saw").fill("Calm, clear explanation of the plan.")
     await form.get_by_label("Areas to develop").fill("Check what the children understood.")

@@ -44,7 +44,7 @@ async def test_a_failed_save_keeps_every_field_and_names_every_problem(
     await form.get_by_label("By when").first.fill("2020-01-06")
     await form.get_by_label("Who will do it").nth(1).fill("Nobody Known")
     await form.get_by_label("2. What needs to happen").fill("Book supervision")
-    await form.get_by_role("button", name="Save audit").click()
+    await form.get_by_role("button", name="Save the audit").click()
 
     returned = page.locator("[data-kind=audit_record_form]")
     await expect(returned.locator(".problem")).to_have_text(
@@ -87,7 +87,7 @@ async def test_a_failed_save_keeps_every_field_and_names_every_problem(
     await expect(returned.locator(".who").nth(1)).to_have_text(label)
     await reason.fill("The plan is clear and reviewed.")
     await returned.get_by_label("By when").first.fill("2099-01-05")
-    await returned.get_by_role("button", name="Save audit").click()
+    await returned.get_by_role("button", name="Save the audit").click()
     await expect(page.locator("[data-kind=audit_recorded]")).to_have_count(1)
     assert query(db, "select owner_id from actions order by id") == [
         (practitioner_pk,),

@@ -81,7 +81,7 @@ async def test_tick_a_checklist_and_submit_a_form_missing_a_field_in_a_teams_car
     await expect(form).to_be_visible()
     await form.get_by_label("Overall grade").select_option("Inadequate")
     await form.get_by_label("What's working well").fill("A trusting relationship.")
-    await form.get_by_role("button", name="Save audit").click()
+    await form.get_by_role("button", name="Save the audit").click()
     error = form.get_by_text("Please fill this in.").first
     await expect(error).to_be_visible()
     path = await shot(page, "teams-card-form-missing-field")
@@ -89,4 +89,25 @@ async def test_tick_a_checklist_and_submit_a_form_missing_a_field_in_a_teams_car
     await expect(form.get_by_label("What's working well")).to_have_value(
         "A trusting relationship."
     )  # what was typed is kept
+    assert query(db, "select count(*) from audit_records") == [(0,)]
+
+    # a problem only qabot can see (a date already passed) comes back in the card from qabot,
+    # with the summary above the fields and the problem beside the date, as typed
+    await form.get_by_label("Why this grade?").fill("Drift since October.")
+    await form.get_by_label("1. What needs to happen").fill("Update the chronology")
+    when = form.locator("input[type=date]").first
+    await when.fill("2020-01-06")
+    await expect(when).to_have_value("2020-01-06")
+    await form.get_by_role("button", name="Save the audit").click()
+    returned = page.locator("[data-kind=audit_record_form] .teams-card .ac-adaptiveCard")
+    await expect(returned).to_contain_text(
+        "One thing to put right below. Nothing has been saved yet."
+    )
+    await expect(returned).to_contain_text("has passed")
+    await expect(returned.get_by_label("Why this grade?")).to_have_value("Drift since October.")
+    await expect(returned.locator("input[type=date]").first).to_have_value("2020-01-06")
+    await expect(returned.get_by_label("What's working well")).to_have_value(
+        "A trusting relationship."
+    )
+    await shot(page, "teams-card-form-date-passed")
     assert query(db, "select count(*) from audit_records") == [(0,)]

@@ -41,6 +41,8 @@ from tests.handlers.case_audit.test_audit_cycle import (
     MONDAY,
     PROGRAMME,
     build_council,
+    form_problems,
+    kept,
     problem,
     reflection,
     router,
@@ -197,8 +199,14 @@ async def test_the_moderator_sees_the_whole_record_and_may_raise_actions(deps: D
     bad = await send(deps, moderator, "form", RECORD_MODERATION, str(moderation.id), agree="yes",
                      comments="Well evidenced", action_1="Share with the team",
                      action_1_due="someday")  # fmt: skip
-    assert "couldn't read 'someday'" in problem(bad)
+    assert bad.message is not None and bad.message.kind == "moderation_form"
+    assert bad.message.form is not None and bad.message.form.problem.startswith("One thing")
+    assert list(form_problems(bad)) == ["action_1_due"]
+    assert "couldn't read 'someday'" in form_problems(bad)["action_1_due"]
+    assert {"comments": "Well evidenced", "action_1": "Share with the team",
+            "action_1_due": "someday"}.items() <= kept(bad).items()  # fmt: skip
     assert (await rows(deps, Moderation))[0].completed_at is None
+    assert not [a for a in await rows(deps, Action) if a.description.startswith("Share")]
     due = (MONDAY.date() + dt.timedelta(days=30)).isoformat()
     await moderate(deps, view, agree="yes", comments="Well evidenced",
                    action_1="Share the direct work at the team meeting",
@@ -266,7 +274,10 @@ async def test_where_the_auditor_talks_with_the_family_the_record_asks_what_they
     assert form.message is not None and form.message.form is not None
     assert {"family_said", "family_not_why"} <= {f.id for f in form.message.form.fields}
     missing = await send(deps, view.auditor.staff_id, "form", RECORD, str(view.id), **FINDINGS)
-    assert "What did the family tell you?" in problem(missing)
+    assert missing.message is not None and missing.message.kind == "audit_record_form"
+    assert list(form_problems(missing)) == ["family_said"]
+    assert "say what the family told you" in form_problems(missing)["family_said"]
+    assert FINDINGS.items() <= kept(missing).items()
     assert await rows(deps, AuditRecord) == []
     await record(deps, view, family_said="Mum says the visits help")
     [stored] = await rows(deps, AuditRecord)

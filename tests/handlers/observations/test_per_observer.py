@@ -145,7 +145,13 @@ async def test_the_observer_is_nudged_picks_whom_and_the_worker_is_told(deps: De
             "actions": "Share the plan in writing\n- Book a reflective supervision",
             "actions_due": "2027-04-30"}  # fmt: skip
     wrong = await send(deps, "H01", "form", RECORD, value, **{**good, "observed": "P03"})
-    assert wrong.kind == "user_error" and "Whom you observed" in wrong.text
+    assert wrong.kind == "observation_form" and wrong.form is not None
+    assert wrong.form.problem.startswith("One thing to put right below")
+    problems = {f.id: f.error for f in wrong.form.fields if f.error}
+    assert list(problems) == ["observed"] and "Whom you observed" in problems["observed"]
+    assert {f.id: f.value for f in wrong.form.fields} == {**good, "observed": "P03"}
+    async with deps.sessions() as session:
+        assert (await session.scalars(select(Observation))).all() == []
     saved = await send(deps, "H01", "form", RECORD, value, **good)
     assert saved.kind == "observation_saved"
     assert "Thursday 23 September" in saved.text  # six months on from the one recorded
