@@ -2,7 +2,7 @@
 vendored Adaptive Cards renderer in a real Chromium, its actions driving the same handlers.
 
 The sandbox starts on the pinned today (`pinned.today()`), so the walk is the same on any date.
-Screenshots are kept under tests/bot/screenshots/ (not committed).
+Screenshots are kept in the artefacts folder (tests/artifacts/ or $QABOT_ARTIFACTS).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from artifacts import screenshot
 from playwright.async_api import Browser, Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.dated]
-SHOTS = Path(__file__).parent / "screenshots"
 
 
 def query(db: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
@@ -33,9 +33,7 @@ async def as_teams(page: Page) -> None:
 
 
 async def shot(page: Page, name: str) -> Path:
-    path = SHOTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
-    return path
+    return await screenshot(page, name, full_page=True)
 
 
 async def test_tick_a_checklist_and_submit_a_form_missing_a_field_in_a_teams_card(
