@@ -90,7 +90,7 @@ class Observations:
             not_before=deps.calendar.next_dm_time(now, tracked.worker.away_until),
             now=now,
         )
-        after, _ = await tracking(deps, session, today)
+        after, _ = await tracking(deps, session, today, only=tracked.value)
         next_due = next((t.due for t in after.tracked if t.value == tracked.value), None)
         return Reply(message=messages.saved(deps, tracked, observer, new.observed_on, next_due))
 
@@ -128,7 +128,7 @@ async def _observers_own(
     deps: Deps, session: AsyncSession, event: Inbound, today: dt.date
 ) -> tuple[Tracked, Staff]:
     """The observation the button names, if the person clicking may record it."""
-    found, people = await tracking(deps, session, today)
+    found, people = await tracking(deps, session, today, only=event.value)
     tracked = next((t for t in found.tracked if t.value == event.value), None)
     if tracked is None:
         raise UserError(
