@@ -79,6 +79,8 @@ class Person(Base):
     """A member of staff from the HR roster, with their line manager."""
 
     __tablename__ = "people"
+    # a namesake is looked for by name among active people, and in the same team (`told_apart`)
+    __table_args__ = (Index("ix_people_name_active_team", "name", "active", "team_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))

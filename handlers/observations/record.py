@@ -53,14 +53,14 @@ class Observations:
 
     async def open_record(self, session: AsyncSession, event: Inbound) -> Reply:
         today = self.deps.calendar.local_date(self.deps.clock.now())
-        tracked, observer = await _observers_own(self.deps, session, event, today)
+        tracked, observer, _ = await _observers_own(self.deps, session, event, today)
         return Reply(message=messages.form(self.deps, tracked, observer, today))
 
     async def record(self, session: AsyncSession, event: Inbound) -> Reply:
         deps = self.deps
         now = deps.clock.now()
         today = deps.calendar.local_date(now)
-        tracked, observer = await _observers_own(deps, session, event, today)
+        tracked, observer, people = await _observers_own(deps, session, event, today)
         new, actions, actions_due = _checked(deps, event, tracked, observer, today)
         if tracked.per_observer:
             done = await records.observer_dates(session)
@@ -90,7 +90,7 @@ class Observations:
             not_before=deps.calendar.next_dm_time(now, tracked.worker.away_until),
             now=now,
         )
-        after, _ = await tracking(deps, session, today)
+        after, _ = await tracking(deps, session, today, only=tracked.value, people=people)
         next_due = next((t.due for t in after.tracked if t.value == tracked.value), None)
         return Reply(message=messages.saved(deps, tracked, observer, new.observed_on, next_due))
 
@@ -126,9 +126,10 @@ async def _workers_own(session: AsyncSession, event: Inbound) -> tuple[records.S
 
 async def _observers_own(
     deps: Deps, session: AsyncSession, event: Inbound, today: dt.date
-) -> tuple[Tracked, Staff]:
-    """The observation the button names, if the person clicking may record it."""
-    found, people = await tracking(deps, session, today)
+) -> tuple[Tracked, Staff, dict[int, Staff]]:
+    """The observation the button names, if the person clicking may record it (and the staff
+    list read for it)."""
+    found, people = await tracking(deps, session, today, only=event.value)
     tracked = next((t for t in found.tracked if t.value == event.value), None)
     if tracked is None:
         raise UserError(
@@ -146,7 +147,7 @@ async def _observers_own(
         raise UserError(
             f"Only {tracked.observer.name} or a manager above them can record this observation."
         )
-    return tracked, clicker
+    return tracked, clicker, people
 
 
 def _manages(people: dict[int, Staff], manager: Staff, worker: Staff) -> bool:

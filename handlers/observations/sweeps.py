@@ -35,18 +35,25 @@ def activities(deps: Deps) -> list[ObservationActivity]:
 
 
 async def tracking(
-    deps: Deps, session: AsyncSession, today: dt.date
+    deps: Deps,
+    session: AsyncSession,
+    today: dt.date,
+    only: str | None = None,
+    people: dict[int, Staff] | None = None,
 ) -> tuple[Tracking, dict[int, Staff]]:
-    """Every observation the programme asks for today, from the staff list and the records."""
+    """Every observation the programme asks for today, from the staff list and the records
+    (`only`: just the one a button names, by its value; `people`: the staff list when the
+    caller has just read it)."""
     found = activities(deps)
     if not found:
         return Tracking([], []), {}
-    people = await staff.everyone(session)
+    if people is None:
+        people = await staff.everyone(session)
     recorded = await records.observed_dates(session)
     by_observer = await records.observer_dates(session)
     since = await staff.tracking_since(session)
     start = deps.calendar.local_date(since) if since is not None else today
-    return track(deps.calendar, found, people, recorded, today, start, by_observer), people
+    return track(deps.calendar, found, people, recorded, today, start, by_observer, only), people
 
 
 def ref(person: Staff) -> PersonRef:

@@ -97,41 +97,6 @@ class Tracking:
         return found
 
 
-def last_observed(
-    activity: str, group: ObservationGroup, worker: Staff, recorded: Recorded,
-    groups: Sequence[ObservationGroup],
-) -> dt.date | None:  # fmt: skip
-    """The latest observation that counts for the group: the roster's date or one recorded in
-    this group (or, for an experienced worker, in their ASYE year)."""
-    names = {group.name} | ({g.name for g in groups if g.asye} if not group.asye else set())
-    dates = [d for name in names for d in recorded.get((activity, name, worker.id), ())]
-    if worker.last_observed is not None and not group.asye:
-        dates.append(worker.last_observed)
-    return max(dates, default=None)
-
-
-def due_on(
-    activity: ObservationActivity,
-    group: ObservationGroup,
-    worker: Staff,
-    recorded: Recorded,
-    tracking_since: dt.date,
-) -> tuple[dt.date, int | None] | None:
-    """The next due date for one worker in one group (and which ASYE observation it is); None
-    when the ASYE year's observations are all recorded."""
-    if group.asye:
-        assert group.at_months is not None and worker.asye_start is not None
-        done = recorded.get((activity.id, group.name, worker.id), [])
-        due = due_asye(group.at_months, worker.asye_start, done)
-        if due is None:
-            return None
-        return due, which_asye(group.at_months, worker.asye_start, due)
-    assert group.every_months is not None
-    last = last_observed(activity.id, group, worker, recorded, activity.groups)
-    first = add_months(tracking_since, min(FIRST_OBSERVATION_MONTHS, group.every_months))
-    return due_every(group.every_months, last, first), None
-
-
 def track(
     calendar: Calendar,
     activities: Sequence[ObservationActivity],
@@ -140,24 +105,56 @@ def track(
     today: dt.date,
     tracking_since: dt.date,
     by_observer: Recorded | None = None,
+    only: str | None = None,
 ) -> Tracking:
     """Every observation the programme asks for today, and everyone it does not run for.
 
-    `by_observer` holds the dates each observer recorded, by (activity, group, observer)."""
+    `by_observer` holds the dates each observer recorded, by (activity, group, observer).
+    `only` (a tracked `value`) narrows the work to the one observation a button names: what is
+    tracked for it is the same as in the full run; nothing is reported."""
     result = Tracking([], [])
+    supervisors = {p.manager_id for p in people.values() if p.active and p.manager_id is not None}
+    reports: dict[int, list[Staff]] = {}
+    for person in people.values():
+        if person.manager_id is not None:
+            reports.setdefault(person.manager_id, []).append(person)
     for activity in activities:
+        asye_names = {g.name for g in activity.groups if g.asye}
         for group in activity.groups:
+            prefix = f"{activity.id}:{group.name}:"
+            if only is not None and not only.startswith(prefix):
+                continue
             if group.per == "observer":
                 seen = _latest_seen(activity.id, people, recorded)
-                for observer in people.values():
+                observers = _named(people, only[len(prefix) :], "by") if only else people.values()
+                for observer in observers:
                     if observer.role == group.observer_role:
-                        _per_observer(calendar, activity, group, observer, people, seen,
+                        _per_observer(calendar, activity, group, observer, people, reports, seen,
                                       by_observer or {}, tracking_since, today, result)  # fmt: skip
                 continue
-            for worker in people.values():
-                _one(calendar, activity, group, worker, people, recorded, today, tracking_since,
+            names = ({group.name} | asye_names) if not group.asye else {group.name}
+            first = (
+                add_months(tracking_since, min(FIRST_OBSERVATION_MONTHS, group.every_months))
+                if group.every_months is not None
+                else None
+            )
+            workers = _named(people, only[len(prefix) :], "") if only else people.values()
+            for worker in workers:
+                if group.supervisors_only and worker.id not in supervisors:
+                    continue  # supervises no one: not in the group
+                _one(calendar, activity, group, worker, people, recorded, today, names, first,
                      result)  # fmt: skip
+    if only is not None:
+        result.reported.clear()
     return result
+
+
+def _named(people: Mapping[int, Staff], rest: str, tag: str) -> list[Staff]:
+    """The one person a tracked value's last part names (`<id>`, or `by<id>`), if any."""
+    if not rest.startswith(tag) or not rest[len(tag) :].isdigit():
+        return []
+    found = people.get(int(rest[len(tag) :]))
+    return [found] if found is not None else []
 
 
 def _one(
@@ -168,15 +165,12 @@ def _one(
     people: Mapping[int, Staff],
     recorded: Recorded,
     today: dt.date,
-    tracking_since: dt.date,
+    names: set[str],
+    first: dt.date | None,
     result: Tracking,
 ) -> None:
     if not applies(group, worker.role, worker.asye_start, today):
         return
-    if group.supervisors_only and not any(
-        p.manager_id == worker.id and p.active for p in people.values()
-    ):
-        return  # supervises no one: not in the group
     if group.asye and not in_asye_year(worker.asye_start, today):
         return
     if not worker.active:
@@ -186,10 +180,19 @@ def _one(
     if observer is None:
         result.reported.append(Reported(activity.id, group.name, "no observer", worker))
         return
-    found = due_on(activity, group, worker, recorded, tracking_since)
-    if found is None:
-        return
-    due, number = found
+    if group.asye:
+        assert group.at_months is not None and worker.asye_start is not None
+        done = recorded.get((activity.id, group.name, worker.id), [])
+        asye_due = due_asye(group.at_months, worker.asye_start, done)
+        if asye_due is None:
+            return
+        due, number = asye_due, which_asye(group.at_months, worker.asye_start, asye_due)
+    else:
+        assert group.every_months is not None and first is not None
+        dates = [d for name in names for d in recorded.get((activity.id, name, worker.id), ())]
+        if worker.last_observed is not None:
+            dates.append(worker.last_observed)
+        due, number = due_every(group.every_months, max(dates, default=None), first), None
     if worker.away_until is not None and worker.away_until >= today:
         result.reported.append(Reported(activity.id, group.name, "away", worker))
     acting = up_from(people, observer.id, today)
@@ -201,18 +204,26 @@ def _one(
 
 def below(people: Mapping[int, Staff], observer: Staff) -> list[Staff]:
     """Everyone whose line of management runs up to `observer`."""
-    found = []
+    reports: dict[int, list[Staff]] = {}
     for person in people.values():
-        seen: set[int] = {person.id}
-        at = person.manager_id
-        while at is not None and at not in seen:
-            if at == observer.id:
-                found.append(person)
-                break
-            seen.add(at)
-            above = people.get(at)
-            at = above.manager_id if above is not None else None
-    return found
+        if person.manager_id is not None:
+            reports.setdefault(person.manager_id, []).append(person)
+    return _below(people, reports, observer)
+
+
+def _below(
+    people: Mapping[int, Staff], reports: Mapping[int, list[Staff]], observer: Staff
+) -> list[Staff]:
+    """`below`, walking down from the observer through who reports to whom (each person once,
+    in the staff list's order)."""
+    found: set[int] = set()
+    stack = [observer.id]
+    while stack:
+        for person in reports.get(stack.pop(), ()):
+            if person.id not in found and person.id != observer.id:
+                found.add(person.id)
+                stack.append(person.id)
+    return [p for p in people.values() if p.id in found]
 
 
 def _latest_seen(
@@ -233,6 +244,7 @@ def _per_observer(
     group: ObservationGroup,
     observer: Staff,
     people: Mapping[int, Staff],
+    reports: Mapping[int, list[Staff]],
     seen: Mapping[int, dt.date],
     by_observer: Recorded,
     tracking_since: dt.date,
@@ -244,7 +256,9 @@ def _per_observer(
         result.reported.append(Reported(activity.id, group.name, "left", observer))
         return
     choices = [
-        p for p in below(people, observer) if p.role in group.applies_to and available(p, today)
+        p
+        for p in _below(people, reports, observer)
+        if p.role in group.applies_to and available(p, today)
     ]
     if not choices:
         result.reported.append(Reported(activity.id, group.name, "nobody to observe", observer))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 09:30:22.014099
+Create Date: 2026-11-27 09:54:54.553421
 """
 
 from collections.abc import Sequence
@@ -215,6 +215,9 @@ def upgrade() -> None:
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_people_active"), ["active"], unique=False)
         batch_op.create_index(batch_op.f("ix_people_manager_id"), ["manager_id"], unique=False)
+        batch_op.create_index(
+            "ix_people_name_active_team", ["name", "active", "team_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_people_role"), ["role"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_people_slack_user_id"), ["slack_user_id"], unique=False
@@ -581,6 +584,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_people_team_id"))
         batch_op.drop_index(batch_op.f("ix_people_slack_user_id"))
         batch_op.drop_index(batch_op.f("ix_people_role"))
+        batch_op.drop_index("ix_people_name_active_team")
         batch_op.drop_index(batch_op.f("ix_people_manager_id"))
         batch_op.drop_index(batch_op.f("ix_people_active"))
 
