@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 from teams_standins import Connector, IdentityProvider, SigningKeys, test_certificate
 
-from bot.app import Qabot, build
+from bot.app import Qabot, build, stop
 from bot.settings import Settings, load_settings
 from scheduler.clock import VirtualClock
 from storage.models import ConversationRef, InboundEvent, OutboxMessage
@@ -125,4 +125,4 @@ async def running(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> A
         await _staff(qabot)
         async with TestClient(TestServer(qabot.web)) as client:
             yield Teams(qabot, client, keys, idp, connector, settings)
-        await qabot.engine.dispose()
+        await stop(qabot)  # deliveries handed on after answers finish before the pool closes

@@ -12,7 +12,7 @@ from slack_council import PEOPLE, Council, VirtualTime, load_council, start_qabo
 from slack_socket_standin import SocketModeStandIn, running_socket
 from slack_walk import Walk
 
-from bot.app import Qabot
+from bot.app import Qabot, stop
 from scheduler.clock import VirtualClock
 
 APP_TOKEN = "xapp-1-test"
@@ -40,7 +40,7 @@ async def council(migrated_sqlite_url: str) -> AsyncIterator[Council]:
         async with TestClient(TestServer(qabot.web, host="127.0.0.1")) as http:
             yield Council(qabot, slack, http, clock, time)
         await settle(qabot)
-        await qabot.engine.dispose()
+        await stop(qabot)  # the work handed on after answers finishes before the pool closes
     assert slack.problems == [], "every Web API call as Slack's spec and Block Kit allow"
 
 
@@ -60,10 +60,8 @@ async def walking(database_url: str, socket_mode: bool) -> AsyncIterator[Walk]:
             await qabot.socket_mode.start()
         async with TestClient(TestServer(qabot.web, host="127.0.0.1")) as http:
             yield Walk(Council(qabot, slack, http, clock, time), socket if socket_mode else None)
-        if qabot.socket_mode is not None:
-            await qabot.socket_mode.stop()
         await settle(qabot)
-        await qabot.engine.dispose()
+        await stop(qabot)  # Socket Mode first, then the work handed on, then the pool
     assert slack.problems == [], "every Web API call as Slack's spec and Block Kit allow"
 
 

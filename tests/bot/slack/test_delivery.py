@@ -8,6 +8,7 @@ from slack_api_standin import Failure
 from slack_council import PEOPLE, QA_CHANNEL, Council, VirtualTime, allocate, start_qabot
 from sqlalchemy import select
 
+from bot.app import stop
 from bot.slack.directory import UNFOUND_KIND
 from message_templates.model import Button, Message, Section
 from storage.models import ConversationRef, OutboxMessage, Person
@@ -65,7 +66,7 @@ async def test_a_restarted_qabot_reuses_the_kept_dm(
     assert result.conversation == person.platform_conversation
     assert len(council.slack.called("conversations.open")) == opened
     assert len(council.slack.called("users.lookupByEmail")) == looked_up
-    await again.engine.dispose()
+    await stop(again)
 
 
 async def test_messages_to_one_person_are_paced_a_second_apart(council: Council) -> None:

@@ -7,7 +7,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 from teams_harness import MONDAY, TOM_AAD, Teams
 
-from bot.app import build
+from bot.app import build, stop
 from handlers.core.delivery import enqueue
 from message_templates.model import Message
 from scheduler.clock import VirtualClock
@@ -132,4 +132,4 @@ async def test_a_reference_survives_a_restart_and_an_uninstall_forgets_it(
         sent = len(teams.connector.sent())
         await restarted.dispatcher.run_once(MONDAY)
         assert len(teams.connector.sent()) == sent  # parked: not installed for Tom any more
-    await restarted.engine.dispose()
+    await stop(restarted)
