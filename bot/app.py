@@ -293,6 +293,9 @@ async def stop(qabot: Qabot, grace: float = GRACE) -> None:
     cancelled) and the dispatcher the message in hand; then stop the scheduler and the pool.
     Stop taking requests first (the web site), so nothing new is handed on meanwhile."""
     qabot.stop.set()
+    if qabot.scheduler is not None and qabot.scheduler.running:
+        qabot.scheduler.pause()  # no new sweep; the one running finishes, never cancelled
+    await qabot.sweeps.idle()
     if qabot.socket_mode is not None:
         await qabot.socket_mode.stop()
     await qabot.background.close(grace)

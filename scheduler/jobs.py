@@ -6,6 +6,7 @@ The dispatcher is not a job: it runs as a task of its own for the life of the pr
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -33,6 +34,7 @@ class Sweeps:
 
     def __init__(self, sweeps: Iterable[tuple[str, Sweep]] = ()) -> None:
         self._sweeps: dict[str, Sweep] = {}
+        self._running = asyncio.Lock()  # one pass at a time; shutdown waits for the one running
         for name, sweep in sweeps:
             self.register(name, sweep)
 
@@ -48,12 +50,18 @@ class Sweeps:
     async def run(self, now: dt.datetime) -> int:
         """Run every sweep for `now`; one failing is logged and the others still run."""
         total = 0
-        for name, sweep in self._sweeps.items():
-            try:
-                total += await sweep(now)
-            except Exception:
-                logger.exception("sweep %s failed at %s", name, now.isoformat())
+        async with self._running:
+            for name, sweep in self._sweeps.items():
+                try:
+                    total += await sweep(now)
+                except Exception:
+                    logger.exception("sweep %s failed at %s", name, now.isoformat())
         return total
+
+    async def idle(self) -> None:
+        """Wait for a pass in progress to finish (shutdown: never cancel one mid-transaction)."""
+        async with self._running:
+            pass
 
 
 async def sweep_due(sweeps: Sweeps, clock: Clock) -> int:
