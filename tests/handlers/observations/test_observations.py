@@ -14,10 +14,10 @@ import itertools
 from typing import Any
 
 import pytest
+from small_council import council_deps
 from sqlalchemy import func, select, update
 
 from handlers.capabilities import build_router, reminder_sources
-from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
 from handlers.core.router import EventKind, Inbound
@@ -27,11 +27,8 @@ from handlers.programme.schema import load_programme
 from handlers.reminders.ids import SNOOZE, SNOOZE_REASON
 from handlers.reminders.snooze import Reminders
 from message_templates.model import Message
-from message_templates.wording import Wording
-from scheduler.clock import VirtualClock
 from storage import Sessions
 from storage.models import Observation, OutboxMessage, Person
-from storage.people import PersonRecord, Roster, apply_roster
 
 PROGRAMME = load_programme("hammersmith-fulham")
 IMPORTED = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)
@@ -57,15 +54,7 @@ def at(month: int, day: int, hour: int = 10) -> dt.datetime:
 
 @pytest.fixture
 async def deps(sessions: Sessions) -> Deps:
-    people = tuple(
-        PersonRecord(sid, NAMES[sid], f"{sid.lower()}@council.example", role, "Team A",
-                     "Children", boss, **extra)
-        for sid, role, boss, extra in PEOPLE
-    )  # fmt: skip
-    async with sessions.begin() as session:
-        await apply_roster(session, Roster(people, ()), now=IMPORTED, actor="test")
-    return Deps(sessions=sessions, wording=Wording(), clock=VirtualClock(IMPORTED),
-                programme=PROGRAMME, calendar=Calendar.from_programme(PROGRAMME))  # fmt: skip
+    return await council_deps(sessions, PEOPLE, NAMES, PROGRAMME, IMPORTED)
 
 
 async def sweep(deps: Deps, now: dt.datetime) -> dict[str, OutboxMessage]:

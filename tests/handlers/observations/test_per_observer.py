@@ -18,10 +18,10 @@ import itertools
 from typing import Any
 
 import pytest
+from small_council import council_deps
 from sqlalchemy import select, update
 
 from handlers.capabilities import build_router, reminder_sources
-from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
 from handlers.core.router import EventKind, Inbound
@@ -32,11 +32,8 @@ from handlers.programme.schema import ObservationActivity, load_programme
 from handlers.reminders.ids import SNOOZE, SNOOZE_REASON
 from handlers.reminders.snooze import Reminders
 from message_templates.model import Message
-from message_templates.wording import Wording
-from scheduler.clock import VirtualClock
 from storage import Sessions
 from storage.models import Action, Observation, OutboxMessage, Person
-from storage.people import PersonRecord, Roster, apply_roster
 
 PROGRAMME = load_programme("shropshire")
 IMPORTED = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)
@@ -60,17 +57,11 @@ EVENTS = itertools.count(1)
 
 @pytest.fixture
 async def deps(sessions: Sessions) -> Deps:
-    people = tuple(
-        PersonRecord(sid, NAMES[sid], f"{sid.lower()}@council.example", role, "Team A",
-                     "Children", boss, **extra)
-        for sid, role, boss, extra in PEOPLE
-    )  # fmt: skip
+    deps = await council_deps(sessions, PEOPLE, NAMES, PROGRAMME, IMPORTED)
     async with sessions.begin() as session:
-        await apply_roster(session, Roster(people, ()), now=IMPORTED, actor="test")
         away = update(Person).where(Person.staff_id == "P03")
         await session.execute(away.values(away_until=dt.date(2027, 12, 31)))
-    return Deps(sessions=sessions, wording=Wording(), clock=VirtualClock(IMPORTED),
-                programme=PROGRAMME, calendar=Calendar.from_programme(PROGRAMME))  # fmt: skip
+    return deps
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:

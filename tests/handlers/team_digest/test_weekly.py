@@ -14,21 +14,19 @@ import re
 from typing import Any
 
 import pytest
+from small_council import council_deps
 from sqlalchemy import select, update
 
 from handlers.capabilities import build_router, jobs, team_pictures
-from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
 from handlers.core.router import Inbound
 from handlers.programme.schema import load_programme
 from handlers.team_digest.weekly import digest_day, send_weekly
-from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
 from storage import Sessions, snoozes
 from storage.actions import raise_actions
 from storage.models import Allocation, AuditRecord, AuditRound, Case, OutboxMessage, Person
-from storage.people import PersonRecord, Roster, apply_roster
 
 PROGRAMME = load_programme("hammersmith-fulham")
 IMPORTED = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)
@@ -47,15 +45,7 @@ CASE_REF = re.compile(r"C-\d{6}")
 
 @pytest.fixture
 async def deps(sessions: Sessions) -> Deps:
-    people = tuple(
-        PersonRecord(sid, NAMES[sid], f"{sid.lower()}@council.example", role, "Team A",
-                     "Children", boss, **extra)
-        for sid, role, boss, extra in PEOPLE
-    )  # fmt: skip
-    async with sessions.begin() as session:
-        await apply_roster(session, Roster(people, ()), now=IMPORTED, actor="test")
-    return Deps(sessions=sessions, wording=Wording(), clock=VirtualClock(IMPORTED),
-                programme=PROGRAMME, calendar=Calendar.from_programme(PROGRAMME))  # fmt: skip
+    return await council_deps(sessions, PEOPLE, NAMES, PROGRAMME, IMPORTED)
 
 
 async def ids(deps: Deps) -> dict[str, int]:
