@@ -18,7 +18,6 @@ import hmac
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
+from benchmarks._server import free_port, wait_for
 from benchmarks._slack import stand_in_module
 
 SECONDS = 30.0
@@ -39,12 +39,6 @@ PEOPLE = 200
 SECRET = "bench-signing-secret"
 TARGET_P99_MS, TARGET_RATIO = 50.0, 1.5
 WARM_UP = 50
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _click(n: int) -> str:
@@ -116,26 +110,13 @@ async def _load(url: str, seconds: float, offset: int) -> list[float]:
     return latencies
 
 
-async def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        if process.poll() is not None:
-            raise RuntimeError("the server under test stopped")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            return
-        except OSError:
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the server under test did not start")
-
-
 async def _measure(kind: str, api_url: str, db: str, seconds: float, offset: int) -> list[float]:
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "benchmarks.slack_ack", "--serve", kind, str(port), api_url,
                db]  # fmt: skip
     process = subprocess.Popen(command)
     try:
-        await _wait_for(port, process)
+        await wait_for(port, process, tries=300)
         return await _load(f"http://127.0.0.1:{port}/slack/events", seconds, offset)
     finally:
         process.terminate()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from typing import Any
 
 import aiohttp
 
+from benchmarks._server import free_port, wait_for
 from benchmarks._teams import (
     APP_ID,
     MONDAY,
@@ -81,36 +81,17 @@ async def _post(
         return (time.perf_counter() - began) * 1000, response.status
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(600):
-        if process.poll() is not None:
-            raise RuntimeError("the server under test stopped")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            return
-        except OSError:
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the server under test did not start")
-
-
 async def _run(folder: Path) -> tuple[list[float], int]:
     url = database_url(folder)
     async with standins(folder) as (keys, idp, connector, ca_file):
         service_url = connector.url
         env = {**os.environ, **settings_env(url, keys, idp, connector),
                "REQUESTS_CA_BUNDLE": str(ca_file), SERVICE_URL: service_url}  # fmt: skip
-        port = _free_port()
+        port = free_port()
         command = [sys.executable, "-m", "benchmarks.teams_invoke", "--serve", str(port)]
         process = subprocess.Popen(command, env=env)
         try:
-            await _wait_for(port, process)
+            await wait_for(port, process)
             return await _load(f"http://127.0.0.1:{port}/api/messages", keys, service_url)
         finally:
             process.terminate()
