@@ -119,12 +119,15 @@ class SigningKeys:
         return web.json_response({"keys": [jwk]})
 
 
-def test_certificate(folder: Path) -> tuple[ssl.SSLContext, Path]:
-    """A self-signed certificate for 127.0.0.1: the server's TLS context, and the CA file."""
+def self_signed(
+    common_name: str, *extensions: tuple[x509.ExtensionType, bool]
+) -> tuple[rsa.RSAPrivateKey, x509.Certificate, bytes, bytes]:
+    """A new key and a certificate it signs for itself, valid 2020 to 2120 (no test reads the
+    clock), with (extension, critical) pairs; and both as PEM (key PKCS#8, then certificate)."""
     key = new_rsa()
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "qabot test identity provider")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     start = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-    certificate = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
@@ -132,22 +135,29 @@ def test_certificate(folder: Path) -> tuple[ssl.SSLContext, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
         .not_valid_after(start + dt.timedelta(days=365 * 100))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
+    )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    certificate = builder.sign(key, hashes.SHA256())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return key, certificate, key_pem, certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def test_certificate(folder: Path) -> tuple[ssl.SSLContext, Path]:
+    """A self-signed certificate for 127.0.0.1: the server's TLS context, and the CA file."""
+    loopback = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+    _, _, key_pem, cert_pem = self_signed(
+        "qabot test identity provider",
+        (x509.BasicConstraints(ca=True, path_length=None), True),
+        (loopback, False),
     )
     cert_file, key_file = folder / "idp.pem", folder / "idp.key"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    cert_file.write_bytes(cert_pem)
+    key_file.write_bytes(key_pem)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     return context, cert_file

@@ -4,17 +4,15 @@ assertion, which Entra checks against the certificate uploaded to the app regist
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 from pathlib import Path
 
 import jwt
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 from teams_harness import APP_ID, TENANT_ID
-from teams_standins import IdentityProvider, new_rsa
+from teams_standins import IdentityProvider, self_signed
 from teams_standins import test_certificate as loopback_tls
 
 from bot.teams.tokens import AppTokens
@@ -24,25 +22,7 @@ JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 def app_certificate(folder: Path, key_first: bool) -> tuple[Path, x509.Certificate]:
     """A self-signed app certificate and its key in one PEM file, in either order."""
-    key = new_rsa()
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "qabot")])
-    start = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=365 * 100))
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    cert_pem = certificate.public_bytes(serialization.Encoding.PEM)
+    _, certificate, key_pem, cert_pem = self_signed("qabot")
     path = folder / "qabot.pem"
     path.write_bytes(key_pem + cert_pem if key_first else cert_pem + key_pem)
     return path, certificate
