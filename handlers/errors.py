@@ -9,12 +9,8 @@ from message_templates.model import Message
 
 
 class UserError(Exception):
-    """Something the person can put right; the message says what and how. `field` names the
-    form field at fault, when there is one, so a platform can show the problem next to it."""
-
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
+    """Something the person can put right; the message says what and how. A problem with a
+    form's answers is a FormProblems, which names each field at fault."""
 
 
 class FormProblems(UserError):

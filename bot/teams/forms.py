@@ -1,6 +1,7 @@
-"""A form sent back with a problem: the same card, what was typed kept, the problem beside the
-field it names (or above the form's button when it names none). Nothing was stored: the handler
-refused the whole submission."""
+"""A form sent back with a problem that is not about one of its answers (the audit recorded
+meanwhile, say): the same card, what was typed kept, the problem above the form's button.
+Nothing was stored: the handler refused the whole submission. Problems with the answers come
+back as the handler's own form (FormProblems), each beside its field."""
 
 from __future__ import annotations
 
@@ -33,10 +34,7 @@ def form_again(source: Message, event: Inbound, problem: Message) -> Element | N
         "wrap": True,
         "spacing": "Small",
     }
-    field = str(problem.meta.get("field", ""))
-    placed = bool(field) and _insert(card["body"], lambda e: e.get("id") == field, said, after=True)
-    if not placed:
-        _insert(card["body"], lambda e: _submits(e, form.action), said, after=False)
+    _insert(card["body"], lambda e: _submits(e, form.action), said)
     return card
 
 
@@ -45,16 +43,16 @@ def _submits(element: Element, verb: str) -> bool:
     return isinstance(actions, list) and any(a.get("verb") == verb for a in actions)
 
 
-def _insert(items: list[Any], match: Any, block: Element, *, after: bool) -> bool:
-    """Put `block` beside the first element `match` accepts, however deep; True if placed."""
+def _insert(items: list[Any], match: Any, block: Element) -> bool:
+    """Put `block` before the first element `match` accepts, however deep; True if placed."""
     for index, element in enumerate(items):
         if not isinstance(element, dict):
             continue
         if match(element):
-            items.insert(index + 1 if after else index, block)
+            items.insert(index, block)
             return True
         for key in ("items", "body"):
             inner = element.get(key)
-            if isinstance(inner, list) and _insert(inner, match, block, after=after):
+            if isinstance(inner, list) and _insert(inner, match, block):
                 return True
     return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -96,10 +96,7 @@ class Router:
                 return Reply(update=error.form)
             return Reply(message=error.form)
         if isinstance(error, UserError):
-            problem = self._problem(str(error))
-            if error.field:  # a form's field at fault: the edge may show the problem beside it
-                problem = replace(problem, meta={**problem.meta, "field": error.field})
-            return Reply(message=problem)
+            return Reply(message=self._problem(str(error)))
         log.error(
             "handler failed for event %s (%s %s)", event.event_id, event.kind, event.name,
             exc_info=error,
