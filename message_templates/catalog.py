@@ -665,10 +665,50 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "dry_run": True,
         "allocated": 48,
         "auditors": 48,
-        "unallocated": 2,
+        "unallocated": 14,
+        "without_auditor": 2,
+        "not_in_round": 12,
+        "named": True,
+        "groups": [
+            {
+                "kind": "line_management",
+                "reason": "",
+                "count": 2,
+                "overdue": 1,
+                "more": 0,
+                "people": [
+                    {"name": "Priya Shah", "overdue": True, "away_until": None},
+                    {"name": "Tom Okafor", "overdue": False, "away_until": None},
+                ],
+            },
+            {
+                "kind": "away",
+                "reason": "",
+                "count": 2,
+                "overdue": 0,
+                "more": 0,
+                "people": [
+                    {"name": "Leah Byrne", "overdue": False, "away_until": "2027-01-22"},
+                    {"name": "Sam Patel", "overdue": False, "away_until": "2027-02-05"},
+                ],
+            },
+            {
+                "kind": "recently_audited",
+                "reason": "",
+                "count": 10,
+                "overdue": 0,
+                "more": 2,
+                "people": [
+                    {"name": f"Worker {n}", "overdue": False, "away_until": None}
+                    for n in range(1, 9)
+                ],
+            },
+        ],
+        "theme": "",
+        "months": 6,
+        "coverage": 6,
         "problems": [
-            "2 auditors in Early Help have no eligible case outside their own team",
-            "Every practitioner is covered within six months",
+            "2 auditors without a case: away until 2027-01-29",
         ],
     },
 }
