@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.case_audit.messages import action_activity
 from handlers.case_audit.record import INADEQUATE
 from handlers.core.deps import Deps
 from message_templates.describe import message_words, recipient_words
@@ -38,8 +39,9 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
     """The template's `team` context: plain data, in the order the message reads."""
     period = f"{today:%Y-%m}"
     services = await qa_view.services_in_period(session, period, today)
+    tracked = _tracked_grades(deps)
     graded, graded_total = await qa_view.graded_audits(
-        session, INADEQUATE, period, limit=INADEQUATE_SHOWN
+        session, INADEQUATE, period, tracked=tracked, limit=INADEQUATE_SHOWN
     )
     parked, parked_total = await qa_view.parked_messages(session, limit=PARKED_SHOWN)
     unreached, unreached_total = await qa_view.unreached_people(session, limit=UNREACHED_SHOWN)
@@ -52,6 +54,7 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
         "month": f"{today:%B %Y}",
         "services": [_service(s, deps.programme.grades) for s in services],
         "grade": INADEQUATE,
+        "tracked": tracked,
         "graded": [
             {**asdict(a), "recorded_on": deps.calendar.local_date(a.recorded_at)} for a in graded
         ],
@@ -90,6 +93,16 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
             for n in notes
         ],
     }
+
+
+def _tracked_grades(deps: Deps) -> list[str]:
+    """The grades whose actions the programme follows until closed (`track_grades`), in the
+    programme's order; none without an action activity."""
+    activity = action_activity(deps.programme)
+    wanted = set(activity.track_grades) if activity is not None else set()
+    return [g for g in deps.programme.grades if g in wanted] + sorted(
+        wanted - set(deps.programme.grades)
+    )
 
 
 def _service(found: ServicePeriod, grades: list[str]) -> dict[str, Any]:

@@ -57,13 +57,15 @@ class OpenAction:
 
 @dataclass(frozen=True)
 class GradedAudit:
-    """A recorded audit of one grade, with the actions it raised that are still open."""
+    """A recorded audit, its grade (the one that counts), and the actions it raised that are
+    still open."""
 
     allocation_id: int
     case_ref: str
     service: str
     auditor: str
     recorded_at: dt.datetime
+    grade: str
     actions: tuple[OpenAction, ...] = ()
 
 
@@ -136,17 +138,21 @@ def _in_period(query: Select[*_Row], period: str) -> Select[*_Row]:
 
 
 async def graded_audits(
-    session: AsyncSession, grade: str, period: str, *, limit: int
+    session: AsyncSession, grade: str, period: str, *, tracked: Collection[str], limit: int
 ) -> tuple[list[GradedAudit], int]:
-    """Audits graded `grade` in `period`'s rounds, and earlier ones whose actions are still
-    open, newest first: at most `limit` of them with their open actions, and how many in all."""
+    """Audits graded `grade` in `period`'s rounds, and audits of any period graded one of
+    `tracked` (the grades whose actions the programme follows) while an action of theirs is
+    still open, newest first: at most `limit` of them with their open actions, and how many in
+    all. The grade is the one that counts, a moderator's if they changed it."""
     auditor, worker = aliased(Person), aliased(Person)
     has_open = exists().where(
         Action.source == AUDIT_SOURCE,
         Action.source_id == AuditRecord.id,
         Action.status == "open",
     )
-    wanted = and_(AuditRecord.grade == grade, or_(AuditRound.period == period, has_open))
+    wanted = and_(AuditRecord.grade == grade, AuditRound.period == period)
+    if tracked:
+        wanted = or_(wanted, and_(AuditRecord.grade.in_(list(tracked)), has_open))
     base = (
         select(AuditRecord.id)
         .join(Allocation, Allocation.id == AuditRecord.allocation_id)
@@ -155,7 +161,7 @@ async def graded_audits(
     )
     total = await session.scalar(select(func.count()).select_from(base.subquery()))
     columns = (AuditRecord.id, Allocation.id, Case.case_ref, Service.name, auditor.name,
-               AuditRecord.recorded_at)  # fmt: skip
+               AuditRecord.recorded_at, AuditRecord.grade)  # fmt: skip
     query = (
         select(*columns)
         .join(Allocation, Allocation.id == AuditRecord.allocation_id)
@@ -172,9 +178,9 @@ async def graded_audits(
     rows = (await session.execute(query)).all()
     actions = await _open_actions(session, [row[0] for row in rows])
     audits = [
-        GradedAudit(allocation_id, case_ref, service, auditor_name, recorded_at,
+        GradedAudit(allocation_id, case_ref, service, auditor_name, recorded_at, found,
                     tuple(actions.get(record_id, ())))
-        for record_id, allocation_id, case_ref, service, auditor_name, recorded_at in rows
+        for record_id, allocation_id, case_ref, service, auditor_name, recorded_at, found in rows
     ]  # fmt: skip
     return audits, total or 0
 
