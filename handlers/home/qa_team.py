@@ -19,7 +19,7 @@ from handlers.core.deps import Deps
 from message_templates.describe import message_words, recipient_words
 from storage.broadcasts import queue as broadcast_queue
 from storage.case_audit import qa_view
-from storage.case_audit.qa_view import ServicePeriod
+from storage.case_audit.qa_view import Agreement, ServicePeriod
 from storage.case_audit.records import moderation_notes
 
 # a DM must stay readable: the lists show the latest few, and say how many there are in all
@@ -29,6 +29,8 @@ UNREACHED_SHOWN = 10
 BROADCASTS_SHOWN = 3  # the latest posts' read counts ("broadcasts" in chat shows them by team)
 MODERATIONS_SHOWN = 10
 MODERATIONS_DAYS = 28
+AGREEMENT_DAYS = 365  # agreement rates are over the last year's moderations
+AUDITORS_SHOWN = 10  # auditors with the lowest agreement first
 
 
 def is_qa_team(deps: Deps, role: str) -> bool:
@@ -49,6 +51,10 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
     since = dt.datetime.combine(today - dt.timedelta(days=MODERATIONS_DAYS), dt.time(0),
                                 tzinfo=deps.calendar.zone)  # fmt: skip
     notes = await moderation_notes(session, since=since, limit=MODERATIONS_SHOWN)
+    year_ago = dt.datetime.combine(today - dt.timedelta(days=AGREEMENT_DAYS), dt.time(0),
+                                   tzinfo=deps.calendar.zone)  # fmt: skip
+    by_service, by_auditor = await qa_view.agreement(session, year_ago)
+    by_auditor.sort(key=lambda a: (a.agreed / a.moderated, -a.moderated, a.name))
     names = {u.staff_id: u.name for u in unreached}
     return {
         "month": f"{today:%B %Y}",
@@ -79,6 +85,11 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
             }
             for r in reads
         ],
+        "agreement": {
+            "services": [_rate(a) for a in by_service],
+            "auditors": [_rate(a) for a in by_auditor[:AUDITORS_SHOWN]],
+            "auditors_total": len(by_auditor),
+        },
         "moderations": [
             {
                 "case_ref": n.case_ref,
@@ -93,6 +104,11 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
             for n in notes
         ],
     }
+
+
+def _rate(found: Agreement) -> dict[str, Any]:
+    """One service's or auditor's agreement, with the share as a whole percentage."""
+    return {**asdict(found), "percent": round(100 * found.agreed / found.moderated)}
 
 
 def _tracked_grades(deps: Deps) -> list[str]:

@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.case_audit.people import told_apart
 from storage.models import (
     Action,
     Allocation,
@@ -46,6 +47,15 @@ class ServicePeriod:
     grades: dict[str, int] = field(default_factory=dict)
     agreed: int = 0  # moderations saved that agreed with the auditor's grade
     disagreed: int = 0
+
+
+@dataclass(frozen=True, order=True)
+class Agreement:
+    """How often moderators agreed with the auditors' grades, for one service or auditor."""
+
+    name: str
+    agreed: int
+    moderated: int
 
 
 @dataclass(frozen=True)
@@ -123,6 +133,42 @@ async def services_in_period(
         )
         for _, s in sorted(found.items())
     ]  # fmt: skip
+
+
+async def agreement(
+    session: AsyncSession, since: dt.datetime
+) -> tuple[list[Agreement], list[Agreement]]:
+    """Moderations saved since `since` that agreed with the auditor's grade, out of all those
+    saved, by the worker's service and by auditor (each by name), in two grouped queries."""
+    agreed = func.sum(case((Moderation.agrees.is_(True), 1), else_=0))
+    auditor, worker = aliased(Person), aliased(Person)
+    moderated = (
+        select(Moderation.id)
+        .join(AuditRecord, AuditRecord.id == Moderation.audit_record_id)
+        .join(Allocation, Allocation.id == AuditRecord.allocation_id)
+        .where(
+            Moderation.completed_at.is_not(None),
+            Moderation.completed_at >= since,
+            Moderation.agrees.is_not(None),
+        )
+    )
+    by_service = await session.execute(
+        moderated.with_only_columns(Service.name, agreed, func.count(Moderation.id))
+        .join(worker, worker.id == Allocation.practitioner_id)
+        .join(Team, Team.id == worker.team_id)
+        .join(Service, Service.id == Team.service_id)
+        .group_by(Service.name)
+    )
+    name = told_apart(auditor)
+    by_auditor = await session.execute(
+        moderated.with_only_columns(name, agreed, func.count(Moderation.id))
+        .join(auditor, auditor.id == Allocation.auditor_id)
+        .group_by(auditor.id, name)
+    )
+    return (
+        sorted(Agreement(n, a or 0, c) for n, a, c in by_service),
+        sorted(Agreement(n, a or 0, c) for n, a, c in by_auditor),
+    )
 
 
 def _in_period(query: Select[*_Row], period: str) -> Select[*_Row]:
