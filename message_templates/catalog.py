@@ -707,6 +707,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "theme": "",
         "months": 6,
         "coverage": 6,
+        "sample": 0,
         "problems": [
             "2 auditors without a case: away until 2027-01-29",
         ],

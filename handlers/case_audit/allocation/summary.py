@@ -88,6 +88,7 @@ def summary(
         "theme": plan.theme or "",
         "months": activity.case_lookback_months,
         "coverage": activity.coverage_months or 0,
+        "sample": (activity.sample_size or 0) if activity.allocation == "random_sample" else 0,
         "problems": problems(plan),
     }
     meta = {"type": "allocation.summary", "activity": activity.id, "period": context["period"]}

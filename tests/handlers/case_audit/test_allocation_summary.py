@@ -125,3 +125,21 @@ async def test_with_no_one_in_a_qa_role_the_channel_hears_counts_without_names(
     assert "**No open case** (13, none audited in 6 months)" in sent.payload["text"]
     for _, name, *_ in PEOPLE:
         assert name not in text
+
+
+async def test_a_sample_drawn_at_random_says_so_rather_than_that_everyone_is_matched(
+    sqlite_sessions: Sessions,
+) -> None:
+    deps = await council(sqlite_sessions, PEOPLE)
+    sample = ACTIVITY.model_copy(update={"allocation": "random_sample", "sample_size": 1})
+    async with deps.sessions.begin() as session:
+        assert (await run_allocation(deps, session, sample, 2027, 1)).created
+    async with deps.sessions() as session:
+        sent = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.recipient == "person:S08")
+        )
+    assert sent is not None and sent.message_type == "allocation_summary"
+    headline = sent.payload["text"].splitlines()[0]
+    assert headline.startswith("**1** case allocated to **1** auditor")
+    assert "drawn at random for a sample of 1" in headline
+    assert "every worker with a case to audit" not in headline
