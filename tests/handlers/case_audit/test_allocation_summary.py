@@ -75,8 +75,9 @@ async def summaries(deps: Deps) -> list[OutboxMessage]:
 
 
 @pytest.fixture
-async def deps(sqlite_sessions: Sessions) -> Deps:
-    return await council(sqlite_sessions, PEOPLE)
+async def deps(sessions: Sessions) -> Deps:
+    """On SQLite and PostgreSQL."""
+    return await council(sessions, PEOPLE)
 
 
 async def test_the_qa_team_each_hear_who_was_not_matched_and_why_in_plain_words(
