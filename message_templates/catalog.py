@@ -14,6 +14,7 @@ from message_templates.model import Message
 from message_templates.wording import TODAY, Wording
 
 _DUE = dt.date(2027, 1, 15)
+_MEETING = dt.date(2027, 1, 13)  # the day the auditor and the worker agreed to meet
 SAMPLE_TODAY = dt.date(2027, 1, 11)  # the samples are written on it: days in 2027 show no year
 _CASE_URL = "https://lcs.council.example/case/C-000123"
 _FINDINGS: dict[str, Any] = {
@@ -119,6 +120,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "checklist_minutes": 10,
         "case_url": _CASE_URL,
         "audit": "audit",
+        "meeting_on": None,
     },
     "checklist_updated": {
         "name": "Tom",
@@ -126,6 +128,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "auditor_name": "Dana Hughes",
         "done_count": 2,
         "total": 4,
+        "meeting_on": _MEETING,
     },
     "checklist_reminder": {
         "name": "Tom",
@@ -133,6 +136,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "auditor_name": "Dana Hughes",
         "audit": "audit",
         "due": _DUE,
+        "meeting_on": _MEETING,
+        "meeting_at": "10:00",
         "done_count": 2,
         "total": 4,
         "checklist_minutes": 8,
@@ -150,6 +155,38 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "practitioner_name": "Tom Okafor",
         "due": _DUE,
         "is_past_due": False,
+        "meeting_on": None,
+        "meeting_at": "",
+    },
+    "audit_agreed_form": {
+        "name": "Dana",
+        "other_name": "Tom Okafor",
+        "case_ref": "C-000123",
+        "audit": "learning conversation",
+        "due": _DUE,
+        "meeting_on": None,
+        "day": dt.date(2027, 1, 16),
+        "start": "09:00",
+        "end": "17:00",
+        "text": "tomorrow",
+    },
+    "audit_agreed": {
+        "name": "Tom",
+        "setter_name": "Dana Hughes",
+        "case_ref": "C-000123",
+        "audit": "learning conversation",
+        "meeting_on": _MEETING,
+        "meeting_at": "10:00",
+        "changed": False,
+    },
+    "audit_agreed_saved": {
+        "name": "Dana",
+        "other_name": "Tom Okafor",
+        "case_ref": "C-000123",
+        "audit": "audit",
+        "meeting_on": _MEETING,
+        "meeting_at": "10:00",
+        "changed": True,
     },
     "audit_escalated": {
         "name": "Marcus",

@@ -102,3 +102,8 @@ def reassigned(item: str, staff_id: str) -> str:
 def released(item: str, staff_id: str) -> str:
     """The word to the person an escalated item was taken from."""
     return f"escalation.released:{item}:{staff_id}"
+
+
+def agreed(allocation_id: int, day: dt.date, time: dt.time) -> str:
+    """The other person's word that a time to meet is set, once per day and time agreed."""
+    return f"audit.agreed:{allocation_id}:{day.isoformat()}T{time:%H:%M}"

@@ -11,7 +11,14 @@ import functools
 from collections import Counter
 from typing import Any
 
-from handlers.case_audit.ids import CHECKLIST_TICK, OPEN_NOT_APPLICABLE, OPEN_RECORD, RECORD
+from handlers.case_audit.ids import (
+    CHECKLIST_TICK,
+    OPEN_AGREED,
+    OPEN_NOT_APPLICABLE,
+    OPEN_RECORD,
+    RECORD,
+)
+from handlers.case_audit.meeting import clock_words, meeting_ahead
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name
 from handlers.errors import UserError
@@ -83,16 +90,24 @@ def _entry_text(item: ChecklistItem, not_applicable: bool) -> str:
 
 
 def _checklist_structure(
-    deps: Deps, view: AllocationView, activity: CaseAudit, name: str
+    deps: Deps, view: AllocationView, activity: CaseAudit, name: str, *, agree: bool = False
 ) -> dict[str, Any]:
+    """The checklist to tick, with "an item doesn't apply" while any is open and, on the
+    worker's checklist message (`agree`), the button to set or change when they meet."""
     structure: dict[str, Any] = {
         "checklist": checklist(activity, view),
         "checklist_action": CHECKLIST_TICK,
         "checklist_value": str(view.id),
     }
+    buttons: list[Button] = []
     if open_items(view, activity):
         label = deps.wording.label(name, "button_not_applicable", {})
-        structure["buttons"] = (Button(label, OPEN_NOT_APPLICABLE, str(view.id)),)
+        buttons.append(Button(label, OPEN_NOT_APPLICABLE, str(view.id)))
+    if agree:
+        label = deps.wording.label(name, "button_agree", {"meeting_on": view.agreed_on})
+        buttons.append(Button(label, OPEN_AGREED, str(view.id)))
+    if buttons:
+        structure["buttons"] = tuple(buttons)
     return structure
 
 
@@ -135,8 +150,9 @@ def allocated(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
         Fact(label("fact_due"), format_day(view.due_on, deps.today())),
     )
     record = Button(label("button_record"), OPEN_RECORD, str(view.id), "primary")
+    agree = Button(label("button_agree"), OPEN_AGREED, str(view.id))
     meta = audit_meta("audit.allocated", view)
-    return deps.wording.compose(name, context, facts=facts, buttons=(record,), meta=meta)
+    return deps.wording.compose(name, context, facts=facts, buttons=(record, agree), meta=meta)
 
 
 def joined(deps: Deps, view: AllocationView, activity: CaseAudit, joiner: str) -> Message:
@@ -184,7 +200,7 @@ def notified(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
         "auditor_name": view.auditor.name,
         "checklist_minutes": checklist_minutes(activity, view.case_type),
     }
-    structure = _checklist_structure(deps, view, activity, "audit_notified")
+    structure = _checklist_structure(deps, view, activity, "audit_notified", agree=True)
     meta = audit_meta("audit.notified", view)
     return deps.wording.compose("audit_notified", context, meta=meta, **structure)
 
@@ -199,7 +215,7 @@ def checklist_updated(deps: Deps, view: AllocationView, activity: CaseAudit) -> 
         "done_count": len(items) - len(open_items(view, activity)),
         "total": len(items),
     }
-    structure = _checklist_structure(deps, view, activity, "checklist_updated")
+    structure = _checklist_structure(deps, view, activity, "checklist_updated", agree=True)
     meta = audit_meta("audit.notified", view)
     return deps.wording.compose("checklist_updated", context, meta=meta, **structure)
 
@@ -300,6 +316,8 @@ def checklist_reminder(deps: Deps, view: AllocationView, activity: CaseAudit) ->
         "auditor_name": view.auditor.name,
         "audit": term(activity),
         "due": view.due_on,
+        "meeting_on": view.agreed_on,
+        "meeting_at": clock_words(view.agreed_time),
         "done_count": len(items) - len(open_items(view, activity)),
         "total": len(items),
         "checklist_minutes": checklist_minutes(activity, view.case_type),
@@ -321,6 +339,8 @@ def audit_reminder(deps: Deps, view: AllocationView, today: dt.date) -> Message:
         "practitioner_name": view.practitioner.name,
         "due": view.due_on,
         "is_past_due": today > view.due_on,
+        "meeting_on": view.agreed_on if meeting_ahead(view, today) else None,
+        "meeting_at": clock_words(view.agreed_time),
     }
     record = Button(deps.wording.label(name, "button_record", context), OPEN_RECORD, str(view.id))
     buttons = (record, *reminder_buttons(deps, name, context, f"audit:{view.id}", 2))

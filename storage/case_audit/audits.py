@@ -188,6 +188,7 @@ async def allocations(
     unsent: str | None = None,
     due_in: Collection[dt.date] | None = None,
     or_ids: Collection[int] = (),
+    case_ref: str | None = None,
 ) -> list[AllocationView]:
     """Allocations with their case, people and ticked items, in one query.
 
@@ -200,6 +201,8 @@ async def allocations(
         query = query.where(Allocation.id.in_(list(ids)))
     if round_id is not None:
         query = query.where(Allocation.round_id == round_id)
+    if case_ref is not None:
+        query = query.where(Case.case_ref == case_ref)
     if statuses is not None:
         query = query.where(Allocation.status.in_(list(statuses)))
     if since is not None:
