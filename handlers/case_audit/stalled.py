@@ -196,7 +196,7 @@ class StalledAudits:
             await session.execute(
                 update(Allocation)
                 .where(Allocation.id == view.id)
-                .values(auditor_id=chosen.id, due_on=due)
+                .values(auditor_id=chosen.id, due_on=due, agreed_on=None, agreed_time=None)
             )
             moved = await audits.allocation(session, view.id)
             assert moved is not None

@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from storage import Sessions, snoozes
 from storage.case_audit import allocation_inputs, audits
+from storage.case_audit import escalations as audit_escalations
 from storage.case_audit import followups as audit_followups
 from storage.case_audit import people as audit_people
 from storage.models import AuditRecord, AuditRound, Moderation
@@ -155,6 +156,11 @@ async def test_an_agreed_time_is_kept_and_found_by_the_day_it_falls_on(sessions:
         assert [v.id for v in found] == [first.id, second.id]
         assert await audits.earliest_due(session, ("allocated",)) == meet
         assert await audits.earliest_due(session, ("recorded",)) is None
+    async with sessions.begin() as session:  # given to another auditor: the time goes with Dana
+        await audit_escalations.reassign(session, f"audit:{first.id}", first.practitioner.id)
+    async with sessions() as session:
+        moved = await audits.allocation(session, first.id)
+        assert moved is not None and moved.agreed_on is None and moved.agreed_time is None
 
 
 async def test_moderation_load_and_outcomes_by_period(sessions: Sessions) -> None:
