@@ -22,7 +22,7 @@ from handlers.case_audit.messages import audit_meta, case_audit, term
 from handlers.core.calendar import Calendar
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
-from handlers.core.parsing import first_name, parse_date, parse_id, parse_time
+from handlers.core.parsing import first_name, parse_date, parse_id, parse_time, same_case
 from handlers.core.recipients import dm
 from handlers.core.router import Handler, Inbound, Reply, Selector
 from handlers.errors import UserError, check_form
@@ -162,9 +162,10 @@ class AgreedTime:
     async def _by_case(
         self, session: AsyncSession, case_ref: str, staff_id: str
     ) -> tuple[AllocationView, Sides]:
-        """The open audit of this case that the person is the auditor or the worker of."""
-        found = await audits.allocations(session, statuses=("allocated",), case_ref=case_ref)
-        mine = [v for v in found if staff_id in (v.auditor.staff_id, v.practitioner.staff_id)]
+        """The open audit of this case that the person is the auditor or the worker of; the
+        reference as typed, in any case ("c-000123")."""
+        found = await audits.allocations(session, statuses=("allocated",), staff_id=staff_id)
+        mine = [v for v in found if same_case(case_ref, v.case_ref)]
         if not mine:
             raise UserError(self._words("problem_no_audit", {"case_ref": case_ref}))
         return mine[-1], self._sides(mine[-1], staff_id)

@@ -47,6 +47,12 @@ def parse_time(text: str) -> dt.time | None:
     return dt.time(hour, minute)
 
 
+def same_case(typed: str, case_ref: str) -> bool:
+    """Whether what someone typed names this case reference: "c-000123" is C-000123, the case of
+    the letters and the spaces around it aside. Case references are matched this way only."""
+    return typed.strip().casefold() == case_ref.strip().casefold()
+
+
 def parse_id(text: str, what: str = "audit") -> int:
     """An id carried by a button or form; a clear problem if it is not one."""
     if not text.strip().isdigit():

@@ -188,21 +188,21 @@ async def allocations(
     unsent: str | None = None,
     due_in: Collection[dt.date] | None = None,
     or_ids: Collection[int] = (),
-    case_ref: str | None = None,
+    staff_id: str | None = None,
 ) -> list[AllocationView]:
     """Allocations with their case, people and ticked items, in one query.
 
     `unsent` keeps only those no outbox message is keyed `<unsent><id>` for yet; `due_in`
     only those due, or agreed to be held, on one of these days or, whatever their dates, one of
-    `or_ids`.
+    `or_ids`; `staff_id` only those this person is the auditor or the worker of.
     """
     query = _ALLOCATIONS
     if ids is not None:
         query = query.where(Allocation.id.in_(list(ids)))
     if round_id is not None:
         query = query.where(Allocation.round_id == round_id)
-    if case_ref is not None:
-        query = query.where(Case.case_ref == case_ref)
+    if staff_id is not None:
+        query = query.where(or_(_AUDITOR.staff_id == staff_id, _WORKER.staff_id == staff_id))
     if statuses is not None:
         query = query.where(Allocation.status.in_(list(statuses)))
     if since is not None:

@@ -225,6 +225,18 @@ async def test_the_worker_moves_it_in_chat_and_the_auditor_hears_of_the_change(
     assert moved + " at 14:00" in words(told[1])
 
 
+async def test_the_case_reference_is_read_in_any_case_and_only_for_its_own_two(
+    deps: Deps,
+) -> None:
+    saved = await send(deps, WORKER, "text", text="meeting c-000101 on 21/01/2027 at 10:00")
+    assert saved.kind == "audit_agreed_saved" and "C-000101" in words(saved)
+    assert (await the_audit(deps)).agreed_on == dt.date(2027, 1, 21)
+    # Tom's manager names the same case: it is not an audit of his, so nothing changes
+    other = await send(deps, "S04", "text", text="meeting C-000101 on 22/01/2027 at 10:00")
+    assert other.kind == "user_error" and "can't find an open audit of C-000101" in words(other)
+    assert (await the_audit(deps)).agreed_on == dt.date(2027, 1, 21)
+
+
 @pytest.mark.parametrize(
     ("text", "says"),
     [
