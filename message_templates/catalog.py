@@ -96,6 +96,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "limit": 2000,
         "suggestions": ["away", "my qa", "back"],
         "away_example": "25/01/2027",
+        "meeting_example": "18/01/2027",
     },
     "user_error": {"problem": "I couldn't read '31/02/2027' as a date. Try: away until 04/01/2027"},
     "audit_allocated": {

@@ -34,11 +34,12 @@ SHOW_HELP = "help.show"
 SHOW_MY_QA = "my_qa.show"
 COME_BACK = "away.back"
 # what "I didn't catch that" may suggest, in the order it prefers on a tie
-COMMANDS = ("my qa", "away", "back", "reflections", "help")
+COMMANDS = ("my qa", "meeting", "away", "back", "reflections", "help")
 SUPERVISES = frozenset({"team_manager", "deputy_team_manager", "service_manager",
                         "head_of_service", "director", "principal_social_worker"})  # fmt: skip
 CLOSE_ENOUGH = 0.6
 AWAY_EXAMPLE = dt.timedelta(days=14)
+MEETING_EXAMPLE = 5  # working days on: the day a "meeting …" suggestion shows
 # a recorded audit stays on My QA, with thanks, for a month after it was due; then it drops off
 RECORDED_SHOWN_FOR = dt.timedelta(days=31)
 # an observation someone is to make shows from six weeks ahead (and until it is recorded)
@@ -183,9 +184,11 @@ class Basics:
         today = self.deps.calendar.local_date(self.deps.clock.now())
         suggestions = likeliest(typed if said == "unknown" else "", commands)
         example = f"{today + AWAY_EXAMPLE:%d/%m/%Y}"
+        meeting = f"{self.deps.calendar.add_working_days(today, MEETING_EXAMPLE):%d/%m/%Y}"
         buttons = (("button_help", SHOW_HELP),)
         message = self._compose("not_caught", person, buttons, said=said, limit=MAX_TEXT,
-                                suggestions=suggestions, away_example=example)  # fmt: skip
+                                suggestions=suggestions, away_example=example,
+                                meeting_example=meeting)  # fmt: skip
         return Reply(message=message)
 
     def _compose(
