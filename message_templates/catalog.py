@@ -62,6 +62,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                 "case_ref": "C-000456",
                 "other": "Dana Hughes",
                 "detail": "3 ticked",
+                "meeting_on": _MEETING,
+                "meeting_at": dt.time(10, 0),
             },
             {"kind": "moderation", "due_on": dt.date(2027, 1, 25)}
             | {"case_ref": "C-000321", "other": "Sam Moss", "detail": "Outstanding"},
@@ -111,6 +113,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "focus_months": 6,
         "with_family": True,
         "theme": "domestic abuse",
+        "meeting_on": None,
+        "meeting_at": "",
     },
     "audit_notified": {
         "name": "Tom",
@@ -122,6 +126,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "case_url": _CASE_URL,
         "audit": "audit",
         "meeting_on": None,
+        "meeting_at": "",
     },
     "checklist_updated": {
         "name": "Tom",
@@ -130,6 +135,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "done_count": 2,
         "total": 4,
         "meeting_on": _MEETING,
+        "meeting_at": "10:00",
     },
     "checklist_reminder": {
         "name": "Tom",

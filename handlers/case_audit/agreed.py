@@ -10,7 +10,7 @@ nothing is stored. The reminders then count towards that day (handlers/case_audi
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.case_audit import keys
 from handlers.case_audit.ids import OPEN_AGREED, SET_AGREED
 from handlers.case_audit.meeting import clock_words
-from handlers.case_audit.messages import audit_meta, case_audit, term
+from handlers.case_audit.messages import allocated, audit_meta, case_audit, notified, term
 from handlers.core.calendar import Calendar
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
@@ -31,6 +31,7 @@ from storage.case_audit import audits
 from storage.case_audit import escalations as records
 from storage.case_audit.audits import AllocationView
 from storage.case_audit.people import PersonRef
+from storage.outbox import keys_to, update_in_place
 
 FORM = "audit_agreed_form"
 COMMAND = "meeting"
@@ -102,6 +103,20 @@ def agreed_form(deps: Deps, view: AllocationView, sides: Sides) -> Message:
                 open_label=label("button_open"))  # fmt: skip
     meta = audit_meta("audit.agreed_form", view)
     return deps.wording.compose(FORM, context, form=form, meta=meta)
+
+
+async def show_in_place(
+    deps: Deps, session: AsyncSession, view: AllocationView, now: dt.datetime
+) -> None:
+    """The two people's own messages about the audit say when they meet, updated in place: the
+    worker's checklist message (its button now "Change when you meet") and the auditor's
+    allocation message, only the one that went to the present auditor."""
+    activity = case_audit(deps.programme, view.activity)
+    await update_in_place(session, keys.notified(view.id), notified(deps, view, activity), now)
+    auditor = view.auditor.staff_id
+    mine = (keys.allocated(view.id), keys.allocated_again(view.id, auditor))
+    for key in await keys_to(session, mine, dm(auditor)):
+        await update_in_place(session, key, allocated(deps, view, activity), now)
 
 
 class AgreedTime:
@@ -186,6 +201,7 @@ class AgreedTime:
         """Store the day and time, log who set them, tell the other person; the thanks."""
         deps, now = self.deps, self.deps.clock.now()
         await audits.set_agreed(session, view.id, day, time)
+        await show_in_place(deps, session, replace(view, agreed_on=day, agreed_time=time), now)
         records.record(session, at=now, actor=sides.me.staff_id, action="audit.agreed",
                        subject=f"audit:{view.id}", day=day.isoformat(),
                        time=clock_words(time))  # fmt: skip

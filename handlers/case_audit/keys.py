@@ -14,6 +14,11 @@ def allocated(allocation_id: int) -> str:
     return f"audit.allocated:{allocation_id}"
 
 
+def allocated_again(allocation_id: int, staff_id: str) -> str:
+    """The allocation DM to the auditor a stalled audit was given to."""
+    return f"audit.allocated:{allocation_id}:{staff_id}"
+
+
 def notified(allocation_id: int) -> str:
     """The practitioner's checklist message, updated in place as items are ticked."""
     return f"audit.notified:{allocation_id}"

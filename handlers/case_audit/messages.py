@@ -129,12 +129,18 @@ def _audit_context(
         "due": view.due_on,
         "case_url": deps.case_url(view.case_ref),
         "theme": view.theme or "",
+        **meeting_context(view),
     }
 
 
+def meeting_context(view: AllocationView) -> dict[str, Any]:
+    """When the auditor and the worker meet, as the messages to the two of them say it."""
+    return {"meeting_on": view.agreed_on, "meeting_at": clock_words(view.agreed_time)}
+
+
 def allocated(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
-    """To the auditor: the case, the worker, the due date, what to look at, and a button to
-    record the audit."""
+    """To the auditor: the case, the worker, the due date (and when they meet, once it is set),
+    what to look at, and buttons to record the audit and to set when they meet."""
     name = "audit_allocated"
     context = {
         **_audit_context(deps, view, activity, view.auditor.name),
@@ -143,12 +149,15 @@ def allocated(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
         "with_family": activity.with_family,
     }
     label = functools.partial(deps.wording.label, name, context=context)
-    facts = (
+    facts: tuple[Fact, ...] = (
         Fact(label("fact_case"), view.case_ref),
         Fact(label("fact_type"), view.case_type),
         Fact(label("fact_practitioner"), view.practitioner.name),
         Fact(label("fact_due"), format_day(view.due_on, deps.today())),
     )
+    if view.agreed_on is not None:
+        when = f"{format_day(view.agreed_on, deps.today())} at {clock_words(view.agreed_time)}"
+        facts += (Fact(label("fact_meeting"), when),)
     record = Button(label("button_record"), OPEN_RECORD, str(view.id), "primary")
     agree = Button(label("button_agree"), OPEN_AGREED, str(view.id))
     meta = audit_meta("audit.allocated", view)
@@ -214,6 +223,7 @@ def checklist_updated(deps: Deps, view: AllocationView, activity: CaseAudit) -> 
         "auditor_name": view.auditor.name,
         "done_count": len(items) - len(open_items(view, activity)),
         "total": len(items),
+        **meeting_context(view),
     }
     structure = _checklist_structure(deps, view, activity, "checklist_updated", agree=True)
     meta = audit_meta("audit.notified", view)

@@ -15,6 +15,7 @@ from functools import partial
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.case_audit import keys
 from handlers.case_audit.allocation.rules import line_of_management
 from handlers.case_audit.allocation.types import Staff
 from handlers.case_audit.ids import STALLED_DECIDE, STALLED_OPEN
@@ -203,7 +204,7 @@ class StalledAudits:
             activity = next(a for a in self.deps.programme.of_kind(CaseAudit)
                             if a.id == view.activity)  # fmt: skip
             await enqueue(self.deps, session,
-                          key=f"audit.allocated:{view.id}:{chosen.staff_id}",
+                          key=keys.allocated_again(view.id, chosen.staff_id),
                           recipient=dm(chosen.staff_id), message=allocated(self.deps, moved,
                                                                            activity),
                           not_before=calendar.next_dm_time(now, chosen.away_until),

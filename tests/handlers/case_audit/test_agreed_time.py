@@ -10,12 +10,16 @@ import pytest
 from sqlalchemy import select, update
 
 from handlers.capabilities import build_router, reminder_sources
-from handlers.case_audit.ids import OPEN_AGREED, SET_AGREED
+from handlers.case_audit import keys
+from handlers.case_audit.ids import CHECKLIST_TICK, OPEN_AGREED, SET_AGREED
 from handlers.case_audit.meeting import checklist_counts_to, meeting_ahead, record_counts_to
+from handlers.case_audit.messages import allocated, case_audit, notified
 from handlers.core.calendar import Calendar
+from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
 from handlers.core.parsing import parse_time
+from handlers.core.recipients import dm
 from handlers.core.router import Inbound
 from handlers.programme.schema import CaseAudit, Programme, load_programme
 from handlers.reminders.snooze import Reminders
@@ -81,10 +85,12 @@ async def the_audit(deps: Deps) -> AllocationView:
 
 
 async def send(deps: Deps, staff_id: str, kind: str, name: str = "", value: str = "",
-               text: str = "", **fields: str) -> Message:  # fmt: skip
-    """One event through the real router, as a platform edge passes it on; what is said back."""
-    event = Inbound("sandbox", f"e-{kind}-{name}-{sorted(fields.items())}-{text}", staff_id,
-                    kind, name, value, text, tuple(fields.items()))  # type: ignore[arg-type]  # fmt: skip
+               text: str = "", again: str = "", **fields: str) -> Message:  # fmt: skip
+    """One event through the real router, as a platform edge passes it on; what is said back.
+    `again` tells apart an event sent a second time (its own event id)."""
+    event = Inbound("sandbox", f"e-{staff_id}-{kind}-{name}-{sorted(fields.items())}-{text}{again}",
+                    staff_id, kind, name, value, text,
+                    tuple(fields.items()))  # type: ignore[arg-type]  # fmt: skip
     reply = await handle_event(deps, build_router(deps), event)
     assert reply is not None and reply.message is not None
     return reply.message
@@ -194,6 +200,81 @@ async def test_each_problem_comes_back_beside_its_field_and_nothing_is_stored(
     assert {f.id: f.value for f in back.form.fields} == answers  # what was typed is kept
     stored = await the_audit(deps)
     assert stored.agreed_on is None and await queued(deps, "audit.agreed:") == []
+
+
+# what the two of them see
+
+
+async def test_my_qa_says_when_the_two_meet_while_the_day_is_ahead(deps: Deps) -> None:
+    view = await the_audit(deps)
+    before = words(await send(deps, WORKER, "text", text="my qa"))
+    assert (
+        "C-000101 is being audited with Dana Hughes – by Thursday 28 January (checklist" in before
+    )
+    await send(deps, AUDITOR, "form", SET_AGREED, str(view.id), day="2027-01-19", time="10:00")
+    worker = words(await send(deps, WORKER, "text", text="my qa", again="2"))
+    assert ("C-000101 is being audited with Dana Hughes – you meet Dana on Tuesday 19 January "
+            "at 10:00 (checklist: 0 ticked)") in worker  # fmt: skip
+    auditor = words(await send(deps, AUDITOR, "text", text="my qa"))
+    assert ("Audit C-000101 with Tom Okafor – you meet Tom on Tuesday 19 January at 10:00, to be "
+            "recorded by Thursday 28 January") in auditor  # fmt: skip
+    # the day after the meeting: the audit's own date again, to be recorded by
+    deps.clock.set(dt.datetime(2027, 1, 20, 10, tzinfo=dt.UTC))  # type: ignore[attr-defined]
+    after = words(await send(deps, AUDITOR, "text", text="my qa", again="2"))
+    assert "Audit C-000101 with Tom Okafor – by Thursday 28 January" in after
+    assert "you meet" not in after
+
+
+async def announced(deps: Deps) -> AllocationView:
+    """The auditor's allocation message and the worker's checklist message, as a round sends
+    them."""
+    view = await the_audit(deps)
+    activity = case_audit(deps.programme, view.activity)
+    async with deps.sessions.begin() as session:
+        for key, person, message in (
+            (keys.allocated(view.id), view.auditor, allocated(deps, view, activity)),
+            (keys.notified(view.id), view.practitioner, notified(deps, view, activity)),
+        ):
+            await enqueue(deps, session, key=key, recipient=dm(person.staff_id), message=message,
+                          not_before=START, now=START)  # fmt: skip
+    return view
+
+
+async def stored(deps: Deps, key: str) -> Message:
+    async with deps.sessions() as session:
+        row = await session.scalar(select(OutboxMessage).where(
+            OutboxMessage.idempotency_key == key))  # fmt: skip
+    assert row is not None
+    return Message.from_dict(row.payload)
+
+
+def labels(message: Message) -> list[str]:
+    return [b.label for b in message.buttons]
+
+
+async def test_the_checklist_and_the_allocation_message_say_it_in_place(deps: Deps) -> None:
+    view = await announced(deps)
+    assert "Set when you meet" in labels(await stored(deps, keys.notified(view.id)))
+    assert "Set when you meet" in labels(await stored(deps, keys.allocated(view.id)))
+    await send(deps, WORKER, "text", text="meeting C-000101 on 19/01/2027 at 10:00")
+    checklist = await stored(deps, keys.notified(view.id))
+    assert "You meet Dana on Tuesday 19 January at 10:00" in words(checklist)
+    assert "Change when you meet" in labels(checklist) and "Set when you meet" not in labels(
+        checklist
+    )
+    assert checklist.checklist  # still the checklist to tick
+    allocation = await stored(deps, keys.allocated(view.id))
+    assert "You meet Tom on Tuesday 19 January at 10:00" in words(allocation)
+    assert "Change when you meet" in labels(allocation)
+    assert ("You meet", "Tuesday 19 January at 10:00") in [
+        (f.label, f.value) for f in allocation.facts
+    ]
+    # a tick afterwards keeps it
+    tick = Inbound("sandbox", "e-tick", WORKER, "action", CHECKLIST_TICK, f"{view.id}:plan")
+    await handle_event(deps, build_router(deps), tick)  # from the checklist message, in place
+    ticked = await stored(deps, keys.notified(view.id))
+    assert "You meet Dana on Tuesday 19 January at 10:00" in words(ticked)
+    assert "Change when you meet" in labels(ticked)
 
 
 async def test_only_the_auditor_and_the_worker_may_set_it_and_only_while_open(deps: Deps) -> None:
