@@ -200,8 +200,11 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "auditor_name": "Dana Hughes",
         "practitioner_name": "Tom Okafor",
         "case_ref": "C-000123",
+        "audit": "audit",
         "due": _DUE,
         "working_days": 5,
+        "meeting_on": _MEETING,
+        "meeting_at": "10:00",
     },
     "audit_record_form": {
         "name": "Dana",
@@ -352,6 +355,10 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "manager_name": "Marcus Reid",
         "about": "the audit of C-000123",
         "due": dt.date(2027, 2, 12),
+        "audit": "audit",
+        "other_name": "Dana Hughes",
+        "meeting_on": None,
+        "meeting_at": "",
     },
     "escalation_reassign_form": {
         "name": "Marcus",
