@@ -20,7 +20,7 @@ from handlers.case_audit.ids import OPEN_AGREED, SET_AGREED
 from handlers.case_audit.meeting import clock_words
 from handlers.case_audit.messages import allocated, audit_meta, case_audit, notified, term
 from handlers.core.calendar import Calendar
-from handlers.core.delivery import enqueue
+from handlers.core.delivery import enqueue, settle
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_date, parse_id, parse_time, same_case
 from handlers.core.recipients import dm
@@ -117,6 +117,27 @@ async def show_in_place(
     mine = (keys.allocated(view.id), keys.allocated_again(view.id, auditor))
     for key in await keys_to(session, mine, dm(auditor)):
         await update_in_place(session, key, allocated(deps, view, activity), now)
+
+
+async def forget_in_place(
+    deps: Deps, session: AsyncSession, before: AllocationView, now: dt.datetime
+) -> None:
+    """An audit given to another auditor (its agreed time already cleared with the move): no
+    message goes on showing the time the old auditor agreed. The worker's checklist message
+    says the new auditor and no time; the old auditor's allocation message drops the time and
+    is settled as given on."""
+    after = await audits.allocation(session, before.id)
+    if before.agreed_on is None or after is None:
+        return
+    activity = case_audit(deps.programme, before.activity)
+    await update_in_place(session, keys.notified(after.id), notified(deps, after, activity), now)
+    old = before.auditor.staff_id
+    theirs = await keys_to(session, (keys.allocated(before.id),
+                                     keys.allocated_again(before.id, old)), dm(old))  # fmt: skip
+    unagreed = replace(before, agreed_on=None, agreed_time=None)
+    for key in theirs:
+        await update_in_place(session, key, allocated(deps, unagreed, activity), now)
+    await settle(deps, session, theirs, f"Given to {after.auditor.name}")
 
 
 class AgreedTime:

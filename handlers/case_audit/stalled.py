@@ -16,6 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.case_audit import keys
+from handlers.case_audit.agreed import forget_in_place
 from handlers.case_audit.allocation.rules import line_of_management
 from handlers.case_audit.allocation.types import Staff
 from handlers.case_audit.ids import STALLED_DECIDE, STALLED_OPEN
@@ -199,6 +200,7 @@ class StalledAudits:
                 .where(Allocation.id == view.id)
                 .values(auditor_id=chosen.id, due_on=due, agreed_on=None, agreed_time=None)
             )
+            await forget_in_place(self.deps, session, view, now)
             moved = await audits.allocation(session, view.id)
             assert moved is not None
             activity = next(a for a in self.deps.programme.of_kind(CaseAudit)

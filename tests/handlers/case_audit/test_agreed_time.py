@@ -11,7 +11,13 @@ from sqlalchemy import select, update
 
 from handlers.capabilities import build_router, reminder_sources
 from handlers.case_audit import keys
-from handlers.case_audit.ids import CHECKLIST_TICK, OPEN_AGREED, SET_AGREED
+from handlers.case_audit.ids import (
+    CHECKLIST_TICK,
+    ESCALATION_REASSIGN_SAVE,
+    OPEN_AGREED,
+    SET_AGREED,
+    STALLED_DECIDE,
+)
 from handlers.case_audit.meeting import checklist_counts_to, meeting_ahead, record_counts_to
 from handlers.case_audit.messages import allocated, case_audit, notified
 from handlers.core.calendar import Calendar
@@ -42,6 +48,7 @@ PEOPLE = [
     ("S03", "Dana Hughes", "team_manager", "S02"),
     ("S04", "Marcus Reid", "team_manager", "S02"),
     ("S05", "Tom Okafor", "practitioner", "S04"),
+    ("S07", "Leah Brown", "qa_manager", None),
 ]
 
 
@@ -275,6 +282,76 @@ async def test_the_checklist_and_the_allocation_message_say_it_in_place(deps: De
     ticked = await stored(deps, keys.notified(view.id))
     assert "You meet Dana on Tuesday 19 January at 10:00" in words(ticked)
     assert "Change when you meet" in labels(ticked)
+
+
+async def delivered(deps: Deps) -> None:
+    """What the dispatcher does with each message queued: it is sent, and has its platform id."""
+    async with deps.sessions.begin() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "pending")
+            .values(status="sent", sent_at=OutboxMessage.next_attempt_at,
+                    platform_message_id="m-" + OutboxMessage.idempotency_key)
+        )  # fmt: skip
+
+
+async def test_a_stalled_audit_given_to_another_auditor_keeps_no_stale_time(deps: Deps) -> None:
+    """Dana and Tom agreed the 19th, then the audit stalled; the QA team gives it to Leah. The
+    time goes with Dana: no message, reminder or list goes on saying it."""
+    view = await announced(deps)
+    await send(deps, WORKER, "text", text="meeting C-000101 on 19/01/2027 at 10:00")
+    await delivered(deps)
+    told = len(await queued(deps, "audit.agreed:"))
+    deps.clock.set(dt.datetime(2027, 2, 11, 10, tzinfo=dt.UTC))  # type: ignore[attr-defined]
+    done = await send(deps, "S07", "form", STALLED_DECIDE, str(view.id), decision="reassign",
+                      auditor="S07")  # fmt: skip
+    assert "now audits" in words(done)
+    moved = await the_audit(deps)
+    assert moved.auditor.staff_id == "S07" and (moved.agreed_on, moved.agreed_time) == (None, None)
+    # Tom's checklist message: Leah now, no time, and the button to set one again
+    checklist = await stored(deps, keys.notified(view.id))
+    assert "Leah Brown" in words(checklist) and "19 January" not in words(checklist)
+    assert "Set when you meet" in labels(checklist)
+    # Dana's allocation message: the time gone, settled as given on, nothing left to press
+    old = await stored(deps, keys.allocated(view.id))
+    assert "19 January" not in words(old) and not old.buttons
+    assert old.footer.startswith("✓ Given to Leah Brown on Thursday 11 February")
+    # Leah's own allocation message has no time agreed
+    new = await stored(deps, keys.allocated_again(view.id, "S07"))
+    assert "19 January" not in words(new) and "Set when you meet" in labels(new)
+    # nobody is told a time, and nobody's list or reminder says the old one
+    assert len(await queued(deps, "audit.agreed:")) == told
+    for staff_id in (WORKER, "S07"):
+        mine = await send(deps, staff_id, "text", text="my qa", again="after")
+        assert "C-000101" in words(mine) and "you meet" not in words(mine)
+    day = dt.date(2027, 2, 11)
+    while day <= dt.date(2027, 2, 25):
+        if deps.calendar.is_working_day(day):
+            await Reminders(deps, reminder_sources()).sweep(
+                dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
+            )
+        day += dt.timedelta(days=1)
+    reminders = await queued(deps, "reminders:")
+    assert reminders and all("19 January" not in words(m) for m in reminders)
+
+
+async def test_an_escalated_audit_reassigned_by_the_manager_keeps_no_stale_time(
+    deps: Deps,
+) -> None:
+    """The same when Dana's manager gives the escalated audit to Marcus."""
+    view = await announced(deps)
+    await send(deps, WORKER, "text", text="meeting C-000101 on 19/01/2027 at 10:00")
+    await delivered(deps)
+    deps.clock.set(dt.datetime(2027, 2, 4, 10, tzinfo=dt.UTC))  # type: ignore[attr-defined]
+    done = await send(deps, "S02", "form", ESCALATION_REASSIGN_SAVE, f"audit:{view.id}",
+                      person="S04")  # fmt: skip
+    assert "with Marcus Reid now" in words(done)
+    assert (await the_audit(deps)).agreed_on is None
+    checklist = await stored(deps, keys.notified(view.id))
+    assert "Marcus Reid" in words(checklist) and "19 January" not in words(checklist)
+    old = await stored(deps, keys.allocated(view.id))
+    assert "19 January" not in words(old) and not old.buttons
+    assert old.footer.startswith("✓ Given to Marcus Reid on Thursday 4 February")
 
 
 async def test_only_the_auditor_and_the_worker_may_set_it_and_only_while_open(deps: Deps) -> None:
