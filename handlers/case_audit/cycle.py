@@ -15,6 +15,7 @@ from handlers.case_audit import moderation as audit_moderation
 from handlers.case_audit import record as audit_record
 from handlers.case_audit import reflection as audit_reflection
 from handlers.case_audit.allocation.late import LateRounds, allocate_due
+from handlers.case_audit.allocation.naming import ThemeNaming
 from handlers.case_audit.allocation.rounds import (
     RoundResult,
     make_plan,
@@ -107,6 +108,7 @@ class AuditCycle:
             *Escalations(self.deps).routes(),
             *Reassign(self.deps).routes(),
             *LateRounds(self.deps).routes(),
+            *ThemeNaming(self.deps).routes(),
             *StalledAudits(self.deps).routes(),
         ]
 
