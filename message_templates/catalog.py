@@ -159,6 +159,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "case_ref": "C-000123",
         "due": _DUE,
         "working_days": 5,
+        "audit": "learning conversation",
     },
     "audit_record_form": {
         "name": "Dana",
@@ -297,12 +298,14 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "moderated": True,
         "moderator_name": "",
         "case_url": _CASE_URL,
+        "audit": "learning conversation",
     },
     "audit_inadequate_qa": {
         "service": "Children in Need",
         "activity_name": "Monthly case audit",
         "recorded_on": dt.date(2027, 1, 11),
         "manager_told": True,
+        "audit": "learning conversation",
     },
     "escalation_asked": {
         "name": "Tom",
@@ -684,6 +687,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "allocated": 48,
         "auditors": 48,
         "unallocated": 2,
+        "audit": "learning conversation",
         "problems": [
             "2 auditors in Early Help have no eligible case outside their own team",
             "Every practitioner is covered within six months",

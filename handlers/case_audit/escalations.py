@@ -192,6 +192,12 @@ def _buttons(deps: Deps, name: str, context: dict[str, Any], item: str) -> tuple
     )
 
 
+def _called(deps: Deps, activity_id: str) -> str:
+    """What the programme calls this activity's audits ("audit" once it no longer has it)."""
+    found = (a.called for a in deps.programme.of_kind(CaseAudit) if a.id == activity_id)
+    return next(found, "audit")
+
+
 def audit_escalated(
     deps: Deps,
     view: AllocationView,
@@ -208,6 +214,7 @@ def audit_escalated(
         "case_ref": view.case_ref,
         "due": view.due_on,
         "working_days": working_days,
+        "audit": _called(deps, view.activity),
     }
     buttons = _buttons(deps, name, context, f"audit:{view.id}")
     meta = audit_meta("audit.escalated", view, manager=manager.staff_id)

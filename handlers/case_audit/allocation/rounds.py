@@ -212,6 +212,7 @@ def summary(deps: Deps, activity: CaseAudit, plan: AllocationPlan, *, dry_run: b
         "auditors": len({p.auditor_id for p in plan.pairs}),
         "unallocated": len(plan.uncovered),
         "problems": problems(plan),
+        "audit": activity.called,
     }
     meta = {"type": "allocation.summary", "activity": activity.id, "period": context["period"]}
     return deps.wording.compose("allocation_summary", context, meta=meta)
