@@ -185,6 +185,11 @@ class ThemeNaming:
             rounds = await self._rounds_ahead(session, activities, today)
             return Reply(message=self._compose("listed", person.name, rounds=rounds))
         activity = the_activity(activities, asked, today)
+        if window_for(activity, asked.year, asked.month, self.deps.calendar)[1] < today:
+            raise UserError(
+                f"{asked.month_words}'s round has passed, so it has no theme to name. "
+                "Type theme on its own to see the themed rounds coming up."
+            )
         made = await audits.find_round(session, activity.id, asked.period)
         if made is not None:
             audited = f", auditing '{made.theme}'" if made.theme else ""

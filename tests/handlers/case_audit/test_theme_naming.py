@@ -230,6 +230,11 @@ async def test_a_theme_given_at_the_command_line_wins_and_the_summary_says_so(de
             "April 2027's round isn't a themed round, so it has no theme to name. "
             "Themed rounds coming up: March 2027.",
         ),
+        (
+            "Q01",
+            "theme 2026-03 neglect",
+            "March 2026's round has passed, so it has no theme to name.",
+        ),
         ("Q01", "theme March neglect", "Start with the round's month, like: theme 2027-03 neglect"),
         ("Q01", "theme 2027-13 neglect", "Start with the round's month, like: theme 2027-03"),
         ("Q01", "theme 2027-03", "Add the theme after the month, like: theme 2027-03 neglect"),
