@@ -136,8 +136,8 @@ async def make_plan(
     calendar = deps.calendar
     today = calendar.local_date(deps.clock.now())
     period = period_of(year, month)
-    named = await named_themes.named_theme(session, activity.id, period)
     with _collector_paused():
+        named = await named_themes.named_theme(session, activity.id, period)
         staff = [_staff(row) for row in await allocation_inputs.load_staff(session)]
         elsewhere = await allocation_inputs.cases_in_period(session, period, activity.id)
         cases = [
