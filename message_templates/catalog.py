@@ -42,7 +42,8 @@ _REFLECTED: dict[str, Any] = {
 
 SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "welcome": {"name": "Priya", "role": "practitioner"},
-    "help": {"name": "Priya", "role": "qa_officer", "may_broadcast": True, "may_see_reads": True},
+    "help": {"name": "Priya", "role": "qa_officer", "may_broadcast": True, "may_see_reads": True}
+    | {"may_name_themes": True},
     "my_qa": {
         "name": "Priya",
         "role": "team_manager",
@@ -343,12 +344,14 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "moderated": True,
         "moderator_name": "",
         "case_url": _CASE_URL,
+        "audit": "learning conversation",
     },
     "audit_inadequate_qa": {
         "service": "Children in Need",
         "activity_name": "Monthly case audit",
         "recorded_on": dt.date(2027, 1, 11),
         "manager_told": True,
+        "audit": "learning conversation",
     },
     "escalation_asked": {
         "name": "Tom",
@@ -699,6 +702,22 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "allocated": 24,
         "due": "2027-12-10",
     },
+    "round_theme": {
+        "name": "Ruth",
+        "outcome": "named",
+        "named": {
+            "activity_name": "Themed (event) audit",
+            "month": "October 2027",
+            "period": "2027-10",
+            "theme": "children in residential care",
+            "group": "CLA cases tagged 'residential care'",
+            "allocate_on": "2027-09-24",
+            "replaced": "",
+            "open_cases": 14,
+        },
+        "rounds": [],
+        "example": "theme 2027-03 neglect",
+    },
     "themed_round_warning": {
         "name": "Ruth",
         "activity_name": "Themed (event) audit",
@@ -709,6 +728,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "allocate_on": "2027-09-24",
         "held": False,
         "command": "qabot allocate --period 2027-10 --activity event_audit --theme",
+        "chat": "theme 2027-10",
     },
     "allocation_summary": {
         "activity_name": "Monthly case audit",
@@ -759,6 +779,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "months": 6,
         "coverage": 6,
         "sample": 0,
+        "audit": "learning conversation",
         "problems": [
             "2 auditors without a case: away until 2027-01-29",
         ],

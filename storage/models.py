@@ -143,6 +143,20 @@ class AuditRound(Base):
     uncovered: Mapped[list[Any]] = mapped_column(default=list)
 
 
+class NamedTheme(Base):
+    """A themed round's theme, named by the QA team before the round is allocated (in chat);
+    the scheduler's allocation of that round audits it. One a round; naming again replaces it."""
+
+    __tablename__ = "named_themes"
+    __table_args__ = (UniqueConstraint("activity", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(7))
+    theme: Mapped[str] = mapped_column(String(100))
+    named_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    named_at: Mapped[dt.datetime]
+
+
 class Allocation(Base):
     """A case given to an auditor to audit with its practitioner."""
 

@@ -16,6 +16,7 @@ from handlers.case_audit import record as audit_record
 from handlers.case_audit import reflection as audit_reflection
 from handlers.case_audit.agreed import AgreedTime
 from handlers.case_audit.allocation.late import LateRounds, allocate_due
+from handlers.case_audit.allocation.naming import ThemeNaming
 from handlers.case_audit.allocation.rounds import (
     RoundResult,
     make_plan,
@@ -109,6 +110,7 @@ class AuditCycle:
             *Reassign(self.deps).routes(),
             *AgreedTime(self.deps).routes(),
             *LateRounds(self.deps).routes(),
+            *ThemeNaming(self.deps).routes(),
             *StalledAudits(self.deps).routes(),
         ]
 

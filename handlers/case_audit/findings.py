@@ -227,6 +227,7 @@ async def tell_of_inadequate(
         "activity_name": activity.title,
         "recorded_on": deps.calendar.local_date(now),
         "manager_told": manager is not None,
+        "audit": term(activity),
     }
     await enqueue(
         deps,
@@ -263,6 +264,7 @@ def _inadequate_to_manager(
         "moderated": moderated,
         "moderator_name": moderator_name,
         "case_url": deps.case_url(view.case_ref),
+        "audit": term(activity),
     }
     meta = {"type": "audit.inadequate", "allocation_id": view.id}
     return deps.wording.compose("audit_inadequate", context, meta=meta)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.case_audit.allocation.naming import NAME_THEMES
 from handlers.case_audit.ids import OPEN_MODERATION, OPEN_REFLECTION
 from handlers.case_audit.moderation import moderation_due
 from handlers.case_audit.reflection import reflection_due
@@ -34,7 +35,7 @@ SHOW_HELP = "help.show"
 SHOW_MY_QA = "my_qa.show"
 COME_BACK = "away.back"
 # what "I didn't catch that" may suggest, in the order it prefers on a tie
-COMMANDS = ("my qa", "meeting", "away", "back", "reflections", "help")
+COMMANDS = ("my qa", "meeting", "away", "back", "reflections", "theme", "help")
 SUPERVISES = frozenset({"team_manager", "deputy_team_manager", "service_manager",
                         "head_of_service", "director", "principal_social_worker"})  # fmt: skip
 CLOSE_ENOUGH = 0.6
@@ -78,9 +79,11 @@ class Basics:
     async def help(self, session: AsyncSession, event: Inbound) -> Reply:
         person = await person_of(session, event.staff_id)
         programme = self.deps.programme
+        role = person.role
         message = self._compose("help", person, (("button_my_qa", SHOW_MY_QA),),
-                                may_broadcast=may(programme, person.role, QUEUE_BROADCASTS),
-                                may_see_reads=may(programme, person.role, READ_COUNTS))  # fmt: skip
+                                may_broadcast=may(programme, role, QUEUE_BROADCASTS),
+                                may_see_reads=may(programme, role, READ_COUNTS),
+                                may_name_themes=may(programme, role, NAME_THEMES))  # fmt: skip
         return Reply(message=message)
 
     async def my_qa(self, session: AsyncSession, event: Inbound) -> Reply:
@@ -184,7 +187,9 @@ class Basics:
         person = await person_of(session, event.staff_id)
         typed = event.text if event.kind == "text" else event.name
         said = "too_long" if too_long(typed) else "blank" if not typed.strip() else "unknown"
-        commands = [c for c in COMMANDS if c != "reflections" or person.role in SUPERVISES]
+        programme = self.deps.programme
+        commands = [c for c in COMMANDS if (c != "reflections" or person.role in SUPERVISES)
+                    and (c != "theme" or may(programme, person.role, NAME_THEMES))]  # fmt: skip
         today = self.deps.calendar.local_date(self.deps.clock.now())
         suggestions = likeliest(typed if said == "unknown" else "", commands)
         example = f"{today + AWAY_EXAMPLE:%d/%m/%Y}"

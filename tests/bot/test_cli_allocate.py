@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from storage import make_engine, make_sessions, upgrade
+from storage.case_audit import themes as named_themes
 from storage.models import AuditRound, OutboxMessage
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
@@ -115,3 +116,29 @@ def test_the_qa_team_names_a_rounds_theme_as_a_tag_or_a_list_of_cases(
     out = capsys.readouterr().out
     assert "1 audit (allocated); window 2027-01-04 to 2027-01-28, theme 'Month list'" in out
     assert asyncio.run(_counts(council))[0] == 1
+
+
+async def _name_ahead(url: str, theme: str) -> None:
+    engine = make_engine(url)
+    async with make_sessions(engine).begin() as session:
+        now = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+        await named_themes.name_theme(session, "case_audit", "2027-01", theme, by_id=None, now=now)
+    await engine.dispose()
+
+
+def test_a_theme_named_ahead_is_the_rounds_unless_one_is_given_here(
+    council: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The theme the QA team named in chat is what `qabot allocate` audits too; `--theme` given
+    here wins, and the notes say what it replaced."""
+    asyncio.run(_name_ahead(council, "neglect"))
+    as_of = ["--period", "2027-01", "--as-of", "2027-01-04"]
+    assert main(["allocate", *as_of, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "case_audit 2027-01: no round: no open case is in the theme 'neglect'" in out
+    Path("refs.csv").write_text("case_ref\nC-000101\n", encoding="utf-8")
+    given = ["--theme", "Month list", "--theme-cases", "refs.csv"]
+    assert main(["allocate", *as_of, "--dry-run", "--explain", *given]) == 0
+    out = capsys.readouterr().out
+    assert "1 audit (preview, nothing written); window 2027-01-04 to 2027-01-28, theme" in out
+    assert "note: the theme named ahead, 'neglect', gave way to 'Month list'" in out

@@ -63,7 +63,13 @@ from handlers.observations.ids import RECORD as RECORD_OBSERVATION
 from handlers.observations.ids import REFLECT as OBSERVATION_REFLECT
 from handlers.practice_weeks.ids import FEEDBACK, FINDINGS, OPEN_FEEDBACK, OPEN_FINDINGS
 from handlers.practice_weeks.load import load_schedule
-from handlers.programme.schema import CaseAudit, Independence, PracticeWeekActivity, load_programme
+from handlers.programme.schema import (
+    CaseAudit,
+    Independence,
+    PracticeWeekActivity,
+    Theme,
+    load_programme,
+)
 from handlers.reminders.ids import SNOOZE, SNOOZE_REASON, WHY
 from handlers.reminders.snooze import Reminders
 from handlers.roster.csv_rows import CsvFile
@@ -210,6 +216,9 @@ NAMES = (
     "channel_bound",
     "unmatched_person",
     "reminders.themed_round_warning",
+    "round_theme_unknown",
+    "round_theme_named",
+    "round_theme_listed",
     "late_round",
     "late_round_answered",
     "practice_week_posted",
@@ -740,10 +749,14 @@ async def _broadcasts(run: Run) -> None:
 
 
 async def _themed_round_warning(run: Run) -> None:
+    """The QA team warned ahead of a themed round with no theme, then naming it in chat (a theme
+    qabot does not know first), and listing the themed rounds coming up."""
+    neglect = Theme(name="neglect", case_types=["CP"])
     activities = [
-        a.model_copy(update={"themed_months": [6]}) if isinstance(a, CaseAudit) else a
+        a.model_copy(update={"themed_months": [6], "themes": [neglect]})
+        if isinstance(a, CaseAudit) else a
         for a in run.deps.programme.activities
-    ]
+    ]  # fmt: skip
     themed = replace(run.deps, programme=run.deps.programme.model_copy(
         update={"activities": activities}))  # fmt: skip
     day = dt.date(2027, 5, 3)
@@ -753,6 +766,14 @@ async def _themed_round_warning(run: Run) -> None:
     run.clock.set(morning)
     await Reminders(themed, reminder_sources()).sweep(morning)
     await run.keep_queued(lambda row: gathered_name(row) if row.recipient == "person:S08" else None)
+    router, run.router = run.router, build_router(themed)
+    deps, run.deps = run.deps, themed
+    try:
+        await run.problem("round_theme_unknown", "S08", "text", "", "", text="theme 2027-06 dv")
+        await run.reply("round_theme_named", "S08", "text", text="theme 2027-06 neglect")
+        await run.reply("round_theme_listed", "S08", "text", text="theme")
+    finally:
+        run.router, run.deps = router, deps
 
 
 async def _qa_team_view(run: Run) -> None:

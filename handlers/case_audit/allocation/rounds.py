@@ -32,6 +32,7 @@ from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
 from handlers.programme.schema import CaseAudit, Theme
 from storage.case_audit import allocation_inputs, audits
+from storage.case_audit import themes as named_themes
 from storage.models import AuditRound
 
 log = logging.getLogger(__name__)
@@ -115,12 +116,17 @@ async def make_plan(
     month: int,
     theme: str | Theme | None = None,
 ) -> AllocationPlan:
-    """Load staff, open cases and history in a few bulk queries and run the allocation rules."""
+    """Load staff, open cases and history in a few bulk queries and run the allocation rules.
+
+    The round's theme is decided here, for the command line and the scheduler alike: the one
+    given (`qabot allocate --theme`), else the one the QA team named ahead (in chat), else the
+    programme's for that month."""
     calendar = deps.calendar
     today = calendar.local_date(deps.clock.now())
+    period = period_of(year, month)
     with _collector_paused():
+        named = await named_themes.named_theme(session, activity.id, period)
         staff = [_staff(row) for row in await allocation_inputs.load_staff(session)]
-        period = period_of(year, month)
         elsewhere = await allocation_inputs.cases_in_period(session, period, activity.id)
         cases = [
             _case(row)
@@ -131,7 +137,11 @@ async def make_plan(
         recorded = await allocation_inputs.load_completed(session, activity.id)
         seed = seed_of(activity.id, period)
         history = History(workers, case_last, recorded)
-        return allocate(activity, staff, cases, history, year, month, seed, today, calendar, theme)
+        chosen = theme if theme is not None else named
+        plan = allocate(activity, staff, cases, history, year, month, seed, today, calendar, chosen)
+    if theme is not None and named is not None and plan.theme != named:
+        plan.notes.append(f"the theme named ahead, '{named}', gave way to '{plan.theme}'")
+    return plan
 
 
 @contextmanager

@@ -90,6 +90,7 @@ def summary(
         "coverage": activity.coverage_months or 0,
         "sample": (activity.sample_size or 0) if activity.allocation == "random_sample" else 0,
         "problems": problems(plan),
+        "audit": activity.called,
     }
     meta = {"type": "allocation.summary", "activity": activity.id, "period": context["period"]}
     return deps.wording.compose("allocation_summary", context, meta=meta)

@@ -27,6 +27,7 @@ from handlers.reminders.sources import ReminderDay
 from message_templates.model import Message
 from storage.case_audit import allocation_inputs, audits
 from storage.case_audit import people as audit_people
+from storage.case_audit import themes as named_themes
 
 WARN_WORKING_DAYS = 3  # the first warning, this many working days before the allocation day
 AGAIN_EVERY_WORKING_DAYS = 3  # after the allocation day, while the round is held
@@ -75,10 +76,11 @@ def _months_from(today: dt.date, count: int) -> list[tuple[int, int]]:
 
 
 def problem_with(
-    ahead: ThemedRoundAhead, cases: list[CaseInfo], staff: list[Staff]
+    ahead: ThemedRoundAhead, cases: list[CaseInfo], staff: list[Staff], named: str | None = None
 ) -> tuple[str, Theme | None] | None:
-    """ "unnamed" or "empty" (with the theme), or None when the round can run as it stands."""
-    theme = round_theme(ahead.activity, ahead.year, ahead.month)
+    """ "unnamed" or "empty" (with the theme), or None when the round can run as it stands.
+    `named` is the theme the QA team named ahead, which the round will audit."""
+    theme = round_theme(ahead.activity, ahead.year, ahead.month, named)
     if theme is None:
         return "unnamed", None
     group = theme_group(cases, theme, staff)
@@ -107,8 +109,10 @@ async def theme_warnings(day: ReminderDay, activities: dict[str, CaseAudit]) -> 
         for r in await allocation_inputs.load_open_cases(session)
     ]  # fmt: skip
     allocators = await audit_people.people_with_roles(session, deps.programme.permissions.allocate)
+    named = await named_themes.named_themes(session, {a.period for a in ahead})
     for round_ahead in ahead:
-        found = problem_with(round_ahead, cases, staff)
+        kept = named.get((round_ahead.activity.id, round_ahead.period))
+        found = problem_with(round_ahead, cases, staff, kept.theme if kept else None)
         if found is None:
             continue
         problem, theme = found
@@ -136,6 +140,7 @@ def themed_round_warning(
         "allocate_on": ahead.allocate_on,
         "held": today >= ahead.allocate_on,
         "command": f"qabot allocate --period {ahead.period} --activity {activity.id} --theme",
+        "chat": f"theme {ahead.period}",
     }
     meta = {"type": "allocation.theme_needed", "activity": activity.id, "period": ahead.period}
     return deps.wording.compose("themed_round_warning", context, meta=meta)

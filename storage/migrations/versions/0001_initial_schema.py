@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 11:22:59.661439
+Create Date: 2026-11-27 12:17:25.074475
 """
 
 from collections.abc import Sequence
@@ -302,6 +302,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_cases_status"), ["status"], unique=False)
 
     op.create_table(
+        "named_themes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("activity", sa.String(length=64), nullable=False),
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("theme", sa.String(length=100), nullable=False),
+        sa.Column("named_by_id", sa.Integer(), nullable=True),
+        sa.Column("named_at", storage.models.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["named_by_id"], ["people.id"], name=op.f("fk_named_themes_named_by_id_people")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_named_themes")),
+        sa.UniqueConstraint("activity", "period", name=op.f("uq_named_themes_activity")),
+    )
+    op.create_table(
         "observations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("activity", sa.String(length=64), nullable=False),
@@ -566,6 +580,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_observations_observed_id"))
 
     op.drop_table("observations")
+    op.drop_table("named_themes")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cases_status"))
         batch_op.drop_index(batch_op.f("ix_cases_practitioner_id"))

@@ -92,7 +92,7 @@ async def test_the_qa_team_each_hear_who_was_not_matched_and_why_in_plain_words(
     assert text == sent[1].payload["text"]
     # the headline says what happened: one case allocated, one worker left without an auditor
     assert text.startswith(
-        "**1** case allocated to **1** auditor; **1** worker with a case to audit couldn't be "
+        "**1** audit allocated to **1** auditor; **1** worker with a case to audit couldn't be "
         "given an auditor. 14 aren't in this round: away, or no case due for audit."
     )
     lines = text.splitlines()
@@ -141,6 +141,6 @@ async def test_a_sample_drawn_at_random_says_so_rather_than_that_everyone_is_mat
         )
     assert sent is not None and sent.message_type == "allocation_summary"
     headline = sent.payload["text"].splitlines()[0]
-    assert headline.startswith("**1** case allocated to **1** auditor")
+    assert headline.startswith("**1** audit allocated to **1** auditor")
     assert "drawn at random for a sample of 1" in headline
     assert "every worker with a case to audit" not in headline

@@ -194,7 +194,7 @@ async def test_case_refs_go_only_in_dms_to_the_people_involved(deps: Deps) -> No
     summary = by_key["allocation.summary:case_audit:2027-01:S08"]
     assert summary.recipient == "person:S08"
     text = json.dumps(summary.payload)
-    assert "**3** cases allocated" in summary.payload["text"]
+    assert "**3** audits allocated" in summary.payload["text"]
     assert not any(ref in text for ref, _, _ in CASES)
 
 

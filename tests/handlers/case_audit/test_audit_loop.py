@@ -421,6 +421,29 @@ def test_a_programmes_own_word_for_its_audits_is_used() -> None:
     assert "last 6 months" not in plain.text and "learning conversation" not in plain.text
 
 
+def test_escalations_and_the_round_summary_use_the_programmes_word() -> None:
+    """Camden's "learning conversations": the manager's escalation and the QA team's summary of
+    the round call them that, as the default programme calls them audits."""
+    from handlers.case_audit.allocation.plan import AllocationPlan, Pair
+    from handlers.case_audit.allocation.summary import summary
+    from handlers.case_audit.escalations import audit_escalated
+    from storage.case_audit.people import PersonRef
+
+    manager = PersonRef(3, "S01", "Helen Clarke", "head_of_service", 1, None)
+    window = (dt.date(2027, 1, 4), dt.date(2027, 1, 28))
+    plan = AllocationPlan("case_audit", 2027, 1, window, pairs=[Pair("S03", "S05", "C-000101", "")])
+    for called in ("learning conversation", "audit"):
+        programme = programme_with(called=called)
+        deps = make_deps(None, programme)  # type: ignore[arg-type]
+        [activity] = programme.of_kind(CaseAudit)
+        escalated = audit_escalated(deps, _view(), manager, 5)
+        assert escalated.title == f"Dana Hughes's {called} of C-000101"
+        assert f"the {called} of **C-000101** by Dana Hughes" in escalated.text
+        told = summary(deps, activity, plan, None, dry_run=False)
+        assert f"**1** {called} allocated to **1** auditor;" in told.text
+        assert f"1 {called} allocated" in told.fallback
+
+
 def _view() -> AllocationView:
     from storage.case_audit.people import PersonRef
 

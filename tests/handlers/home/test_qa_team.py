@@ -117,7 +117,7 @@ async def test_an_inadequate_grade_tells_the_line_manager_and_the_qa_channel(dep
     assert to_manager.recipient == "person:S03"  # Tom's line manager, not the auditor
     assert to_manager.next_attempt_at == RECORDED  # the same day, in working hours
     text = to_manager.payload["text"]
-    assert "Marcus Reid has audited **C-000101** with Tom Okafor" in text
+    assert "Marcus Reid has completed the audit of **C-000101** with Tom Okafor" in text
     assert "- Update the chronology (Tom Okafor, by Tuesday 26 January)" in text
     [to_channel] = await outbox(deps, "audit_inadequate_qa")
     assert to_channel.recipient == "channel:qa-team" and to_channel.next_attempt_at == RECORDED
@@ -135,6 +135,26 @@ async def test_an_inadequate_grade_tells_the_line_manager_and_the_qa_channel(dep
     assert again.kind == "user_error"
     assert len(await outbox(deps, "audit_inadequate")) == 1
     assert len(await outbox(deps, "audit_inadequate_qa")) == 1
+
+
+async def test_the_programmes_word_for_its_audits_is_used_about_an_inadequate_one(
+    deps: Deps,
+) -> None:
+    """Camden calls its audits learning conversations: the line manager and the QA channel hear
+    of an Inadequate "learning conversation"."""
+    activities = [
+        a.model_copy(update={"called": "learning conversation"}) if a.id == "case_audit" else a
+        for a in PROGRAMME.activities
+    ]
+    deps = replace(deps, programme=PROGRAMME.model_copy(update={"activities": activities}))
+    await record(deps, "S04", "Inadequate")
+    [to_manager] = await outbox(deps, "audit_inadequate")
+    assert to_manager.payload["title"] == "A learning conversation graded Inadequate"
+    assert "has completed the learning conversation of **C-000101**" in to_manager.payload["text"]
+    [to_channel] = await outbox(deps, "audit_inadequate_qa")
+    assert to_channel.payload["text"].startswith(
+        "A learning conversation in **Children in Need** (Case file audit with the worker)"
+    )
 
 
 async def test_other_grades_tell_nobody_else(deps: Deps) -> None:
