@@ -134,8 +134,9 @@ async def make_plan(
         staff = [_staff(row) for row in await allocation_inputs.load_staff(session)]
         period = period_of(year, month)
         elsewhere = await allocation_inputs.cases_in_period(session, period, activity.id)
+        tags: dict[tuple[str, ...], frozenset[str]] = {}
         cases = [
-            _case(row)
+            _case(row, tags)
             for row in await allocation_inputs.load_open_cases(session)
             if row.case_ref not in elsewhere  # never in two rounds of the same month
         ]
@@ -168,11 +169,12 @@ def _staff(row: allocation_inputs.StaffRow) -> Staff:
     )  # fmt: skip
 
 
-def _case(row: allocation_inputs.CaseRow) -> CaseInfo:
-    return CaseInfo(
-        row.case_ref, row.practitioner_staff_id, row.case_type, row.opened_on,
-        frozenset(row.themes),
-    )  # fmt: skip
+def _case(row: allocation_inputs.CaseRow, tags: dict[tuple[str, ...], frozenset[str]]) -> CaseInfo:
+    """A case for the rules; cases with the same themes share one set of them (`tags`)."""
+    themes = tags.get(row.themes)
+    if themes is None:
+        themes = tags[row.themes] = frozenset(row.themes)
+    return CaseInfo(row.case_ref, row.practitioner_staff_id, row.case_type, row.opened_on, themes)
 
 
 def _round(activity: CaseAudit, plan: AllocationPlan, period: str, now: dt.datetime) -> AuditRound:
