@@ -84,6 +84,21 @@ async def run_allocation(
     existing = await audits.find_round(session, activity.id, period)
     if existing is not None:
         return await _existing(session, activity, existing)
+    with _collector_paused():
+        return await _run(deps, session, activity, year, month, dry_run, theme, due)
+
+
+async def _run(
+    deps: Deps,
+    session: AsyncSession,
+    activity: CaseAudit,
+    year: int,
+    month: int,
+    dry_run: bool,
+    theme: str | Theme | None,
+    due: dt.date | None,
+) -> RoundResult:
+    period = period_of(year, month)
     plan = await make_plan(deps, session, activity, year, month, theme)
     if due is not None:
         plan = dataclasses.replace(plan, window=(plan.window[0], due))
@@ -149,9 +164,12 @@ async def make_plan(
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Hold off the cycle collector while a council's rows load: it would rescan them repeatedly.
+    """Hold off the cycle collector while a council's rows load, or its round is stored and
+    told: it would rescan them repeatedly.
 
-    Loading builds some 300,000 acyclic objects, enough to trigger several full collections.
+    Loading builds some 300,000 acyclic objects, and composing a round's 3,000 messages as many
+    again, enough to trigger several full collections of everything the process holds. Nested
+    pauses end with the outermost.
     """
     was_enabled = gc.isenabled()
     gc.disable()
