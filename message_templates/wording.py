@@ -7,6 +7,7 @@ Every value placed into a template is escaped for Markdown-light, so people's te
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from message_templates.model import Message
 SHIPPED_DIR = Path(__file__).parent / "wording"
 SUFFIX = ".j2"
 LABELS_KEPT = 4096
+DAYS_KEPT = 1024
 TODAY = "today"  # the context's local date, which decides whether a day shows its year
 _MISSING = object()  # a name the context lacks, which still fails as rendering does
 _STRUCTURE = frozenset(
@@ -196,7 +198,13 @@ def format_day(value: dt.date | dt.datetime | str, today: dt.date | None = None)
     day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
     if isinstance(day, dt.datetime):
         day = day.date()
-    year = "" if today is not None and day.year == today.year else f" {day.year}"
+    return _day_words(day, today is not None and day.year == today.year)
+
+
+@functools.lru_cache(maxsize=DAYS_KEPT)
+def _day_words(day: dt.date, this_year: bool) -> str:
+    """A round's thousands of messages name the same few days: each is written once."""
+    year = "" if this_year else f" {day.year}"
     return _Raw(f"{day:%A} {day.day} {day:%B}{year}")
 
 

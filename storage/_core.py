@@ -17,6 +17,8 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+# rows in one INSERT … VALUES: SQLite allows at most 32,766 bound values in one statement
+ROWS_PER_VALUES = 500
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
@@ -37,11 +39,14 @@ class Upsert:
     """`INSERT … ON CONFLICT DO NOTHING RETURNING id` for both databases, built once."""
 
     def __init__(self, table: Table, conflict: Sequence[str]) -> None:
-        self._by_dialect = {
+        self._counted = {
             name: insert(table)
             .on_conflict_do_nothing(index_elements=list(conflict))
-            .returning(table.c.id)
+            .execution_options(preserve_rowcount=True)
             for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+        }
+        self._by_dialect = {
+            name: statement.returning(table.c.id) for name, statement in self._counted.items()
         }
 
     def statement(self, session: AsyncSession) -> Executable:
@@ -54,6 +59,22 @@ class Upsert:
         # one row as plain parameters: a list of one would take the executemany path
         result = await run(session, self.statement(session), rows[0] if len(rows) == 1 else rows)
         return len(result.all())
+
+    async def insert_many(self, session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> int:
+        """The same for any number of rows, in the fastest way for the database.
+
+        On PostgreSQL the rows go as one prepared statement run once per row, counted by the
+        driver: a many-row VALUES list with RETURNING is parsed and planned anew for each batch,
+        a quarter of a second or more for a council's round of 3,000 messages. On SQLite that
+        list is the faster, in batches within its limit on bound values."""
+        dialect = session.get_bind().dialect.name
+        if dialect != "postgresql" or len(rows) <= 1:
+            inserted = 0
+            for start in range(0, len(rows), ROWS_PER_VALUES):
+                inserted += await self.insert(session, rows[start : start + ROWS_PER_VALUES])
+            return inserted
+        result = await run(session, self._counted[dialect], rows)
+        return int(result.rowcount)
 
 
 def either(

@@ -45,7 +45,6 @@ __all__ = [
 
 _NEW_KEYS = Upsert(outbox_table(), ("idempotency_key",))
 RECIPIENT_KINDS = ("person:", "channel:")
-CHUNK = 500  # rows per INSERT: SQLite allows at most 32,766 bound values in one statement
 
 
 @dataclass(frozen=True)
@@ -82,12 +81,8 @@ async def enqueue(
 async def enqueue_many(
     session: AsyncSession, messages: Sequence[Outgoing], *, now: dt.datetime | None = None
 ) -> int:
-    """Store many messages in one statement; keys already stored are skipped. How many stored."""
-    rows = [_row(m, now) for m in messages]
-    stored = 0
-    for start in range(0, len(rows), CHUNK):
-        stored += await _NEW_KEYS.insert(session, rows[start : start + CHUNK])
-    return stored
+    """Store many messages in one go; keys already stored are skipped. How many stored."""
+    return await _NEW_KEYS.insert_many(session, [_row(m, now) for m in messages])
 
 
 def never_sent(prefix: str, id_column: Any) -> Any:

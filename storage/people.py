@@ -295,9 +295,15 @@ def _staff(rows: Iterable[Any]) -> list[StaffMember]:
     return [StaffMember(*row) for row in rows]
 
 
-async def active_people(session: AsyncSession) -> list[StaffMember]:
-    """Everyone currently on the roster, by staff_id."""
-    return _staff((await session.execute(_staff_query().where(Person.active))).all())
+async def active_people(
+    session: AsyncSession, roles: Collection[str] | None = None
+) -> list[StaffMember]:
+    """Everyone currently on the roster, by staff_id; only those in `roles` if given (a
+    council's few QA officers without reading its thousands of staff)."""
+    query = _staff_query().where(Person.active)
+    if roles is not None:
+        query = query.where(Person.role.in_(list(roles)))
+    return _staff((await session.execute(query)).all())
 
 
 async def person_by_staff_id(session: AsyncSession, staff_id: str) -> StaffMember | None:

@@ -133,7 +133,7 @@ async def _unbound_notices(
     team: list[str] = []
     if not qa_bound:
         qa_roles = deps.programme.permissions.qa_team
-        team = [p.staff_id for p in await people.active_people(session) if p.role in qa_roles]
+        team = [p.staff_id for p in await people.active_people(session, roles=qa_roles)]
     known = await people.known_on(session, team, _asked(deps.platforms)) if team else {}
     notices: list[Outgoing] = []
     now = deps.clock.now()

@@ -71,10 +71,17 @@ async def load_open_cases(session: AsyncSession) -> list[CaseRow]:
         .join(Person, Case.practitioner_id == Person.id)
         .where(Case.status == "open")
     )
+    # a council's cases share a few dozen combinations of themes: each is split once
+    split: dict[str, tuple[str, ...]] = {}
     return [
-        CaseRow(i, ref, worker, kind, opened, tuple(filter(None, themes.split(";"))))
+        CaseRow(i, ref, worker, kind, opened, split.get(themes) or _split(split, themes))
         for i, ref, worker, kind, opened, themes in (await run(session, query)).all()
     ]
+
+
+def _split(seen: dict[str, tuple[str, ...]], themes: str) -> tuple[str, ...]:
+    found = seen[themes] = tuple(filter(None, themes.split(";")))
+    return found
 
 
 async def load_history(

@@ -99,21 +99,14 @@ async def add_allocations(
     due_on: dt.date,
     now: dt.datetime,
 ) -> int:
-    """Insert a round's allocations in one statement, resolving staff ids and case refs."""
-    rows = list(rows)
-    people = await _ids(session, Person.staff_id, Person.id, {r.auditor_staff_id for r in rows})
-    people |= await _ids(
-        session, Person.staff_id, Person.id, {r.practitioner_staff_id for r in rows}
-    )
-    cases = await _ids(session, Case.case_ref, Case.id, {r.case_ref for r in rows})
+    """Insert a round's allocations in one statement, resolving staff ids and case refs in it."""
     values = [
         {
             "round_id": round_id,
-            "auditor_id": people[r.auditor_staff_id],
-            "practitioner_id": people[r.practitioner_staff_id],
-            "case_id": cases[r.case_ref],
+            "auditor": r.auditor_staff_id,
+            "practitioner": r.practitioner_staff_id,
+            "case_ref": r.case_ref,
             "due_on": due_on,
-            "status": "allocated",
             "reason": r.reason,
             "created_at": now,
         }
@@ -124,16 +117,22 @@ async def add_allocations(
     return len(values)
 
 
-_ADD_ALLOCATIONS = insert(Allocation)
+def _id_of(id_column: Any, key: Any, parameter: str) -> Any:
+    """The row id for a unique key, looked up by the database as each row goes in: no
+    round trips first to read a council's 3,000 ids."""
+    return select(id_column).where(key == bindparam(parameter)).scalar_subquery()
 
 
-async def _ids(
-    session: AsyncSession, key: Any, value: Any, wanted: Collection[str]
-) -> dict[str, int]:
-    if not wanted:
-        return {}
-    rows = (await session.execute(select(key, value).where(key.in_(list(wanted))))).all()
-    return {row[0]: row[1] for row in rows}
+_ADD_ALLOCATIONS = insert(Allocation).values(
+    round_id=bindparam("round_id"),
+    auditor_id=_id_of(Person.id, Person.staff_id, "auditor"),
+    practitioner_id=_id_of(Person.id, Person.staff_id, "practitioner"),
+    case_id=_id_of(Case.id, Case.case_ref, "case_ref"),
+    due_on=bindparam("due_on"),
+    status="allocated",
+    reason=bindparam("reason"),
+    created_at=bindparam("created_at"),
+)
 
 
 # Built once, so each query shape is compiled once and served from SQLAlchemy's cache.

@@ -150,6 +150,8 @@ async def test_deactivate_missing_keeps_leavers_and_their_cases(sessions: Sessio
     assert (stored["C-3"].status, stored["C-3"].practitioner_id) == ("closed", people["S4"].id)
     async with sessions() as session:
         assert [p.staff_id for p in await active_people(session)] == ["S1", "S2", "S3"]
+        practitioners = await active_people(session, roles=["practitioner", "qa_officer"])
+        assert [p.staff_id for p in practitioners] == ["S3"]  # S4 has left
         assert await count_people(session) == 4
         assert await count_people(session, active_only=True) == 3
 

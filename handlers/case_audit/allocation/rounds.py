@@ -81,6 +81,21 @@ async def run_allocation(
     existing = await audits.find_round(session, activity.id, period)
     if existing is not None:
         return await _existing(session, activity, existing)
+    with _collector_paused():
+        return await _run(deps, session, activity, year, month, dry_run, theme, due)
+
+
+async def _run(
+    deps: Deps,
+    session: AsyncSession,
+    activity: CaseAudit,
+    year: int,
+    month: int,
+    dry_run: bool,
+    theme: str | Theme | None,
+    due: dt.date | None,
+) -> RoundResult:
+    period = period_of(year, month)
     plan = await make_plan(deps, session, activity, year, month, theme)
     if due is not None:
         plan = dataclasses.replace(plan, window=(plan.window[0], due))
@@ -128,8 +143,9 @@ async def make_plan(
         named = await named_themes.named_theme(session, activity.id, period)
         staff = [_staff(row) for row in await allocation_inputs.load_staff(session)]
         elsewhere = await allocation_inputs.cases_in_period(session, period, activity.id)
+        tags: dict[tuple[str, ...], frozenset[str]] = {}
         cases = [
-            _case(row)
+            _case(row, tags)
             for row in await allocation_inputs.load_open_cases(session)
             if row.case_ref not in elsewhere  # never in two rounds of the same month
         ]
@@ -146,9 +162,12 @@ async def make_plan(
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Hold off the cycle collector while a council's rows load: it would rescan them repeatedly.
+    """Hold off the cycle collector while a council's rows load, or its round is stored and
+    told: it would rescan them repeatedly.
 
-    Loading builds some 300,000 acyclic objects, enough to trigger several full collections.
+    Loading builds some 300,000 acyclic objects, and composing a round's 3,000 messages as many
+    again, enough to trigger several full collections of everything the process holds. Nested
+    pauses end with the outermost.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -166,11 +185,12 @@ def _staff(row: allocation_inputs.StaffRow) -> Staff:
     )  # fmt: skip
 
 
-def _case(row: allocation_inputs.CaseRow) -> CaseInfo:
-    return CaseInfo(
-        row.case_ref, row.practitioner_staff_id, row.case_type, row.opened_on,
-        frozenset(row.themes),
-    )  # fmt: skip
+def _case(row: allocation_inputs.CaseRow, tags: dict[tuple[str, ...], frozenset[str]]) -> CaseInfo:
+    """A case for the rules; cases with the same themes share one set of them (`tags`)."""
+    themes = tags.get(row.themes)
+    if themes is None:
+        themes = tags[row.themes] = frozenset(row.themes)
+    return CaseInfo(row.case_ref, row.practitioner_staff_id, row.case_type, row.opened_on, themes)
 
 
 def _round(activity: CaseAudit, plan: AllocationPlan, period: str, now: dt.datetime) -> AuditRound:
