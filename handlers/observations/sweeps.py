@@ -20,7 +20,7 @@ from handlers.core.deps import Deps
 from handlers.observations import messages
 from handlers.observations.cadence import escalates_today, nudge_stage, up_from
 from handlers.observations.messages import WHY_ESCALATED, WHY_TYPE
-from handlers.observations.tracking import Tracking, track
+from handlers.observations.tracking import Tracking, named_by, track
 from handlers.programme.schema import ObservationActivity
 from handlers.reminders.sources import ReminderDay
 from storage.case_audit.people import PersonRef
@@ -49,11 +49,27 @@ async def tracking(
         return Tracking([], []), {}
     if people is None:
         people = await staff.everyone(session)
-    recorded = await records.observed_dates(session)
-    by_observer = await records.observer_dates(session)
+    # one observation looks up no one but the people it was given
+    ids = people.keys() if only is not None else None
+    recorded = await records.observed_dates(session, ids)
+    by_observer = await records.observer_dates(session, ids)
     since = await staff.tracking_since(session)
     start = deps.calendar.local_date(since) if since is not None else today
     return track(deps.calendar, found, people, recorded, today, start, by_observer, only), people
+
+
+async def tracking_one(
+    deps: Deps, session: AsyncSession, today: dt.date, value: str, clicker: str
+) -> tuple[Tracking, dict[int, Staff]]:
+    """`tracking` for the one observation a button names (its `value`), reading only the part
+    of the staff list it needs and the person clicking (`clicker`, a staff id) rather than
+    everyone."""
+    named = named_by(activities(deps), value)
+    if len(named) != 1:  # a value naming no one (or, oddly, more than one): the whole list
+        return await tracking(deps, session, today, only=value)
+    person, everyone_below = named[0]
+    people = await staff.around(session, person, clicker, everyone_below=everyone_below)
+    return await tracking(deps, session, today, only=value, people=people)
 
 
 def ref(person: Staff) -> PersonRef:
