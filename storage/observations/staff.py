@@ -86,8 +86,10 @@ async def by_staff_id(session: AsyncSession, staff_id: str) -> Staff | None:
     return Staff(*row) if row is not None else None
 
 
+_FIRST_IMPORT = select(func.min(AuditLogEntry.at)).where(AuditLogEntry.action == "roster.imported")
+
+
 async def tracking_since(session: AsyncSession) -> dt.datetime | None:
     """When qabot first knew the staff list: the first roster import, if there was one."""
-    query = select(func.min(AuditLogEntry.at)).where(AuditLogEntry.action == "roster.imported")
-    found: dt.datetime | None = await session.scalar(query)
+    found: dt.datetime | None = (await run(session, _FIRST_IMPORT)).scalar()
     return found
