@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.deps import Deps
 from handlers.observations import messages
-from handlers.observations.cadence import escalates_today, nudge_stage, up_from
+from handlers.observations.cadence import Stage, escalates_today, nudge_stage, up_from
 from handlers.observations.messages import WHY_ESCALATED, WHY_TYPE
 from handlers.observations.tracking import Tracking, named_by, track
 from handlers.programme.schema import ObservationActivity
@@ -88,16 +88,26 @@ class ObservationReminders:
         found, people = await tracking(deps, day.session, today)
         if found.reported:
             log.info("observations today: %s", found.counts())
+        # thousands tracked share a few due dates: each (activity, due date, snooze) is worked
+        # out once a day
+        stages: dict[tuple[str, dt.date, dt.date | None], Stage | None] = {}
+        escalating: dict[tuple[str, dt.date], bool] = {}
         for tracked in found.tracked:
             worker = tracked.worker
             if worker.away_until is not None and worker.away_until >= today:
                 continue  # their clock is paused: nothing while they are away
+            activity, due = tracked.activity, tracked.due
             acting = tracked.acting
             if acting is not None:
                 held = day.held(acting.id, tracked.item)
-                if nudge_stage(calendar, tracked.activity, tracked.due, today, held):
+                key = (activity.id, due, held)
+                if key not in stages:
+                    stages[key] = nudge_stage(calendar, activity, due, today, held)
+                if stages[key]:
                     day.add(ref(acting), partial(messages.reminder, deps, tracked, acting, today))
-            if escalates_today(calendar, tracked.activity, tracked.due, today):
+            if (activity.id, due) not in escalating:
+                escalating[activity.id, due] = escalates_today(calendar, activity, due, today)
+            if escalating[activity.id, due]:
                 above = tracked.observer.manager_id if acting is None else acting.manager_id
                 manager = up_from(people, above, today)
                 if manager is not None and manager.id != worker.id:
