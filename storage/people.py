@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import Select, String, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -328,23 +328,27 @@ async def search_people(
     return _staff((await session.execute(query.limit(limit))).all())
 
 
+def _picker_query() -> Select[Any]:
+    near = bindparam("near", type_=String, expanding=True)
+    near_service = select(Team.service_id).join(Person, Person.team_id == Team.id)
+    return (
+        _staff_query()
+        .where(Person.active, Service.id.in_(near_service.where(Person.staff_id.in_(near))))
+        .order_by(None)
+        .order_by(Person.staff_id.in_(near).desc(), Person.name, Person.staff_id)
+        .limit(bindparam("limit"))
+    )
+
+
+_PICKER = _picker_query()  # built once: a picker is on every audit form opened or saved
+
+
 async def picker_people(
     session: AsyncSession, near: Collection[str], limit: int = 100
 ) -> list[StaffMember]:
     """Active people to choose from in a people picker: everyone in the services of the
     people `near` (by staff id), by name, at most `limit` of them (the near ones always)."""
-    near_service = (
-        select(Team.service_id)
-        .join(Person, Person.team_id == Team.id)
-        .where(Person.staff_id.in_(list(near)))
-    )
-    query = (
-        _staff_query()
-        .where(Person.active, Service.id.in_(near_service))
-        .order_by(None)
-        .order_by(Person.staff_id.in_(list(near)).desc(), Person.name, Person.staff_id)
-    )
-    return _staff((await session.execute(query.limit(limit))).all())
+    return _staff((await run(session, _PICKER, {"near": list(near), "limit": limit})).all())
 
 
 async def count_people(session: AsyncSession, *, active_only: bool = False) -> int:

@@ -111,8 +111,7 @@ class CaseAuditEscalations:
     async def due_today(self, day: ReminderDay) -> None:
         deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
         activities = {a.id: a for a in deps.programme.of_kind(CaseAudit)}
-        views = await audits.allocations(session, statuses=("allocated",), due_before=today,
-                                         unsent="audit.escalated:")  # fmt: skip
+        views = await _past_limit(deps, session, activities, today)
         actions = await audit_followups.open_actions(session, due_before=today,
                                                      unsent="action.escalated:")  # fmt: skip
         candidates: list[tuple[_Candidate, Any]] = []
@@ -174,6 +173,22 @@ class CaseAuditEscalations:
                 compose = partial(audit_escalated, deps, row, manager, candidate.over, why)
             on_queued = partial(_record_escalation, deps, session, candidate, manager)
             day.add(manager, compose, on_queued)
+
+
+async def _past_limit(
+    deps: Deps, session: AsyncSession, activities: dict[str, CaseAudit], today: dt.date
+) -> list[AllocationView]:
+    """The unrecorded audits not yet escalated that are as far past due as their activity's
+    escalation waits (the rest of an overdue year's pile is read only as far as its dates)."""
+    found = await audits.due_allocations(session, statuses=("allocated",), due_before=today,
+                                         unsent="audit.escalated:")  # fmt: skip
+    wanted = []
+    for due in found:
+        activity = activities.get(due.activity)
+        limit = activity.record_reminders.escalate_after_working_days if activity else None
+        if limit is not None and deps.calendar.working_days_between(due.due_on, today) >= limit:
+            wanted.append(due.id)
+    return await audits.allocations(session, ids=wanted) if wanted else []
 
 
 async def _record_escalation(

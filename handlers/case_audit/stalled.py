@@ -33,7 +33,7 @@ from message_templates.model import Button, Choice, Form, FormField, Message
 from storage.case_audit import allocation_inputs, audits
 from storage.case_audit import escalations as records
 from storage.case_audit import people as audit_people
-from storage.case_audit.audits import AllocationView
+from storage.case_audit.audits import AllocationView, DueAllocation
 from storage.models import Allocation
 
 STALLED = "audit.stalled"
@@ -52,7 +52,7 @@ def stalled_after(activity: CaseAudit) -> int | None:
     return None if escalate is None else 2 * escalate
 
 
-def _subject(view: AllocationView) -> str:
+def _subject(view: AllocationView | DueAllocation) -> str:
     return f"audit:{view.id}@{view.due_on.isoformat()}"
 
 
@@ -67,27 +67,29 @@ async def stalled_audits(day: ReminderDay, activities: dict[str, CaseAudit]) -> 
     before = calendar.add_working_days(today, -shortest) + dt.timedelta(days=1)
     # only audits that reached the point lately: older ones were offered already
     since = before - LOOK_BACK
-    found = await audits.allocations(session, statuses=("allocated",), since=since,
-                                     due_before=before)  # fmt: skip
-    views = [
-        v
-        for v in found
-        if limits.get(v.activity)
-        and calendar.working_days_between(v.due_on, today) >= (limits[v.activity] or 0)
+    found = await audits.due_allocations(session, statuses=("allocated",), since=since,
+                                         due_before=before)  # fmt: skip
+    due = [
+        d
+        for d in found
+        if limits.get(d.activity)
+        and calendar.working_days_between(d.due_on, today) >= (limits[d.activity] or 0)
     ]
-    if not views:
+    if not due:
         return
-    subjects = {_subject(v) for v in views}
+    subjects = {_subject(d) for d in due}
     done = await records.recorded(session, (STALLED,), subjects)
     escalated = await records.recorded(session, ("audit.escalated",), subjects)
     # after the manager has heard (or when there is no manager to hear), never the same day
-    views = [
-        v
-        for v in views
-        if _subject(v) not in done and (_subject(v) in escalated or v.auditor.manager_id is None)
+    wanted = [
+        d.id
+        for d in due
+        if _subject(d) not in done and (_subject(d) in escalated or d.auditor_manager_id is None)
     ]
-    if not views:
+    if not wanted:
         return
+    # the whole view (its case and people) only of the few offered today
+    views = await audits.allocations(session, ids=wanted)
     deciders = await audit_people.people_with_roles(session, deps.programme.permissions.allocate)
     for view in views:
         over = calendar.working_days_between(view.due_on, today)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -48,6 +49,7 @@ class Calendar:
         # ((month, day), (month, day)) spans, the second possibly in the next year
         self._quiet = quiet_periods
         self._years: dict[int, frozenset[dt.date]] = {}
+        self._weekdays_off: dict[int, list[dt.date]] = {}
 
     @classmethod
     def from_programme(cls, programme: Programme) -> Calendar:
@@ -117,9 +119,19 @@ class Calendar:
         """Bank holidays falling on a weekday, after `after` up to and including `upto`."""
         found = 0
         for year in range(after.year, upto.year + 1):
-            self.is_bank_holiday(dt.date(year, 1, 1))  # loads the year
-            found += sum(1 for d in self._years[year] if after < d <= upto and d.weekday() < 5)
+            days = self._weekday_holidays_in(year)
+            found += bisect_right(days, upto) - bisect_right(days, after)
         return found
+
+    def _weekday_holidays_in(self, year: int) -> list[dt.date]:
+        """The year's bank holidays (and quiet days) falling on a weekday, in date order: every
+        count of working days looks here, so each year is sorted once."""
+        days = self._weekdays_off.get(year)
+        if days is None:
+            self.is_bank_holiday(dt.date(year, 1, 1))  # loads the year
+            days = sorted(d for d in self._years[year] if d.weekday() < 5)
+            self._weekdays_off[year] = days
+        return days
 
     def local_date(self, at: dt.datetime) -> dt.date:
         return at.astimezone(self.zone).date()

@@ -27,7 +27,7 @@ from handlers.observations import keys, messages
 from handlers.observations.cadence import add_months
 from handlers.observations.ids import OPEN_RECORD, OPEN_REFLECTION, RECORD, REFLECT
 from handlers.observations.messages import ACTIONS_MAX, TEXT_LENGTH
-from handlers.observations.sweeps import tracking
+from handlers.observations.sweeps import tracking, tracking_one
 from handlers.observations.tracking import Tracked
 from storage import actions as shared_actions
 from storage.observations import records, staff
@@ -63,14 +63,14 @@ class Observations:
         tracked, observer, people = await _observers_own(deps, session, event, today)
         new, actions, actions_due = _checked(deps, event, tracked, observer, today)
         if tracked.per_observer:
-            done = await records.observer_dates(session)
+            done = await records.observer_dates(session, [observer.id])
             mine = done.get((new.activity, new.group, observer.id), [])
             if new.observed_on in mine:
                 raise UserError("That observation is already recorded. Thank you!")
             worker = next(p for p in tracked.choices if p.id == new.observed_id)
             tracked = dataclasses.replace(tracked, worker=worker)
         else:
-            done = await records.observed_dates(session)
+            done = await records.observed_dates(session, [new.observed_id])
             if new.observed_on in done.get((new.activity, new.group, new.observed_id), []):
                 raise UserError("That observation is already recorded. Thank you!")
         observation_id = await records.add(session, new, now)
@@ -117,8 +117,7 @@ class Observations:
 async def _workers_own(session: AsyncSession, event: Inbound) -> tuple[records.Stored, Staff]:
     """The observation the button names, if the person clicking is the one observed."""
     found = await records.one(session, parse_id(event.value, "observation"))
-    people = await staff.everyone(session)
-    worker = next((p for p in people.values() if p.staff_id == event.staff_id), None)
+    worker = await staff.by_staff_id(session, event.staff_id)
     if found is None or worker is None or worker.id != found.observed_id:
         raise UserError("Only the person observed can add their reflection to an observation.")
     return found, worker
@@ -129,7 +128,7 @@ async def _observers_own(
 ) -> tuple[Tracked, Staff, dict[int, Staff]]:
     """The observation the button names, if the person clicking may record it (and the staff
     list read for it)."""
-    found, people = await tracking(deps, session, today, only=event.value)
+    found, people = await tracking_one(deps, session, today, event.value, event.staff_id)
     tracked = next((t for t in found.tracked if t.value == event.value), None)
     if tracked is None:
         raise UserError(

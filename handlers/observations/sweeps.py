@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.deps import Deps
 from handlers.observations import messages
-from handlers.observations.cadence import escalates_today, nudge_stage, up_from
+from handlers.observations.cadence import Stage, escalates_today, nudge_stage, up_from
 from handlers.observations.messages import WHY_ESCALATED, WHY_TYPE
-from handlers.observations.tracking import Tracking, track
+from handlers.observations.tracking import Tracking, named_by, track
 from handlers.programme.schema import ObservationActivity
 from handlers.reminders.sources import ReminderDay
 from storage.case_audit.people import PersonRef
@@ -49,11 +49,27 @@ async def tracking(
         return Tracking([], []), {}
     if people is None:
         people = await staff.everyone(session)
-    recorded = await records.observed_dates(session)
-    by_observer = await records.observer_dates(session)
+    # one observation looks up no one but the people it was given
+    ids = people.keys() if only is not None else None
+    recorded = await records.observed_dates(session, ids)
+    by_observer = await records.observer_dates(session, ids)
     since = await staff.tracking_since(session)
     start = deps.calendar.local_date(since) if since is not None else today
     return track(deps.calendar, found, people, recorded, today, start, by_observer, only), people
+
+
+async def tracking_one(
+    deps: Deps, session: AsyncSession, today: dt.date, value: str, clicker: str
+) -> tuple[Tracking, dict[int, Staff]]:
+    """`tracking` for the one observation a button names (its `value`), reading only the part
+    of the staff list it needs and the person clicking (`clicker`, a staff id) rather than
+    everyone."""
+    named = named_by(activities(deps), value)
+    if len(named) != 1:  # a value naming no one (or, oddly, more than one): the whole list
+        return await tracking(deps, session, today, only=value)
+    person, everyone_below = named[0]
+    people = await staff.around(session, person, clicker, everyone_below=everyone_below)
+    return await tracking(deps, session, today, only=value, people=people)
 
 
 def ref(person: Staff) -> PersonRef:
@@ -72,16 +88,26 @@ class ObservationReminders:
         found, people = await tracking(deps, day.session, today)
         if found.reported:
             log.info("observations today: %s", found.counts())
+        # thousands tracked share a few due dates: each (activity, due date, snooze) is worked
+        # out once a day
+        stages: dict[tuple[str, dt.date, dt.date | None], Stage | None] = {}
+        escalating: dict[tuple[str, dt.date], bool] = {}
         for tracked in found.tracked:
             worker = tracked.worker
             if worker.away_until is not None and worker.away_until >= today:
                 continue  # their clock is paused: nothing while they are away
+            activity, due = tracked.activity, tracked.due
             acting = tracked.acting
             if acting is not None:
                 held = day.held(acting.id, tracked.item)
-                if nudge_stage(calendar, tracked.activity, tracked.due, today, held):
+                key = (activity.id, due, held)
+                if key not in stages:
+                    stages[key] = nudge_stage(calendar, activity, due, today, held)
+                if stages[key]:
                     day.add(ref(acting), partial(messages.reminder, deps, tracked, acting, today))
-            if escalates_today(calendar, tracked.activity, tracked.due, today):
+            if (activity.id, due) not in escalating:
+                escalating[activity.id, due] = escalates_today(calendar, activity, due, today)
+            if escalating[activity.id, due]:
                 above = tracked.observer.manager_id if acting is None else acting.manager_id
                 manager = up_from(people, above, today)
                 if manager is not None and manager.id != worker.id:

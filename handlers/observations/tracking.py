@@ -151,10 +151,30 @@ def track(
 
 def _named(people: Mapping[int, Staff], rest: str, tag: str) -> list[Staff]:
     """The one person a tracked value's last part names (`<id>`, or `by<id>`), if any."""
-    if not rest.startswith(tag) or not rest[len(tag) :].isdigit():
-        return []
-    found = people.get(int(rest[len(tag) :]))
+    named = _named_id(rest, tag)
+    found = people.get(named) if named is not None else None
     return [found] if found is not None else []
+
+
+def _named_id(rest: str, tag: str) -> int | None:
+    if not rest.startswith(tag) or not rest[len(tag) :].isdigit():
+        return None
+    return int(rest[len(tag) :])
+
+
+def named_by(activities: Sequence[ObservationActivity], only: str) -> list[tuple[int, bool]]:
+    """Whom a tracked value names, as `track` reads it: each person's id, and whether it is an
+    observer's own cadence (`per: observer`), whose choices are everyone below them."""
+    found = []
+    for activity in activities:
+        for group in activity.groups:
+            prefix = f"{activity.id}:{group.name}:"
+            if only.startswith(prefix):
+                per_observer = group.per == "observer"
+                named = _named_id(only[len(prefix) :], "by" if per_observer else "")
+                if named is not None:
+                    found.append((named, per_observer))
+    return found
 
 
 def _one(

@@ -218,6 +218,47 @@ async def allocations(
     return _views((await run(session, query)).all())
 
 
+@dataclass(frozen=True)
+class DueAllocation:
+    """Just enough of an allocation to tell whether a sweep wants it: its due date, activity
+    and the auditor's line manager."""
+
+    id: int
+    activity: str
+    due_on: dt.date
+    auditor_manager_id: int | None
+
+
+_DUE = (
+    select(Allocation.id, AuditRound.activity, Allocation.due_on, _AUDITOR.manager_id)
+    .select_from(Allocation)
+    .join(AuditRound, Allocation.round_id == AuditRound.id)
+    .join(_AUDITOR, Allocation.auditor_id == _AUDITOR.id)
+    .where(Allocation.status.in_(bindparam("statuses", expanding=True)))
+    .where(Allocation.due_on < bindparam("due_before"))
+    .order_by(Allocation.id)
+)
+
+
+async def due_allocations(
+    session: AsyncSession,
+    *,
+    statuses: Collection[str],
+    due_before: dt.date,
+    since: dt.date | None = None,
+    unsent: str | None = None,
+) -> list[DueAllocation]:
+    """`allocations` with the same filters, but only the few columns a daily sweep decides by:
+    it reads many rows each day and wants whole views of only the few it acts on."""
+    query = _DUE
+    if since is not None:
+        query = query.where(Allocation.due_on >= since)
+    if unsent is not None:
+        query = query.where(never_sent(unsent, Allocation.id))
+    params = {"statuses": list(statuses), "due_before": due_before}
+    return [DueAllocation(*row) for row in (await run(session, query, params)).all()]
+
+
 async def earliest_due(session: AsyncSession, statuses: Collection[str]) -> dt.date | None:
     """The earliest due date, or agreed day to meet, of the allocations in these statuses;
     None when there are none."""

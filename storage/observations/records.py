@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._core import run
@@ -47,27 +49,47 @@ async def add(session: AsyncSession, new: NewObservation, now: dt.datetime) -> i
 
 Recorded = dict[tuple[str, str, int], list[dt.date]]
 
+# Past this many people a narrowed read reads everything instead: one long IN list costs more
+# than the rows it saves, and databases cap how many parameters a statement may carry.
+NARROW_AT_MOST = 500
 
-async def observed_dates(session: AsyncSession) -> Recorded:
-    """The dates each person was observed, by (activity, group, observed person), oldest first."""
-    query = select(
-        Observation.activity, Observation.group, Observation.observed_id, Observation.observed_on
-    ).order_by(Observation.observed_on)
+
+def _dates_by(person: Any) -> tuple[Select[Any], Select[Any]]:
+    """Every observation's date by (activity, group, `person`), oldest first; and the same for
+    some people only (`ids`)."""
+    query = select(Observation.activity, Observation.group, person, Observation.observed_on)
+    query = query.order_by(Observation.observed_on)
+    return query, query.where(person.in_(bindparam("ids", expanding=True)))
+
+
+_OBSERVED = _dates_by(Observation.observed_id)
+_OBSERVER = _dates_by(Observation.observer_id)
+
+
+async def _dates(
+    session: AsyncSession, queries: tuple[Select[Any], Select[Any]], ids: Collection[int] | None
+) -> Recorded:
+    everything, narrowed = queries
+    if ids is None or len(ids) > NARROW_AT_MOST:
+        rows = await run(session, everything)
+    else:
+        rows = await run(session, narrowed, {"ids": list(ids)})
     found: Recorded = defaultdict(list)
-    for activity, group, observed_id, observed_on in await run(session, query):
-        found[(activity, group, observed_id)].append(observed_on)
+    for activity, group, person_id, observed_on in rows.all():
+        found[(activity, group, person_id)].append(observed_on)
     return dict(found)
 
 
-async def observer_dates(session: AsyncSession) -> Recorded:
-    """The dates each observer recorded an observation, by (activity, group, observer)."""
-    query = select(
-        Observation.activity, Observation.group, Observation.observer_id, Observation.observed_on
-    ).order_by(Observation.observed_on)
-    found: Recorded = defaultdict(list)
-    for activity, group, observer_id, observed_on in await run(session, query):
-        found[(activity, group, observer_id)].append(observed_on)
-    return dict(found)
+async def observed_dates(session: AsyncSession, ids: Collection[int] | None = None) -> Recorded:
+    """The dates each person was observed, by (activity, group, observed person), oldest first
+    (`ids`: only these people need be there)."""
+    return await _dates(session, _OBSERVED, ids)
+
+
+async def observer_dates(session: AsyncSession, ids: Collection[int] | None = None) -> Recorded:
+    """The dates each observer recorded an observation, by (activity, group, observer), oldest
+    first (`ids`: only these observers need be there)."""
+    return await _dates(session, _OBSERVER, ids)
 
 
 @dataclass(frozen=True)

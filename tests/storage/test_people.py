@@ -16,12 +16,14 @@ from storage.people import (
     PersonRecord,
     Roster,
     RosterChanges,
+    StaffMember,
     active_people,
     apply_roster,
     count_people,
     known_on,
     known_people,
     person_by_staff_id,
+    picker_people,
     search_people,
 )
 
@@ -187,6 +189,30 @@ async def test_known_people_and_search(sessions: Sessions) -> None:
     assert [p.staff_id for p in practitioners] == ["S3"]
     assert [p.staff_id for p in everyone] == ["S3", "S4"]
     assert wildcard == []
+
+
+async def test_a_picker_offers_the_near_peoples_services_near_ones_first(
+    sessions: Sessions,
+) -> None:
+    other = {"team": "Front Door 1", "service": "Front Door"}
+    roster = (
+        *replace(PEOPLE, "S4", active=False),
+        PersonRecord("S5", "Beth Ames", "beth@council.example", "practitioner", **other),
+        PersonRecord("S6", "Cal Ng", "cal@council.example", "practitioner", **other),
+    )
+    await apply(sessions, Roster(roster, ()))
+    async with sessions() as session:
+        cla = await picker_people(session, ["S3"])
+        both = await picker_people(session, ["S6", "S2"])
+        two = await picker_people(session, ["S6", "S2"], limit=2)
+    # everyone active in Amara's service by name; Jamie has left
+    assert [p.staff_id for p in cla] == ["S3", "S1", "S2"]
+    assert cla[0] == StaffMember(*[getattr(cla[0], f) for f in ("id", "staff_id")], "Amara Lowe",
+                                 "amara@council.example", "practitioner", "CLA Team 2",
+                                 "Children Looked After", cla[2].id, "S2", dt.date(2026, 9, 1),
+                                 None, 0.8, None, None, True, None)  # fmt: skip
+    assert [p.staff_id for p in both] == ["S6", "S2", "S3", "S5", "S1"]
+    assert [p.staff_id for p in two] == ["S6", "S2"]
 
 
 async def test_known_on_finds_each_persons_platforms_in_one_lookup(sessions: Sessions) -> None:

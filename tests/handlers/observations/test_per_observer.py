@@ -27,7 +27,7 @@ from handlers.core.inbound import handle_event
 from handlers.core.router import EventKind, Inbound
 from handlers.observations.cadence import escalates_today
 from handlers.observations.ids import OPEN_RECORD, OPEN_REFLECTION, RECORD, REFLECT
-from handlers.observations.sweeps import tracking
+from handlers.observations.sweeps import tracking, tracking_one
 from handlers.programme.schema import ObservationActivity, load_programme
 from handlers.reminders.ids import SNOOZE, SNOOZE_REASON
 from handlers.reminders.snooze import Reminders
@@ -222,3 +222,21 @@ async def test_an_observer_away_has_their_clock_paused_and_is_reported(deps: Dep
                for r in found.reported)  # fmt: skip
     sent = await sweep(deps, dt.date(2027, 3, 22))
     assert "H01" not in sent and "D01" not in sent  # no one nudged in their place
+
+
+async def test_one_buttons_observation_reads_the_same_as_the_whole_days_tracking(
+    deps: Deps,
+) -> None:
+    # a click reads only the part of the staff list its observation needs; what it finds for
+    # that observation is what the day's full tracking finds, for each observation and clicker
+    day = dt.date(2027, 3, 22)
+    async with deps.sessions() as session:
+        found, _ = await tracking(deps, session, day)
+        assert {t.per_observer for t in found.tracked} == {True, False}
+        for t in found.tracked:
+            for clicker in ("H01", "T01", "P02", "nobody"):
+                one, people = await tracking_one(deps, session, day, t.value, clicker)
+                assert one.tracked == [t] and one.reported == []
+                assert (clicker in {p.staff_id for p in people.values()}) == (clicker != "nobody")
+        none, _ = await tracking_one(deps, session, day, "practice_observation:x:1", "H01")
+        assert none.tracked == []

@@ -7,14 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, update
 
-from storage import Sessions, snoozes
+from message_templates.model import Message
+from storage import Sessions, outbox, snoozes
 from storage.case_audit import allocation_inputs, audits
 from storage.case_audit import escalations as audit_escalations
 from storage.case_audit import followups as audit_followups
 from storage.case_audit import people as audit_people
-from storage.models import AuditRecord, AuditRound, Moderation
+from storage.models import Allocation, AuditRecord, AuditRound, Moderation
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
 NOW = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)
@@ -114,6 +115,34 @@ async def test_a_round_is_stored_once_per_activity_and_period(sessions: Sessions
         found = await audits.find_round(session, "case_audit", "2027-01")
         assert found is not None and found.id == first
         assert await audits.count_allocations(session, first) == 1
+
+
+async def test_due_allocations_are_the_same_rows_as_the_whole_views(sessions: Sessions) -> None:
+    await council(sessions, 3)
+    await allocate_all(sessions, 3, "2027-01")
+    await allocate_all(sessions, 1, "2027-02")
+    async with sessions.begin() as session:
+        views = await audits.allocations(session)
+        recorded = update(Allocation).where(Allocation.id == views[1].id)
+        await session.execute(recorded.values(status="recorded"))
+        # an escalation queued for the first: a sweep asking for the unsent ones skips it
+        await outbox.enqueue(session, key=f"audit.escalated:{views[0].id}",
+                             recipient="person:M1", platform="sandbox",
+                             message=Message(kind="audit_escalated"), not_before=NOW)  # fmt: skip
+    async with sessions() as session:
+        march, feb = dt.date(2027, 3, 1), dt.date(2027, 2, 1)
+        due = await audits.due_allocations(session, statuses=("allocated",), due_before=march)
+        whole = await audits.allocations(session, statuses=("allocated",), due_before=march)
+        january = await audits.due_allocations(session, statuses=("allocated",), due_before=feb,
+                                               since=dt.date(2027, 1, 28))  # fmt: skip
+        unsent = await audits.due_allocations(
+            session, statuses=("allocated",), due_before=march, unsent="audit.escalated:"
+        )
+    manager = whole[0].auditor.manager_id
+    assert due == [audits.DueAllocation(v.id, "case_audit", v.due_on, manager) for v in whole]
+    assert [d.id for d in due] == [views[0].id, views[2].id, views[3].id]
+    assert [d.id for d in january] == [views[0].id, views[2].id]
+    assert [d.id for d in unsent] == [views[2].id, views[3].id]
 
 
 async def test_ticks_record_who_and_when_and_can_be_undone(sessions: Sessions) -> None:
