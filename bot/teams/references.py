@@ -105,12 +105,16 @@ async def forget(session: AsyncSession, address: str) -> None:
 
 
 async def staff_id_of(session: AsyncSession, aad_object_id: str) -> str | None:
-    """The active staff member known in Teams by this AAD object id."""
+    """The active staff member known in Teams by this AAD object id: as qabot stores one
+    (lower case, found through the index), else as a staff list may have written it."""
+    wanted = aad_object_id.lower()
     found = await session.scalar(
-        select(Person.staff_id).where(
-            func.lower(Person.teams_user_id) == aad_object_id.lower(), Person.active
-        )
+        select(Person.staff_id).where(Person.teams_user_id == wanted, Person.active)
     )
+    if found is None:
+        found = await session.scalar(
+            select(Person.staff_id).where(func.lower(Person.teams_user_id) == wanted, Person.active)
+        )
     return found
 
 
