@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from benchmarks._teams import MONDAY, database_name, installed, scratch, stood_up
+from bot.app import settle_memory
 from message_templates.model import Button, Fact, Message
 from scheduler.clock import VirtualClock
 from storage.outbox import Outgoing, enqueue_many
@@ -42,6 +43,7 @@ async def _run(folder: Path) -> tuple[int, float, float, int, int]:
         ]
         async with stood.qabot.deps.sessions.begin() as session:
             await enqueue_many(session, rows, now=MONDAY)
+        settle_memory()  # as `qabot run` does once started
         dispatcher, clock = stood.qabot.dispatcher, stood.qabot.deps.clock
         assert isinstance(clock, VirtualClock)
         began = time.perf_counter()

@@ -8,7 +8,10 @@ same); the load, the signing keys, Entra's token endpoint and the Bot Connector 
 this one, so what is timed is qabot's work and not the stand-ins'. qabot's database is a fresh
 SQLite file unless QABOT_BENCH_DATABASE_URL names another (an empty PostgreSQL database, say).
 
-Target: p99 at most 100 ms (Teams shows an error when an invoke takes much longer).
+Target: p99 at most 100 ms (Teams shows an error when an invoke takes much longer). Besides
+the latencies it prints the processor time qabot's process spent an invoke, the delivery of the
+reply it queued included (Linux): on a shared, busy machine the latencies mostly measure the
+machine, this far less.
 """
 
 from __future__ import annotations
@@ -81,7 +84,7 @@ async def _post(
         return (time.perf_counter() - began) * 1000, response.status
 
 
-async def _run(folder: Path) -> tuple[list[float], int]:
+async def _run(folder: Path) -> tuple[list[float], int, float | None]:
     url = database_url(folder)
     async with standins(folder) as (keys, idp, connector, ca_file):
         service_url = connector.url
@@ -92,18 +95,23 @@ async def _run(folder: Path) -> tuple[list[float], int]:
         process = subprocess.Popen(command, env=env)
         try:
             await wait_for(port, process)
-            return await _load(f"http://127.0.0.1:{port}/api/messages", keys, service_url)
+            return await _load(f"http://127.0.0.1:{port}/api/messages", keys, service_url,
+                               process.pid)  # fmt: skip
         finally:
             process.terminate()
             process.wait(timeout=30)
 
 
-async def _load(url: str, keys: Any, service_url: str) -> tuple[list[float], int]:
+async def _load(
+    url: str, keys: Any, service_url: str, server: int
+) -> tuple[list[float], int, float | None]:
     token = keys.sign(audience=APP_ID, service_url=service_url)
     bodies = [json.dumps(invoke(n, service_url)).encode() for n in range(WARM_UP + INVOKES)]
     async with aiohttp.ClientSession() as http:
         for body in bodies[:WARM_UP]:  # signing keys fetched, caches filled
             await _post(http, url, token, body)
+        await asyncio.sleep(1.0)  # the warm-up's replies delivered
+        cpu = cpu_seconds(server)
         start = time.perf_counter()
         tasks = []
         for n, body in enumerate(bodies[WARM_UP:]):
@@ -112,8 +120,20 @@ async def _load(url: str, keys: Any, service_url: str) -> tuple[list[float], int
                 await asyncio.sleep(delay)
             tasks.append(asyncio.ensure_future(_post(http, url, token, body)))
         results = await asyncio.gather(*tasks)
+        await asyncio.sleep(2.0)  # the replies the invokes queued delivered
+        used = cpu_seconds(server)
     failed = sum(1 for _, status in results if status != 200)
-    return [ms for ms, _ in results], failed
+    per_invoke = None if cpu is None or used is None else (used - cpu) / INVOKES
+    return [ms for ms, _ in results], failed, per_invoke
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """The processor time a process has used so far (Linux), or None where that is unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _serve(port: int) -> None:
@@ -142,14 +162,15 @@ def main() -> None:
         asyncio.run(_serve(int(sys.argv[2])))
         return
     with scratch() as folder:
-        times, failed = asyncio.run(_run(Path(folder)))
+        times, failed, cpu = asyncio.run(_run(Path(folder)))
     cuts = statistics.quantiles(times, n=100)
     p50, p99 = statistics.median(times), cuts[98]
+    used = "" if cpu is None else f"; qabot's processor time {cpu * 1000:.1f} ms an invoke"
     print(
         f"teams invoke acknowledgement ({database_name()}, {INVOKES} signed invokes at "
         f"{RATE:.0f}/s): p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(times):.1f} ms "
         f"(target p99 <= {TARGET_P99_MS:.0f} ms, ratio {p99 / TARGET_P99_MS:.2f}); "
-        f"not 200: {failed}"
+        f"not 200: {failed}{used} (its reply's delivery included)"
     )
 
 

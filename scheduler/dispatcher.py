@@ -125,29 +125,73 @@ class Dispatcher:
         self._again = False
 
     async def run_once(self, now: dt.datetime) -> int:
-        """Claim the rows due at `now` and deliver them; returns how many rows were handled."""
+        """Claim the rows due at `now` and deliver them; returns how many rows were handled.
+
+        While a full batch goes out, the next is claimed and queued behind it, so a paced
+        platform is never kept waiting on a claim between batches; at most two batches are
+        leased at once, and the pass ends with a batch that is not full. A conversation's rows
+        in the later batch go only once its rows in the earlier one have gone (or are handed
+        back with them), so its messages keep their order."""
+        slots = asyncio.Semaphore(self._policy.concurrency)
+        began = self._clock.now()
+        claimed = await self._claim(now)
+        handled = len(claimed)
+        going = self._start(claimed, slots, {})
+        latest, following = dict(going), going[:0]
+        try:
+            while len(claimed) == self._policy.batch:
+                try:
+                    claimed = await self._claim(now + (self._clock.now() - began))
+                except Exception:  # the database briefly away: this batch goes on regardless
+                    logger.exception("could not claim the next batch")
+                    break
+                handled += len(claimed)
+                following = self._start(claimed, slots, latest)
+                latest.update(following)
+                await self._settled(going)
+                going, following = following, going[:0]
+            await self._settled(going)
+        except BaseException:  # cancelled (shutting down): no delivery is left running
+            for _, task in going + following:
+                task.cancel()
+            raise
+        return handled
+
+    async def _claim(self, now: dt.datetime) -> list[Claimed]:
         async with self._sessions.begin() as session:
-            claimed = await claim_due(
+            return await claim_due(
                 session,
                 now=now,
                 limit=self._policy.batch,
                 lease=self._policy.lease,
                 platforms=list(self._platforms),
             )
+
+    def _start(
+        self,
+        claimed: list[Claimed],
+        slots: asyncio.Semaphore,
+        before: dict[tuple[str, str], asyncio.Task[dt.datetime | None]],
+    ) -> list[tuple[tuple[str, str], asyncio.Task[dt.datetime | None]]]:
+        """Each conversation's rows delivered in a task of their own, after `before`'s."""
         groups: dict[tuple[str, str], list[Claimed]] = defaultdict(list)
         for row in claimed:
             groups[(row.platform, row.recipient)].append(row)
-        slots = asyncio.Semaphore(self._policy.concurrency)
-        outcomes = await asyncio.gather(
-            *(self._deliver_group(rows, slots) for rows in groups.values()),
-            return_exceptions=True,
-        )
+        return [
+            (key, asyncio.ensure_future(self._deliver_group(rows, slots, before.get(key))))
+            for key, rows in groups.items()
+        ]
+
+    @staticmethod
+    async def _settled(
+        going: list[tuple[tuple[str, str], asyncio.Task[dt.datetime | None]]],
+    ) -> None:
+        outcomes = await asyncio.gather(*(task for _, task in going), return_exceptions=True)
         for outcome in outcomes:
             if isinstance(outcome, Exception):  # its rows come back when their lease ends
                 logger.error("a conversation's deliveries failed", exc_info=outcome)
             elif isinstance(outcome, BaseException):
                 raise outcome
-        return len(claimed)
 
     async def deliver_due(self) -> int:
         """Deliver what is due now, coalesced: asked while a pass is under way (by an edge
@@ -191,19 +235,36 @@ class Dispatcher:
             waiter.cancel()
         self._wake.clear()
 
-    async def _deliver_group(self, rows: list[Claimed], slots: asyncio.Semaphore) -> None:
-        """One conversation's rows in order; a 429 or a lease running short hands the rest back."""
+    async def _deliver_group(
+        self,
+        rows: list[Claimed],
+        slots: asyncio.Semaphore,
+        before: asyncio.Task[dt.datetime | None] | None = None,
+    ) -> dt.datetime | None:
+        """One conversation's rows in order, after its rows in the batch before (`before`); a
+        429 or a lease running short hands the rest back. Returns when the rest is due again
+        if it was handed back (rows after it in a later batch go back with it), else None."""
+        if before is not None:
+            await asyncio.wait([before])  # not cancelled with this one: it is awaited itself
+            if before.cancelled() or before.exception() is not None:
+                raise RuntimeError("this conversation's earlier deliveries failed")
+            handed_back = before.result()
+            if handed_back is not None:
+                await self._hand_back(rows, handed_back)
+                return handed_back
         async with slots:
             for index, row in enumerate(rows):
                 if self._clock.now() >= row.lease_until - self._policy.lease / 5:
-                    await self._hand_back(rows[index:], self._clock.now())
-                    return
+                    at = self._clock.now()
+                    await self._hand_back(rows[index:], at)
+                    return at
                 try:
                     await self._deliver(row)
                 except _RateLimited as limited:
                     later = self._clock.now() + dt.timedelta(seconds=limited.retry_after)
                     await self._hand_back(rows[index + 1 :], later)
-                    return
+                    return later
+        return None
 
     async def _hand_back(self, rows: list[Claimed], at: dt.datetime) -> None:
         if not rows:

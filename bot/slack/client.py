@@ -9,7 +9,9 @@ error still reaches the caller, whose own retry (the dispatcher's, say) then fin
 
 Besides the even spacing, each method keeps a record of its calls over the last minute (each
 channel, the last second) and never makes one more than Slack allows in that window, less one
-call to spare: a late wake-up or a slow answer can then never add up to a 429.
+call to spare. A call counts from when it goes until a full window after its answer, as Slack
+may have seen it at any moment in between: a late wake-up, a busy machine or a slow network
+can then never add up to a 429.
 """
 
 from __future__ import annotations
@@ -67,7 +69,9 @@ class Pacer:
         self._buckets: dict[str, TokenBucket] = {}
         self._holds: dict[str, float] = {}
         self._failures: dict[str, int] = {}
-        self._recent: dict[str, deque[float]] = defaultdict(deque)
+        self._recent: dict[str, deque[float]] = defaultdict(deque)  # calls answered, by key
+        self._flying: dict[str, int] = {}  # calls gone out and not yet answered, by key
+        self._landings: dict[str, asyncio.Event] = {}  # set when a call under the key lands
 
     def key(self, method: str, args: Mapping[str, Any]) -> str | None:
         """What a call is paced by: its method's tier, or its channel; None when unpaced."""
@@ -94,7 +98,11 @@ class Pacer:
         return wait + await self._within_window(key)
 
     async def _within_window(self, key: str) -> float:
-        """Wait until one more call fits in the key's window of actual calls, and record it."""
+        """Wait until one more call fits in the key's window, and count it as going out.
+
+        A call counts from when it goes until a window after its answer came (`landed`): Slack
+        saw it somewhere in between, so however late it got there (a busy machine, a slow
+        network), no window of Slack's can hold more calls than this one allows."""
         if key.startswith("channel:"):
             most, seconds = 1, 1.0
         else:
@@ -105,18 +113,35 @@ class Pacer:
             now = self.monotonic()
             while recent and recent[0] <= now - seconds:
                 recent.popleft()
-            if len(recent) < most:
-                recent.append(now)
+            if len(recent) + self._flying.get(key, 0) < most:
+                self._flying[key] = self._flying.get(key, 0) + 1
                 return waited
+            if not recent:  # every call the window allows is still out: wait for an answer
+                landing = self._landings.setdefault(key, asyncio.Event())
+                await landing.wait()
+                continue
             pause = recent[0] + seconds - now + 0.001
             waited += pause
             await self.sleep(pause)
+
+    def landed(self, key: str) -> None:
+        """A call under `key` has had its answer (or failed): it counts for a window from now."""
+        flying = self._flying.get(key, 0) - 1
+        if flying > 0:
+            self._flying[key] = flying
+        else:
+            self._flying.pop(key, None)
+        self._recent[key].append(self.monotonic())
+        landing = self._landings.pop(key, None)
+        if landing is not None:
+            landing.set()
 
     def _forget_idle(self, now: float) -> None:
         """Drop channels with nothing in the last second: to the pacer they are as new."""
         for key in [k for k in self._buckets if k.startswith("channel:")]:
             recent = self._recent.get(key)
-            if self._buckets[key].is_full(now) and (not recent or recent[-1] <= now - 1.0):
+            idle = not recent or recent[-1] <= now - 1.0
+            if self._buckets[key].is_full(now) and idle and key not in self._flying:
                 del self._buckets[key]
                 self._recent.pop(key, None)
                 self._holds.pop(key, None)
@@ -159,6 +184,8 @@ class PacedClient(AsyncWebClient):
         except SlackApiError as error:
             self.pacer.failed(key, error.response.status_code, error.response.headers)
             raise
+        finally:
+            self.pacer.landed(key)
         self.pacer.succeeded(key)
         return response
 

@@ -148,7 +148,10 @@ class Connector:
         for attempt in range(1, TRIES + 1):
             token = await self._tokens.token()  # first, so the request goes as soon as paced
             await self.pacer.wait(conversation)
-            status, retry_after, found = await self._request(method, url, body, token)
+            try:
+                status, retry_after, found = await self._request(method, url, body, token)
+            finally:
+                self.pacer.landed(conversation)
             if status < 400:
                 if conversation:
                     self.pacer.accepted(conversation)

@@ -2,12 +2,15 @@
 provoking 429s.
 
 Teams allows a bot, per conversation, 7 messages a second, 8 in 2 seconds, 60 in 30 seconds
-and 1,800 an hour, and about 50 requests a second across the tenant. The pacer keeps a sliding
-record of each conversation's sends (a small margin on each window absorbs the network's
-jitter). Across the tenant it spaces requests at 50 a second, never in a burst, and keeps any
-second to 48 of them: two under the limit for jitter, while a pause (the dispatcher claiming
-its next batch) is made up at the full rate. A 429 holds the conversation for its Retry-After;
-without one, backs off exponentially with jitter.
+and 1,800 an hour, and about 50 requests a second across the tenant. Across the tenant the pacer
+spaces requests at 50 a second, never in a burst, and keeps any second to 49 of them, one under
+the limit; a pause (a busy machine) is made up at the full rate.
+
+Each window counts a request from when it goes out until a whole window after its answer came
+(`landed`): Teams saw it at some moment in between, so however late it got there (a stalled
+event loop, a slow network), no window of Teams' can hold more requests than the pacer's. Each
+conversation's windows have a small margin besides. A 429 holds the conversation for its
+Retry-After; without one, backs off exponentially with jitter.
 
 Time and sleeping are injected, so tests drive the pacer without waiting on the wall clock.
 """
@@ -35,8 +38,8 @@ class Window:
 
 CONVERSATION_WINDOWS = (Window(7, 1.0), Window(8, 2.0), Window(60, 30.0), Window(1800, 3600.0))
 TENANT_RATE = 50.0  # requests a second across the tenant: their closest spacing
-TENANT_WINDOW = Window(48, 1.0)  # and at most this many in any second
-MARGIN = 0.05  # seconds added to each conversation window, for the network's jitter
+TENANT_WINDOW = Window(49, 1.0)  # and at most this many in any second
+MARGIN = 0.05  # seconds added to each conversation window, to spare
 MAX_IDLE = 10_000  # conversations remembered before idle ones are forgotten
 
 
@@ -79,39 +82,68 @@ class Pacer:
         self._held: dict[str, float] = {}
         self._refused: dict[str, int] = {}
         self._tenant_next = -math.inf
+        # when requests landed (the latest, as many as a window holds), and those in flight
         self._tenant: deque[float] = deque(maxlen=tenant_window.count if tenant_window else 1)
+        self._tenant_flying = 0
+        self._flying: dict[str, int] = {}  # by conversation
+        self._landing = asyncio.Event()  # set when a request lands
         self._gate = asyncio.Lock()
 
     async def wait(self, conversation: str | None) -> float:
         """Wait until one request may go to `conversation` (None: a request that counts only
-        against the tenant, such as creating a conversation); returns the seconds waited.
+        against the tenant, such as creating a conversation); returns the seconds waited. The
+        caller tells `landed` when its answer has come (or the request failed).
 
-        Requests pass the tenant's gate one at a time, each recorded when it passes: a stall of
-        the event loop delays the requests behind it rather than letting them out together."""
+        Requests pass the tenant's gate one at a time: a stall of the event loop delays the
+        requests behind it rather than letting them out together."""
         started = self.monotonic()
         while True:
             if conversation:
                 now = self.monotonic()
                 ready = self._conversation_ready(conversation, now)
                 if ready > now:
-                    await self.sleep(ready - now)
+                    await self._until(ready, now)
                     continue
             async with self._gate:
-                now = self.monotonic()
-                due = self._tenant_due()
-                if due > now:
-                    await self.sleep(due - now)
+                while True:
                     now = self.monotonic()
-                # a little late (oversleeping, a busy event loop): counted as sent when due, so
-                # small delays do not add up; much later (a stall): counted when it goes
-                at = due if now - due <= self.interval / 2 else now
+                    due = self._tenant_due()
+                    if due <= now:
+                        break
+                    await self._until(due, now)
                 if conversation and self._conversation_ready(conversation, now) > now:
                     continue  # another request to it went first; wait for it again
+                # evenly spaced: a little late (oversleeping, a busy event loop), the next is
+                # due as if this one was on time, so small delays do not add up; much later
+                # (a stall), it is spaced from now
+                on_time = self._tenant_next
+                at = on_time if now - on_time <= self.interval / 2 else now
                 self._tenant_next = at + self.interval
-                self._tenant.append(at)
+                self._tenant_flying += 1
                 if conversation:
-                    self._history(conversation, now).append(at)
+                    self._flying[conversation] = self._flying.get(conversation, 0) + 1
                 return now - started
+
+    def landed(self, conversation: str | None) -> None:
+        """The request `wait` let go to `conversation` has had its answer, or failed: it
+        counts for each window from now."""
+        now = self.monotonic()
+        self._tenant_flying -= 1
+        self._tenant.append(now)
+        if conversation:
+            flying = self._flying.pop(conversation, 0) - 1
+            if flying > 0:
+                self._flying[conversation] = flying
+            self._history(conversation, now).append(now)
+        self._landing.set()
+        self._landing = asyncio.Event()
+
+    async def _until(self, when: float, now: float) -> None:
+        """Sleep until `when`; never (math.inf): until a request in flight lands."""
+        if when == math.inf:
+            await self._landing.wait()
+        else:
+            await self.sleep(when - now)
 
     def hold(self, conversation: str, seconds: float) -> None:
         """Send nothing more to `conversation` for `seconds` (a 429's Retry-After)."""
@@ -134,18 +166,17 @@ class Pacer:
         """When the next request across the tenant may go (perhaps already past)."""
         due = self._tenant_next
         window = self.tenant_window
-        if window is not None and len(self._tenant) >= window.count:
-            due = max(due, self._tenant[-window.count] + window.seconds)
+        if window is not None:
+            due = max(due, _window_opens(self._tenant, self._tenant_flying, window, 0.0))
         return due
 
     def _conversation_ready(self, conversation: str, now: float) -> float:
         """The earliest time at or after `now` when one more send keeps every window."""
         ready = max(now, self._held.get(conversation, now))
-        sent = self._sent.get(conversation)
-        if sent:
-            for window in self.windows:
-                if len(sent) >= window.count:
-                    ready = max(ready, sent[-window.count] + window.seconds + self.margin)
+        sent = self._sent.get(conversation, _NONE)
+        flying = self._flying.get(conversation, 0)
+        for window in self.windows:
+            ready = max(ready, _window_opens(sent, flying, window, self.margin))
         return ready
 
     def _history(self, conversation: str, now: float) -> deque[float]:
@@ -159,7 +190,23 @@ class Pacer:
     def _forget_idle(self, now: float) -> None:
         """Conversations with nothing sent within the longest window constrain nothing."""
         longest = max((w.seconds for w in self.windows), default=0.0) + self.margin
-        for conversation in [c for c, sent in self._sent.items() if sent[-1] + longest <= now]:
-            del self._sent[conversation]
+        for conversation, sent in list(self._sent.items()):
+            if sent[-1] + longest <= now and conversation not in self._flying:
+                del self._sent[conversation]
         for conversation in [c for c, until in self._held.items() if until <= now]:
             del self._held[conversation]
+
+
+_NONE: deque[float] = deque()
+
+
+def _window_opens(landed: deque[float], flying: int, window: Window, margin: float) -> float:
+    """When one more request fits `window`, given when the latest requests `landed` and how
+    many are still in flight (each counts until a window after it lands): -inf if it fits now,
+    math.inf when only a landing can make room."""
+    room = window.count - flying
+    if room <= 0:
+        return math.inf
+    if len(landed) < room:
+        return -math.inf
+    return landed[-room] + window.seconds + margin

@@ -30,10 +30,10 @@ from bot.teams.pacing import Pacer
 from bot.teams.references import (
     Reference,
     channel_address,
+    person_and_reference,
     reference_for,
     remember,
     service_url_in_use,
-    teams_user_of,
     user_address,
 )
 from bot.teams.render import to_adaptive_card, to_teams_activity
@@ -184,8 +184,7 @@ class TeamsPlatform:
     async def _person(self, staff_id: str) -> tuple[str, Reference]:
         """Their Teams user id and 1:1 conversation, created if none is stored."""
         async with self.sessions() as session:
-            user = await teams_user_of(session, staff_id)
-            reference = None if user is None else await reference_for(session, user_address(user))
+            user, reference = await person_and_reference(session, staff_id)
         if user is None:
             await self.unreachable.add(staff_id)
             raise Unreachable(NOT_INSTALLED)

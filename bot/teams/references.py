@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationRef, Person
@@ -105,17 +105,41 @@ async def forget(session: AsyncSession, address: str) -> None:
 
 
 async def staff_id_of(session: AsyncSession, aad_object_id: str) -> str | None:
-    """The active staff member known in Teams by this AAD object id."""
+    """The active staff member known in Teams by this AAD object id: as qabot stores one
+    (lower case, found through the index), else as a staff list may have written it."""
+    wanted = aad_object_id.lower()
     found = await session.scalar(
-        select(Person.staff_id).where(
-            func.lower(Person.teams_user_id) == aad_object_id.lower(), Person.active
-        )
+        select(Person.staff_id).where(Person.teams_user_id == wanted, Person.active)
     )
+    if found is None:
+        found = await session.scalar(
+            select(Person.staff_id).where(func.lower(Person.teams_user_id) == wanted, Person.active)
+        )
     return found
 
 
-async def teams_user_of(session: AsyncSession, staff_id: str) -> str | None:
-    return await session.scalar(select(Person.teams_user_id).where(Person.staff_id == staff_id))
+async def person_and_reference(
+    session: AsyncSession, staff_id: str
+) -> tuple[str | None, Reference | None]:
+    """Their Teams user id and their stored 1:1 conversation (either may be missing), read in
+    one query: every proactive DM asks."""
+    found = (await session.execute(_PERSON_AND_REFERENCE, {"staff_id": staff_id})).first()
+    if found is None or found[0] is None:
+        return None, None
+    return found[0], None if found[1] is None else Reference.from_dict(found[1])
+
+
+_PERSON_AND_REFERENCE = (
+    select(Person.teams_user_id, ConversationRef.reference)
+    .outerjoin(
+        ConversationRef,
+        and_(
+            ConversationRef.platform == PLATFORM,
+            ConversationRef.address == literal("user:") + func.lower(Person.teams_user_id),
+        ),
+    )
+    .where(Person.staff_id == bindparam("staff_id"))
+)
 
 
 async def match_person(session: AsyncSession, aad_object_id: str, emails: list[str]) -> str | None:

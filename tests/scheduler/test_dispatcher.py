@@ -288,6 +288,75 @@ async def test_sends_to_one_conversation_are_spaced_by_the_limiter(sessions: Ses
     assert fake_time.sleeps == [1.0, 1.0]
 
 
+class HeldUntilReleased(RecordingPlatform):
+    """The first send waits until the test releases it: a slow platform, or a paced one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def send(self, recipient: str, message: Message) -> SendResult:
+        if not self.sent and not self.release.is_set():
+            await self.release.wait()
+        return await super().send(recipient, message)
+
+
+async def test_the_next_batch_is_claimed_while_this_one_goes_out(sessions: Sessions) -> None:
+    platform, clock = HeldUntilReleased(), VirtualClock(T0)
+    dispatcher = make(sessions, platform, clock, batch=2)
+    for n in range(5):
+        await put(sessions, f"k{n}", recipient=f"person:S{n}")
+    delivering = asyncio.ensure_future(dispatcher.run_once(T0))
+    for _ in range(200):  # the first batch is still held at the platform
+        statuses = {k: r.status for k, r in (await rows(sessions)).items()}
+        if statuses["k2"] == "sending":
+            break
+        await asyncio.sleep(0.01)
+    assert platform.sent == [] and (statuses["k2"], statuses["k3"]) == ("sending", "sending")
+    assert statuses["k4"] == "pending", "one batch ahead, no more"
+    platform.release.set()
+    assert await delivering == 5
+    assert {r.status for r in (await rows(sessions)).values()} == {"sent"}
+
+
+class SlowFirst(RecordingPlatform):
+    """The first message takes a while to send, so what comes after could overtake it."""
+
+    async def send(self, recipient: str, message: Message) -> SendResult:
+        if message.meta["key"] == "a":
+            await asyncio.sleep(0.05)
+        return await super().send(recipient, message)
+
+
+async def test_a_conversation_split_between_batches_keeps_its_order(sessions: Sessions) -> None:
+    platform, clock = SlowFirst(), VirtualClock(T0)
+    dispatcher = make(sessions, platform, clock, batch=2)
+    for key in ("a", "b", "c"):
+        await put(sessions, key)
+    await put(sessions, "d", recipient="person:S0013")
+    assert await dispatcher.run_once(T0) == 4
+    to_one = [m.meta["key"] for r, m in platform.sent if r == "person:S0012"]
+    assert to_one == ["a", "b", "c"]
+
+
+async def test_a_429_hands_back_the_conversations_rows_in_the_next_batch_too(
+    sessions: Sessions,
+) -> None:
+    limited = PlatformError("ratelimited", retry_after=30)
+    platform, clock = RecordingPlatform(failures=[limited]), VirtualClock(T0)
+    dispatcher = make(sessions, platform, clock, batch=2)
+    for key in ("a", "b", "c"):
+        await put(sessions, key)
+    await put(sessions, "d", recipient="person:S0013")
+    await dispatcher.run_once(T0)
+    assert [m.meta["key"] for _, m in platform.sent] == ["d"]
+    waiting = await rows(sessions)
+    assert {waiting[k].next_attempt_at for k in "abc"} == {T0 + dt.timedelta(seconds=30)}
+    assert {waiting[k].status for k in "abc"} == {"pending"}
+    await dispatcher.run_once(T0 + dt.timedelta(seconds=30))
+    assert [m.meta["key"] for _, m in platform.sent] == ["d", "a", "b", "c"]
+
+
 async def test_rows_for_platforms_not_served_are_left_alone(sessions: Sessions) -> None:
     platform, clock = RecordingPlatform(), VirtualClock(T0)
     await put(sessions, "a", platform="teams")

@@ -5,6 +5,7 @@ stand-in enforces the same limits on the same clock, so a call over them would g
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -127,12 +128,35 @@ async def test_late_wake_ups_never_add_up_to_a_429(
     assert stand_in.limited == 0
 
 
+async def test_calls_that_reach_slack_late_never_add_up_to_a_429(
+    slack: tuple[SlackApiStandIn, PacedClient, VirtualTime],
+) -> None:
+    """Many callers at once (the dispatcher's conversations): each call reaches Slack whenever
+    the event loop gets to it, after the others have moved the clock on, as on a busy machine.
+    Counted from when they went out, they would arrive bunched; counted until their answers,
+    they cannot."""
+    stand_in, client, _ = slack
+
+    async def open_dm(n: int) -> bool:
+        try:
+            await client.conversations_open(users=f"U{n:04d}")
+        except SlackApiError:
+            return False
+        return True
+
+    answered = await asyncio.gather(*(open_dm(n) for n in range(150)))
+    assert stand_in.limited == 0 and all(answered)
+    assert len(stand_in.called("conversations.open")) == 150
+
+
 async def test_idle_channels_are_forgotten_so_memory_stays_bounded() -> None:
     time = VirtualTime()
     pacer = Pacer(monotonic=time.monotonic, sleep=time.sleep)
     for n in range(MAX_CHANNELS):
         await pacer.wait(f"channel:D{n}")
+        pacer.landed(f"channel:D{n}")
     await pacer.wait("channel:D0")  # a busy channel is kept
+    pacer.landed("channel:D0")
     time.now += 0.5
     await pacer.wait("channel:Dnew")
     assert pacer.key("chat.postMessage", {"channel": "Dnew"}) == "channel:Dnew"

@@ -4,6 +4,7 @@ sides, so pacing is checked without waiting."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,21 @@ async def test_paced_requests_stay_within_every_limit(wired: Wired) -> None:
         await connector.close()
     assert wired.standin.refused == 0 and wired.standin.accepted == 370
     assert len(wired.idp.issued) == 1
+
+
+async def test_requests_reaching_teams_late_never_add_up_to_a_429(wired: Wired) -> None:
+    """Many conversations at once (the dispatcher's): each request reaches the connector
+    whenever the event loop gets to it, after the others have moved the clock on, as on a busy
+    machine. Counted from when they went out they would arrive bunched; counted until their
+    answers, they cannot."""
+    connector = wired.connector()
+    try:
+        await asyncio.gather(
+            *(connector.send(wired.standin.url, f"a:{n}", ACTIVITY) for n in range(300))
+        )
+    finally:
+        await connector.close()
+    assert wired.standin.refused == 0 and wired.standin.accepted == 300
 
 
 async def test_unpaced_requests_are_refused_by_the_standin(wired: Wired) -> None:
