@@ -14,6 +14,7 @@ import itertools
 from typing import Any
 
 import pytest
+from delivered import deliver
 from small_council import council_deps
 from sqlalchemy import func, select, update
 
@@ -57,9 +58,15 @@ async def deps(sessions: Sessions) -> Deps:
     return await council_deps(sessions, PEOPLE, NAMES, PROGRAMME, IMPORTED)
 
 
-async def sweep(deps: Deps, now: dt.datetime) -> dict[str, OutboxMessage]:
-    """The day's digest as production runs it; today's reminder messages by recipient."""
+async def sweep(
+    deps: Deps, now: dt.datetime, *, delivered: bool = True
+) -> dict[str, OutboxMessage]:
+    """The day's digest as production runs it, and (unless the dispatcher is down) what it
+    queued delivered; today's reminder messages by recipient."""
+    deps.clock.set(now)  # type: ignore[attr-defined]
     await Reminders(deps, reminder_sources()).sweep(now)
+    if delivered:
+        await deliver(deps)
     day = now.date().isoformat()
     async with deps.sessions() as session:
         found = await session.scalars(select(OutboxMessage))
@@ -68,6 +75,15 @@ async def sweep(deps: Deps, now: dt.datetime) -> dict[str, OutboxMessage]:
             for m in found
             if m.idempotency_key.startswith("reminders:") and m.idempotency_key.endswith(day)
         }
+
+
+async def every_working_day(deps: Deps, first: dt.date, last: dt.date) -> None:
+    """The daily sweep each working day from `first` to `last`, each day's messages delivered."""
+    day = first
+    while day <= last:
+        if deps.calendar.is_working_day(day):
+            await sweep(deps, at(day.month, day.day))
+        day += dt.timedelta(days=1)
 
 
 def items(message: OutboxMessage) -> list[tuple[str, str]]:
@@ -102,6 +118,7 @@ async def send(deps: Deps, staff_id: str, kind: EventKind, name: str, value: str
 async def test_the_observer_hears_ahead_then_once_overdue_and_their_manager_once(
     deps: Deps,
 ) -> None:
+    await every_working_day(deps, dt.date(2027, 2, 15), dt.date(2027, 3, 10))
     sent = await sweep(deps, at(3, 11))  # 14 days before S05's observation
     assert set(sent) == {"S03"}
     assert items(sent["S03"]) == [("observation_due", "S05")]
@@ -109,7 +126,9 @@ async def test_the_observer_hears_ahead_then_once_overdue_and_their_manager_once
     s05 = await person_id(deps, "S05")
     assert buttons[OPEN_RECORD] == f"staff_observation:experienced:{s05}"
     assert buttons[SNOOZE] == f"observation:{s05}:5"
-    # S06's ASYE observation was due on 1 March: ten working days later, the manager is told
+    # S06's ASYE observation was due on 1 March: Dana was nudged on the 8th (five working days
+    # over); ten working days over, her manager is told
+    await every_working_day(deps, dt.date(2027, 3, 12), dt.date(2027, 3, 12))
     sent = await sweep(deps, at(3, 15))
     assert items(sent["S03"]) == [("observation_overdue", "S06")]
     assert items(sent["S02"]) == [("observation_escalated", "S06")]
@@ -121,6 +140,7 @@ async def test_the_observer_hears_ahead_then_once_overdue_and_their_manager_once
 
 async def test_an_escalation_skips_a_manager_who_is_away(deps: Deps) -> None:
     await set_person(deps, "S02", away_until=dt.date(2027, 3, 19))
+    await every_working_day(deps, dt.date(2027, 3, 1), dt.date(2027, 3, 12))
     sent = await sweep(deps, at(3, 15))
     assert "S02" not in sent
     assert items(sent["S01"]) == [("observation_escalated", "S06")]
@@ -255,6 +275,7 @@ async def test_the_ladder_counts_working_days_across_the_easter_bank_holidays(de
     def about_s05(sent: dict[str, OutboxMessage], who: str) -> list[str]:
         return [kind for kind, worker in items(sent[who]) if worker == "S05"] if who in sent else []
 
+    await every_working_day(deps, dt.date(2027, 3, 1), dt.date(2027, 3, 31))
     assert about_s05(await sweep(deps, at(4, 1)), "S03") == []
     assert about_s05(await sweep(deps, at(4, 5)), "S03") == ["observation_overdue"]
     assert about_s05(await sweep(deps, at(4, 8)), "S02") == []
@@ -266,6 +287,7 @@ async def test_a_snooze_reason_reaches_the_manager_who_is_told(deps: Deps) -> No
     """S06's ASYE observation (due 1 March) is escalated on 15 March; Dana snoozed it on the
     11th and said why, so Sam reads her reason with it."""
     s06 = await person_id(deps, "S06")
+    await every_working_day(deps, dt.date(2027, 3, 1), dt.date(2027, 3, 10))  # nudged on the 8th
     deps.clock.set(at(3, 11))  # type: ignore[attr-defined]
     snoozed = await send(deps, "S03", "action", SNOOZE, f"observation:{s06}:5")
     assert snoozed.form is not None
