@@ -50,6 +50,7 @@ def _audit_allocated(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
     )
     buttons = (
         _button(w, name, "button_record", ctx, "audit.open_record", value="812", style="primary"),
+        _button(w, name, "button_agree", ctx, "audit.open_agreed", value="812"),
         _button(w, name, "button_snooze", ctx, "reminder.snooze", value="812:1"),
     )
     return {"facts": facts, "buttons": buttons, "meta": {"allocation_id": 812}}
@@ -66,8 +67,10 @@ def _checklist(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
     na = _button(
         w, name, "button_not_applicable", ctx, "checklist.open_not_applicable", value="812"
     )
-    structure["buttons"] = (na,)
-    if name == "checklist_reminder":
+    if name != "checklist_reminder":
+        agree = _button(w, name, "button_agree", ctx, "audit.open_agreed", value="812")
+        structure["buttons"] = (na, agree)
+    else:
         structure["buttons"] = (
             na,
             _button(w, name, "button_snooze", ctx, "reminder.snooze", value="812:1"),
@@ -107,6 +110,17 @@ def _audit_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
         FormField("actions_due", label("field_actions_due"), "date", value="2027-02-12"),
     )  # fmt: skip
     form = Form("audit.record", label("button_submit"), fields, "812", label("button_open"))
+    return {"form": form}
+
+
+def _agreed_form(w: Wording, name: str, ctx: Context) -> dict[str, Any]:
+    label = _labeller(w, name, ctx)
+    times = tuple(Choice(t, t) for t in ("09:00", "09:30", "10:00", "10:30", "11:00"))
+    fields = (
+        FormField("day", label("field_day"), "date", True, hint=label("hint_day")),
+        FormField("time", label("field_time"), "select", True, times),
+    )
+    form = Form("audit.set_agreed", label("button_submit"), fields, "812", label("button_open"))
     return {"form": form}
 
 
@@ -285,6 +299,8 @@ BUILDERS: dict[str, Builder] = {
     "escalation_reassign_form": _reassign_form,
     "escalation_reassigned": _one_button("button_record", "audit.open_record", "812", "primary"),
     "audit_record_form": _audit_form,
+    "audit_agreed_form": _agreed_form,
+    "audit_agreed": _one_button("button_change", "audit.open_agreed", "812"),
     "checklist_not_applicable": _not_applicable_form,
     "reflection_requested": _reflection_form,
     "reflection_form": _reflection_form,

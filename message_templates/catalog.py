@@ -14,6 +14,7 @@ from message_templates.model import Message
 from message_templates.wording import TODAY, Wording
 
 _DUE = dt.date(2027, 1, 15)
+_MEETING = dt.date(2027, 1, 13)  # the day the auditor and the worker agreed to meet
 SAMPLE_TODAY = dt.date(2027, 1, 11)  # the samples are written on it: days in 2027 show no year
 _CASE_URL = "https://lcs.council.example/case/C-000123"
 _FINDINGS: dict[str, Any] = {
@@ -61,6 +62,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                 "case_ref": "C-000456",
                 "other": "Dana Hughes",
                 "detail": "3 ticked",
+                "meeting_on": _MEETING,
+                "meeting_at": dt.time(10, 0),
             },
             {"kind": "moderation", "due_on": dt.date(2027, 1, 25)}
             | {"case_ref": "C-000321", "other": "Sam Moss", "detail": "Outstanding"},
@@ -95,6 +98,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "limit": 2000,
         "suggestions": ["away", "my qa", "back"],
         "away_example": "25/01/2027",
+        "meeting_example": "18/01/2027",
     },
     "user_error": {"problem": "I couldn't read '31/02/2027' as a date. Try: away until 04/01/2027"},
     "audit_allocated": {
@@ -109,6 +113,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "focus_months": 6,
         "with_family": True,
         "theme": "domestic abuse",
+        "meeting_on": None,
+        "meeting_at": "",
     },
     "audit_notified": {
         "name": "Tom",
@@ -119,6 +125,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "checklist_minutes": 10,
         "case_url": _CASE_URL,
         "audit": "audit",
+        "meeting_on": None,
+        "meeting_at": "",
     },
     "checklist_updated": {
         "name": "Tom",
@@ -126,6 +134,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "auditor_name": "Dana Hughes",
         "done_count": 2,
         "total": 4,
+        "meeting_on": _MEETING,
+        "meeting_at": "10:00",
     },
     "checklist_reminder": {
         "name": "Tom",
@@ -133,6 +143,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "auditor_name": "Dana Hughes",
         "audit": "audit",
         "due": _DUE,
+        "meeting_on": _MEETING,
+        "meeting_at": "10:00",
         "done_count": 2,
         "total": 4,
         "checklist_minutes": 8,
@@ -150,14 +162,49 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "practitioner_name": "Tom Okafor",
         "due": _DUE,
         "is_past_due": False,
+        "meeting_on": None,
+        "meeting_at": "",
+    },
+    "audit_agreed_form": {
+        "name": "Dana",
+        "other_name": "Tom Okafor",
+        "case_ref": "C-000123",
+        "audit": "learning conversation",
+        "due": _DUE,
+        "meeting_on": None,
+        "day": dt.date(2027, 1, 16),
+        "start": "09:00",
+        "end": "17:00",
+        "text": "tomorrow",
+    },
+    "audit_agreed": {
+        "name": "Tom",
+        "setter_name": "Dana Hughes",
+        "case_ref": "C-000123",
+        "audit": "learning conversation",
+        "meeting_on": _MEETING,
+        "meeting_at": "10:00",
+        "changed": False,
+    },
+    "audit_agreed_saved": {
+        "name": "Dana",
+        "other_name": "Tom Okafor",
+        "case_ref": "C-000123",
+        "audit": "audit",
+        "meeting_on": _MEETING,
+        "meeting_at": "10:00",
+        "changed": True,
     },
     "audit_escalated": {
         "name": "Marcus",
         "auditor_name": "Dana Hughes",
         "practitioner_name": "Tom Okafor",
         "case_ref": "C-000123",
+        "audit": "audit",
         "due": _DUE,
         "working_days": 5,
+        "meeting_on": _MEETING,
+        "meeting_at": "10:00",
     },
     "audit_record_form": {
         "name": "Dana",
@@ -308,6 +355,10 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "manager_name": "Marcus Reid",
         "about": "the audit of C-000123",
         "due": dt.date(2027, 2, 12),
+        "audit": "audit",
+        "other_name": "Dana Hughes",
+        "meeting_on": None,
+        "meeting_at": "",
     },
     "escalation_reassign_form": {
         "name": "Marcus",
@@ -665,10 +716,51 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "dry_run": True,
         "allocated": 48,
         "auditors": 48,
-        "unallocated": 2,
+        "unallocated": 14,
+        "without_auditor": 2,
+        "not_in_round": 12,
+        "named": True,
+        "groups": [
+            {
+                "kind": "line_management",
+                "reason": "",
+                "count": 2,
+                "overdue": 1,
+                "more": 0,
+                "people": [
+                    {"name": "Priya Shah", "overdue": True, "away_until": None},
+                    {"name": "Tom Okafor", "overdue": False, "away_until": None},
+                ],
+            },
+            {
+                "kind": "away",
+                "reason": "",
+                "count": 2,
+                "overdue": 0,
+                "more": 0,
+                "people": [
+                    {"name": "Leah Byrne", "overdue": False, "away_until": "2027-01-22"},
+                    {"name": "Sam Patel", "overdue": False, "away_until": "2027-02-05"},
+                ],
+            },
+            {
+                "kind": "recently_audited",
+                "reason": "",
+                "count": 10,
+                "overdue": 0,
+                "more": 2,
+                "people": [
+                    {"name": f"Worker {n}", "overdue": False, "away_until": None}
+                    for n in range(1, 9)
+                ],
+            },
+        ],
+        "theme": "",
+        "months": 6,
+        "coverage": 6,
+        "sample": 0,
         "problems": [
-            "2 auditors in Early Help have no eligible case outside their own team",
-            "Every practitioner is covered within six months",
+            "2 auditors without a case: away until 2027-01-29",
         ],
     },
 }

@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -156,6 +157,10 @@ class Allocation(Base):
     status: Mapped[str] = mapped_column(String(16), default="allocated")
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime]
+    # When the auditor and the worker meet for the audit, as they agreed it: the council's own
+    # date and wall-clock time (never past `due_on`); reminders count towards it when it is set.
+    agreed_on: Mapped[dt.date | None] = mapped_column(Date)
+    agreed_time: Mapped[dt.time | None] = mapped_column(Time)
     round: Mapped[AuditRound] = relationship()
     case: Mapped[Case] = relationship()
 

@@ -34,6 +34,7 @@ __all__ = [
     "claim_due",
     "enqueue",
     "enqueue_many",
+    "keys_to",
     "known_keys",
     "mark_parked",
     "mark_retry",
@@ -106,6 +107,16 @@ async def known_keys(session: AsyncSession, keys: Collection[str]) -> set[str]:
 _KNOWN_KEYS = select(OutboxMessage.idempotency_key).where(
     OutboxMessage.idempotency_key.in_(bindparam("keys", expanding=True))
 )
+
+
+async def keys_to(session: AsyncSession, keys: Collection[str], recipient: str) -> list[str]:
+    """Which of these keys are messages to `recipient`, in the order given: a message to be
+    updated in place is found this way when an item can have passed from one person to another."""
+    found = set((await run(session, _KEYS_TO, {"keys": list(keys), "to": recipient})).scalars())
+    return [key for key in keys if key in found]
+
+
+_KEYS_TO = _KNOWN_KEYS.where(OutboxMessage.recipient == bindparam("to"))
 
 
 def _row(outgoing: Outgoing, now: dt.datetime | None) -> dict[str, Any]:

@@ -175,6 +175,10 @@ def _audit(audit: CaseAudit) -> list[str]:
         )
     lines.append(f"report: {_every_months(audit.report_every_months)}")
     lines.append(
+        "each round: the QA team hears in a DM each what was allocated, and who is not in the "
+        "round and why"
+    )
+    lines.append(
         "late start: a round with less than a working week of its window left is not allocated; "
         "the QA team is asked to allocate it with a new due date or skip it"
     )
@@ -323,5 +327,10 @@ def _broadcast(item: BroadcastActivity, programme: Programme) -> list[str]:
 
 
 def _action(item: ActionActivity) -> str:
-    text = f"tracks actions from audits graded {', '.join(item.track_grades)}"
-    return text + f"; due in {item.default_due_working_days} working days"
+    due = f"due in {item.default_due_working_days} working days"
+    if not item.track_grades:
+        return f"tracks no audit grade's actions; {due}"
+    return (
+        f"tracks actions from audits graded {', '.join(item.track_grades)}: the QA team sees "
+        f"those audits in My QA until their actions are closed; {due}"
+    )

@@ -43,8 +43,9 @@ def manifest(url: str | None, name: str = "qabot", socket_mode: bool = False) ->
                 {
                     "command": "/qa",
                     **at,
-                    "description": "Your QA: what's due, away and back, help",
-                    "usage_hint": "help | my qa | away until DATE | back",
+                    "description": "Your QA: what's due, when you meet, away and back, help",
+                    "usage_hint": "help | my qa | meeting CASE on DATE at TIME | away until DATE"
+                    " | back",
                     "should_escape": False,
                 }
             ],

@@ -31,6 +31,7 @@ PERSONAL_COMMANDS = (
     ("my qa", "Your audits, reflections, moderations and actions, and when each is due"),
     ("away until DATE", "Pause your reminders while you're away, e.g. away until 14 March"),
     ("back", "Start your reminders again"),
+    ("meeting CASE on DATE at TIME", "Set when you and the other person meet for an audit"),
     ("reflections", "The reflective discussions you've had, for supervision"),
 )
 TEAM_COMMANDS = (

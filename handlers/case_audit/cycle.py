@@ -14,6 +14,7 @@ from handlers.case_audit import checklist as audit_checklist
 from handlers.case_audit import moderation as audit_moderation
 from handlers.case_audit import record as audit_record
 from handlers.case_audit import reflection as audit_reflection
+from handlers.case_audit.agreed import AgreedTime
 from handlers.case_audit.allocation.late import LateRounds, allocate_due
 from handlers.case_audit.allocation.rounds import (
     RoundResult,
@@ -106,6 +107,7 @@ class AuditCycle:
             (("action", ACTION_NOT_YET), self.action_not_yet),
             *Escalations(self.deps).routes(),
             *Reassign(self.deps).routes(),
+            *AgreedTime(self.deps).routes(),
             *LateRounds(self.deps).routes(),
             *StalledAudits(self.deps).routes(),
         ]

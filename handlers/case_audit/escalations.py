@@ -32,7 +32,13 @@ from handlers.case_audit.ids import (
     ESCALATION_TAKE,
     OPEN_RECORD,
 )
-from handlers.case_audit.messages import action_activity, audit_meta
+from handlers.case_audit.messages import (
+    action_activity,
+    audit_meta,
+    case_audit,
+    meeting_context,
+    term,
+)
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name
@@ -180,6 +186,8 @@ def audit_escalated(
     working_days: int,
     snooze_reason: str | None = None,
 ) -> Message:
+    """To the auditor's manager: the audit not recorded, in the programme's word for it, and
+    the day the auditor and the worker were to meet when they agreed one."""
     name = "audit_escalated"
     context = {
         "snooze_reason": snooze_reason or "",
@@ -187,8 +195,10 @@ def audit_escalated(
         "auditor_name": view.auditor.name,
         "practitioner_name": view.practitioner.name,
         "case_ref": view.case_ref,
+        "audit": term(case_audit(deps.programme, view.activity)),
         "due": view.due_on,
         "working_days": working_days,
+        **meeting_context(view),
     }
     buttons = _buttons(deps, name, context, f"audit:{view.id}")
     meta = audit_meta("audit.escalated", view, manager=manager.staff_id)
@@ -260,7 +270,8 @@ class Escalations:
         if kind == "audit":
             view = await audits.allocation(session, int(number))
             if view is not None and view.status == "allocated":
-                about = f"the audit of {view.case_ref}"
+                audit = term(case_audit(self.deps.programme, view.activity))
+                about = f"the {audit} of {view.case_ref}"
                 found = _Item(event.value, view.auditor, view.due_on, about, view=view)
         else:
             row = await audit_followups.action(session, int(number))
@@ -317,7 +328,13 @@ class Escalations:
             "manager_name": manager.name,
             "about": item.about.replace("the action", "your action", 1),
             "due": item.due,
+            "audit": term(case_audit(deps.programme, item.view.activity)) if item.view else "",
+            "other_name": item.view.practitioner.name if item.view else "",
+            "meeting_on": None,
+            "meeting_at": "",
         }
+        if item.view is not None:
+            context.update(meeting_context(item.view))
         if item.view is not None:
             label = deps.wording.label(name, "button_record", context)
             button = Button(label, OPEN_RECORD, str(item.view.id), "primary")

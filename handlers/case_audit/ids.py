@@ -44,3 +44,7 @@ ESCALATION_REASSIGN_SAVE = "escalation.reassign_save"  # field "person": a staff
 # STALLED_DECIDE carries "decision" (reassign, extend or close), "auditor" and "reason".
 STALLED_OPEN = "audit.stalled_open"
 STALLED_DECIDE = "audit.stalled_decide"
+# When the auditor and the worker meet: value "<allocation_id>"; SET_AGREED carries "day" (a
+# date) and "time" (HH:MM, one of the working-hours choices). Either of the two may set it.
+OPEN_AGREED = "audit.open_agreed"
+SET_AGREED = "audit.set_agreed"

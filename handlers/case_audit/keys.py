@@ -14,6 +14,11 @@ def allocated(allocation_id: int) -> str:
     return f"audit.allocated:{allocation_id}"
 
 
+def allocated_again(allocation_id: int, staff_id: str) -> str:
+    """The allocation DM to the auditor a stalled audit was given to."""
+    return f"audit.allocated:{allocation_id}:{staff_id}"
+
+
 def notified(allocation_id: int) -> str:
     """The practitioner's checklist message, updated in place as items are ticked."""
     return f"audit.notified:{allocation_id}"
@@ -102,3 +107,8 @@ def reassigned(item: str, staff_id: str) -> str:
 def released(item: str, staff_id: str) -> str:
     """The word to the person an escalated item was taken from."""
     return f"escalation.released:{item}:{staff_id}"
+
+
+def agreed(allocation_id: int, day: dt.date, time: dt.time) -> str:
+    """The other person's word that a time to meet is set, once per day and time agreed."""
+    return f"audit.agreed:{allocation_id}:{day.isoformat()}T{time:%H:%M}"

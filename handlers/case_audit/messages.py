@@ -11,7 +11,14 @@ import functools
 from collections import Counter
 from typing import Any
 
-from handlers.case_audit.ids import CHECKLIST_TICK, OPEN_NOT_APPLICABLE, OPEN_RECORD, RECORD
+from handlers.case_audit.ids import (
+    CHECKLIST_TICK,
+    OPEN_AGREED,
+    OPEN_NOT_APPLICABLE,
+    OPEN_RECORD,
+    RECORD,
+)
+from handlers.case_audit.meeting import clock_words, meeting_ahead
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name
 from handlers.errors import UserError
@@ -83,16 +90,24 @@ def _entry_text(item: ChecklistItem, not_applicable: bool) -> str:
 
 
 def _checklist_structure(
-    deps: Deps, view: AllocationView, activity: CaseAudit, name: str
+    deps: Deps, view: AllocationView, activity: CaseAudit, name: str, *, agree: bool = False
 ) -> dict[str, Any]:
+    """The checklist to tick, with "an item doesn't apply" while any is open and, on the
+    worker's checklist message (`agree`), the button to set or change when they meet."""
     structure: dict[str, Any] = {
         "checklist": checklist(activity, view),
         "checklist_action": CHECKLIST_TICK,
         "checklist_value": str(view.id),
     }
+    buttons: list[Button] = []
     if open_items(view, activity):
         label = deps.wording.label(name, "button_not_applicable", {})
-        structure["buttons"] = (Button(label, OPEN_NOT_APPLICABLE, str(view.id)),)
+        buttons.append(Button(label, OPEN_NOT_APPLICABLE, str(view.id)))
+    if agree:
+        label = deps.wording.label(name, "button_agree", {"meeting_on": view.agreed_on})
+        buttons.append(Button(label, OPEN_AGREED, str(view.id)))
+    if buttons:
+        structure["buttons"] = tuple(buttons)
     return structure
 
 
@@ -114,12 +129,18 @@ def _audit_context(
         "due": view.due_on,
         "case_url": deps.case_url(view.case_ref),
         "theme": view.theme or "",
+        **meeting_context(view),
     }
 
 
+def meeting_context(view: AllocationView) -> dict[str, Any]:
+    """When the auditor and the worker meet, as the messages to the two of them say it."""
+    return {"meeting_on": view.agreed_on, "meeting_at": clock_words(view.agreed_time)}
+
+
 def allocated(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
-    """To the auditor: the case, the worker, the due date, what to look at, and a button to
-    record the audit."""
+    """To the auditor: the case, the worker, the due date (and when they meet, once it is set),
+    what to look at, and buttons to record the audit and to set when they meet."""
     name = "audit_allocated"
     context = {
         **_audit_context(deps, view, activity, view.auditor.name),
@@ -128,15 +149,19 @@ def allocated(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
         "with_family": activity.with_family,
     }
     label = functools.partial(deps.wording.label, name, context=context)
-    facts = (
+    facts: tuple[Fact, ...] = (
         Fact(label("fact_case"), view.case_ref),
         Fact(label("fact_type"), view.case_type),
         Fact(label("fact_practitioner"), view.practitioner.name),
         Fact(label("fact_due"), format_day(view.due_on, deps.today())),
     )
+    if view.agreed_on is not None:
+        when = f"{format_day(view.agreed_on, deps.today())} at {clock_words(view.agreed_time)}"
+        facts += (Fact(label("fact_meeting"), when),)
     record = Button(label("button_record"), OPEN_RECORD, str(view.id), "primary")
+    agree = Button(label("button_agree"), OPEN_AGREED, str(view.id))
     meta = audit_meta("audit.allocated", view)
-    return deps.wording.compose(name, context, facts=facts, buttons=(record,), meta=meta)
+    return deps.wording.compose(name, context, facts=facts, buttons=(record, agree), meta=meta)
 
 
 def joined(deps: Deps, view: AllocationView, activity: CaseAudit, joiner: str) -> Message:
@@ -184,7 +209,7 @@ def notified(deps: Deps, view: AllocationView, activity: CaseAudit) -> Message:
         "auditor_name": view.auditor.name,
         "checklist_minutes": checklist_minutes(activity, view.case_type),
     }
-    structure = _checklist_structure(deps, view, activity, "audit_notified")
+    structure = _checklist_structure(deps, view, activity, "audit_notified", agree=True)
     meta = audit_meta("audit.notified", view)
     return deps.wording.compose("audit_notified", context, meta=meta, **structure)
 
@@ -198,8 +223,9 @@ def checklist_updated(deps: Deps, view: AllocationView, activity: CaseAudit) -> 
         "auditor_name": view.auditor.name,
         "done_count": len(items) - len(open_items(view, activity)),
         "total": len(items),
+        **meeting_context(view),
     }
-    structure = _checklist_structure(deps, view, activity, "checklist_updated")
+    structure = _checklist_structure(deps, view, activity, "checklist_updated", agree=True)
     meta = audit_meta("audit.notified", view)
     return deps.wording.compose("checklist_updated", context, meta=meta, **structure)
 
@@ -300,6 +326,8 @@ def checklist_reminder(deps: Deps, view: AllocationView, activity: CaseAudit) ->
         "auditor_name": view.auditor.name,
         "audit": term(activity),
         "due": view.due_on,
+        "meeting_on": view.agreed_on,
+        "meeting_at": clock_words(view.agreed_time),
         "done_count": len(items) - len(open_items(view, activity)),
         "total": len(items),
         "checklist_minutes": checklist_minutes(activity, view.case_type),
@@ -321,6 +349,8 @@ def audit_reminder(deps: Deps, view: AllocationView, today: dt.date) -> Message:
         "practitioner_name": view.practitioner.name,
         "due": view.due_on,
         "is_past_due": today > view.due_on,
+        "meeting_on": view.agreed_on if meeting_ahead(view, today) else None,
+        "meeting_at": clock_words(view.agreed_time),
     }
     record = Button(deps.wording.label(name, "button_record", context), OPEN_RECORD, str(view.id))
     buttons = (record, *reminder_buttons(deps, name, context, f"audit:{view.id}", 2))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.case_audit import keys
+from handlers.case_audit.agreed import forget_in_place
 from handlers.case_audit.escalations import Escalations, _Item
 from handlers.case_audit.ids import (
     ACTION_DONE,
@@ -73,6 +74,8 @@ class Reassign:
         check_form(await self._form(session, item, manager), dict(event.fields), errors)
         assert isinstance(person, StaffMember)
         await records.reassign(session, item.item, person.id)
+        if item.view is not None:  # a time its old auditor agreed goes with them
+            await forget_in_place(self.deps, session, item.view, self.deps.clock.now())
         await self._tell(session, item, manager, person)
         self.escalations.log(session, "escalation.reassigned", item, manager)
         return self.escalations.answer("reassigned", item, manager, item.due, person.name)

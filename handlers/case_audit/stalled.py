@@ -15,6 +15,8 @@ from functools import partial
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.case_audit import keys
+from handlers.case_audit.agreed import forget_in_place
 from handlers.case_audit.allocation.rules import line_of_management
 from handlers.case_audit.allocation.types import Staff
 from handlers.case_audit.ids import STALLED_DECIDE, STALLED_OPEN
@@ -196,14 +198,15 @@ class StalledAudits:
             await session.execute(
                 update(Allocation)
                 .where(Allocation.id == view.id)
-                .values(auditor_id=chosen.id, due_on=due)
+                .values(auditor_id=chosen.id, due_on=due, agreed_on=None, agreed_time=None)
             )
+            await forget_in_place(self.deps, session, view, now)
             moved = await audits.allocation(session, view.id)
             assert moved is not None
             activity = next(a for a in self.deps.programme.of_kind(CaseAudit)
                             if a.id == view.activity)  # fmt: skip
             await enqueue(self.deps, session,
-                          key=f"audit.allocated:{view.id}:{chosen.staff_id}",
+                          key=keys.allocated_again(view.id, chosen.staff_id),
                           recipient=dm(chosen.staff_id), message=allocated(self.deps, moved,
                                                                            activity),
                           not_before=calendar.next_dm_time(now, chosen.away_until),

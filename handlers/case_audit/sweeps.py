@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.case_audit.actions import action_reminder, source_of
 from handlers.case_audit.actions import latest_snooze as latest_action_snooze
 from handlers.case_audit.allocation.themes_ahead import theme_warnings
+from handlers.case_audit.meeting import checklist_counts_to, meeting_ahead, record_counts_to
 from handlers.case_audit.messages import (
     action_activity,
     audit_reminder,
@@ -85,8 +86,9 @@ class CaseAuditReminders:
 
 async def _audit_reminders(day: ReminderDay, activities: dict[str, CaseAudit]) -> None:
     """Checklist nudges to the practitioner until it is complete (before the audit only);
-    record nudges to the auditor until the audit is recorded. Only audits due on a nudge day,
-    or whose snooze has just ended, are read."""
+    record nudges to the auditor until the audit is recorded. Both count towards the day the
+    two agreed to meet when there is one (handlers/case_audit/meeting.py). Only audits due or
+    meeting on a nudge day, or whose snooze has just ended, are read."""
     deps, session, calendar, today = day.deps, day.session, day.calendar, day.today
     ladders = {a.id: record_ladder(a.record_reminders) for a in activities.values()}
     rules: list[tuple[ReminderRule, bool]] = []
@@ -106,12 +108,13 @@ async def _audit_reminders(day: ReminderDay, activities: dict[str, CaseAudit]) -
         worker, auditor = view.practitioner, view.auditor
         unticked = done_count(view, activity) < len(activity.checklist)
         held = day.held(worker.id, f"checklist:{view.id}")
-        rule = activity.checklist_reminders
-        if unticked and is_reminder_day(calendar, rule, view.due_on, today, held, after_due=False):
+        rule, ready_by = activity.checklist_reminders, checklist_counts_to(view)
+        if unticked and is_reminder_day(calendar, rule, ready_by, today, held, after_due=False):
             day.add(worker, partial(checklist_reminder, deps, view, activity))
         held = day.held(auditor.id, f"audit:{view.id}")
-        if is_reminder_day(calendar, ladders[activity.id], view.due_on, today,
-                           held):  # fmt: skip
+        before_meeting = meeting_ahead(view, today)  # then nudges before it only
+        if is_reminder_day(calendar, ladders[activity.id], record_counts_to(view, today), today,
+                           held, after_due=not before_meeting):  # fmt: skip
             day.add(auditor, partial(audit_reminder, deps, view, today))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -34,11 +34,12 @@ SHOW_HELP = "help.show"
 SHOW_MY_QA = "my_qa.show"
 COME_BACK = "away.back"
 # what "I didn't catch that" may suggest, in the order it prefers on a tie
-COMMANDS = ("my qa", "away", "back", "reflections", "help")
+COMMANDS = ("my qa", "meeting", "away", "back", "reflections", "help")
 SUPERVISES = frozenset({"team_manager", "deputy_team_manager", "service_manager",
                         "head_of_service", "director", "principal_social_worker"})  # fmt: skip
 CLOSE_ENOUGH = 0.6
 AWAY_EXAMPLE = dt.timedelta(days=14)
+MEETING_EXAMPLE = 5  # working days on: the day a "meeting …" suggestion shows
 # a recorded audit stays on My QA, with thanks, for a month after it was due; then it drops off
 RECORDED_SHOWN_FOR = dt.timedelta(days=31)
 # an observation someone is to make shows from six weeks ahead (and until it is recorded)
@@ -87,7 +88,11 @@ class Basics:
         person = await person_of(session, event.staff_id)
         asked = sorted(await self._asked(session, person.id), key=lambda pair: _soonest(pair[0]))
         today = self.deps.calendar.local_date(self.deps.clock.now())
-        mine = await items_for(session, person.id, recorded_since=today - RECORDED_SHOWN_FOR)
+        since = today - RECORDED_SHOWN_FOR
+        mine = [
+            _meeting_ahead(i, today)
+            for i in await items_for(session, person.id, recorded_since=since)
+        ]
         observing = await self._observations(session, person.id, today)
         items = sorted([*mine, *(i for i, _ in asked), *(i for i, _ in observing)], key=_soonest)
         opens = tuple(button for _, button in asked)
@@ -183,9 +188,11 @@ class Basics:
         today = self.deps.calendar.local_date(self.deps.clock.now())
         suggestions = likeliest(typed if said == "unknown" else "", commands)
         example = f"{today + AWAY_EXAMPLE:%d/%m/%Y}"
+        meeting = f"{self.deps.calendar.add_working_days(today, MEETING_EXAMPLE):%d/%m/%Y}"
         buttons = (("button_help", SHOW_HELP),)
         message = self._compose("not_caught", person, buttons, said=said, limit=MAX_TEXT,
-                                suggestions=suggestions, away_example=example)  # fmt: skip
+                                suggestions=suggestions, away_example=example,
+                                meeting_example=meeting)  # fmt: skip
         return Reply(message=message)
 
     def _compose(
@@ -222,7 +229,16 @@ def likeliest(typed: str, commands: list[str], most: int = 3) -> list[str]:
 
 
 def _soonest(item: QaItem) -> tuple[dt.date, str]:
-    return item.due_on, item.kind
+    """An audit with a day agreed to meet comes by that day; everything else by its date."""
+    return item.meeting_on or item.due_on, item.kind
+
+
+def _meeting_ahead(item: QaItem, today: dt.date) -> QaItem:
+    """An audit shows the day its two agreed to meet while it is ahead; once it has passed, the
+    audit's own date (to be recorded by) again, as its reminders do."""
+    if item.meeting_on is not None and item.meeting_on < today:
+        return replace(item, meeting_on=None, meeting_at=None)
+    return item
 
 
 def parse_away(text: str, today: dt.date) -> dt.date:

@@ -13,12 +13,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.case_audit.messages import action_activity
 from handlers.case_audit.record import INADEQUATE
 from handlers.core.deps import Deps
 from message_templates.describe import message_words, recipient_words
 from storage.broadcasts import queue as broadcast_queue
 from storage.case_audit import qa_view
-from storage.case_audit.qa_view import ServicePeriod
+from storage.case_audit.qa_view import Agreement, ServicePeriod
 from storage.case_audit.records import moderation_notes
 
 # a DM must stay readable: the lists show the latest few, and say how many there are in all
@@ -28,6 +29,8 @@ UNREACHED_SHOWN = 10
 BROADCASTS_SHOWN = 3  # the latest posts' read counts ("broadcasts" in chat shows them by team)
 MODERATIONS_SHOWN = 10
 MODERATIONS_DAYS = 28
+AGREEMENT_DAYS = 365  # agreement rates are over the last year's moderations
+AUDITORS_SHOWN = 10  # auditors with the lowest agreement first
 
 
 def is_qa_team(deps: Deps, role: str) -> bool:
@@ -38,8 +41,9 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
     """The template's `team` context: plain data, in the order the message reads."""
     period = f"{today:%Y-%m}"
     services = await qa_view.services_in_period(session, period, today)
+    tracked = _tracked_grades(deps)
     graded, graded_total = await qa_view.graded_audits(
-        session, INADEQUATE, period, limit=INADEQUATE_SHOWN
+        session, INADEQUATE, period, tracked=tracked, limit=INADEQUATE_SHOWN
     )
     parked, parked_total = await qa_view.parked_messages(session, limit=PARKED_SHOWN)
     unreached, unreached_total = await qa_view.unreached_people(session, limit=UNREACHED_SHOWN)
@@ -47,11 +51,16 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
     since = dt.datetime.combine(today - dt.timedelta(days=MODERATIONS_DAYS), dt.time(0),
                                 tzinfo=deps.calendar.zone)  # fmt: skip
     notes = await moderation_notes(session, since=since, limit=MODERATIONS_SHOWN)
+    year_ago = dt.datetime.combine(today - dt.timedelta(days=AGREEMENT_DAYS), dt.time(0),
+                                   tzinfo=deps.calendar.zone)  # fmt: skip
+    by_service, by_auditor = await qa_view.agreement(session, year_ago)
+    by_auditor.sort(key=lambda a: (a.agreed / a.moderated, -a.moderated, a.name))
     names = {u.staff_id: u.name for u in unreached}
     return {
         "month": f"{today:%B %Y}",
         "services": [_service(s, deps.programme.grades) for s in services],
         "grade": INADEQUATE,
+        "tracked": tracked,
         "graded": [
             {**asdict(a), "recorded_on": deps.calendar.local_date(a.recorded_at)} for a in graded
         ],
@@ -76,6 +85,11 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
             }
             for r in reads
         ],
+        "agreement": {
+            "services": [_rate(a) for a in by_service],
+            "auditors": [_rate(a) for a in by_auditor[:AUDITORS_SHOWN]],
+            "auditors_total": len(by_auditor),
+        },
         "moderations": [
             {
                 "case_ref": n.case_ref,
@@ -90,6 +104,21 @@ async def team_view(deps: Deps, session: AsyncSession, today: dt.date) -> dict[s
             for n in notes
         ],
     }
+
+
+def _rate(found: Agreement) -> dict[str, Any]:
+    """One service's or auditor's agreement, with the share as a whole percentage."""
+    return {**asdict(found), "percent": round(100 * found.agreed / found.moderated)}
+
+
+def _tracked_grades(deps: Deps) -> list[str]:
+    """The grades whose actions the programme follows until closed (`track_grades`), in the
+    programme's order; none without an action activity."""
+    activity = action_activity(deps.programme)
+    wanted = set(activity.track_grades) if activity is not None else set()
+    return [g for g in deps.programme.grades if g in wanted] + sorted(
+        wanted - set(deps.programme.grades)
+    )
 
 
 def _service(found: ServicePeriod, grades: list[str]) -> dict[str, Any]:

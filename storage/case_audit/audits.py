@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal_column, select, update
+from sqlalchemy import bindparam, func, insert, literal_column, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -48,6 +48,9 @@ class AllocationView:
     # ticked items the worker marked not applicable, with a reason (they count as settled)
     not_applicable: frozenset[str] = frozenset()
     theme: str | None = None  # the round's theme, for a themed round
+    # the day and time the auditor and the worker agreed to meet, once one of them has set it
+    agreed_on: dt.date | None = None
+    agreed_time: dt.time | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ _COLUMNS = (
     Allocation.id, Allocation.round_id, AuditRound.activity, AuditRound.period,
     Allocation.status, Allocation.due_on, Case.case_ref, Case.case_type,
     *person_columns(_AUDITOR), *person_columns(_WORKER), _TICKED, _NOT_APPLICABLE, AuditRound.theme,
+    Allocation.agreed_on, Allocation.agreed_time,
 )  # fmt: skip
 _ALLOCATIONS = (
     select(*_COLUMNS)
@@ -184,17 +188,21 @@ async def allocations(
     unsent: str | None = None,
     due_in: Collection[dt.date] | None = None,
     or_ids: Collection[int] = (),
+    staff_id: str | None = None,
 ) -> list[AllocationView]:
     """Allocations with their case, people and ticked items, in one query.
 
     `unsent` keeps only those no outbox message is keyed `<unsent><id>` for yet; `due_in`
-    only those due on one of these days or, whatever their due date, one of `or_ids`.
+    only those due, or agreed to be held, on one of these days or, whatever their dates, one of
+    `or_ids`; `staff_id` only those this person is the auditor or the worker of.
     """
     query = _ALLOCATIONS
     if ids is not None:
         query = query.where(Allocation.id.in_(list(ids)))
     if round_id is not None:
         query = query.where(Allocation.round_id == round_id)
+    if staff_id is not None:
+        query = query.where(or_(_AUDITOR.staff_id == staff_id, _WORKER.staff_id == staff_id))
     if statuses is not None:
         query = query.where(Allocation.status.in_(list(statuses)))
     if since is not None:
@@ -206,19 +214,35 @@ async def allocations(
     if unsent is not None:
         query = query.where(never_sent(unsent, Allocation.id))
     if due_in is not None:
-        query = query.where(either(Allocation.due_on, due_in, Allocation.id, or_ids))
+        agreed = Allocation.agreed_on.in_(list(due_in))
+        query = query.where(or_(either(Allocation.due_on, due_in, Allocation.id, or_ids), agreed))
     return _views((await run(session, query)).all())
 
 
 async def earliest_due(session: AsyncSession, statuses: Collection[str]) -> dt.date | None:
-    """The earliest due date of the allocations in these statuses; None when there are none."""
-    found = await run(session, _EARLIEST_DUE, {"statuses": list(statuses)})
-    day: dt.date | None = found.scalar_one()
-    return day
+    """The earliest due date, or agreed day to meet, of the allocations in these statuses;
+    None when there are none."""
+    found = (await run(session, _EARLIEST_DUE, {"statuses": list(statuses)})).one()
+    days: list[dt.date] = [day for day in found if day is not None]
+    return min(days, default=None)
 
 
-_EARLIEST_DUE = select(func.min(Allocation.due_on)).where(
+_EARLIEST_DUE = select(func.min(Allocation.due_on), func.min(Allocation.agreed_on)).where(
     Allocation.status.in_(bindparam("statuses", expanding=True))
+)
+
+
+async def set_agreed(
+    session: AsyncSession, allocation_id: int, day: dt.date, time: dt.time
+) -> None:
+    """Store when the auditor and the worker meet for this audit (replacing any earlier)."""
+    await run(session, _SET_AGREED, {"allocation_id": allocation_id, "day": day, "time": time})
+
+
+_SET_AGREED = (
+    update(Allocation)
+    .where(Allocation.id == bindparam("allocation_id"))
+    .values(agreed_on=bindparam("day"), agreed_time=bindparam("time"))
 )
 
 
@@ -232,7 +256,7 @@ def _views(rows: Sequence[Any]) -> list[AllocationView]:
         AllocationView(
             row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
             PersonRef(*row[8:15]), PersonRef(*row[15:22]),
-            _items(row[22]), _items(row[23]), row[24],
+            _items(row[22]), _items(row[23]), row[24], row[25], row[26],
         )
         for row in rows
     ]  # fmt: skip

@@ -74,11 +74,13 @@ async def move_allocation_due(session: AsyncSession, allocation_id: int, due: dt
 
 async def reassign(session: AsyncSession, item: str, person_id: int) -> None:
     """Give an escalated item ("audit:12" or "action:5") to another person: the audit's
-    auditor or the action's owner."""
+    auditor or the action's owner. A time the old auditor agreed with the worker goes with them."""
     kind, _, number = item.partition(":")
     if kind == "audit":
         statement = update(Allocation).where(Allocation.id == int(number))
-        await session.execute(statement.values(auditor_id=person_id))
+        await session.execute(
+            statement.values(auditor_id=person_id, agreed_on=None, agreed_time=None)
+        )
     else:
         await session.execute(
             update(Action).where(Action.id == int(number)).values(owner_id=person_id)

@@ -32,6 +32,9 @@ class QaItem:
     case_ref: str = ""
     other: str = ""
     detail: str = ""
+    # an open audit's day and time its auditor and worker agreed to meet, once one set them
+    meeting_on: dt.date | None = None
+    meeting_at: dt.time | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ async def _audits(session: AsyncSession, person_id: int, recorded_since: dt.date
     )
     items = []
     for allocation, case_ref, auditor_name, practitioner_name, done in rows:
-        as_auditor = allocation.auditor_id == person_id
+        as_auditor, open_ = allocation.auditor_id == person_id, allocation.status == "allocated"
         items.append(
             QaItem(
                 kind="audit_as_auditor" if as_auditor else "audit_as_practitioner",
@@ -103,6 +106,9 @@ async def _audits(session: AsyncSession, person_id: int, recorded_since: dt.date
                 case_ref=case_ref,
                 other=practitioner_name if as_auditor else auditor_name,
                 detail=_audit_detail(allocation.status, as_auditor, done),
+                # when the two meet, for an audit still to be held and recorded
+                meeting_on=allocation.agreed_on if open_ else None,
+                meeting_at=allocation.agreed_time if open_ else None,
             )
         )
     return items

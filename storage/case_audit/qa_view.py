@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.case_audit.people import told_apart
 from storage.models import (
     Action,
     Allocation,
@@ -48,6 +49,15 @@ class ServicePeriod:
     disagreed: int = 0
 
 
+@dataclass(frozen=True, order=True)
+class Agreement:
+    """How often moderators agreed with the auditors' grades, for one service or auditor."""
+
+    name: str
+    agreed: int
+    moderated: int
+
+
 @dataclass(frozen=True)
 class OpenAction:
     description: str
@@ -57,13 +67,15 @@ class OpenAction:
 
 @dataclass(frozen=True)
 class GradedAudit:
-    """A recorded audit of one grade, with the actions it raised that are still open."""
+    """A recorded audit, its grade (the one that counts), and the actions it raised that are
+    still open."""
 
     allocation_id: int
     case_ref: str
     service: str
     auditor: str
     recorded_at: dt.datetime
+    grade: str
     actions: tuple[OpenAction, ...] = ()
 
 
@@ -123,6 +135,42 @@ async def services_in_period(
     ]  # fmt: skip
 
 
+async def agreement(
+    session: AsyncSession, since: dt.datetime
+) -> tuple[list[Agreement], list[Agreement]]:
+    """Moderations saved since `since` that agreed with the auditor's grade, out of all those
+    saved, by the worker's service and by auditor (each by name), in two grouped queries."""
+    agreed = func.sum(case((Moderation.agrees.is_(True), 1), else_=0))
+    auditor, worker = aliased(Person), aliased(Person)
+    moderated = (
+        select(Moderation.id)
+        .join(AuditRecord, AuditRecord.id == Moderation.audit_record_id)
+        .join(Allocation, Allocation.id == AuditRecord.allocation_id)
+        .where(
+            Moderation.completed_at.is_not(None),
+            Moderation.completed_at >= since,
+            Moderation.agrees.is_not(None),
+        )
+    )
+    by_service = await session.execute(
+        moderated.with_only_columns(Service.name, agreed, func.count(Moderation.id))
+        .join(worker, worker.id == Allocation.practitioner_id)
+        .join(Team, Team.id == worker.team_id)
+        .join(Service, Service.id == Team.service_id)
+        .group_by(Service.name)
+    )
+    name = told_apart(auditor)
+    by_auditor = await session.execute(
+        moderated.with_only_columns(name, agreed, func.count(Moderation.id))
+        .join(auditor, auditor.id == Allocation.auditor_id)
+        .group_by(auditor.id, name)
+    )
+    return (
+        sorted(Agreement(n, a or 0, c) for n, a, c in by_service),
+        sorted(Agreement(n, a or 0, c) for n, a, c in by_auditor),
+    )
+
+
 def _in_period(query: Select[*_Row], period: str) -> Select[*_Row]:
     """Allocations of the period's rounds joined to their worker's service."""
     return (
@@ -136,17 +184,21 @@ def _in_period(query: Select[*_Row], period: str) -> Select[*_Row]:
 
 
 async def graded_audits(
-    session: AsyncSession, grade: str, period: str, *, limit: int
+    session: AsyncSession, grade: str, period: str, *, tracked: Collection[str], limit: int
 ) -> tuple[list[GradedAudit], int]:
-    """Audits graded `grade` in `period`'s rounds, and earlier ones whose actions are still
-    open, newest first: at most `limit` of them with their open actions, and how many in all."""
+    """Audits graded `grade` in `period`'s rounds, and audits of any period graded one of
+    `tracked` (the grades whose actions the programme follows) while an action of theirs is
+    still open, newest first: at most `limit` of them with their open actions, and how many in
+    all. The grade is the one that counts, a moderator's if they changed it."""
     auditor, worker = aliased(Person), aliased(Person)
     has_open = exists().where(
         Action.source == AUDIT_SOURCE,
         Action.source_id == AuditRecord.id,
         Action.status == "open",
     )
-    wanted = and_(AuditRecord.grade == grade, or_(AuditRound.period == period, has_open))
+    wanted = and_(AuditRecord.grade == grade, AuditRound.period == period)
+    if tracked:
+        wanted = or_(wanted, and_(AuditRecord.grade.in_(list(tracked)), has_open))
     base = (
         select(AuditRecord.id)
         .join(Allocation, Allocation.id == AuditRecord.allocation_id)
@@ -155,7 +207,7 @@ async def graded_audits(
     )
     total = await session.scalar(select(func.count()).select_from(base.subquery()))
     columns = (AuditRecord.id, Allocation.id, Case.case_ref, Service.name, auditor.name,
-               AuditRecord.recorded_at)  # fmt: skip
+               AuditRecord.recorded_at, AuditRecord.grade)  # fmt: skip
     query = (
         select(*columns)
         .join(Allocation, Allocation.id == AuditRecord.allocation_id)
@@ -172,9 +224,9 @@ async def graded_audits(
     rows = (await session.execute(query)).all()
     actions = await _open_actions(session, [row[0] for row in rows])
     audits = [
-        GradedAudit(allocation_id, case_ref, service, auditor_name, recorded_at,
+        GradedAudit(allocation_id, case_ref, service, auditor_name, recorded_at, found,
                     tuple(actions.get(record_id, ())))
-        for record_id, allocation_id, case_ref, service, auditor_name, recorded_at in rows
+        for record_id, allocation_id, case_ref, service, auditor_name, recorded_at, found in rows
     ]  # fmt: skip
     return audits, total or 0
 

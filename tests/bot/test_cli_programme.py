@@ -264,3 +264,17 @@ def test_show_says_what_runs_for_themes_moderation_and_independence(
         f"{independence} (except director), never the worker's own line manager"
         in (shown["shropshire"])
     )
+
+
+def test_show_says_what_the_qa_team_hears_and_follows(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["programme", "show", "shropshire"]) == 0
+    shown = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    assert (
+        "each round: the QA team hears in a DM each what was allocated, and who is not in the "
+        "round and why" in shown
+    )
+    assert any(
+        "tracks actions from audits graded Inadequate: the QA team sees those audits in My QA "
+        "until their actions are closed; due in 20 working days" in line
+        for line in shown
+    )

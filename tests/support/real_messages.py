@@ -47,6 +47,8 @@ from handlers.case_audit.cycle import (
 from handlers.case_audit.ids import (
     ESCALATION_REASSIGN,
     ESCALATION_REASSIGN_SAVE,
+    OPEN_AGREED,
+    SET_AGREED,
     STALLED_DECIDE,
     STALLED_OPEN,
 )
@@ -122,6 +124,11 @@ NAMES = (
     "checklist_not_applicable",
     "checklist_not_applicable_no_reason",
     "checklist_not_applicable_saved",
+    "audit_agreed_form",
+    "audit_agreed_error_every_problem",
+    "audit_agreed_saved",
+    "audit_agreed",
+    "audit_agreed_saved_in_chat",
     "audit_record_form",
     "record_error_missing_answer",
     "record_error_unknown_grade",
@@ -167,9 +174,9 @@ NAMES = (
     "reminders.action_reminder",
     "reminders.moderation_reminder",
     "reminders.checklist_reminder",
+    "reminders.audit_reminder",
     "reminders.audit_reminder+moderation_reminder",
     "reminders.action_escalated+action_escalated+action_escalated+action_reminder",
-    "reminders.audit_reminder",
     "reminders.broadcast_wanted",
     "my_qa_qa_team",
     "reminders.audit_escalated",
@@ -418,6 +425,19 @@ async def _script(run: Run) -> None:
                     str(tom.id), item="danger_statements", reason="")  # fmt: skip
     await run.reply("checklist_not_applicable_saved", "S05", "form", NOT_APPLICABLE, str(tom.id),
                     item="danger_statements", reason="No Signs of Safety here")  # fmt: skip
+
+    # when they meet: the auditor sets it from a button's form (sent back once with a problem
+    # beside each field) and Tom hears it; Ann sets hers in chat, so her reminders count to it
+    await run.reply("audit_agreed_form", tom.auditor.staff_id, "action", OPEN_AGREED,
+                    str(tom.id))  # fmt: skip
+    await run.problem("audit_agreed_error_every_problem", tom.auditor.staff_id, "form",
+                      SET_AGREED, str(tom.id), day="2027-01-01", time="19:00")  # fmt: skip
+    await run.reply("audit_agreed_saved", tom.auditor.staff_id, "form", SET_AGREED, str(tom.id),
+                    day="2027-01-12", time="10:00")  # fmt: skip
+    await run.keep_queued(by_type)  # the word to Tom
+    await run.reply("audit_agreed_saved_in_chat", "S09", "text",
+                    text="meeting C-000104 on 26/01/2027 at 2pm")  # fmt: skip
+    await run.queued()  # the word to Ann's auditor, like Tom's
 
     # the audit record, and each way its form can be sent back
     auditor = tom.auditor.staff_id

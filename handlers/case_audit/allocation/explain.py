@@ -98,3 +98,25 @@ def unplaced_reason(could_serve: bool, pool_empty: bool, across: bool, anyone: b
         "independence left no auditor: the only auditors are themselves or in "
         "their line of management"
     )
+
+
+# Why a worker is not in a round, as a kind the QA team's summary words plainly. Each is told
+# apart by how the reason above (or plan.py's "on leave until …") begins; "" for any other.
+_KINDS = (
+    ("on leave until", "away"),
+    ("no open case of the audited types", "no_case_of_type"),
+    ("no open case in this round's theme", "no_case_in_theme"),
+    ("no open case", "no_open_case"),
+    ("every open case was audited within", "recently_audited"),
+    ("no auditor has places", "no_auditor"),
+    ("every eligible auditor is full", "auditors_full"),
+    ("independence left no auditor: none in another service", "line_or_service"),
+    ("independence left no auditor", "line_management"),
+)
+# The kinds where a worker had a case to audit and no auditor could be found for it.
+NO_AUDITOR_KINDS = frozenset({"no_auditor", "auditors_full", "line_or_service", "line_management"})
+
+
+def uncovered_kind(reason: str) -> str:
+    """The kind of an uncovered worker's reason (see _KINDS)."""
+    return next((kind for start, kind in _KINDS if reason.startswith(start)), "")

@@ -6,20 +6,17 @@ scheduler after downtime) returns the round already made and sends nothing twice
 
 from __future__ import annotations
 
-import calendar as month_names
 import dataclasses
 import datetime as dt
 import gc
 import logging
 import zlib
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.case_audit import keys
 from handlers.case_audit.allocation.announce import announce
 from handlers.case_audit.allocation.plan import (
     AllocationPlan,
@@ -30,11 +27,10 @@ from handlers.case_audit.allocation.plan import (
     is_allocation_period,
     window_for,
 )
+from handlers.case_audit.allocation.summary import send_summary
 from handlers.core.calendar import Calendar
-from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
 from handlers.programme.schema import CaseAudit, Theme
-from message_templates.model import Message
 from storage.case_audit import allocation_inputs, audits
 from storage.models import AuditRound
 
@@ -101,15 +97,7 @@ async def run_allocation(
     ]
     count = await audits.add_allocations(session, new.id, rows, due_on=plan.window[1], now=now)
     sent = await announce(deps, session, activity, new.id, plan, now)
-    sent += await enqueue(
-        deps,
-        session,
-        key=keys.summary(activity.id, period),
-        recipient=f"channel:{deps.qa_channel}",
-        message=summary(deps, activity, plan, dry_run=False),
-        not_before=deps.calendar.next_dm_time(now),
-        now=now,
-    )
+    sent += await send_summary(deps, session, activity, plan, now)
     log.info("allocated %s %s: %d audits", activity.id, period, count)
     return RoundResult(activity.id, period, plan, new.id, True, count, sent)
 
@@ -190,38 +178,6 @@ def _round(activity: CaseAudit, plan: AllocationPlan, period: str, now: dt.datet
         created_at=now,
         uncovered=uncovered,
     )
-
-
-def summary(deps: Deps, activity: CaseAudit, plan: AllocationPlan, *, dry_run: bool) -> Message:
-    """For the QA team's channel: counts and reasons only, never a case reference or a name."""
-    context = {
-        "activity_name": activity.title,
-        "period": f"{month_names.month_name[plan.month]} {plan.year}",
-        "dry_run": dry_run,
-        "allocated": len(plan.pairs),
-        "auditors": len({p.auditor_id for p in plan.pairs}),
-        "unallocated": len(plan.uncovered),
-        "problems": problems(plan),
-    }
-    meta = {"type": "allocation.summary", "activity": activity.id, "period": context["period"]}
-    return deps.wording.compose("allocation_summary", context, meta=meta)
-
-
-def problems(plan: AllocationPlan) -> list[str]:
-    """Grouped reasons, one line each, with counts of staff and no case data."""
-    lines = [plan.skipped] if plan.skipped else []
-    by_reason = Counter(u.reason for u in plan.uncovered)
-    lines += [f"{_people(n, 'practitioner')} not covered: {r}" for r, n in by_reason.items()]
-    overdue = sum(1 for u in plan.uncovered if u.overdue)
-    if overdue:
-        lines.append(f"{_people(overdue, 'practitioner')} not covered are overdue for an audit")
-    idle = Counter(i.reason for i in plan.idle_auditors)
-    lines += [f"{_people(n, 'auditor')} without a case: {r}" for r, n in idle.items()]
-    return lines + list(plan.notes)
-
-
-def _people(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def rounds_due(

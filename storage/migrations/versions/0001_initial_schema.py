@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 09:54:54.553421
+Create Date: 2026-11-27 11:22:59.661439
 """
 
 from collections.abc import Sequence
@@ -389,6 +389,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("created_at", storage.models.UTCDateTime(), nullable=False),
+        sa.Column("agreed_on", sa.Date(), nullable=True),
+        sa.Column("agreed_time", sa.Time(), nullable=True),
         sa.ForeignKeyConstraint(
             ["auditor_id"], ["people.id"], name=op.f("fk_allocations_auditor_id_people")
         ),

@@ -20,6 +20,9 @@ def test_the_manifest_points_every_request_at_the_endpoint(
     assert settings["interactivity"] == {"is_enabled": True, "request_url": endpoint}
     assert printed["features"]["slash_commands"][0]["url"] == endpoint
     assert printed["features"]["slash_commands"][0]["command"] == "/qa"
+    hint = printed["features"]["slash_commands"][0]["usage_hint"]
+    assert hint.split(" | ") == ["help", "my qa", "meeting CASE on DATE at TIME",
+                                 "away until DATE", "back"]  # fmt: skip
     assert "message.im" in settings["event_subscriptions"]["bot_events"]
     scopes = set(printed["oauth_config"]["scopes"]["bot"])
     assert {"chat:write", "im:write", "users:read.email", "commands"} <= scopes

@@ -73,7 +73,8 @@ def test_the_package_validates_against_the_teams_manifest_schema(
     [bot] = found["bots"]
     assert bot["botId"] == APP_ID and bot["scopes"] == ["personal", "team"]
     personal = [c["title"] for c in bot["commandLists"][0]["commands"]]
-    assert personal == ["help", "my qa", "away until DATE", "back", "reflections"]
+    assert personal == ["help", "my qa", "away until DATE", "back",
+                        "meeting CASE on DATE at TIME", "reflections"]  # fmt: skip
     assert found["validDomains"] == ["qabot.council.example"]
     assert found["developer"] == {
         "name": "Anyshire County Council",

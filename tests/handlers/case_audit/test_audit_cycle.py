@@ -178,7 +178,7 @@ async def test_allocation_run_is_idempotent(deps: Deps) -> None:
 async def test_case_refs_go_only_in_dms_to_the_people_involved(deps: Deps) -> None:
     views = await allocate(deps)
     by_key = {m.idempotency_key: m for m in await rows(deps, OutboxMessage)}
-    assert len(by_key) == 2 * len(views) + 1
+    assert len(by_key) == 2 * len(views) + 1  # and the QA manager's summary
     for view in views:
         allocated = by_key[f"audit.allocated:{view.id}"]
         notified = by_key[f"audit.notified:{view.id}"]
@@ -191,8 +191,8 @@ async def test_case_refs_go_only_in_dms_to_the_people_involved(deps: Deps) -> No
         assert notified.payload["checklist_value"] == str(view.id)
         assert len(notified.payload["checklist"]) == len(ACTIVITY.checklist)
         assert view.auditor.id != view.practitioner.manager_id
-    summary = by_key["allocation.summary:case_audit:2027-01"]
-    assert summary.recipient == "channel:qa-team"
+    summary = by_key["allocation.summary:case_audit:2027-01:S08"]
+    assert summary.recipient == "person:S08"
     text = json.dumps(summary.payload)
     assert "**3** cases allocated" in summary.payload["text"]
     assert not any(ref in text for ref, _, _ in CASES)

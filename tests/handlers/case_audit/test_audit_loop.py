@@ -410,7 +410,10 @@ def test_a_programmes_own_word_for_its_audits_is_used() -> None:
     allocated = messages.allocated(deps, view, activity)
     assert "learning conversation" in allocated.title
     assert "last 6 months" in allocated.text
-    assert [b.label for b in allocated.buttons] == ["Record the learning conversation"]
+    assert [b.label for b in allocated.buttons] == [
+        "Record the learning conversation",
+        "Set when you meet",
+    ]
     form = messages.record_form(deps, view, activity, MONDAY.date())
     assert "learning conversation" in form.title and "last 6 months" in form.text
     assert "audit" not in messages.checklist_reminder(deps, view, activity).text

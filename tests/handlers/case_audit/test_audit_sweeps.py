@@ -23,6 +23,7 @@ from handlers.case_audit.ids import (
     ESCALATION_REASSIGN_SAVE,
     OPEN_RECORD,
     RECORD,
+    SET_AGREED,
 )
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
@@ -445,3 +446,43 @@ async def test_the_manager_hears_why_the_auditor_snoozed_it(deps: Deps) -> None:
     text = " ".join(s["text"] for s in message.payload["sections"])
     assert "When Marcus Reid snoozed it, they said: “Court all this week”." in text
     assert text.count("snoozed it") == 1  # Dana said nothing: nothing said for her audit
+
+
+def called(word: str) -> Any:
+    """The default programme with its audits called `word` (Camden's "learning conversation")."""
+    activities = [
+        a.model_copy(update={"called": word}) if isinstance(a, CaseAudit) else a
+        for a in PROGRAMME.activities
+    ]
+    return PROGRAMME.model_copy(update={"activities": activities})
+
+
+@pytest.mark.parametrize("word", ["audit", "learning conversation"])
+async def test_an_escalation_says_truthfully_when_the_two_agreed_to_meet(
+    deps: Deps, word: str
+) -> None:
+    """Dana and Priya agreed to meet on the 26th; Marcus and Tom set no day. Each manager's word
+    and the auditor's "asked after" say what was agreed, in the programme's word for an audit."""
+    deps = dataclasses.replace(deps, programme=called(word))
+    async with deps.sessions() as session:
+        dana = next(v for v in await audits.allocations(session) if v.auditor.staff_id == "S03")
+    agreed = await submit(deps, "S07", SET_AGREED, str(dana.id), day="2027-01-26", time="10:00")
+    assert agreed.message is not None and agreed.message.kind == "audit_agreed_saved"
+    await every_working_day(deps, dt.date(2027, 1, 25), dt.date(2027, 2, 4))
+    message = (await outbox(deps))["reminders:S02:2027-02-04"]
+    marcus, dana_s = (s["text"].replace("**", "") for s in message.payload["sections"])
+    assert sections(message) == [f"Marcus Reid's {word} of C-000101",
+                                 f"Dana Hughes's {word} of C-000103"]  # fmt: skip
+    assert (f"Dana Hughes and Priya Shah agreed to meet on Tuesday 26 January at 10:00 for the "
+            f"{word} of C-000103.\nIt was to be done by Thursday 28 January and isn't recorded 5 "
+            "working days on") in dana_s  # fmt: skip
+    assert f"The {word} of C-000101 by Marcus Reid with Tom Okafor was to be done by" in marcus
+    assert "planned for" not in marcus + dana_s and "agreed to meet" not in marcus
+    deps.clock.set(at(4, 2))  # type: ignore[attr-defined]
+    await click(deps, "S02", ESCALATION_ASK, f"audit:{dana.id}")
+    [word_to_dana] = [m for k, m in (await outbox(deps)).items()
+                      if k.startswith("escalation.asked")]  # fmt: skip
+    text = word_to_dana.payload["text"].replace("**", "")
+    assert (f"Sam Moss asked how the {word} of C-000103 is going – you and Priya Shah agreed to "
+            "meet on Tuesday 26 January at 10:00, and it isn't recorded yet.") in text  # fmt: skip
+    assert word_to_dana.payload["buttons"][0]["label"] == f"Record the {word}"

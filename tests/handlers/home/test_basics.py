@@ -186,6 +186,21 @@ async def test_unknown_words_are_not_caught_and_the_likeliest_commands_offered(d
     assert [b.action for b in message.buttons] == ["help.show"]
 
 
+async def test_the_meeting_command_is_in_help_and_offered_for_a_slip(deps: Deps) -> None:
+    """Help names "meeting", in its words and in the line a notification shows; a slip in
+    typing it is answered with it and a working day to meet on."""
+    helped = await _said(deps, "help")
+    assert "**meeting C-000123 on 02/03/2027 at 10:00** – when you and" in helped.text
+    assert "meeting C-000123 on 02/03/2027 at 10:00" in helped.fallback
+    message = await _said(deps, "meting C-000123 on 21/01/2027 at 10:00", "e11")
+    assert message.kind == "not_caught"
+    lines = [line for line in message.text.splitlines() if line.startswith("- ")]
+    assert lines[0] == (  # today is Monday 11 January: five working days on
+        "- **meeting C-000123 on 18/01/2027 at 10:00** – set when you and the other person "
+        "meet for an audit"
+    )
+
+
 async def test_a_blank_message_gets_a_kind_line(deps: Deps) -> None:
     message = await _said(deps, "   ")
     assert message.kind == "not_caught"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import event, select
@@ -24,7 +25,7 @@ from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
 from storage import Sessions
 from storage.case_audit import audits
-from storage.models import AuditRound, Moderation, OutboxMessage, Person
+from storage.models import AuditRecord, AuditRound, Moderation, OutboxMessage, Person
 from storage.outbox import claim_due, enqueue, mark_parked
 from storage.people import CaseRecord, PersonRecord, Roster, apply_roster
 
@@ -62,7 +63,8 @@ async def my_qa(deps: Deps, staff_id: str) -> Message:
 
 async def record(deps: Deps, auditor: str, grade: str, **fields: str) -> None:
     async with deps.sessions() as session:
-        [view] = [v for v in await audits.allocations(session) if v.auditor.staff_id == auditor]
+        [view] = [v for v in await audits.allocations(session)
+                  if v.auditor.staff_id == auditor and v.period == "2027-01"]  # fmt: skip
     reply = await send(deps, auditor, "form", RECORD, str(view.id), grade=grade,
                        grade_reason="What the file shows", **fields)  # fmt: skip
     assert reply.kind == "audit_recorded"
@@ -215,3 +217,55 @@ async def _statements(deps: Deps) -> int:
     finally:
         event.remove(engine, "before_cursor_execute", count)
     return len(seen)
+
+
+async def moderate(deps: Deps, case_ref: str, **answers: str) -> None:
+    """The moderator asked about this case's audit saves their view through the form."""
+    async with deps.sessions() as session:
+        views = {v.id: v.case_ref for v in await audits.allocations(session)}
+        asked = [m for m in await session.scalars(select(Moderation)) if m.completed_at is None]
+        records = {r.id: r.allocation_id for r in await session.scalars(select(AuditRecord))}
+        [moderation] = [m for m in asked if views[records[m.audit_record_id]] == case_ref]
+        moderator = await session.get(Person, moderation.moderator_id)
+        assert moderator is not None
+    done = await send(deps, moderator.staff_id, "form", RECORD_MODERATION, str(moderation.id),
+                      comments="Read the whole record", **answers)  # fmt: skip
+    assert done.kind == "moderation_saved", done.text
+
+
+async def test_agreement_rates_are_kept_by_service_and_by_auditor_over_the_last_year(
+    deps: Deps,
+) -> None:
+    # a year earlier: Marcus's Outstanding for Tom, agreed on 12 January 2026
+    async with deps.sessions.begin() as session:
+        old = AuditRound(activity="case_audit", period="2026-01", window_start=dt.date(2026, 1, 5),
+                         window_end=dt.date(2026, 1, 28), seed=1, created_at=START)  # fmt: skip
+        assert await audits.create_round(session, old)
+        pair = audits.NewAllocation("S04", "S05", "C-000101", "test")
+        await audits.add_allocations(session, old.id, [pair], due_on=old.window_end, now=START)
+    then = replace(deps, clock=VirtualClock(dt.datetime(2026, 1, 12, 10, 0, tzinfo=dt.UTC)))
+    async with deps.sessions() as session:
+        [view] = await audits.allocations(session, round_id=old.id)
+    recorded = await send(then, "S04", "form", RECORD, str(view.id), grade="Outstanding",
+                          grade_reason="What the file shows")  # fmt: skip
+    assert recorded.kind == "audit_recorded"
+    await moderate(then, "C-000101", agree="yes")
+    # this month: the moderator agrees with Marcus's Inadequate, not with Dana's Outstanding
+    await record(deps, "S04", "Inadequate")
+    await record(deps, "S03", "Outstanding")
+    await moderate(deps, "C-000101", agree="yes")
+    await moderate(deps, "C-000103", agree="no", grade="Good")
+    lines = (await my_qa(deps, "S08")).text.splitlines()
+    start = lines.index(
+        "**Moderation agreement** over the last year, how often the moderator agreed with the "
+        "auditor's grade:"
+    )
+    assert lines[start + 2 : start + 4] == [
+        "- By service: Children Looked After 0% (0 of 1); Children in Need 100% (2 of 2)",
+        "- By auditor, lowest first: Dana Hughes 0% (0 of 1); Marcus Reid 100% (2 of 2)",
+    ]
+    # more than a year on from the old moderation, it no longer counts
+    deps.clock.set(dt.datetime(2027, 1, 29, 10, 0, tzinfo=dt.UTC))  # type: ignore[attr-defined]
+    text = (await my_qa(deps, "S08")).text
+    assert "- By service: Children Looked After 0% (0 of 1); Children in Need 100% (1 of 1)" in text
+    assert "- By auditor, lowest first: Dana Hughes 0% (0 of 1); Marcus Reid 100% (1 of 1)" in text

@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from storage import Sessions, snoozes
 from storage.case_audit import allocation_inputs, audits
+from storage.case_audit import escalations as audit_escalations
 from storage.case_audit import followups as audit_followups
 from storage.case_audit import people as audit_people
 from storage.models import AuditRecord, AuditRound, Moderation
@@ -132,6 +133,34 @@ async def test_ticks_record_who_and_when_and_can_be_undone(sessions: Sessions) -
     async with sessions() as session:
         again = await audits.allocation(session, view.id)
     assert again is not None and again.ticked == frozenset({"plan"})
+
+
+async def test_an_agreed_time_is_kept_and_found_by_the_day_it_falls_on(sessions: Sessions) -> None:
+    """The day and time to meet are stored as the council's wall time; the reminder sweep finds
+    an audit by the day it is agreed for as well as by its due date, and counts from the
+    earlier of the two."""
+    await council(sessions, 2)
+    round_id = await allocate_all(sessions, 2)
+    meet = dt.date(2027, 1, 19)
+    async with sessions.begin() as session:
+        first, second = await audits.allocations(session, round_id=round_id)
+        assert first.agreed_on is None and first.agreed_time is None
+        await audits.set_agreed(session, first.id, dt.date(2027, 1, 26), dt.time(15, 0))
+        await audits.set_agreed(session, first.id, meet, dt.time(9, 30))  # changed: the latest
+    async with sessions() as session:
+        again = await audits.allocation(session, first.id)
+        assert again is not None and (again.agreed_on, again.agreed_time) == (meet, dt.time(9, 30))
+        found = await audits.allocations(session, statuses=("allocated",), due_in=[meet])
+        assert [v.id for v in found] == [first.id]
+        found = await audits.allocations(session, statuses=("allocated",), due_in=[DUE])
+        assert [v.id for v in found] == [first.id, second.id]
+        assert await audits.earliest_due(session, ("allocated",)) == meet
+        assert await audits.earliest_due(session, ("recorded",)) is None
+    async with sessions.begin() as session:  # given to another auditor: the time goes with Dana
+        await audit_escalations.reassign(session, f"audit:{first.id}", first.practitioner.id)
+    async with sessions() as session:
+        moved = await audits.allocation(session, first.id)
+        assert moved is not None and moved.agreed_on is None and moved.agreed_time is None
 
 
 async def test_moderation_load_and_outcomes_by_period(sessions: Sessions) -> None:
