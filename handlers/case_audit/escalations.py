@@ -15,6 +15,7 @@ moves on; if it is still open well past the new date it may be raised once more)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -38,7 +39,6 @@ from handlers.case_audit.messages import (
     meeting_context,
     term,
 )
-from handlers.core.calendar import Calendar
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name
@@ -46,6 +46,13 @@ from handlers.core.recipients import dm
 from handlers.core.router import Handler, Inbound, Reply, Selector
 from handlers.errors import UserError
 from handlers.programme.schema import CaseAudit
+from handlers.reminders.fair import (
+    Item,
+    delivered_by_person,
+    escalation_subject,
+    meta_type,
+    reminded_in_time,
+)
 from handlers.reminders.ids import WHY
 from handlers.reminders.sources import ReminderDay
 from message_templates.model import Button, Message
@@ -58,40 +65,17 @@ from storage.case_audit.followups import OpenAction
 from storage.case_audit.people import PersonRef
 
 EXTEND_WORKING_DAYS = 5
-REMINDED_LOOK_BACK = dt.timedelta(days=120)
 ESCALATED = ("audit.escalated", "action.escalated")
 TAKEN = "escalation.taken"
 _REMINDER_OF = {"audit": "audit.reminder", "action": "action.reminder"}
 _ID_OF = {"audit": "allocation_id", "action": "action_id"}
 
 
-def had_a_working_day(calendar: Calendar, reminded_on: dt.date, today: dt.date) -> bool:
-    """Whether a person reminded on `reminded_on` has had a whole working day since to act: the
-    first working day after the reminder is over by `today`."""
-    return calendar.next_working_day(reminded_on + dt.timedelta(days=1)) < today
-
-
-def reminded_in_time(
-    calendar: Calendar, delivered: list[records.Delivered], item: str, today: dt.date
-) -> set[str]:
-    """The staff ids whose reminder about `item` ("audit:12") was delivered and who have had a
-    working day since to act on it."""
+def about(item: str) -> Callable[[Item], bool]:
+    """Picks out a delivered reminder about `item` ("audit:12", "action:5")."""
     kind, _, number = item.partition(":")
     wanted_type, id_field = _REMINDER_OF[kind], _ID_OF[kind]
-    return {
-        d.staff_id
-        for d in delivered
-        if had_a_working_day(calendar, calendar.local_date(d.sent_at), today)
-        and any(
-            i.get("meta", {}).get("type") == wanted_type
-            and str(i.get("meta", {}).get(id_field)) == number
-            for i in d.items
-        )
-    }
-
-
-def escalation_subject(item: str, due: dt.date) -> str:
-    return f"{item}@{due.isoformat()}"
+    return lambda i: meta_type(i) == wanted_type and str(i.get("meta", {}).get(id_field)) == number
 
 
 @dataclass(frozen=True)
@@ -141,12 +125,9 @@ class CaseAuditEscalations:
         ]
         if not candidates:
             return
-        since = dt.datetime.combine(today, dt.time(0), tzinfo=calendar.zone) - REMINDED_LOOK_BACK
-        delivered: dict[str, list[records.Delivered]] = {}
-        for found in await records.delivered_reminders(
-            session, {c.owner.staff_id for c, _ in candidates}, since
-        ):
-            delivered.setdefault(found.staff_id, []).append(found)
+        delivered = await delivered_by_person(
+            session, calendar, {c.owner.staff_id for c, _ in candidates}, today
+        )
         managers = await audit_people.people_by_id(
             session, {c.owner.manager_id for c, _ in candidates if c.owner.manager_id}
         )
@@ -160,7 +141,7 @@ class CaseAuditEscalations:
                 continue
             # a leaver can't be reminded any more: their manager hears without waiting for it
             if candidate.owner.active and not reminded_in_time(
-                calendar, mine, candidate.item, today
+                calendar, mine, about(candidate.item), today
             ):
                 continue
             # why the person snoozed it, if they said: their manager hears it with the item

@@ -1,5 +1,5 @@
 """The observation cadence as pure functions: who a group applies to, when each is due, which
-working days nudge, and the day an overdue observation is escalated.
+working days nudge, and from when an overdue observation may be escalated.
 
 Experienced staff are due every N months from their last observation; an ASYE worker (in the
 first year from `asye_start`) is due at set months of that year and is in the ASYE group only.
@@ -114,14 +114,16 @@ def working_days_over(calendar: Calendar, due: dt.date, today: dt.date) -> int:
     return max(0, -calendar.working_days_between(today, due))
 
 
-def escalates_today(
+def escalation_due(
     calendar: Calendar, activity: ObservationActivity, due: dt.date, today: dt.date
 ) -> bool:
-    """Whether today is the one working day the observer's manager is told."""
+    """Whether the observer's manager may be told today: a working day at least the rule's
+    number of working days overdue. Whether they are told is for the sweep: once, and only
+    after the observer's own reminder was delivered and they had a working day to act."""
     limit = activity.reminders.escalate_after_working_days
     if limit is None or not calendar.is_working_day(today):
         return False
-    return working_days_over(calendar, due, today) == limit
+    return working_days_over(calendar, due, today) >= limit
 
 
 M = TypeVar("M", bound=Member)

@@ -6,63 +6,21 @@ before and after each visit. Everyone responds on time, so the year runs quickly
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import functools
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from simulated_years import YEAR, year_of
 
 from handlers.broadcasts.cadence import next_slot
 from handlers.core.calendar import Calendar
 from handlers.practice_weeks.schedule import week_starting
 from handlers.practice_weeks.sweeps import FOLLOW_UP_AFTER
 from handlers.programme.schema import BroadcastActivity, PracticeWeekActivity, load_programme
-from message_templates.wording import Wording
-from scheduler.simulation import (
-    Behaviour,
-    Council,
-    Simulation,
-    SimulationResult,
-    load_council,
-    scratch_database,
-)
-from storage.models import Case, OutboxMessage
+from scheduler.simulation import SimulationResult
 
-YEAR = 2027
-PEOPLE = 80
 PRESETS = ["default", "hammersmith-fulham", "shropshire", "durham", "camden", "haringey"]
-
-
-@dataclass(frozen=True)
-class Year:
-    result: SimulationResult
-    channel_posts: list[tuple[str, str]]  # (recipient, everything the post says)
-    case_refs: set[str]
-
-
-@functools.cache
-def year_of(preset: str) -> Year:
-    async def go() -> Year:
-        programme = load_programme(preset)
-        async with scratch_database() as sessions:
-            simulation = Simulation(sessions, programme, dt.date(YEAR, 1, 1), seed=1,
-                                    behaviour=Behaviour(respond_rate=1.0, late_rate=0.0),
-                                    wording=Wording())  # fmt: skip
-            await load_council(sessions, Council(demo_people=PEOPLE), 1, simulation.clock.now())
-            result = await simulation.run(dt.date(YEAR, 12, 31))
-            async with sessions() as session:
-                rows = await session.scalars(
-                    select(OutboxMessage).where(OutboxMessage.recipient.startswith("channel:"))
-                )
-                posts = [(r.recipient, str(r.payload)) for r in rows]
-                refs = set(await session.scalars(select(Case.case_ref)))
-        return Year(result, posts, refs)
-
-    return asyncio.run(go())
 
 
 def items(result: SimulationResult) -> list[tuple[dict[str, Any], dict[str, Any]]]:

@@ -19,13 +19,14 @@ from collections import Counter
 from typing import Any
 
 from preset_year import YEAR, year_of_rounds
+from simulated_years import PEOPLE as SHARED_PEOPLE
+from simulated_years import year_of
 
 from handlers.core.calendar import Calendar
 from handlers.programme.schema import CaseAudit, load_programme
 from scheduler._simulation_output import REMINDER_TYPES
 from scheduler.simulation import Behaviour, Council, run_simulation
 
-ON_TIME = Behaviour(respond_rate=1.0, late_rate=0.0)
 PRESET, ACTIVITY, PEOPLE = "hammersmith-fulham", "monthly_audit", 80
 
 
@@ -34,13 +35,10 @@ NUDGES = REMINDER_TYPES | {"audit.escalated", "action.escalated"}  # every capab
 
 @functools.cache
 def year_lines(preset: str, people: int) -> tuple[dict[str, Any], ...]:
-    """Every line of the simulated year, run once for the tests that read it."""
-    result = asyncio.run(
-        run_simulation(load_programme(preset), dt.date(YEAR, 1, 1),
-                       dt.date(YEAR, 12, 31), council=Council(demo_people=people),
-                       behaviour=ON_TIME)
-    )  # fmt: skip
-    return tuple(result.lines())
+    """Every line of the simulated year, run once a session for the tests that read it (the
+    on-time year the practice-week and observation tests read too)."""
+    assert people == SHARED_PEOPLE, "the shared year is of the smallest demo council"
+    return tuple(year_of(preset).result.lines())
 
 
 def allocations(preset: str, people: int) -> list[dict[str, Any]]:

@@ -588,7 +588,8 @@ async def _script(run: Run) -> None:
                     decision="close", reason="The case closed before the audit")  # fmt: skip
 
     # observations of practice: Tom was last observed on 25 March 2026, so is due on 25 March
-    # 2027: Dana hears ahead and once overdue, Sam (her manager) ten working days after it
+    # 2027: Dana hears ahead and once overdue, Sam (her manager) ten working days after it, her
+    # overdue nudge having been delivered a week before
     async with deps.sessions.begin() as session:
         await session.execute(
             update(Person)
@@ -600,6 +601,7 @@ async def _script(run: Run) -> None:
         run.clock.set(morning)
         await Reminders(deps, reminder_sources()).sweep(morning)
         await run.keep_queued(gathered_name)
+        await _delivered(deps)
     async with deps.sessions() as session:
         tom_id = await session.scalar(select(Person.id).where(Person.staff_id == "S05"))
     watched = f"observation:experienced:{tom_id}"

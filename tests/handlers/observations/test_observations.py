@@ -1,6 +1,8 @@
 """Observations of practice through the daily digest and the record form, on SQLite and
-PostgreSQL: the observer nudged before and after the date, their manager told once, snoozes,
-people away, leavers and people with no observer, and an observation recorded whole or not at all.
+PostgreSQL: the observer nudged before and after the date, their manager told once and only after
+the observer's nudge was delivered and they had a working day (across a bank-holiday weekend and
+after a clock jump too), snoozes, people away, leavers and people with no observer, and an
+observation recorded whole or not at all.
 
 The council: S03 manages S05 (last observed 25 March 2026, so due Thursday 25 March 2027) and
 S06 (in their ASYE year from 1 December 2026, so due on 1 March 2027); S07 has no manager and
@@ -14,6 +16,7 @@ import itertools
 from typing import Any
 
 import pytest
+from delivered import deliver
 from small_council import council_deps
 from sqlalchemy import func, select, update
 
@@ -57,9 +60,15 @@ async def deps(sessions: Sessions) -> Deps:
     return await council_deps(sessions, PEOPLE, NAMES, PROGRAMME, IMPORTED)
 
 
-async def sweep(deps: Deps, now: dt.datetime) -> dict[str, OutboxMessage]:
-    """The day's digest as production runs it; today's reminder messages by recipient."""
+async def sweep(
+    deps: Deps, now: dt.datetime, *, delivered: bool = True
+) -> dict[str, OutboxMessage]:
+    """The day's digest as production runs it, and (unless the dispatcher is down) what it
+    queued delivered; today's reminder messages by recipient."""
+    deps.clock.set(now)  # type: ignore[attr-defined]
     await Reminders(deps, reminder_sources()).sweep(now)
+    if delivered:
+        await deliver(deps)
     day = now.date().isoformat()
     async with deps.sessions() as session:
         found = await session.scalars(select(OutboxMessage))
@@ -68,6 +77,15 @@ async def sweep(deps: Deps, now: dt.datetime) -> dict[str, OutboxMessage]:
             for m in found
             if m.idempotency_key.startswith("reminders:") and m.idempotency_key.endswith(day)
         }
+
+
+async def every_working_day(deps: Deps, first: dt.date, last: dt.date) -> None:
+    """The daily sweep each working day from `first` to `last`, each day's messages delivered."""
+    day = first
+    while day <= last:
+        if deps.calendar.is_working_day(day):
+            await sweep(deps, at(day.month, day.day))
+        day += dt.timedelta(days=1)
 
 
 def items(message: OutboxMessage) -> list[tuple[str, str]]:
@@ -102,6 +120,7 @@ async def send(deps: Deps, staff_id: str, kind: EventKind, name: str, value: str
 async def test_the_observer_hears_ahead_then_once_overdue_and_their_manager_once(
     deps: Deps,
 ) -> None:
+    await every_working_day(deps, dt.date(2027, 2, 15), dt.date(2027, 3, 10))
     sent = await sweep(deps, at(3, 11))  # 14 days before S05's observation
     assert set(sent) == {"S03"}
     assert items(sent["S03"]) == [("observation_due", "S05")]
@@ -109,7 +128,9 @@ async def test_the_observer_hears_ahead_then_once_overdue_and_their_manager_once
     s05 = await person_id(deps, "S05")
     assert buttons[OPEN_RECORD] == f"staff_observation:experienced:{s05}"
     assert buttons[SNOOZE] == f"observation:{s05}:5"
-    # S06's ASYE observation was due on 1 March: ten working days later, the manager is told
+    # S06's ASYE observation was due on 1 March: Dana was nudged on the 8th (five working days
+    # over); ten working days over, her manager is told
+    await every_working_day(deps, dt.date(2027, 3, 12), dt.date(2027, 3, 12))
     sent = await sweep(deps, at(3, 15))
     assert items(sent["S03"]) == [("observation_overdue", "S06")]
     assert items(sent["S02"]) == [("observation_escalated", "S06")]
@@ -119,8 +140,92 @@ async def test_the_observer_hears_ahead_then_once_overdue_and_their_manager_once
     assert "S02" not in await sweep(deps, at(3, 16))  # told once
 
 
+async def escalations(deps: Deps, manager: str, worker: str) -> list[str]:
+    """The days `manager` was told of `worker`'s observation, from every message queued."""
+    async with deps.sessions() as session:
+        found = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.recipient == f"person:{manager}")
+        )
+        return [
+            m.idempotency_key.rpartition(":")[2]
+            for m in found
+            if m.idempotency_key.startswith("reminders:")
+            and ("observation_escalated", worker) in items(m)
+        ]
+
+
+async def test_no_manager_hears_before_the_observers_nudge_was_delivered_and_a_day_passed(
+    deps: Deps,
+) -> None:
+    """S06's ASYE observation was due on 1 March. Nothing reached Dana before Monday 15 March,
+    ten working days over: she is nudged that day and has Tuesday to act; Sam hears on
+    Wednesday, not the day she was first reminded."""
+    sent = await sweep(deps, at(3, 15))
+    assert ("observation_overdue", "S06") in items(sent["S03"])
+    assert "S02" not in sent
+    assert "S02" not in await sweep(deps, at(3, 16))  # her working day to act
+    sent = await sweep(deps, at(3, 17))
+    assert items(sent["S02"]) == [("observation_escalated", "S06")]
+    assert "S02" not in await sweep(deps, at(3, 18))
+    assert await escalations(deps, "S02", "S06") == ["2027-03-17"]
+
+
+async def test_a_nudge_queued_but_not_yet_delivered_does_not_count(deps: Deps) -> None:
+    """The dispatcher was down on the 15th and 16th: Dana's nudge went on Wednesday 17th, so
+    her working day to act is Thursday and Sam hears on Friday 19th."""
+    sent = await sweep(deps, at(3, 15), delivered=False)
+    assert ("observation_overdue", "S06") in items(sent["S03"])
+    assert "S02" not in await sweep(deps, at(3, 16), delivered=False)
+    assert "S02" not in await sweep(deps, at(3, 17))  # swept before the dispatcher caught up
+    assert "S02" not in await sweep(deps, at(3, 18))
+    assert items((await sweep(deps, at(3, 19)))["S02"]) == [("observation_escalated", "S06")]
+
+
+async def test_a_nudge_before_a_bank_holiday_weekend_gives_the_working_day_after_it(
+    deps: Deps,
+) -> None:
+    """S06's ASYE year starts on 4 December, so her observation was due on Thursday 4 March.
+    qabot's sweeps resume on Thursday 25 March (fifteen working days over): Dana is nudged;
+    Good Friday, the weekend and Easter Monday are not working days, so her working day to act
+    is Tuesday 30 March and Sam hears on Wednesday 31st."""
+    await set_person(deps, "S06", asye_start=dt.date(2026, 12, 4))
+    sent = await sweep(deps, at(3, 25))
+    assert ("observation_overdue", "S06") in items(sent["S03"])
+    assert "S02" not in sent
+    for holiday in (at(3, 26), at(3, 29)):
+        assert await sweep(deps, holiday) == {}
+    assert "S02" not in await sweep(deps, at(3, 30))
+    assert items((await sweep(deps, at(3, 31)))["S02"]) == [("observation_escalated", "S06")]
+    assert await escalations(deps, "S02", "S06") == ["2027-03-31"]
+
+
+async def test_after_a_clock_jump_the_sweeps_resume_from_what_was_delivered_exactly_once(
+    deps: Deps,
+) -> None:
+    """The sweeps ran from Monday 1 March to Friday 5 March (S06's observation due on the 1st,
+    no nudge yet), then the clock jumped to Monday 22 March: the overdue nudge of the 8th and
+    the escalation of the 15th were never made. Dana is nudged once on the 22nd (no burst of
+    the days missed), has the 23rd to act, and Sam hears on the 24th, once, however long it
+    stays unrecorded."""
+    await every_working_day(deps, dt.date(2027, 3, 1), dt.date(2027, 3, 5))
+    assert await escalations(deps, "S02", "S06") == []
+    sent = await sweep(deps, at(3, 22))
+    assert [i for i in items(sent["S03"]) if i[1] == "S06"] == [("observation_overdue", "S06")]
+    assert "S02" not in sent
+    assert "S02" not in await sweep(deps, at(3, 23))
+    await every_working_day(deps, dt.date(2027, 3, 24), dt.date(2027, 4, 30))
+    assert await escalations(deps, "S02", "S06") == ["2027-03-24"]
+    async with deps.sessions() as session:
+        dana = (await session.scalars(
+            select(OutboxMessage.idempotency_key).where(OutboxMessage.recipient == "person:S03")
+        )).all()  # fmt: skip
+    days = [key.rpartition(":")[2] for key in dana if key.startswith("reminders:")]
+    assert len(days) == len(set(days)) and "2027-03-08" not in days and "2027-03-15" not in days
+
+
 async def test_an_escalation_skips_a_manager_who_is_away(deps: Deps) -> None:
     await set_person(deps, "S02", away_until=dt.date(2027, 3, 19))
+    await every_working_day(deps, dt.date(2027, 3, 1), dt.date(2027, 3, 12))
     sent = await sweep(deps, at(3, 15))
     assert "S02" not in sent
     assert items(sent["S01"]) == [("observation_escalated", "S06")]
@@ -255,6 +360,7 @@ async def test_the_ladder_counts_working_days_across_the_easter_bank_holidays(de
     def about_s05(sent: dict[str, OutboxMessage], who: str) -> list[str]:
         return [kind for kind, worker in items(sent[who]) if worker == "S05"] if who in sent else []
 
+    await every_working_day(deps, dt.date(2027, 3, 1), dt.date(2027, 3, 31))
     assert about_s05(await sweep(deps, at(4, 1)), "S03") == []
     assert about_s05(await sweep(deps, at(4, 5)), "S03") == ["observation_overdue"]
     assert about_s05(await sweep(deps, at(4, 8)), "S02") == []
@@ -266,6 +372,7 @@ async def test_a_snooze_reason_reaches_the_manager_who_is_told(deps: Deps) -> No
     """S06's ASYE observation (due 1 March) is escalated on 15 March; Dana snoozed it on the
     11th and said why, so Sam reads her reason with it."""
     s06 = await person_id(deps, "S06")
+    await every_working_day(deps, dt.date(2027, 3, 1), dt.date(2027, 3, 10))  # nudged on the 8th
     deps.clock.set(at(3, 11))  # type: ignore[attr-defined]
     snoozed = await send(deps, "S03", "action", SNOOZE, f"observation:{s06}:5")
     assert snoozed.form is not None

@@ -18,6 +18,7 @@ import itertools
 from typing import Any
 
 import pytest
+from delivered import deliver
 from small_council import council_deps
 from sqlalchemy import select, update
 
@@ -25,7 +26,7 @@ from handlers.capabilities import build_router, reminder_sources
 from handlers.core.deps import Deps
 from handlers.core.inbound import handle_event
 from handlers.core.router import EventKind, Inbound
-from handlers.observations.cadence import escalates_today
+from handlers.observations.cadence import escalation_due
 from handlers.observations.ids import OPEN_RECORD, OPEN_REFLECTION, RECORD, REFLECT
 from handlers.observations.sweeps import tracking, tracking_one
 from handlers.programme.schema import ObservationActivity, load_programme
@@ -69,7 +70,10 @@ def at(day: dt.date, hour: int = 10) -> dt.datetime:
 
 
 async def sweep(deps: Deps, day: dt.date) -> dict[str, OutboxMessage]:
+    """The day's digest, and what it queued delivered; the day's messages by recipient."""
+    deps.clock.set(at(day))  # type: ignore[attr-defined]
     await Reminders(deps, reminder_sources()).sweep(at(day))
+    await deliver(deps)
     async with deps.sessions() as session:
         found = await session.scalars(select(OutboxMessage))
         return {
@@ -190,11 +194,18 @@ async def test_an_unrecorded_own_observation_is_told_to_the_observers_manager_wi
     calendar = deps.calendar
     activity = PROGRAMME.of_kind(ObservationActivity)[0]
     day = FIRST_DUE
-    while not escalates_today(calendar, activity, FIRST_DUE, day):
+    while not escalation_due(calendar, activity, FIRST_DUE, day):
         day += dt.timedelta(days=1)
     async with deps.sessions() as session:
         hana = await session.scalar(select(Person.id).where(Person.staff_id == "H01"))
     snooze_day = calendar.add_working_days(day, -2)
+    # each working day's digest until then: Hana's overdue nudge (five working days over) is
+    # delivered before she snoozes
+    every = FIRST_DUE
+    while every < snooze_day:
+        if calendar.is_working_day(every):
+            await sweep(deps, every)
+        every += dt.timedelta(days=1)
     deps.clock.set(at(snooze_day))  # type: ignore[attr-defined]
     snoozed = await send(deps, "H01", "action", SNOOZE, f"observation:{hana}:5")
     assert snoozed.form is not None and snoozed.form.action == SNOOZE_REASON
