@@ -90,6 +90,12 @@ def reminded_in_time(
     }
 
 
+def fair_due(calendar: Calendar, today: dt.date, due: dt.date) -> dt.date:
+    """The due date of an item given to someone new: its own when that leaves them a working
+    week, else a working week from today (what the manager's "extend" gives)."""
+    return max(due, calendar.add_working_days(today, EXTEND_WORKING_DAYS))
+
+
 def escalation_subject(item: str, due: dt.date) -> str:
     return f"{item}@{due.isoformat()}"
 
