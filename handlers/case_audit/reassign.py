@@ -26,6 +26,7 @@ from handlers.core.parsing import first_name
 from handlers.core.people import chosen_person, people_to_pick
 from handlers.core.recipients import dm
 from handlers.core.router import Handler, Inbound, Reply, Selector
+from handlers.core.welcome import welcome_first
 from handlers.errors import check_form
 from message_templates.model import Button, Form, FormField, Message
 from storage.case_audit import escalations as records
@@ -115,9 +116,10 @@ class Reassign:
                 "manager": manager.staff_id, "due": due.isoformat()}  # fmt: skip
         given = deps.wording.compose("escalation_reassigned", context, buttons=(button,), meta=meta)
         if person.id != manager.id:  # a manager taking it on knows already
+            when = deps.calendar.next_dm_time(now, person.away_until)
+            await welcome_first(deps, session, person.staff_id, when, now)  # someone new
             await enqueue(deps, session, key=keys.reassigned(item.item, person.staff_id),
-                          recipient=dm(person.staff_id), message=given,
-                          not_before=deps.calendar.next_dm_time(now, person.away_until),
+                          recipient=dm(person.staff_id), message=given, not_before=when,
                           now=now)  # fmt: skip
         told = {"name": first_name(item.owner.name), "manager_name": manager.name,
                 "to_name": person.name, "about": item.about}  # fmt: skip
