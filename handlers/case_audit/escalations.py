@@ -39,6 +39,7 @@ from handlers.case_audit.messages import (
     meeting_context,
     term,
 )
+from handlers.core.calendar import Calendar
 from handlers.core.delivery import enqueue
 from handlers.core.deps import Deps
 from handlers.core.parsing import first_name
@@ -76,6 +77,12 @@ def about(item: str) -> Callable[[Item], bool]:
     kind, _, number = item.partition(":")
     wanted_type, id_field = _REMINDER_OF[kind], _ID_OF[kind]
     return lambda i: meta_type(i) == wanted_type and str(i.get("meta", {}).get(id_field)) == number
+
+
+def fair_due(calendar: Calendar, today: dt.date, due: dt.date) -> dt.date:
+    """The due date of an item given to someone new: its own when that leaves them a working
+    week, else a working week from today (what the manager's "extend" gives)."""
+    return max(due, calendar.add_working_days(today, EXTEND_WORKING_DAYS))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from handlers.core.deps import Deps
 from handlers.core.parsing import first_name, parse_id
 from handlers.core.recipients import dm, person_of
 from handlers.core.router import Handler, Inbound, Reply, Selector
+from handlers.core.welcome import welcome_first
 from handlers.errors import UserError
 from handlers.programme.schema import CaseAudit
 from handlers.reminders.sources import ReminderDay
@@ -207,12 +208,13 @@ class StalledAudits:
             assert moved is not None
             activity = next(a for a in self.deps.programme.of_kind(CaseAudit)
                             if a.id == view.activity)  # fmt: skip
+            when = calendar.next_dm_time(now, chosen.away_until)
+            await welcome_first(self.deps, session, chosen.staff_id, when, now)  # someone new
             await enqueue(self.deps, session,
                           key=keys.allocated_again(view.id, chosen.staff_id),
                           recipient=dm(chosen.staff_id), message=allocated(self.deps, moved,
                                                                            activity),
-                          not_before=calendar.next_dm_time(now, chosen.away_until),
-                          now=now)  # fmt: skip
+                          not_before=when, now=now)  # fmt: skip
             detail["auditor"] = chosen.staff_id
         else:
             await records.move_allocation_due(session, view.id, due)

@@ -19,6 +19,9 @@ from handlers.core.parsing import MAX_TEXT, first_name, parse_date, too_long
 from handlers.core.permissions import QUEUE_BROADCASTS, READ_COUNTS, may
 from handlers.core.recipients import person_of
 from handlers.core.router import Handler, Inbound, Reply, Selector
+from handlers.core.welcome import SHOW_HELP as SHOW_HELP
+from handlers.core.welcome import SHOW_MY_QA as SHOW_MY_QA
+from handlers.core.welcome import welcome_message
 from handlers.errors import UserError
 from handlers.home.qa_team import is_qa_team, team_view
 from handlers.observations.ids import OPEN_RECORD as OPEN_OBSERVATION
@@ -31,8 +34,6 @@ from storage import team_digest
 from storage.case_audit.my_qa import QaItem, items_for, moderations_open, reflections_unanswered
 from storage.models import Person
 
-SHOW_HELP = "help.show"
-SHOW_MY_QA = "my_qa.show"
 COME_BACK = "away.back"
 # what "I didn't catch that" may suggest, in the order it prefers on a tie
 COMMANDS = ("my qa", "meeting", "away", "back", "reflections", "theme", "help")
@@ -73,8 +74,7 @@ class Basics:
         if person.welcomed_at is not None:
             return Reply()
         person.welcomed_at = self.deps.clock.now()
-        buttons = (("button_my_qa", SHOW_MY_QA), ("button_help", SHOW_HELP))
-        return Reply(message=self._compose("welcome", person, buttons))
+        return Reply(message=welcome_message(self.deps, person))
 
     async def help(self, session: AsyncSession, event: Inbound) -> Reply:
         person = await person_of(session, event.staff_id)

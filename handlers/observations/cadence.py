@@ -3,7 +3,8 @@ working days nudge, and from when an overdue observation may be escalated.
 
 Experienced staff are due every N months from their last observation; an ASYE worker (in the
 first year from `asye_start`) is due at set months of that year and is in the ASYE group only.
-A worker away over the due date moves it to the first working day they are back.
+A due date on a weekend or bank holiday is the working day before it; a worker away over the
+due date moves it to the first working day they are back.
 """
 
 from __future__ import annotations
@@ -79,7 +80,10 @@ def which_asye(at_months: Sequence[int], asye_start: dt.date, due: dt.date) -> i
 
 
 def paused_due(calendar: Calendar, due: dt.date, away_until: dt.date | None) -> dt.date:
-    """A worker away over the due date pauses the clock: due the first working day back."""
+    """The due date people see and are nudged towards: always a working day, the one before a
+    weekend or bank holiday (as an audit round's last day is). A worker away over it pauses the
+    clock: due the first working day back."""
+    due = calendar.add_working_days(due + _DAY, -1)  # the day itself when it is a working day
     if away_until is None or away_until < due:
         return due
     return calendar.next_working_day(away_until + _DAY)

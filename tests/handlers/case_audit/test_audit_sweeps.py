@@ -331,6 +331,61 @@ async def test_the_manager_reassigns_an_escalated_audit_and_both_are_told(deps: 
     assert released.recipient == "person:S03" and "to Marcus Reid" in released.payload["text"]
 
 
+async def test_an_overdue_audit_reassigned_gets_a_fair_due_date_and_ladder(deps: Deps) -> None:
+    await every_working_day(deps, dt.date(2027, 1, 25), dt.date(2027, 2, 4))
+    message = (await outbox(deps))["reminders:S02:2027-02-04"]
+    _, first = (s["buttons"][0]["value"] for s in message.payload["sections"])  # Dana's (S03)
+    deps.clock.set(at(4, 2))  # type: ignore[attr-defined]
+    moved = await submit(deps, "S02", ESCALATION_REASSIGN_SAVE, first, person="Marcus Reid")
+    new_due = dt.date(2027, 2, 11)  # a working week on from Thursday 4 February, not 28 January
+    assert moved.message is not None and "Thursday 11 February" in moved.message.text
+    async with deps.sessions() as session:
+        due = {v.case_ref: v.due_on for v in await audits.allocations(session)}
+    assert due == {"C-000101": DUE, "C-000103": new_due}
+    [given] = [m for k, m in (await outbox(deps)).items() if k.startswith("escalation.reassigned:")]
+    assert "It's due **Thursday 11 February**" in given.payload["text"]
+    assert given.payload["meta"]["due"] == new_due.isoformat()
+    # the ladder counts from the new date: Marcus is reminded, then has his days before Sam hears
+    await every_working_day(deps, dt.date(2027, 2, 5), dt.date(2027, 2, 17))
+    sent = await outbox(deps)
+    assert not [k for k in sent if k.startswith("reminders:S02:2027-02")][1:]
+    reminded = [k for k, m in sent.items() if k.startswith("reminders:S04:2027-02")
+                and any(i["meta"].get("case_ref") == "C-000103"
+                        for i in m.payload["meta"]["items"])]  # fmt: skip
+    assert reminded == ["reminders:S04:2027-02-08", "reminders:S04:2027-02-10"]  # before it
+    await every_working_day(deps, dt.date(2027, 2, 18), dt.date(2027, 2, 18))
+    assert sections((await outbox(deps))["reminders:S02:2027-02-18"]) == [
+        "Marcus Reid's audit of C-000103"
+    ]
+
+
+async def test_someone_new_is_welcomed_before_what_is_reassigned_to_them(deps: Deps) -> None:
+    await every_working_day(deps, dt.date(2027, 1, 25), dt.date(2027, 2, 4))
+    message = (await outbox(deps))["reminders:S02:2027-02-04"]
+    second, first = (s["buttons"][0]["value"] for s in message.payload["sections"])
+    deps.clock.set(at(4, 2))  # type: ignore[attr-defined]
+    await set_column(deps, "S01", welcomed_at=START)  # Helen has met qabot; Priya has not
+    await submit(deps, "S02", ESCALATION_REASSIGN_SAVE, first, person="Helen Clarke")
+    await submit(deps, "S02", ESCALATION_REASSIGN_SAVE, second, person="Priya Shah")
+    rows = sorted(
+        (m for m in (await outbox(deps)).values()
+         if m.recipient in ("person:S01", "person:S07") and not m.idempotency_key.startswith(
+             "reminders:")),
+        key=lambda m: m.id,
+    )  # fmt: skip
+    assert [(m.recipient, m.message_type) for m in rows] == [
+        ("person:S01", "escalation_reassigned"),
+        ("person:S07", "welcome"),
+        ("person:S07", "escalation_reassigned"),
+    ]
+    welcome, given = rows[1:]
+    assert welcome.payload["title"] == "Hello from qabot"
+    assert welcome.next_attempt_at == given.next_attempt_at  # together, the hello first
+    hello = Inbound("sandbox", "hello:S07", "S07", "hello")  # her page opened later: no second
+    said = await handle_event(deps, build_router(deps), hello)
+    assert said is None or said.message is None
+
+
 async def submit(deps: Deps, staff_id: str, name: str, value: str, **fields: str) -> Reply:
     event = Inbound("sandbox", f"{staff_id}:{name}:{value}:{sorted(fields.items())}", staff_id,
                     "form", name, value, fields=tuple(fields.items()))  # fmt: skip

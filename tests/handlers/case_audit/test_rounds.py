@@ -375,3 +375,8 @@ async def test_an_audit_unrecorded_after_its_escalation_goes_to_the_qa_team_to_d
     assert after[closed.id].status == "closed"
     assert after[extended.id].due_on == new_due and after[extended.id].status == "allocated"
     assert len(sent) == 1 and sent[0].recipient == "person:S07"
+    async with sessions() as session:  # S07 had not met qabot: the hello comes first, with it
+        hello = await session.scalar(select(OutboxMessage).where(
+            OutboxMessage.idempotency_key == "welcome:S07"))  # fmt: skip
+    assert hello is not None and hello.message_type == "welcome" and hello.id < sent[0].id
+    assert hello.next_attempt_at == sent[0].next_attempt_at

@@ -89,6 +89,15 @@ def test_exactly_one_group_of_two_applies_to_a_practitioner(start: dt.date, toda
     assert len(found) == 1
 
 
+def test_a_due_date_is_always_a_working_day_the_one_before() -> None:
+    assert paused_due(CALENDAR, dt.date(2027, 1, 10), None) == dt.date(2027, 1, 8)  # a Sunday
+    assert paused_due(CALENDAR, dt.date(2027, 1, 9), None) == dt.date(2027, 1, 8)  # a Saturday
+    # Easter Monday 29 March 2027, after Good Friday: the Thursday before
+    assert paused_due(CALENDAR, dt.date(2027, 3, 29), None) == dt.date(2027, 3, 25)
+    # away over the working day before: due the first working day back
+    assert paused_due(CALENDAR, dt.date(2027, 1, 10), dt.date(2027, 1, 8)) == dt.date(2027, 1, 11)
+
+
 def test_a_worker_away_over_the_due_date_is_due_the_first_working_day_back() -> None:
     due = dt.date(2027, 3, 10)
     assert paused_due(CALENDAR, due, None) == due

@@ -323,7 +323,7 @@ async def test_the_observer_records_it_whole_and_the_worker_is_told(deps: Deps) 
     assert outsider.kind == "user_error" and "Dana Hughes" in outsider.text
     saved = await send(deps, "S03", "form", RECORD, value, **good)
     assert saved.kind == "observation_saved"
-    assert "due by Sunday 19 March" in saved.text  # the next one, a year on (2028)
+    assert "due by Friday 17 March 2028" in saved.text  # a year on is a Sunday: the Friday
     assert await observations(deps) == 1
     again = await send(deps, "S03", "form", RECORD, value, **good)
     assert again.kind == "user_error" and "already recorded" in again.text

@@ -38,7 +38,7 @@ from storage.models import Action, Observation, OutboxMessage, Person
 
 PROGRAMME = load_programme("shropshire")
 IMPORTED = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)
-FIRST_DUE = dt.date(2027, 4, 4)
+FIRST_DUE = dt.date(2027, 4, 2)  # three months on is Sunday 4 April: the Friday before
 PEOPLE: list[tuple[str, str, str | None, dict[str, Any]]] = [
     ("D01", "director", None, {}),
     ("H01", "head_of_service", "D01", {}),
@@ -116,7 +116,7 @@ async def test_each_observer_role_holder_is_tracked_and_the_rest_reported(deps: 
 
 
 async def test_the_observer_is_nudged_picks_whom_and_the_worker_is_told(deps: Deps) -> None:
-    sent = await sweep(deps, dt.date(2027, 3, 22))  # the working day 14 days before
+    sent = await sweep(deps, dt.date(2027, 3, 19))  # 14 days before, a working day
     assert ("observation_due", "head_of_service") in items(sent["H01"])
     assert "six-monthly observation of practice" in sent["H01"].payload["text"]
     async with deps.sessions() as session:

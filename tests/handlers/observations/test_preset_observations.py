@@ -7,11 +7,13 @@ each team manager yearly by their service manager. An ASYE worker is in the ASYE
 
 The service: HOS (head of service) > SM (service manager) > TM (team manager) > P (practitioner,
 last observed 1 October 2026) and A (in their ASYE year from 1 November 2026). qabot has known
-the staff list since Monday 4 January 2027, so anyone never observed is first due on 4 April.
+the staff list since Monday 4 January 2027, so anyone never observed is first due three months
+on, which is Sunday 4 April: the date people see is a working day, Friday 2 April.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -23,7 +25,7 @@ from storage.observations.staff import Staff
 
 SINCE = dt.date(2027, 1, 4)
 TODAY = dt.date(2027, 1, 11)
-FIRST = dt.date(2027, 4, 4)
+FIRST = dt.date(2027, 4, 2)  # three months on is Sunday 4 April: the Friday before
 PEOPLE = {
     1: Staff(1, "HOS", "Hana Ito", "head_of_service", None, None, True),
     2: Staff(2, "SM", "Mo Reid", "service_manager", 1, None, True),
@@ -80,6 +82,16 @@ def test_observation_of_supervision_covers_only_those_who_supervise() -> None:
     supervision = {(t.worker.staff_id, t.observer.staff_id, t.due) for t in found.tracked
                    if t.group.name == "supervision"}  # fmt: skip
     assert supervision == {("TM", "SM", FIRST), ("SP", "SM", dt.date(2027, 6, 1))}
+
+
+def test_a_due_date_on_a_bank_holiday_is_the_working_day_before() -> None:
+    """A year on from 29 March 2026 is Easter Monday 2027, after Good Friday: due Thursday."""
+    programme = load_programme("hammersmith-fulham")
+    people = {**PEOPLE, 4: dataclasses.replace(PEOPLE[4], last_observed=dt.date(2026, 3, 29))}
+    found = track(Calendar.from_programme(programme), programme.of_kind(ObservationActivity),
+                  people, {}, TODAY, SINCE, {})  # fmt: skip
+    [due] = [t.due for t in found.tracked if t.worker.staff_id == "P"]
+    assert due == dt.date(2027, 3, 25)
 
 
 def test_an_observer_role_holder_with_nobody_below_is_reported_not_tracked() -> None:
