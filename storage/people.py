@@ -331,9 +331,14 @@ async def search_people(
 def _picker_query() -> Select[Any]:
     near = bindparam("near", type_=String, expanding=True)
     near_service = select(Team.service_id).join(Person, Person.team_id == Team.id)
+    # by their teams, so SQLite reads those teams' people (by team) rather than every active
+    # person: `IS NOT false` (never null) keeps it off the index on the flag nearly all share
+    near_teams = select(Team.id).where(
+        Team.service_id.in_(near_service.where(Person.staff_id.in_(near)))
+    )
     return (
         _staff_query()
-        .where(Person.active, Service.id.in_(near_service.where(Person.staff_id.in_(near))))
+        .where(Person.team_id.in_(near_teams), Person.active.is_not(False))
         .order_by(None)
         .order_by(Person.staff_id.in_(near).desc(), Person.name, Person.staff_id)
         .limit(bindparam("limit"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar as months_calendar
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Literal, Protocol, TypeVar
 
 from handlers.core.calendar import Calendar
@@ -35,6 +36,7 @@ class Member(Protocol):
     def away_until(self) -> dt.date | None: ...
 
 
+@lru_cache(maxsize=4096)  # a sweep asks it of thousands of people sharing a few dates
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` later, or the month's last day when it has no such day."""
     index = day.year * 12 + day.month - 1 + months

@@ -118,6 +118,8 @@ def track(
     for person in people.values():
         if person.manager_id is not None:
             reports.setdefault(person.manager_id, []).append(person)
+    # who acts for an observer today is the same for each of the thousands they observe
+    acting_for: dict[int, Staff | None] = {}
     for activity in activities:
         asye_names = {g.name for g in activity.groups if g.asye}
         for group in activity.groups:
@@ -139,11 +141,13 @@ def track(
                 else None
             )
             workers = _named(people, only[len(prefix) :], "") if only else people.values()
-            for worker in workers:
+            roles = group.applies_to
+            # the group's roles first: most of the staff list is in some other group
+            for worker in [w for w in workers if w.role in roles]:
                 if group.supervisors_only and worker.id not in supervisors:
                     continue  # supervises no one: not in the group
                 _one(calendar, activity, group, worker, people, recorded, today, names, first,
-                     result)  # fmt: skip
+                     result, acting_for)  # fmt: skip
     if only is not None:
         result.reported.clear()
     return result
@@ -188,6 +192,7 @@ def _one(
     names: set[str],
     first: dt.date | None,
     result: Tracking,
+    acting_for: dict[int, Staff | None],
 ) -> None:
     if not applies(group, worker.role, worker.asye_start, today):
         return
@@ -215,7 +220,9 @@ def _one(
         due, number = due_every(group.every_months, max(dates, default=None), first), None
     if worker.away_until is not None and worker.away_until >= today:
         result.reported.append(Reported(activity.id, group.name, "away", worker))
-    acting = up_from(people, observer.id, today)
+    if observer.id not in acting_for:
+        acting_for[observer.id] = up_from(people, observer.id, today)
+    acting = acting_for[observer.id]
     result.tracked.append(
         Tracked(activity, group, worker, observer, acting,
                 paused_due(calendar, due, worker.away_until), number)

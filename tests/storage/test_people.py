@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from storage import Sessions
 from storage.models import AuditLogEntry, Case, Person, Team
@@ -213,6 +213,46 @@ async def test_a_picker_offers_the_near_peoples_services_near_ones_first(
                                  None, 0.8, None, None, True, None)  # fmt: skip
     assert [p.staff_id for p in both] == ["S6", "S2", "S3", "S5", "S1"]
     assert [p.staff_id for p in two] == ["S6", "S2"]
+
+
+async def test_a_picker_offers_every_team_of_the_near_peoples_service(
+    sessions: Sessions,
+) -> None:
+    other_team = {"team": "CLA Team 1", "service": "Children Looked After"}
+    other_service = {"team": "Front Door 1", "service": "Front Door"}
+    roster = (
+        *PEOPLE,
+        PersonRecord("S5", "Beth Ames", "beth@council.example", "practitioner", **other_team),
+        PersonRecord("S6", "Cal Ng", "cal@council.example", "practitioner", **other_service),
+    )
+    await apply(sessions, Roster(roster, ()))
+    async with sessions() as session:
+        offered = await picker_people(session, ["S5"])
+    assert [p.staff_id for p in offered] == ["S5", "S3", "S4", "S1", "S2"]
+
+
+async def test_a_picker_reads_the_near_teams_people_not_every_active_person(
+    sqlite_sessions: Sessions,
+) -> None:
+    """Nearly everyone is active: looking people up by the flag would read the whole roster."""
+    await apply(sqlite_sessions, Roster(PEOPLE, ()))
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.startswith("SELECT people.id"):
+            seen.append((statement, parameters))
+
+    async with sqlite_sessions() as session:
+        connection = await session.connection()
+        event.listen(connection.sync_connection, "before_cursor_execute", capture)
+        offered = await picker_people(session, ["S3"])
+        event.remove(connection.sync_connection, "before_cursor_execute", capture)
+        statement, parameters = seen[-1]
+        plan = await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        steps = [row[-1] for row in plan.all()]
+    assert [p.staff_id for p in offered] == ["S3", "S4", "S1", "S2"]
+    assert not any("ix_people_active" in step for step in steps), steps
+    assert any("ix_people_team_id" in step for step in steps), steps
 
 
 async def test_known_on_finds_each_persons_platforms_in_one_lookup(sessions: Sessions) -> None:
