@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, bindparam, or_, select, update
+from sqlalchemy import Row, Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from message_templates.model import Message
@@ -93,7 +93,10 @@ def _claim(on_platforms: bool) -> Any:
         and_(OutboxMessage.status == SENDING, OutboxMessage.lease_until <= now),
     )
     if on_platforms:
-        due = and_(due, OutboxMessage.platform.in_(bindparam("platforms", expanding=True)))
+        # through coalesce, so SQLite walks the due index (status, next_attempt_at) rather than
+        # the sent-message index on platform, which holds every row the platform ever sent
+        platform = func.coalesce(OutboxMessage.platform, "")
+        due = and_(due, platform.in_(bindparam("platforms", expanding=True)))
     chosen = (
         select(OutboxMessage.id)
         .where(due)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from message_templates.model import Message
 from storage import Sessions
@@ -201,6 +202,31 @@ async def test_claims_can_be_limited_to_the_platforms_served(sessions: Sessions)
         assert (
             len(await claim_due(session, now=T0, limit=5, lease=LEASE, platforms=["sandbox"])) == 1
         )
+
+
+async def test_a_claim_for_some_platforms_walks_the_due_rows_not_all_ever_sent(
+    sqlite_sessions: Sessions,
+) -> None:
+    """A year's sent messages pile up under each platform: the claim must find due rows by the
+    due index, not read every row its platform ever sent."""
+    await _enqueue(sqlite_sessions, "a")
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().startswith("UPDATE outbox"):
+            seen.append((statement, parameters))
+
+    async with sqlite_sessions.begin() as session:
+        connection = await session.connection()
+        event.listen(connection.sync_connection, "before_cursor_execute", capture)
+        claimed = await claim_due(session, now=T0, limit=5, lease=LEASE, platforms=["sandbox"])
+        event.remove(connection.sync_connection, "before_cursor_execute", capture)
+        statement, parameters = seen[-1]
+        plan = await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        steps = [row[-1] for row in plan.all()]
+    assert [c.key for c in claimed] == ["a"]
+    assert not any("ix_outbox_sent_message" in step for step in steps), steps
+    assert any("ix_outbox_due" in step for step in steps), steps
 
 
 @pytest.mark.parametrize("recipient", ["S0001", "person:", "team:north"])
