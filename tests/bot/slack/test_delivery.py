@@ -20,9 +20,8 @@ async def rows(council: Council) -> list[OutboxMessage]:
         return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-async def test_allocation_dms_each_person_and_posts_the_summary_in_the_bound_channel(
-    council: Council,
-) -> None:
+async def test_allocation_dms_each_person_and_the_qa_team_its_summary(council: Council) -> None:
+    """The round's summary names people, so it goes to the QA team's DMs, not their channel."""
     await allocate(council)
     sent = await rows(council)
     assert sent and {r.status for r in sent} == {"sent"}
@@ -30,9 +29,10 @@ async def test_allocation_dms_each_person_and_posts_the_summary_in_the_bound_cha
     assert len(posts) == len(sent)
     for post in posts:
         assert post["text"] and post["blocks"], "text is always set with blocks"
-    summary = next(r for r in sent if r.recipient == "channel:qa-team")
-    assert summary.platform_conversation == QA_CHANNEL
-    assert not any("C-0001" in str(p) for p in posts if p["channel"] == QA_CHANNEL)
+    summaries = [r for r in sent if r.idempotency_key.startswith("allocation.summary:")]
+    assert summaries and all(r.recipient.startswith("person:") for r in summaries)
+    assert not any(r.recipient == "channel:qa-team" for r in sent)
+    assert not any(p["channel"] == QA_CHANNEL for p in posts)
     dms = {r.platform_conversation for r in sent if r.recipient.startswith("person:")}
     assert all(channel and channel.startswith("D") for channel in dms)
 

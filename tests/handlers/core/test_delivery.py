@@ -206,7 +206,9 @@ TEAMS_PEOPLE = {"person:S04", "person:S05", "person:S07"}
 async def test_a_round_reaches_each_person_on_their_platform_and_each_bound_channel(
     sessions: Sessions, bound: set[str], posted_on: set[str]
 ) -> None:
-    await roster(sessions, COUNCIL, CASES)
+    # no one holds a QA-team role: the round's summary (counts, no names) goes to the channel
+    without_qa_team = tuple(p for p in COUNCIL if p.role != "qa_manager")
+    await roster(sessions, without_qa_team, CASES)
     async with sessions.begin() as session:
         for platform in sorted(bound):
             await bind(session, platform, PROGRAMME.qa_channel, f"{platform}-qa", MONDAY)
