@@ -12,18 +12,16 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from chat import click, say
 from sqlalchemy import func, select
 
 from handlers.broadcasts.ids import READ
-from handlers.capabilities import build_router, jobs, reminder_sources
+from handlers.capabilities import jobs, reminder_sources
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
-from handlers.core.inbound import handle_event
-from handlers.core.router import Inbound
 from handlers.programme.schema import load_programme
 from handlers.reminders.snooze import Reminders
 from message_templates.markup import to_plain
-from message_templates.model import Message
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
 from storage import Sessions
@@ -60,23 +58,6 @@ async def deps(sessions: Sessions) -> Deps:
         await apply_roster(session, Roster(people, cases), now=NOW, actor="test")
     return Deps(sessions=sessions, wording=Wording(), clock=VirtualClock(NOW),
                 programme=PROGRAMME, calendar=Calendar.from_programme(PROGRAMME))  # fmt: skip
-
-
-_events = iter(range(1, 10_000))
-
-
-async def say(deps: Deps, staff_id: str, text: str) -> Message:
-    event = Inbound("sandbox", f"e{next(_events)}", staff_id, "text", text=text)
-    reply = await handle_event(deps, build_router(deps), event)
-    assert reply is not None and reply.message is not None
-    return reply.message
-
-
-async def click(deps: Deps, staff_id: str, action: str, value: str) -> Message:
-    event = Inbound("sandbox", f"e{next(_events)}", staff_id, "action", action, value)
-    reply = await handle_event(deps, build_router(deps), event)
-    assert reply is not None and reply.message is not None
-    return reply.message
 
 
 async def stored(deps: Deps) -> list[Broadcast]:

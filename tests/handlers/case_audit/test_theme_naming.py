@@ -14,19 +14,17 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from chat import say
 from sqlalchemy import select
 
-from handlers.capabilities import build_router, reminder_sources
+from handlers.capabilities import reminder_sources
 from handlers.case_audit.allocation.late import allocate_due
 from handlers.case_audit.allocation.rounds import make_plan
 from handlers.core.calendar import Calendar
 from handlers.core.deps import Deps
-from handlers.core.inbound import handle_event
-from handlers.core.router import Inbound
 from handlers.programme.schema import AuditorRule, CaseAudit, Programme, Theme, load_programme
 from handlers.reminders.snooze import Reminders
 from message_templates.markup import to_plain
-from message_templates.model import Message
 from message_templates.wording import Wording
 from scheduler.clock import VirtualClock
 from storage import Sessions
@@ -81,17 +79,6 @@ async def deps(sessions: Sessions) -> Deps:
     program = programme()
     return Deps(sessions=sessions, wording=Wording(), clock=VirtualClock(NOW), programme=program,
                 calendar=Calendar.from_programme(program))  # fmt: skip
-
-
-_events = iter(range(1, 10_000))
-
-
-async def say(deps: Deps, staff_id: str, text: str) -> Message:
-    """A chat message through the real router, as the sandbox passes it on."""
-    event = Inbound("sandbox", f"e{next(_events)}", staff_id, "text", text=text)
-    reply = await handle_event(deps, build_router(deps), event)
-    assert reply is not None and reply.message is not None
-    return reply.message
 
 
 async def kept(deps: Deps) -> list[tuple[str, str, str]]:
