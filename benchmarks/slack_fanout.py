@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._slack import ScaledTime, stand_in_module
+from benchmarks.dispatch import sample
 from bot.app import Pace, build
 from bot.settings import Settings
-from message_templates.model import Button, Fact, Message
 from scheduler.clock import VirtualClock
 from storage import upgrade
 from storage.outbox import Outgoing, enqueue_many
@@ -33,16 +33,6 @@ SCALE = 10.0
 TIER_3_PER_MINUTE = 50.0
 TARGET_SHARE = 0.95
 START = dt.datetime(2027, 1, 11, 9, 0, tzinfo=dt.UTC)
-
-
-def _message(n: int) -> Message:
-    return Message(
-        kind="audit_allocated",
-        title="A case to audit this month",
-        text="The checklist takes about ten minutes.",
-        facts=(Fact("Case", f"C-{n:06d}"), Fact("Due", "15 January")),
-        buttons=(Button("Open", "audit.open", str(n), "primary"),),
-    )
 
 
 async def _run(url: str, dms: int, scale: float) -> dict[str, Any]:
@@ -59,7 +49,7 @@ async def _run(url: str, dms: int, scale: float) -> dict[str, Any]:
         async with qabot.deps.sessions.begin() as session:
             await apply_roster(session, Roster(people, ()), now=START, actor="bench")
             await enqueue_many(session, [
-                Outgoing(f"bench:{n}", f"person:P{n:05d}", "slack", _message(n), START)
+                Outgoing(f"bench:{n}", f"person:P{n:05d}", "slack", sample(n), START)
                 for n in range(dms)
             ], now=START)  # fmt: skip
         began = pace.monotonic()
@@ -73,12 +63,6 @@ async def _run(url: str, dms: int, scale: float) -> dict[str, Any]:
         await qabot.engine.dispose()
     return {"elapsed": elapsed, "posted": len(_posted(stand_in)),
             "limited": stand_in.limited, "problems": len(stand_in.problems)}  # fmt: skip
-
-
-def _person(n: int) -> PersonRecord:
-    """Someone qabot knows by email only, so Slack must find them (users.lookupByEmail)."""
-    email = f"p{n:05d}@council.example"
-    return PersonRecord(f"P{n:05d}", f"Person {n}", email, "practitioner", "Team A", "Children")
 
 
 def _person(n: int) -> PersonRecord:
