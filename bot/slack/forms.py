@@ -6,7 +6,6 @@ A modal's problems are answered with `response_action: errors` keyed by the inpu
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -14,10 +13,6 @@ from bot.slack.inbound import modal_metadata
 from bot.slack.render import to_modal
 from handlers.core.router import Inbound
 from message_templates.model import FormField, Message
-
-FILL_IN = "Please fill this in. Nothing has been saved yet."
-PICK_DATE = "Please pick a date."
-PICK_OPTION = "Please choose one of the options."
 
 
 def modal_for(payload: dict[str, Any] | None, source_key: str) -> dict[str, Any] | None:
@@ -31,15 +26,10 @@ def modal_for(payload: dict[str, Any] | None, source_key: str) -> dict[str, Any]
     return to_modal(message, callback_id=message.form.action, private_metadata=metadata)
 
 
-def field_errors(
-    payload: dict[str, Any] | None, event: Inbound, problem: str | None = None
-) -> dict[str, str]:
-    """Problems keyed by block id: the form's own checks, or a handler's `problem` placed
-    against the field it names (by its label), else against the first field."""
+def field_errors(payload: dict[str, Any] | None, event: Inbound, problem: str) -> dict[str, str]:
+    """A handler's `problem` keyed by block id: against the field it names (by its label), else
+    against the first field. (A form's own checks come back as the form itself, answered.)"""
     fields = _fields(payload)
-    if problem is None:
-        found = ((f.id, _check(f, event.field(f.id))) for f in fields)
-        return {block: text for block, text in found if text}
     named = [f for f in fields if f.label and f.label in problem]
     # several fields may share a label (each action's "Who will do it"): the one whose number
     # the problem names
@@ -59,24 +49,3 @@ def _fields(payload: dict[str, Any] | None) -> tuple[FormField, ...]:
         return ()
     form = Message.from_dict(payload).form
     return form.fields if form is not None else ()
-
-
-def _check(field: FormField, value: str) -> str:
-    """What is wrong with one answer, or "" when nothing is."""
-    if not value.strip():
-        return FILL_IN if field.required else ""
-    if field.kind == "date" and not _is_date(value):
-        return PICK_DATE
-    if field.kind == "select" and value not in {c.value for c in field.choices}:
-        return PICK_OPTION
-    if len(value) > field.max_length:
-        return f"Please keep this to {field.max_length} characters."
-    return ""
-
-
-def _is_date(value: str) -> bool:
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
